@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The two commands a newcomer needs, each installing what it needs itself:
+#   ./dev.sh demo    the router end to end on the embedded stack (broker + Redis + workers + traffic)
+#   ./dev.sh test    lint, type-check and the whole test suite against the real broker and Redis
+# Also: ./dev.sh check (lint + types only), ./dev.sh shell (a shell in the venv).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=.venv
+PY=${PYTHON:-python3}
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+apt_install() {
+    # Debian packages the project runs for real: redis-server always, prometheus for its tests.
+    local missing=()
+    for pair in "$@"; do
+        local bin=${pair%%:*} pkg=${pair##*:}
+        command -v "$bin" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        say "missing ${missing[*]} and no apt-get: install them by hand"; exit 1
+    fi
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    say "installing ${missing[*]} (apt-get)"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_venv() {
+    if ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
+        say "omniroute needs Python >= 3.11 (found: $("$PY" --version 2>&1))"; exit 1
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating $VENV"
+        "$PY" -m venv "$VENV" 2>/dev/null || { apt_install "false:python3-venv"; "$PY" -m venv "$VENV"; }
+    fi
+    local stamp="$VENV/.omniroute-installed"
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        say "installing omniroute and its dependencies into $VENV"
+        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+        "$VENV/bin/python" -m pip install -q -e '.[dev]'
+        touch "$stamp"
+    fi
+}
+
+typecheck_tree() {
+    # mypy cannot follow setuptools' editable-install import hook, so give it the
+    # installed layout (omniroute.router -> router/ ...) as a tree of links.
+    mkdir -p .typecheck/omniroute
+    for pkg in router agents schemas; do ln -sfn "../../$pkg" ".typecheck/omniroute/$pkg"; done
+}
+
+check() {
+    say "ruff"
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
+    say "mypy --strict"
+    typecheck_tree
+    "$VENV/bin/mypy" -p omniroute
+    "$VENV/bin/mypy" tests
+}
+
+case "${1:-}" in
+    demo)
+        apt_install redis-server:redis-server
+        ensure_venv
+        shift
+        exec "$VENV/bin/omniroute" demo "$@"
+        ;;
+    test)
+        apt_install redis-server:redis-server prometheus:prometheus
+        ensure_venv
+        check
+        shift
+        say "pytest"
+        exec "$VENV/bin/python" -m pytest "$@"
+        ;;
+    check)
+        ensure_venv
+        check
+        ;;
+    shell)
+        ensure_venv
+        exec bash --rcfile <(echo "source $VENV/bin/activate")
+        ;;
+    *)
+        echo "usage: ./dev.sh demo [OPTIONS] | test [PYTEST-ARGS] | check | shell" >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,95 @@
+"""Agent events: what agent desktops publish to ``omniroute.agent-events`` (key: agent id).
+
+Every event names the agent's pool, so the assigner can re-key it to the one
+worker that owns that pool without a lookup.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, TypeAdapter
+
+from ._common import AgentId, Channel, Envelope, InteractionId, QueueName, SkillName
+
+__all__ = [
+    "AgentEvent",
+    "AgentEventAdapter",
+    "AgentLoggedIn",
+    "AgentLoggedOut",
+    "AgentPresence",
+    "AgentStateChanged",
+    "OfferAccepted",
+    "OfferRejected",
+    "WorkCompleted",
+]
+
+
+class AgentPresence(StrEnum):
+    """What the agent said about themselves. Busy-ness is derived from their work."""
+
+    READY = "ready"
+    NOT_READY = "not_ready"
+
+
+class _AgentBase(Envelope):
+    agent_id: AgentId
+    pool: QueueName
+
+
+class AgentLoggedIn(_AgentBase):
+    """The agent opened their desktop: skills, per-channel capacity and a total."""
+
+    type: Literal["omniroute.agent.logged_in"] = "omniroute.agent.logged_in"
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    queues: list[QueueName] = Field(min_length=1, max_length=64)
+    skills: dict[SkillName, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
+    capacity: dict[Channel, Annotated[int, Field(ge=0, le=50)]] = Field(
+        default_factory=lambda: {Channel.VOICE: 1},
+        description="How many contacts of each channel at once, e.g. {voice: 1} or {chat: 3}.",
+    )
+    max_total: int = Field(default=1, ge=1, le=50, description="Cap across all channels.")
+    presence: AgentPresence = AgentPresence.NOT_READY
+
+
+class AgentLoggedOut(_AgentBase):
+    type: Literal["omniroute.agent.logged_out"] = "omniroute.agent.logged_out"
+
+
+class AgentStateChanged(_AgentBase):
+    type: Literal["omniroute.agent.state_changed"] = "omniroute.agent.state_changed"
+    presence: AgentPresence
+    note: Annotated[str, StringConstraints(max_length=64)] = ""
+
+
+class OfferAccepted(_AgentBase):
+    type: Literal["omniroute.agent.offer_accepted"] = "omniroute.agent.offer_accepted"
+    offer_id: str
+    interaction_id: InteractionId
+
+
+class OfferRejected(_AgentBase):
+    type: Literal["omniroute.agent.offer_rejected"] = "omniroute.agent.offer_rejected"
+    offer_id: str
+    interaction_id: InteractionId
+    note: Annotated[str, StringConstraints(max_length=64)] = ""
+
+
+class WorkCompleted(_AgentBase):
+    """The agent finished a contact; its capacity is free again at once."""
+
+    type: Literal["omniroute.agent.work_completed"] = "omniroute.agent.work_completed"
+    interaction_id: InteractionId
+
+
+AgentEvent = Annotated[
+    AgentLoggedIn
+    | AgentLoggedOut
+    | AgentStateChanged
+    | OfferAccepted
+    | OfferRejected
+    | WorkCompleted,
+    Field(discriminator="type"),
+]
+AgentEventAdapter: TypeAdapter[AgentEvent] = TypeAdapter(AgentEvent)

@@ -1,0 +1,73 @@
+"""What omniroute knows about a customer: the profile and the recent-contact summary.
+
+Both live in Redis as one serialized value per key (``cust:{id}``, ``recent:{id}``),
+so that a whole batch of events is looked up with a single ``MGET``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from ._common import Channel, ContactReason, CustomerId, InteractionId, QueueName, Tier
+
+__all__ = ["ContactOutcome", "ContactTarget", "CustomerProfile", "RecentContact", "RecentContacts"]
+
+
+class ContactTarget(StrEnum):
+    """Where a contact was sent: the three destinations of a routing decision."""
+
+    IVR = "ivr"
+    SELF_SERVICE = "self_service"
+    AGENT_QUEUE = "agent_queue"
+
+
+class ContactOutcome(StrEnum):
+    """How far a contact got. ``ROUTED`` is the state right after the decision."""
+
+    ROUTED = "routed"
+    RESOLVED_IN_AUTOMATION = "resolved_in_automation"
+    FAILED_IN_AUTOMATION = "failed_in_automation"
+    ESCALATED = "escalated"
+    ABANDONED = "abandoned"
+    RESOLVED = "resolved"
+    UNRESOLVED = "unresolved"
+    TRANSFERRED = "transferred"
+
+
+class CustomerProfile(BaseModel):
+    """The customer record front ends and CRM keep up to date (``cust:{id}``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    customer_id: CustomerId
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    tier: Tier = Tier.STANDARD
+    arpu: float = Field(default=0.0, ge=0, description="Average monthly revenue, account currency.")
+    segment: Annotated[str, StringConstraints(max_length=64)] | None = None
+    language: Annotated[str, StringConstraints(max_length=16)] | None = None
+    preferred_channel: Channel | None = None
+
+
+class RecentContact(BaseModel):
+    """One line of the customer's recent history: enough for repeat and failure rules."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    interaction_id: InteractionId
+    at: AwareDatetime
+    channel: Channel
+    reason: ContactReason | None = None
+    target: ContactTarget | None = None
+    queue: QueueName | None = None
+    outcome: ContactOutcome = ContactOutcome.ROUTED
+
+
+class RecentContacts(BaseModel):
+    """The bounded recent-contact summary kept at ``recent:{id}``, newest last."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    contacts: tuple[RecentContact, ...] = ()

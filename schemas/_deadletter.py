@@ -1,0 +1,55 @@
+"""Dead letters: input a worker could not use, kept whole with the reason
+(``omniroute.deadletter``, key: the original key)."""
+
+from __future__ import annotations
+
+import base64
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._common import Envelope
+
+__all__ = ["DeadLetter", "DeadLetterReason", "FieldError"]
+
+
+class DeadLetterReason(StrEnum):
+    OVERSIZED = "oversized"
+    NOT_JSON = "not_json"
+    UNKNOWN_TYPE = "unknown_type"
+    MISSING_FIELD = "missing_field"
+    INVALID_VALUE = "invalid_value"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    PROCESSING_ERROR = "processing_error"
+
+
+class FieldError(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    loc: str = Field(description="Dotted path of the offending field, e.g. 'channel'.")
+    message: str
+    error_type: str
+
+
+class DeadLetter(Envelope):
+    """Everything needed to understand, fix and replay one rejected record."""
+
+    type: Literal["omniroute.dead_letter"] = "omniroute.dead_letter"
+    reason: DeadLetterReason
+    detail: str = Field(max_length=2000)
+    errors: tuple[FieldError, ...] = ()
+    stage: str = Field(description="Which worker stage rejected it, e.g. 'router'.")
+    original_topic: str
+    original_partition: int
+    original_offset: int
+    original_timestamp_ms: int | None = None
+    original_key_b64: str | None = None
+    original_value_b64: str
+
+    @staticmethod
+    def encode(raw: bytes | None) -> str | None:
+        return None if raw is None else base64.b64encode(raw).decode("ascii")
+
+    def original_value(self) -> bytes:
+        return base64.b64decode(self.original_value_b64)

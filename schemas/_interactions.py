@@ -1,0 +1,108 @@
+"""Interaction events: what front ends publish to ``omniroute.interactions`` (key: customer id).
+
+One flat family, discriminated by ``type``, for every channel: the channel is a
+field, never a separate flow, which is what lets one policy treat them alike.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, TypeAdapter
+
+from ._common import Channel, ContactReason, CustomerId, Envelope, InteractionId
+
+__all__ = [
+    "AutomationCompleted",
+    "AutomationStage",
+    "InteractionAbandoned",
+    "InteractionArrived",
+    "InteractionEnded",
+    "InteractionEscalated",
+    "InteractionEvent",
+    "InteractionEventAdapter",
+]
+
+AutomationStep = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+AutomationStage = Literal["ivr", "self_service"]
+
+
+class _InteractionBase(Envelope):
+    interaction_id: InteractionId
+    customer_id: CustomerId
+    channel: Channel
+
+
+class _AutomationContext(_InteractionBase):
+    reason: ContactReason | None = Field(
+        default=None, description="Contact reason, from an IVR menu, a web form or a classifier."
+    )
+    automation_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=86_400 * 7,
+        description="Time already spent in IVR or self-service; counts toward perceived wait.",
+    )
+    automation_path: list[AutomationStep] = Field(
+        default_factory=list,
+        max_length=50,
+        description="IVR menu nodes or self-service pages visited, in order.",
+    )
+
+
+class InteractionArrived(_AutomationContext):
+    """A new contact: a call reached the IVR, a chat opened, an e-mail arrived..."""
+
+    type: Literal["omniroute.interaction.arrived"] = "omniroute.interaction.arrived"
+    requested_agent: bool = Field(default=False, description="The customer asked for a person.")
+    language: Annotated[str, StringConstraints(max_length=16)] | None = None
+    subject: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+
+class InteractionEscalated(_AutomationContext):
+    """The customer left IVR or self-service asking for a person, or automation gave up."""
+
+    type: Literal["omniroute.interaction.escalated"] = "omniroute.interaction.escalated"
+    from_stage: AutomationStage
+    requested_agent: bool = True
+
+
+class AutomationCompleted(_AutomationContext):
+    """IVR or self-service finished, resolved or not."""
+
+    type: Literal["omniroute.interaction.automation_completed"] = (
+        "omniroute.interaction.automation_completed"
+    )
+    stage: AutomationStage
+    resolved: bool
+
+
+class InteractionAbandoned(_InteractionBase):
+    """The customer hung up or left while in automation, in queue, or during an offer."""
+
+    type: Literal["omniroute.interaction.abandoned"] = "omniroute.interaction.abandoned"
+    stage: Literal["ivr", "self_service", "queue", "offer"]
+    waited_seconds: float = Field(default=0.0, ge=0)
+    reason: ContactReason | None = None
+
+
+class InteractionEnded(_InteractionBase):
+    """The contact is over: an agent wrapped it up or the front end closed it."""
+
+    type: Literal["omniroute.interaction.ended"] = "omniroute.interaction.ended"
+    outcome: Literal["resolved", "unresolved", "transferred"]
+    handled_by: Literal["agent", "ivr", "self_service"] = "agent"
+    agent_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+    handle_seconds: float = Field(default=0.0, ge=0)
+    reason: ContactReason | None = None
+
+
+InteractionEvent = Annotated[
+    InteractionArrived
+    | InteractionEscalated
+    | AutomationCompleted
+    | InteractionAbandoned
+    | InteractionEnded,
+    Field(discriminator="type"),
+]
+InteractionEventAdapter: TypeAdapter[InteractionEvent] = TypeAdapter(InteractionEvent)

@@ -1,0 +1,61 @@
+"""Offers and assignments: what the assigner publishes to ``omniroute.assignments``
+(key: agent id), which agent desktops consume."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, TypeAdapter
+
+from ._common import AgentId, Channel, ContactReason, Envelope, InteractionId, QueueName
+from ._decisions import CustomerContext
+
+__all__ = [
+    "AssignmentMessage",
+    "AssignmentMessageAdapter",
+    "Offer",
+    "OfferAssigned",
+    "OfferRevoked",
+]
+
+
+class _OfferBase(Envelope):
+    offer_id: str
+    agent_id: AgentId
+    interaction_id: InteractionId
+    pool: QueueName
+    queue: QueueName
+
+
+class Offer(_OfferBase):
+    """A contact reserved for one agent until ``expires_at``: accept or reject it."""
+
+    type: Literal["omniroute.offer"] = "omniroute.offer"
+    channel: Channel
+    priority: int
+    enqueued_at: AwareDatetime = Field(description="Original queue entry; kept across re-offers.")
+    expires_at: AwareDatetime
+    attempt: int = Field(default=1, ge=1, description="How many offers this contact has had.")
+    reason: ContactReason | None = None
+    automation_path: tuple[str, ...] = ()
+    automation_seconds: float = 0.0
+    customer: CustomerContext
+
+
+class OfferAssigned(_OfferBase):
+    """The agent accepted: the contact is theirs."""
+
+    type: Literal["omniroute.offer.assigned"] = "omniroute.offer.assigned"
+    enqueued_at: AwareDatetime
+    waited_seconds: float = Field(ge=0, description="Queue entry to acceptance.")
+
+
+class OfferRevoked(_OfferBase):
+    """The offer is void: it timed out, the customer left, or the agent logged out."""
+
+    type: Literal["omniroute.offer.revoked"] = "omniroute.offer.revoked"
+    why: Literal["timeout", "abandoned", "agent_logged_out", "superseded"]
+
+
+AssignmentMessage = Annotated[Offer | OfferAssigned | OfferRevoked, Field(discriminator="type")]
+AssignmentMessageAdapter: TypeAdapter[AssignmentMessage] = TypeAdapter(AssignmentMessage)
