@@ -1,0 +1,67 @@
+"""``/metrics``, ``/healthz`` and ``/readyz`` on a small threaded HTTP server.
+
+Kept apart from Faust's web stack so every process (router, assigner, demo)
+exposes the same endpoints whether or not it runs Faust, and so a scrape never
+waits on the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+__all__ = ["HealthServer"]
+
+
+class HealthServer:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        host: str = "0.0.0.0",  # noqa: S104 - scraped from other hosts in production
+        port: int = 0,
+        live: Callable[[], bool] = lambda: True,
+        ready: Callable[[], bool] = lambda: True,
+    ) -> None:
+        routes: dict[str, Callable[[], tuple[int, str, bytes]]] = {
+            "/metrics": lambda: (200, CONTENT_TYPE_LATEST, generate_latest(registry)),
+            "/healthz": lambda: _probe(live()),
+            "/readyz": lambda: _probe(ready()),
+        }
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                route = routes.get(self.path.split("?", 1)[0])
+                status, content_type, body = (
+                    route() if route else (404, "text/plain", b"not found\n")
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return  # scrapes every few seconds would drown the logs
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="omniroute-http", daemon=True
+        )
+
+    def start(self) -> HealthServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _probe(ok: bool) -> tuple[int, str, bytes]:
+    return (200, "text/plain", b"ok\n") if ok else (503, "text/plain", b"not ready\n")

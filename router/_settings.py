@@ -1,0 +1,111 @@
+"""One frozen, typed settings object for every omniroute process.
+
+Read once at start from ``OMNIROUTE_*`` environment variables (nested with ``__``,
+e.g. ``OMNIROUTE_KAFKA__BOOTSTRAP_SERVERS``) or a ``.env`` file, then passed down
+explicitly: no module reads ``os.environ`` on its own.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["KafkaSettings", "Profile", "RedisSettings", "RouterSettings", "Settings"]
+
+
+class Profile(StrEnum):
+    """Which broker we talk to. The embedded Tansu broker holds a group join for about
+    half the session timeout, so it wants a short one; real Kafka keeps the usual."""
+
+    EMBEDDED = "embedded"
+    PRODUCTION = "production"
+
+
+_SESSION_TIMEOUT = {Profile.EMBEDDED: 3.0, Profile.PRODUCTION: 45.0}
+_HEARTBEAT = {Profile.EMBEDDED: 0.5, Profile.PRODUCTION: 3.0}
+
+
+class KafkaSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    partitions: int = Field(default=6, ge=1, le=1024, description="For topics omniroute creates.")
+    replication_factor: int = Field(default=1, ge=1, le=7)
+    session_timeout_seconds: float | None = Field(
+        default=None, gt=0, description="Consumer-group session timeout; None: by profile."
+    )
+    heartbeat_interval_seconds: float | None = Field(default=None, gt=0)
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+
+
+class RedisSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=6379, ge=1, le=65535)
+    db: int = Field(default=0, ge=0)
+    password: SecretStr | None = None
+    timeout_seconds: float = Field(
+        default=0.25, gt=0, description="Past this a lookup counts as failed: route degraded."
+    )
+
+
+class RouterSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = "omniroute-router"
+    batch_max_records: int = Field(default=1000, ge=1, le=100_000)
+    batch_wait_ms: int = Field(default=20, ge=0, le=10_000)
+    max_event_bytes: int = Field(default=64 * 1024, ge=256)
+    recent_contacts_kept: int = Field(default=20, ge=1, le=500)
+    recent_contacts_ttl_seconds: int = Field(default=30 * 86_400, ge=60)
+    policy_file: Path | None = Field(default=None, description="None: the built-in default policy.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="OMNIROUTE_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+    )
+
+    profile: Profile = Profile.EMBEDDED
+    kafka: KafkaSettings = KafkaSettings()
+    redis: RedisSettings = RedisSettings()
+    router: RouterSettings = RouterSettings()
+    state_dir: Path = Field(
+        default=Path(".omniroute"), description="Embedded stack pids, logs and worker state."
+    )
+    metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 picks a free port.")
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _timeouts_by_profile(self) -> Settings:
+        kafka = self.kafka
+        if kafka.session_timeout_seconds is None or kafka.heartbeat_interval_seconds is None:
+            kafka = kafka.model_copy(
+                update={
+                    "session_timeout_seconds": kafka.session_timeout_seconds
+                    or _SESSION_TIMEOUT[self.profile],
+                    "heartbeat_interval_seconds": kafka.heartbeat_interval_seconds
+                    or _HEARTBEAT[self.profile],
+                }
+            )
+            object.__setattr__(self, "kafka", kafka)
+        return self
+
+    @property
+    def session_timeout_ms(self) -> int:
+        return int((self.kafka.session_timeout_seconds or 45.0) * 1000)
+
+    @property
+    def heartbeat_interval_ms(self) -> int:
+        return int((self.kafka.heartbeat_interval_seconds or 3.0) * 1000)

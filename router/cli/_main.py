@@ -1,0 +1,25 @@
+"""Entry point: settings are read once here and passed down explicitly."""
+
+from __future__ import annotations
+
+import typer
+
+from ._schema import schema_app
+from ._stack import stack_app
+from ._worker import worker_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="omniroute",
+    help="Kafka-native omnichannel interaction router for contact centers.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(stack_app, name="stack")
+app.add_typer(schema_app, name="schema")
+app.add_typer(worker_app, name="worker")
+
+
+def main() -> None:
+    app()
