@@ -102,6 +102,25 @@ class Settings(BaseSettings):
             object.__setattr__(self, "kafka", kafka)
         return self
 
+    def as_env(self) -> dict[str, str]:
+        """These settings as ``OMNIROUTE_*`` variables, to hand to a child process."""
+        env: dict[str, str] = {}
+
+        def put(prefix: str, value: object) -> None:
+            if value is None:
+                return
+            if isinstance(value, BaseModel):
+                for name in type(value).model_fields:
+                    put(f"{prefix}__{name.upper()}", getattr(value, name))
+                return
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            env[prefix] = str(value.value if isinstance(value, StrEnum) else value)
+
+        for name in type(self).model_fields:
+            put(f"OMNIROUTE_{name.upper()}", getattr(self, name))
+        return env
+
     @property
     def session_timeout_ms(self) -> int:
         return int((self.kafka.session_timeout_seconds or 45.0) * 1000)

@@ -25,7 +25,14 @@ from omniroute.schemas import TOPICS
 
 from ._settings import Settings
 
-__all__ = ["ComponentStatus", "EmbeddedStack", "StackError", "create_topics", "port_open"]
+__all__ = [
+    "ComponentStatus",
+    "EmbeddedStack",
+    "StackError",
+    "create_topics",
+    "free_port",
+    "port_open",
+]
 
 
 class StackError(RuntimeError):
@@ -227,3 +234,11 @@ def create_topics(settings: Settings) -> list[str]:
         return [topic.name for topic in wanted]
     finally:
         admin.close()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (for private stacks in tests and the demo)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
