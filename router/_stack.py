@@ -106,6 +106,8 @@ class EmbeddedStack:
         self._dir = settings.state_dir / "stack"
         self.kafka_host, self.kafka_port = _split_host_port(settings.kafka.bootstrap_servers, 9092)
         self.redis_host, self.redis_port = settings.redis.host, settings.redis.port
+        # Kept so the processes this object started are reaped when it stops them.
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
 
     def _commands(self) -> dict[str, tuple[str, int, list[str]]]:
         url = f"tcp://{self.kafka_host}:{self.kafka_port}"
@@ -173,10 +175,11 @@ class EmbeddedStack:
                     f"or choose another port (OMNIROUTE_KAFKA__BOOTSTRAP_SERVERS / "
                     f"OMNIROUTE_REDIS__PORT)"
                 )
-            log = (self._dir / f"{name}.log").open("ab")
-            process = subprocess.Popen(  # noqa: S603 - fixed argv from our own settings
-                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+            with (self._dir / f"{name}.log").open("ab") as log:
+                process = subprocess.Popen(  # noqa: S603 - fixed argv from our own settings
+                    command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            self._children[name] = process
             (self._dir / f"{name}.pid").write_text(str(process.pid))
             started.append((name, process, host, port))
         deadline = time.monotonic() + timeout
@@ -207,6 +210,9 @@ class EmbeddedStack:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)
             (self._dir / f"{name}.pid").unlink(missing_ok=True)
+            child = self._children.pop(name, None)
+            if child is not None:
+                child.wait(timeout)
 
 
 def create_topics(settings: Settings) -> list[str]:

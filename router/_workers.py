@@ -28,15 +28,15 @@ class WorkerProcess:
     def start(self) -> WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = os.environ | self.settings.as_env()
-        log = self.log_path.open("ab")
         self.started_at = time.time()
-        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "omniroute.router.cli", "worker", self.kind],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "omniroute.router.cli", "worker", self.kind],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return self
 
     @property
@@ -68,7 +68,7 @@ class WorkerProcess:
                 raise RuntimeError(f"{self.kind} worker exited; see {self.log_path}")
             with (
                 contextlib.suppress(OSError),
-                urllib.request.urlopen(url, timeout=1) as response,  # noqa: S310 - loopback
+                urllib.request.urlopen(url, timeout=1) as response,
             ):
                 if response.status == 200:
                     return time.time() - self.started_at

@@ -1,0 +1,54 @@
+"""Fixtures that run the real parts: a private embedded broker and redis-server on
+free ports, and worker processes started exactly as an operator starts them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from omniroute.router._settings import KafkaSettings, RedisSettings, RouterSettings, Settings
+from omniroute.router._stack import EmbeddedStack, free_port
+from omniroute.router._workers import WorkerProcess
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is required: ./dev.sh test installs it")
+    state = tmp_path_factory.mktemp("stack")
+    settings = Settings(
+        kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}", partitions=3),
+        redis=RedisSettings(port=free_port()),
+        router=RouterSettings(recent_contacts_kept=5, batch_wait_ms=5),
+        state_dir=state,
+        metrics_port=free_port(),
+        log_level="INFO",
+    )
+    stack = EmbeddedStack(settings)
+    stack.up()
+    yield settings
+    stack.down()
+
+
+@pytest.fixture(scope="session")
+def redis_client(stack_settings: Settings) -> Iterator[redis.Redis]:
+    client = redis.Redis(port=stack_settings.redis.port)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def router_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
+    worker = WorkerProcess("router", stack_settings).start()
+    try:
+        worker.wait_ready(timeout=60)
+        yield worker
+    finally:
+        code = worker.stop()
+        log = Path(worker.log_path).read_text(errors="replace")
+        assert code == 0, f"router worker exited {code}:\n{log[-3000:]}"
+        assert "Traceback" not in log, log[-5000:]
