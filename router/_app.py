@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Coroutine, Sequence
@@ -123,6 +124,10 @@ class RouterRuntime:
             wait_ms=settings.router.batch_wait_ms,
             on_produced=self._produced,
         )
+        # Start-up objects never die; freezing them keeps the cyclic GC from
+        # rescanning them on every collection (decode went 12 -> 8 us/event).
+        gc.collect()
+        gc.freeze()
         self._tasks = [
             asyncio.create_task(self._guard("router-loop", self.loop.run(self._stopping))),
             asyncio.create_task(self._guard("pool-load", self.loads.run(self._stopping))),

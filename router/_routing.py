@@ -29,7 +29,10 @@ _DECISION_NAMESPACE = uuid.UUID("5f0c3c9e-8f7e-4a59-9a57-0d2f3e0b6a11")
 
 def decision_id(cause_id: str) -> str:
     """Derived from the event id, so a redelivered event yields the same decision id
-    and consumers can drop the duplicate (delivery is at least once)."""
+    and consumers can drop the duplicate (delivery is at least once). A prefix is
+    enough and costs nothing; only ids too long to prefix are hashed."""
+    if len(cause_id) <= 126:
+        return f"d:{cause_id}"
     return str(uuid.uuid5(_DECISION_NAMESPACE, cause_id))
 
 

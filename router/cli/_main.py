@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ._bench import bench_app
 from ._demo import demo, seed, traffic
 from ._schema import schema_app
 from ._stack import stack_app
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(schema_app, name="schema")
 app.add_typer(worker_app, name="worker")
+app.add_typer(bench_app, name="bench")
 app.command()(seed)
 app.command()(traffic)
 app.command()(demo)

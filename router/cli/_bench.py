@@ -1,0 +1,59 @@
+"""``omniroute bench``: performance numbers measured on this machine."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from .._bench import BenchResult, bench_policy, bench_stage
+from .._bench_e2e import bench_end_to_end
+from .._first_policy import FirstPolicy
+from .._settings import KafkaSettings, RedisSettings, Settings
+from .._stack import EmbeddedStack, free_port
+from ._common import console, friendly_errors
+
+__all__ = ["bench_app"]
+
+bench_app = typer.Typer(help="Measure throughput and latency on this machine.")
+
+
+def _print(results: list[BenchResult]) -> None:
+    table = Table("measurement", "events", "seconds", "events/s", "us/event", "note")
+    for r in results:
+        table.add_row(
+            r.name,
+            f"{r.events:,}",
+            f"{r.seconds:.3f}",
+            f"{r.per_second:,.0f}",
+            f"{r.micros_per_event:.1f}",
+            r.note,
+        )
+    console.print(table)
+
+
+@bench_app.command()
+@friendly_errors
+def router(
+    events: Annotated[int, typer.Option(min=1000)] = 100_000,
+    customers: Annotated[int, typer.Option(min=1)] = 20_000,
+    batch: Annotated[int, typer.Option(min=1)] = 1000,
+    end_to_end: Annotated[bool, typer.Option(help="Also drain a backlog through a worker.")] = True,
+) -> None:
+    """The router: pure policy, the stage with real Redis, and a worker end to end."""
+    policy = FirstPolicy()
+    results = [bench_policy(policy, events=events, customers=customers)]
+    settings = Settings(
+        kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}"),
+        redis=RedisSettings(port=free_port()),
+    )
+    stack = EmbeddedStack(settings)
+    stack.up()
+    try:
+        results += bench_stage(settings, policy, events=events, customers=customers, batch=batch)
+    finally:
+        stack.down()
+    if end_to_end:
+        results += bench_end_to_end(events=events, customers=customers, batch=batch)
+    _print(results)
