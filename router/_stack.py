@@ -199,19 +199,18 @@ class EmbeddedStack:
     def down(self, *, timeout: float = 10.0) -> None:
         for name in self._commands():
             pid = self._pid(name)
-            if pid is None:
-                continue
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while _pid_alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if _pid_alive(pid):
+            if pid is not None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGKILL)
+                    os.killpg(pid, signal.SIGTERM)
+                deadline = time.monotonic() + timeout
+                while _pid_alive(pid) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                if _pid_alive(pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(pid, signal.SIGKILL)
             (self._dir / f"{name}.pid").unlink(missing_ok=True)
             child = self._children.pop(name, None)
-            if child is not None:
+            if child is not None:  # reap it, even if it died on its own
                 child.wait(timeout)
 
 
