@@ -43,6 +43,7 @@ log = logging.getLogger("omniroute.router")
 INTERACTIONS = topic("omniroute.interactions").name
 DECISIONS = topic("omniroute.decisions").name
 DEADLETTER = topic("omniroute.deadletter").name
+ASSIGNER_INPUT = topic("omniroute.assigner-input").name
 POOL_LOAD = topic("omniroute.pool-load")
 
 
@@ -169,6 +170,10 @@ class RouterRuntime:
             (DECISIONS, decision.customer_id.encode(), decision.model_dump_json().encode())
             for _, decision in out.decisions
         ]
+        outbound.extend(
+            (ASSIGNER_INPUT, pool.encode(), message.model_dump_json().encode())
+            for pool, message in out.to_assigner
+        )
         for letter in out.dead_letters:
             log.warning(
                 "dead-lettered %s at %s/%d/%d",

@@ -72,6 +72,7 @@ def apply_to_history(
             reason=decision.reason,
             target=decision.target,
             queue=decision.queue,
+            pool=decision.pool,
             outcome=(
                 ContactOutcome.ESCALATED
                 if isinstance(event, InteractionEscalated)

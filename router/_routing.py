@@ -7,13 +7,19 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 
 from omniroute.schemas import (
+    CallbackRequested,
+    ContactTarget,
     DeadLetter,
     DeadLetterReason,
+    InteractionAbandoned,
     InteractionArrived,
+    InteractionEnded,
     InteractionEscalated,
     InteractionEvent,
+    InteractionUpdate,
     RecentContact,
     RoutingDecision,
 )
@@ -36,11 +42,49 @@ def decision_id(cause_id: str) -> str:
     return str(uuid.uuid5(_DECISION_NAMESPACE, cause_id))
 
 
+AssignerMessage = RoutingDecision | InteractionUpdate
+
+UpdateKind = Literal["abandoned", "ended", "callback_requested"]
+_UPDATES: dict[type[object], UpdateKind] = {
+    InteractionAbandoned: "abandoned",
+    InteractionEnded: "ended",
+    CallbackRequested: "callback_requested",
+}
+
+
 @dataclass(slots=True)
 class RoutedBatch:
     decisions: list[tuple[InboundRecord, RoutingDecision]] = field(default_factory=list)
     history: dict[str, tuple[RecentContact, ...]] = field(default_factory=dict)
     failures: list[DeadLetter] = field(default_factory=list)
+    to_assigner: list[tuple[str, AssignerMessage]] = field(default_factory=list)
+    """(pool, message): agent-queue decisions and what later happened to those contacts."""
+
+
+def _queued_line(recent: tuple[RecentContact, ...], interaction_id: str) -> RecentContact | None:
+    for line in reversed(recent):
+        if line.interaction_id == interaction_id:
+            return line if line.target is ContactTarget.AGENT_QUEUE and line.pool else None
+    return None
+
+
+def _update_for(
+    event: InteractionEvent, recent: tuple[RecentContact, ...], now: datetime
+) -> tuple[str, InteractionUpdate] | None:
+    update = _UPDATES.get(type(event))
+    line = _queued_line(recent, event.interaction_id) if update else None
+    if update is None or line is None or line.pool is None:
+        return None
+    return line.pool, InteractionUpdate(
+        id=f"u:{event.id}"[:128],
+        source="/omniroute/router",
+        time=now,
+        pool=line.pool,
+        interaction_id=event.interaction_id,
+        customer_id=event.customer_id,
+        update=update,
+        cause_id=event.id,
+    )
 
 
 def route_events(
@@ -85,6 +129,12 @@ def route_events(
                 continue
             decision = decision.model_copy(update={"id": decision_id(event.id)})
             out.decisions.append((record, decision))
+            if decision.target is ContactTarget.AGENT_QUEUE and decision.pool:
+                out.to_assigner.append((decision.pool, decision))
+        else:
+            forward = _update_for(event, current.recent, now)
+            if forward is not None:
+                out.to_assigner.append(forward)
         updated = apply_to_history(
             current.recent, event, decision, now=now, keep=keep, max_age=max_age
         )

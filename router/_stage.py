@@ -24,7 +24,7 @@ from omniroute.schemas import (
 from ._core import CustomerRecord, RoutingPolicy
 from ._metrics import RouterMetrics
 from ._records import InboundRecord, decode_batch
-from ._routing import route_events
+from ._routing import AssignerMessage, route_events
 from ._settings import RouterSettings
 from ._store import CustomerStore, StoreUnavailableError
 
@@ -52,6 +52,7 @@ class PolicyHolder:
 class StageOutput:
     decisions: list[tuple[InboundRecord, RoutingDecision]] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    to_assigner: list[tuple[str, AssignerMessage]] = field(default_factory=list)
     degraded: bool = False
 
 
@@ -105,6 +106,7 @@ class RouterStage:
         if routed.history and not out.degraded:
             await self._save(routed.history)
         out.decisions = routed.decisions
+        out.to_assigner = routed.to_assigner
         out.dead_letters.extend(routed.failures)
         metrics.record_decisions(decision for _, decision in routed.decisions)
         metrics.record_dead_letters(out.dead_letters)

@@ -62,6 +62,7 @@ class RecentContact(BaseModel):
     reason: ContactReason | None = None
     target: ContactTarget | None = None
     queue: QueueName | None = None
+    pool: QueueName | None = None
     outcome: ContactOutcome = ContactOutcome.ROUTED
 
 

@@ -15,6 +15,7 @@ from ._common import Channel, ContactReason, CustomerId, Envelope, InteractionId
 __all__ = [
     "AutomationCompleted",
     "AutomationStage",
+    "CallbackRequested",
     "InteractionAbandoned",
     "InteractionArrived",
     "InteractionEnded",
@@ -86,6 +87,18 @@ class InteractionAbandoned(_InteractionBase):
     reason: ContactReason | None = None
 
 
+class CallbackRequested(_InteractionBase):
+    """A queued customer chose to be called back instead of holding: the contact keeps
+    its place in line and is offered to an agent as an outbound callback."""
+
+    type: Literal["omniroute.interaction.callback_requested"] = (
+        "omniroute.interaction.callback_requested"
+    )
+    callback_number_ref: Annotated[str, StringConstraints(max_length=128)] | None = Field(
+        default=None, description="A reference the dialler resolves; never the number itself."
+    )
+
+
 class InteractionEnded(_InteractionBase):
     """The contact is over: an agent wrapped it up or the front end closed it."""
 
@@ -102,6 +115,7 @@ InteractionEvent = Annotated[
     | InteractionEscalated
     | AutomationCompleted
     | InteractionAbandoned
+    | CallbackRequested
     | InteractionEnded,
     Field(discriminator="type"),
 ]

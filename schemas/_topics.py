@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from ._agents import AgentEvent
+from ._assigner import AssignerInput
 from ._deadletter import DeadLetter
 from ._decisions import RoutingDecision
 from ._interactions import InteractionEvent
@@ -72,6 +73,15 @@ TOPICS: tuple[TopicSpec, ...] = (
         message=AgentEvent,
         description="Agent log-in, presence, offer answers and finished work.",
         producers=("agent desktops",),
+        consumers=("assigner",),
+    ),
+    TopicSpec(
+        name="omniroute.assigner-input",
+        title="AssignerInput",
+        key="pool",
+        message=AssignerInput,
+        description="Everything that changes a pool, keyed by pool: one owner, in order.",
+        producers=("router", "assigner"),
         consumers=("assigner",),
     ),
     TopicSpec(

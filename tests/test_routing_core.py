@@ -213,3 +213,47 @@ def test_dead_letter_json_keeps_the_original_bytes() -> None:
         now=NOW,
     ).dead_letters
     assert json.loads(letter.model_dump_json())["original_value_b64"] == "AP9iaW5hcnk="
+
+
+def test_queued_contacts_and_their_follow_ups_are_forwarded_to_the_pool() -> None:
+    queued = _arrival(interaction_id="i-q", requested_agent=True)
+    automated = _arrival(interaction_id="i-a", channel=Channel.VOICE)
+
+    def follow_up(kind: str, interaction: str) -> InteractionEvent:
+        return InteractionEventAdapter.validate_python(
+            {
+                "type": f"omniroute.interaction.{kind}",
+                "source": "/t",
+                "interaction_id": interaction,
+                "customer_id": "c1",
+                "channel": "voice",
+                "stage": "queue",
+                "outcome": "resolved",
+                "time": NOW,
+            }
+        )
+
+    ordered = [
+        queued,
+        automated,
+        follow_up("abandoned", "i-q"),
+        follow_up("abandoned", "i-a"),
+        follow_up("callback_requested", "i-q"),
+    ]
+    batch = route_events(
+        [(_record(b"", n), e) for n, e in enumerate(ordered)],
+        {"c1": _customer()},
+        FirstPolicy(),
+        {},
+        now=NOW,
+        keep=10,
+        max_age=WEEK,
+    )
+    forwarded = [
+        (pool, type(m).__name__, getattr(m, "update", None)) for pool, m in batch.to_assigner
+    ]
+    assert forwarded == [
+        ("care", "RoutingDecision", None),
+        ("care", "InteractionUpdate", "abandoned"),
+        ("care", "InteractionUpdate", "callback_requested"),
+    ], "only contacts that went to an agent queue reach the pool"
