@@ -1,0 +1,104 @@
+"""What the client SDKs share: a kafka-python producer of contract messages and a
+reader of the one partition a key lives on."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.partitioner.default import murmur2
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+__all__ = ["ContractProducer", "KeyedReader", "partition_for"]
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner (murmur2) puts ``key`` on."""
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+class ContractProducer:
+    """Sends contract models keyed as the contract says; waits for the broker's ack."""
+
+    def __init__(self, bootstrap_servers: str, **config: Any) -> None:
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap_servers, linger_ms=2, acks="all", **config
+        )
+
+    def send(self, topic: str, key: str, message: BaseModel, *, wait: bool = True) -> None:
+        future = self._producer.send(
+            topic, key=key.encode(), value=message.model_dump_json().encode()
+        )
+        if wait:
+            future.get(timeout=30)
+
+    def close(self) -> None:
+        self._producer.flush()
+        self._producer.close()
+
+
+class KeyedReader:
+    """Reads the partitions a set of keys live on, from where they end now on, and
+    yields the messages that parse; no consumer group, so no join to wait for.
+
+    "Now" is the fetch high watermark, not ``end_offsets()`` (which the embedded
+    broker answers wrongly): the first poll returns it, and anything below it is
+    older than the reader.
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        keys: list[bytes] | None,
+        adapter: TypeAdapter[Any],
+        *,
+        from_beginning: bool = False,
+    ) -> None:
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+        )
+        partitions = sorted(self._consumer.partitions_for_topic(topic) or {0})
+        wanted = (
+            sorted({partition_for(key, len(partitions)) for key in keys}) if keys else partitions
+        )
+        self._tps = [TopicPartition(topic, p) for p in wanted]
+        self._consumer.assign(self._tps)
+        self._consumer.seek_to_beginning(*self._tps)
+        self._adapter = adapter
+        self._skip_below: dict[int, int] = {}
+        if not from_beginning:
+            self._skip_below = self._current_ends()
+
+    def _current_ends(self) -> dict[int, int]:
+        ends: dict[int, int] = {}
+        deadline = time.monotonic() + 10
+        while len(ends) < len(self._tps) and time.monotonic() < deadline:
+            self._consumer.poll(timeout_ms=100, max_records=1, update_offsets=False)
+            for tp in self._tps:
+                high = self._consumer.highwater(tp)
+                if high is not None:
+                    ends[tp.partition] = high
+        for tp in self._tps:
+            self._consumer.seek(tp, ends.get(tp.partition, 0))
+        return ends
+
+    def messages(self, timeout: float | None = None) -> Iterator[Any]:
+        """Parsed messages as they come; stops after ``timeout`` seconds of nothing."""
+        idle_since = time.monotonic()
+        while timeout is None or time.monotonic() - idle_since < timeout:
+            batches = self._consumer.poll(timeout_ms=100, max_records=500)
+            for records in batches.values():
+                for record in records:
+                    if record.offset < self._skip_below.get(record.partition, 0):
+                        continue
+                    try:
+                        yield self._adapter.validate_json(record.value)
+                    except ValidationError:
+                        continue
+                    idle_since = time.monotonic()
+
+    def close(self) -> None:
+        self._consumer.close()

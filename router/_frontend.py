@@ -1,0 +1,93 @@
+"""The front-end SDK: publish contacts, get the routing decision back.
+
+with FrontEndClient("kafka:9092", source="/ivr/eu-1") as ivr:
+    contact = ivr.arrived("cust-42", Channel.VOICE, reason="billing")
+    decision = ivr.decision_for(contact.interaction_id, timeout=5)
+    print(decision.target, decision.queue, decision.explanation)
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from types import TracebackType
+from typing import Any
+
+from omniroute.schemas import (
+    Channel,
+    InteractionArrived,
+    InteractionEvent,
+    RoutingDecision,
+    topic,
+)
+
+from ._client import ContractProducer, KeyedReader
+
+__all__ = ["FrontEndClient"]
+
+INTERACTIONS = topic("omniroute.interactions")
+DECISIONS = topic("omniroute.decisions")
+
+
+class FrontEndClient:
+    def __init__(self, bootstrap_servers: str, *, source: str) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.source = source
+        self._producer = ContractProducer(bootstrap_servers)
+        # Positioned now, before anything is published, so no decision can slip past.
+        self._decisions = KeyedReader(bootstrap_servers, DECISIONS.name, None, DECISIONS.adapter)
+        self._pending: set[str] = set()
+        self._seen: dict[str, RoutingDecision] = {}  # only for contacts we published
+
+    def publish(self, event: InteractionEvent) -> None:
+        """Send any interaction event, keyed by customer so one customer stays in order."""
+        self._pending.add(event.interaction_id)
+        self._producer.send(INTERACTIONS.name, event.customer_id, event)
+
+    def arrived(
+        self, customer_id: str, channel: Channel, *, reason: str | None = None, **fields: Any
+    ) -> InteractionArrived:
+        """A new contact; returns the event so its interaction id can be awaited."""
+        event = InteractionArrived.model_validate(
+            {
+                "source": self.source,
+                "interaction_id": fields.pop("interaction_id", f"ix-{uuid.uuid4().hex}"),
+                "customer_id": customer_id,
+                "channel": channel,
+                "reason": reason,
+                **fields,
+            }
+        )
+        self.publish(event)
+        return event
+
+    def decision_for(self, interaction_id: str, *, timeout: float = 10.0) -> RoutingDecision:
+        """The decision on a contact this client published; TimeoutError if none came."""
+        if interaction_id in self._seen:
+            self._pending.discard(interaction_id)
+            return self._seen.pop(interaction_id)
+        deadline = time.monotonic() + timeout
+        for decision in self._decisions.messages(timeout=timeout):
+            if decision.interaction_id == interaction_id:
+                self._pending.discard(interaction_id)
+                return decision  # type: ignore[no-any-return]
+            if decision.interaction_id in self._pending:
+                self._seen[decision.interaction_id] = decision
+            if time.monotonic() > deadline:
+                break
+        raise TimeoutError(f"no decision for {interaction_id} in {timeout} s")
+
+    def close(self) -> None:
+        self._producer.close()
+        self._decisions.close()
+
+    def __enter__(self) -> FrontEndClient:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
