@@ -1,1 +1,57 @@
-"""omniroute."""
+"""The pure assignment core: shared priority queues with aging, skills that widen
+with the wait, multi-channel agent capacity, and offers that are never lost.
+
+One ``Pool`` per pool (a set of queues sharing agents). Every input event is a
+``Pool`` method taking ``now`` and returning the effects to publish; state is
+persisted as one record per contact and per agent (``Pool.drain_changes``) and
+rebuilt with ``Pool.restore``. No Kafka, Redis, clock or randomness in here.
+"""
+
+from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation, RevokeWhy
+from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
+from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence, QueueConfig
+from ._pool import Pool
+from ._records import Changes, Record
+from ._wire import (
+    WAIT_CEILING_SECONDS,
+    contact_from_decision,
+    effect_message,
+    from_datetime,
+    pool_load_message,
+    presence_from_wire,
+    spec_from_login,
+    to_datetime,
+    wait_estimate_message,
+)
+
+__all__ = [
+    "WAIT_CEILING_SECONDS",
+    "Agent",
+    "AgentPaused",
+    "AgentSpec",
+    "Changes",
+    "Contact",
+    "ContactAssigned",
+    "ContactState",
+    "ContactWait",
+    "Effect",
+    "HandleTime",
+    "OfferPlan",
+    "OfferRevocation",
+    "Pool",
+    "PoolConfig",
+    "PoolLoadView",
+    "Presence",
+    "QueueConfig",
+    "QueueLoadView",
+    "Record",
+    "RevokeWhy",
+    "contact_from_decision",
+    "effect_message",
+    "from_datetime",
+    "pool_load_message",
+    "presence_from_wire",
+    "spec_from_login",
+    "to_datetime",
+    "wait_estimate_message",
+]

@@ -1,0 +1,66 @@
+"""What a pool mutation asks the stage to publish. Plain values, no I/O: the
+stage turns them into wire messages with ``_wire.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from omniroute.schemas import Channel, CustomerContext
+
+__all__ = ["AgentPaused", "ContactAssigned", "Effect", "OfferPlan", "OfferRevocation", "RevokeWhy"]
+
+RevokeWhy = Literal["timeout", "abandoned", "agent_logged_out", "superseded"]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPlan:
+    """A contact reserved for one agent until ``expires_at``: publish an ``Offer``."""
+
+    offer_id: str
+    agent_id: str
+    interaction_id: str
+    customer_id: str
+    queue: str
+    channel: Channel
+    priority: int
+    enqueued_at: float
+    expires_at: float
+    attempt: int
+    callback: bool
+    reason: str | None
+    automation_path: tuple[str, ...]
+    automation_seconds: float
+    customer: CustomerContext | None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRevocation:
+    """An offer the agent's desktop must drop (also sent for a stale accept)."""
+
+    offer_id: str
+    agent_id: str
+    interaction_id: str
+    queue: str
+    why: RevokeWhy
+
+
+@dataclass(frozen=True, slots=True)
+class ContactAssigned:
+    offer_id: str
+    agent_id: str
+    interaction_id: str
+    queue: str
+    enqueued_at: float
+    waited_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPaused:
+    """The pool set the agent not-ready after too many missed offers: tell the desktop."""
+
+    agent_id: str
+    misses: int
+
+
+Effect = OfferPlan | OfferRevocation | ContactAssigned | AgentPaused

@@ -1,0 +1,174 @@
+"""The edge between the pure core and the contract: wire messages in, effects
+out. Times on the wire are aware datetimes; the core uses float epoch seconds,
+which are cheaper to store and compare a hundred thousand times."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from omniroute.schemas import (
+    AgentLoggedIn,
+    AgentPresence,
+    CustomerContext,
+    Offer,
+    OfferAssigned,
+    OfferRevoked,
+    PoolLoad,
+    QueueLoad,
+    RoutingDecision,
+    WaitEstimate,
+)
+
+from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation
+from ._estimate import ContactWait, PoolLoadView
+from ._model import AgentSpec, Contact, Presence
+
+__all__ = [
+    "WAIT_CEILING_SECONDS",
+    "contact_from_decision",
+    "effect_message",
+    "from_datetime",
+    "pool_load_message",
+    "presence_from_wire",
+    "spec_from_login",
+    "to_datetime",
+    "wait_estimate_message",
+]
+
+WAIT_CEILING_SECONDS = 86_400.0
+"""What an infinite estimate (no ready agent) is published as: the contract wants a number."""
+
+
+def to_datetime(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def from_datetime(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def _finite(seconds: float) -> float:
+    return WAIT_CEILING_SECONDS if math.isinf(seconds) else min(seconds, WAIT_CEILING_SECONDS)
+
+
+def contact_from_decision(decision: RoutingDecision) -> Contact:
+    """A queued contact from an ``agent_queue`` decision; queue entry is decision time."""
+    if decision.queue is None:
+        raise ValueError(f"decision {decision.id} names no queue")
+    return Contact(
+        interaction_id=decision.interaction_id,
+        customer_id=decision.customer_id,
+        queue=decision.queue,
+        channel=decision.channel,
+        priority=decision.priority,
+        enqueued_at=from_datetime(decision.time),
+        wait_offset=decision.perceived_wait_offset_seconds,
+        max_wait=decision.max_wait_seconds,
+        requirements=tuple(sorted((r.skill, r.min_proficiency) for r in decision.required_skills)),
+        preferred_agent=decision.preferred_agent_id,
+        reason=decision.reason,
+        automation_path=decision.automation_path,
+        customer=decision.customer,
+    )
+
+
+def presence_from_wire(presence: AgentPresence) -> Presence:
+    return Presence.READY if presence is AgentPresence.READY else Presence.NOT_READY
+
+
+def spec_from_login(event: AgentLoggedIn) -> AgentSpec:
+    return AgentSpec(
+        agent_id=event.agent_id,
+        queues=tuple(event.queues),
+        skills=dict(event.skills),
+        capacity=dict(event.capacity),
+        max_total=event.max_total,
+        presence=presence_from_wire(event.presence),
+    )
+
+
+def effect_message(
+    effect: Effect, pool: str, source: str
+) -> Offer | OfferAssigned | OfferRevoked | None:
+    """The ``omniroute.assignments`` message for an effect (key: its ``agent_id``).
+
+    ``AgentPaused`` has no message on that topic: the stage decides how to tell
+    the desktop (it is returned so it can be logged and counted).
+    """
+    if isinstance(effect, OfferPlan):
+        return Offer(
+            source=source,
+            offer_id=effect.offer_id,
+            agent_id=effect.agent_id,
+            interaction_id=effect.interaction_id,
+            pool=pool,
+            queue=effect.queue,
+            channel=effect.channel,
+            priority=effect.priority,
+            enqueued_at=to_datetime(effect.enqueued_at),
+            expires_at=to_datetime(effect.expires_at),
+            attempt=effect.attempt,
+            reason=effect.reason,
+            automation_path=effect.automation_path,
+            automation_seconds=effect.automation_seconds,
+            customer=effect.customer
+            or CustomerContext(customer_id=effect.customer_id, known=False),
+        )
+    if isinstance(effect, ContactAssigned):
+        return OfferAssigned(
+            source=source,
+            offer_id=effect.offer_id,
+            agent_id=effect.agent_id,
+            interaction_id=effect.interaction_id,
+            pool=pool,
+            queue=effect.queue,
+            enqueued_at=to_datetime(effect.enqueued_at),
+            waited_seconds=effect.waited_seconds,
+        )
+    if isinstance(effect, OfferRevocation):
+        return OfferRevoked(
+            source=source,
+            offer_id=effect.offer_id,
+            agent_id=effect.agent_id,
+            interaction_id=effect.interaction_id,
+            pool=pool,
+            queue=effect.queue or pool,
+            why=effect.why,
+        )
+    if isinstance(effect, AgentPaused):
+        return None
+    raise TypeError(f"not an effect: {effect!r}")  # pragma: no cover
+
+
+def pool_load_message(view: PoolLoadView, pool: str, source: str) -> PoolLoad:
+    return PoolLoad(
+        source=source,
+        pool=pool,
+        queued=view.queued,
+        longest_wait_seconds=view.longest_wait_seconds,
+        agents_logged_in=view.agents_logged_in,
+        agents_ready=view.agents_ready,
+        occupancy=view.occupancy,
+        estimated_wait_seconds=_finite(view.estimated_wait_seconds),
+        queues=tuple(
+            QueueLoad(
+                queue=q.queue,
+                queued=q.queued,
+                longest_wait_seconds=q.longest_wait_seconds,
+                estimated_wait_seconds=_finite(q.estimated_wait_seconds),
+            )
+            for q in view.queues
+        ),
+    )
+
+
+def wait_estimate_message(wait: ContactWait, source: str) -> WaitEstimate:
+    return WaitEstimate(
+        source=source,
+        interaction_id=wait.interaction_id,
+        customer_id=wait.customer_id,
+        queue=wait.queue,
+        position=wait.position,
+        estimated_wait_seconds=_finite(wait.estimated_wait_seconds),
+    )
