@@ -7,6 +7,7 @@ persisted as one record per contact and per agent (``Pool.drain_changes``) and
 rebuilt with ``Pool.restore``. No Kafka, Redis, clock or randomness in here.
 """
 
+from ._desktop import AgentDesktop
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation, RevokeWhy
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
 from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence, QueueConfig
@@ -27,6 +28,7 @@ from ._wire import (
 __all__ = [
     "WAIT_CEILING_SECONDS",
     "Agent",
+    "AgentDesktop",
     "AgentPaused",
     "AgentSpec",
     "Changes",

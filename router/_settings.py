@@ -13,7 +13,14 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["KafkaSettings", "Profile", "RedisSettings", "RouterSettings", "Settings"]
+__all__ = [
+    "AssignerSettings",
+    "KafkaSettings",
+    "Profile",
+    "RedisSettings",
+    "RouterSettings",
+    "Settings",
+]
 
 
 class Profile(StrEnum):
@@ -68,6 +75,24 @@ class RouterSettings(BaseModel):
     policy_file: Path | None = Field(default=None, description="None: the built-in default policy.")
 
 
+class AssignerSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    app_id: str = "omniroute-assigner"
+    tick_seconds: float = Field(default=1.0, gt=0, le=60, description="Offer timeouts, aging.")
+    offer_timeout_seconds: float = Field(default=20.0, gt=0)
+    misses_before_not_ready: int = Field(default=3, ge=1)
+    sticky_seconds: float = Field(default=30.0, ge=0)
+    relax_after_seconds: float | None = Field(default=60.0, ge=0)
+    any_agent_after_seconds: float | None = Field(default=180.0, ge=0)
+    aging_per_second: float = Field(default=1.0, ge=0)
+    max_wait_seconds: float | None = Field(
+        default=600.0, gt=0, description="Aging bound when a decision gives none."
+    )
+    wait_estimate_every_seconds: float = Field(default=30.0, gt=0)
+    service_level_window_seconds: float = Field(default=900.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OMNIROUTE_",
@@ -81,6 +106,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     redis: RedisSettings = RedisSettings()
     router: RouterSettings = RouterSettings()
+    assigner: AssignerSettings = AssignerSettings()
     state_dir: Path = Field(
         default=Path(".omniroute"), description="Embedded stack pids, logs and worker state."
     )

@@ -58,6 +58,7 @@ from ._interactions import (
 )
 from ._load import PoolLoad, QueueLoad, WaitEstimate
 from ._offers import (
+    AgentPausedNotice,
     AssignmentMessage,
     AssignmentMessageAdapter,
     Offer,
@@ -74,6 +75,7 @@ __all__ = [
     "AgentId",
     "AgentLoggedIn",
     "AgentLoggedOut",
+    "AgentPausedNotice",
     "AgentPresence",
     "AgentStateChanged",
     "AssignerInput",

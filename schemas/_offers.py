@@ -11,6 +11,7 @@ from ._common import AgentId, Channel, ContactReason, Envelope, InteractionId, Q
 from ._decisions import CustomerContext
 
 __all__ = [
+    "AgentPausedNotice",
     "AssignmentMessage",
     "AssignmentMessageAdapter",
     "Offer",
@@ -57,5 +58,17 @@ class OfferRevoked(_OfferBase):
     why: Literal["timeout", "abandoned", "agent_logged_out", "superseded"]
 
 
-AssignmentMessage = Annotated[Offer | OfferAssigned | OfferRevoked, Field(discriminator="type")]
+class AgentPausedNotice(Envelope):
+    """The assigner set the agent not-ready after repeated missed offers, so no
+    contact waits on a desk nobody sits at; the desktop shows why."""
+
+    type: Literal["omniroute.agent.paused"] = "omniroute.agent.paused"
+    agent_id: AgentId
+    pool: QueueName
+    misses: int = Field(ge=1)
+
+
+AssignmentMessage = Annotated[
+    Offer | OfferAssigned | OfferRevoked | AgentPausedNotice, Field(discriminator="type")
+]
 AssignmentMessageAdapter: TypeAdapter[AssignmentMessage] = TypeAdapter(AssignmentMessage)

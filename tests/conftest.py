@@ -41,14 +41,24 @@ def redis_client(stack_settings: Settings) -> Iterator[redis.Redis]:
     client.close()
 
 
-@pytest.fixture(scope="session")
-def router_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess("router", stack_settings).start()
+def _run_worker(kind: str, settings: Settings) -> Iterator[WorkerProcess]:
+    worker = WorkerProcess(kind, settings).start()
     try:
         worker.wait_ready(timeout=60)
         yield worker
     finally:
         code = worker.stop()
         log = Path(worker.log_path).read_text(errors="replace")
-        assert code == 0, f"router worker exited {code}:\n{log[-3000:]}"
+        assert code == 0, f"{kind} worker exited {code}:\n{log[-3000:]}"
         assert "Traceback" not in log, log[-5000:]
+
+
+@pytest.fixture(scope="session")
+def router_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
+    yield from _run_worker("router", stack_settings)
+
+
+@pytest.fixture(scope="session")
+def assigner_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
+    settings = stack_settings.model_copy(update={"metrics_port": free_port()})
+    yield from _run_worker("assigner", settings)

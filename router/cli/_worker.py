@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from omniroute.agents._app import run_assigner_worker
+
 from .._app import run_router_worker
 from ._common import load_settings
 
@@ -16,3 +18,9 @@ worker_app = typer.Typer(help="Run a stream-processing worker until SIGTERM.")
 def router() -> None:
     """Route interaction events to IVR, self-service or an agent queue."""
     run_router_worker(load_settings())
+
+
+@worker_app.command()
+def assigner() -> None:
+    """Queue contacts per pool and offer them to agents (one owner per pool)."""
+    run_assigner_worker(load_settings())

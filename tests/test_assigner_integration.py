@@ -1,0 +1,57 @@
+"""Assignment through the SDKs, on the real broker, with router and assigner workers."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis
+
+from omniroute.agents import AgentDesktop
+from omniroute.router import FrontEndClient
+from omniroute.router._settings import Settings
+from omniroute.router._workers import WorkerProcess
+from omniroute.schemas import Channel, CustomerProfile, OfferAssigned, Tier
+
+pytestmark = [pytest.mark.kafka, pytest.mark.redis]
+
+
+def test_a_rejected_offer_goes_to_the_next_agent_keeping_its_queue_entry_time(
+    stack_settings: Settings,
+    redis_client: redis.Redis,
+    router_worker: WorkerProcess,
+    assigner_worker: WorkerProcess,
+) -> None:
+    bootstrap = stack_settings.kafka.bootstrap_servers
+    run = uuid.uuid4().hex[:6]
+    customer = f"c-{run}"
+    redis_client.set(
+        f"cust:{customer}",
+        CustomerProfile(customer_id=customer, name="Ada Lovelace", tier=Tier.VIP).model_dump_json(),
+    )
+    with (
+        AgentDesktop(bootstrap, agent_id=f"a1-{run}", pool="care") as first,
+        AgentDesktop(bootstrap, agent_id=f"a2-{run}", pool="care") as second,
+        FrontEndClient(bootstrap, source="/ivr/test") as ivr,
+    ):
+        first.login(queues=["priority", "general"], skills={}, capacity={Channel.VOICE: 1})
+        contact = ivr.arrived(customer, Channel.VOICE, reason="billing")
+        decision = ivr.decision_for(contact.interaction_id, timeout=20)
+        assert decision.queue == "priority"
+
+        offer = next(first.offers(timeout=30))
+        assert offer.interaction_id == contact.interaction_id
+        assert offer.customer.name == "Ada Lovelace"
+        assert offer.reason == "billing"
+        second.login(queues=["priority"], skills={}, capacity={Channel.VOICE: 1})
+        first.reject(offer, note="wrong language")
+
+        again = next(second.offers(timeout=30))
+        assert again.interaction_id == contact.interaction_id
+        assert again.enqueued_at == offer.enqueued_at, "the queue-entry time is kept"
+        assert again.attempt == offer.attempt + 1
+        second.accept(again)
+        answer = second.wait_for(again.offer_id, timeout=20)
+        assert isinstance(answer, OfferAssigned)
+        assert answer.enqueued_at == offer.enqueued_at
+        second.complete(again)
