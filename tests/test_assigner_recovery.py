@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -70,7 +71,7 @@ def test_the_broker_reports_the_last_batch_base_as_end_offset(private_stack: Set
     tp = TopicPartition("omniroute.pool-load", 0)
     consumer.assign([tp])
     consumer.seek_to_beginning(tp)
-    records: list[object] = []
+    records: list[Any] = []
     deadline = time.monotonic() + 10
     while len(records) < 5 and time.monotonic() < deadline:
         records += consumer.poll(timeout_ms=200).get(tp, [])
