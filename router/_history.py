@@ -90,5 +90,7 @@ def apply_to_history(
             reason = getattr(event, "reason", None)
             if lines[index].reason is None and reason:
                 update["reason"] = reason
+            if isinstance(event, InteractionEnded) and event.agent_id:
+                update["agent_id"] = event.agent_id
             lines[index] = lines[index].model_copy(update=update)
     return tuple(lines[-keep:])

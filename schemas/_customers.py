@@ -63,6 +63,9 @@ class RecentContact(BaseModel):
     target: ContactTarget | None = None
     queue: QueueName | None = None
     pool: QueueName | None = None
+    agent_id: Annotated[str, StringConstraints(max_length=128)] | None = Field(
+        default=None, description="Who handled it, once an agent ended it (for sticky routing)."
+    )
     outcome: ContactOutcome = ContactOutcome.ROUTED
 
 
