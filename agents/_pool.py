@@ -412,9 +412,9 @@ class Pool(Matcher):
             pool._adopt(contact_from_record(record), now)
         for agent in sorted(pool._agents.values(), key=lambda a: (a.idle_since, a.idle_seq)):
             pool._list(agent)
-        effects = pool.tick(now)
-        effects += pool._match(now, [], list(pool._agents.values()))
-        pool.drain_changes()
+        pool.drain_changes()  # rebuilding changed nothing; the catch-up below did
+        effects: list[Effect] = list(pool._match(now, [], list(pool._agents.values())))
+        effects += pool.tick(now)
         return pool, effects
 
     def _adopt(self, contact: Contact, now: float) -> None:
