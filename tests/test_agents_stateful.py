@@ -266,7 +266,8 @@ class PoolVersusReference(RuleBasedStateMachine):
         contact = self.pool.contact(
             data.draw(st.sampled_from(self.contacts_in(ContactState.OFFERED)))
         )
-        assert contact is not None and contact.agent_id is not None
+        assert contact is not None
+        assert contact.agent_id is not None
         agent, iid = contact.agent_id, contact.interaction_id
         offer_id = f"{iid}#{contact.attempts - 1}" if stale else contact.offer_id or ""
         self.both(lambda p: p.accept(agent, iid, offer_id, self.now))
@@ -277,7 +278,8 @@ class PoolVersusReference(RuleBasedStateMachine):
         contact = self.pool.contact(
             data.draw(st.sampled_from(self.contacts_in(ContactState.OFFERED)))
         )
-        assert contact is not None and contact.agent_id is not None
+        assert contact is not None
+        assert contact.agent_id is not None
         agent, iid, offer_id = contact.agent_id, contact.interaction_id, contact.offer_id or ""
         self.both(lambda p: p.reject(agent, iid, offer_id, self.now))
 
@@ -286,7 +288,8 @@ class PoolVersusReference(RuleBasedStateMachine):
     def agent_completes_work(self, data: st.DataObject) -> None:
         busy = self.contacts_in(ContactState.ASSIGNED, ContactState.OFFERED)
         contact = self.pool.contact(data.draw(st.sampled_from(busy)))
-        assert contact is not None and contact.agent_id is not None
+        assert contact is not None
+        assert contact.agent_id is not None
         agent, iid = contact.agent_id, contact.interaction_id
         self.both(lambda p: p.complete_work(agent, iid, self.now))
         self.finished.add(iid)
@@ -342,7 +345,8 @@ class PoolVersusReference(RuleBasedStateMachine):
                 holders[iid] = agent.agent_id
         for contact in self.pool.contacts():
             if contact.state is ContactState.QUEUED:
-                assert contact.agent_id is None and contact.interaction_id not in holders
+                assert contact.agent_id is None
+                assert contact.interaction_id not in holders
             else:
                 assert holders.get(contact.interaction_id) == contact.agent_id
 
