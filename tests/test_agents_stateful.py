@@ -126,7 +126,8 @@ class PoolVersusReference(RuleBasedStateMachine):
             agent = self.pool.agent(agent_id)
             assert agent is not None
             earlier = before.get(agent_id, {})
-            limits: dict[Channel | None, int] = {None: agent.max_total, **agent.capacity}
+            limits: dict[Channel | None, int] = {None: agent.max_total}
+            limits.update((channel, count) for channel, count in agent.capacity.items())
             for channel, held in after.items():
                 limit = limits.get(channel, 0)
                 if held <= limit:
@@ -170,11 +171,10 @@ class PoolVersusReference(RuleBasedStateMachine):
     @initialize(agents=st.integers(1, 4))
     def start_with_ready_agents(self, agents: int) -> None:
         for index in range(agents):
-            spec = AgentSpec(
-                AGENTS[index], QUEUES, {"en": 5}, {Channel.VOICE: 1, Channel.CHAT: 2}, 2
-            )
-            self.both(lambda p, s=spec: p.login(s, self.now))
-            self.both(lambda p, a=AGENTS[index]: p.set_presence(a, Presence.READY, self.now))
+            agent_id = AGENTS[index]
+            spec = AgentSpec(agent_id, QUEUES, {"en": 5}, {Channel.VOICE: 1, Channel.CHAT: 2}, 2)
+            self.both(lambda p: p.login(spec, self.now))  # noqa: B023 - called at once
+            self.both(lambda p: p.set_presence(agent_id, Presence.READY, self.now))  # noqa: B023
 
     @rule(seconds=st.integers(0, 12))
     def time_passes(self, seconds: int) -> None:
