@@ -19,7 +19,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from omniroute.schemas import Channel, CustomerContext, Tier
 
@@ -31,6 +31,7 @@ __all__ = ["main"]
 
 LANGUAGES = ("en", "de", "fr", "es")
 PRODUCTS = ("mobile", "broadband", "tv", "billing", "devices")
+START = 1_000_000.0
 QUEUE_CHANNELS = (Channel.VOICE,) * 10 + (Channel.CHAT,) * 6 + (Channel.EMAIL,) * 4
 
 
@@ -117,9 +118,9 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def timed(samples: list[float], call: Callable[[], list[Effect]]) -> list[Effect]:
+def timed(samples: list[float], method: Callable[..., list[Effect]], *args: object) -> list[Effect]:
     started = time.perf_counter()
-    effects = call()
+    effects = method(*args)
     samples.append(time.perf_counter() - started)
     return effects
 
@@ -135,6 +136,77 @@ def report(name: str, samples: list[float]) -> None:
     )
 
 
+def build(args: argparse.Namespace, rng: random.Random) -> tuple[Pool, Scenario, list[str]]:
+    """Build the pool under tracemalloc and report what its state weighs."""
+    scenario = build_scenario(rng)
+    specs = [agent_spec(rng, i, scenario) for i in range(args.agents)]
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    started = time.perf_counter()
+    pool = Pool(scenario.config)
+    for spec in specs:
+        pool.login(spec, START)
+    # The backlog built up over the last ten minutes while agents were away.
+    for serial in range(args.contacts):
+        at = START - 600 + serial * 600 / args.contacts
+        pool.enqueue(new_contact(rng, serial, scenario, at), START)
+    built = time.perf_counter() - started
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    state = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    print(f"built {args.agents} agents + {args.contacts} queued contacts in {built:.1f} s")
+    print(
+        f"state memory (tracemalloc): {state / 2**20:.1f} MiB,"
+        f" {state / max(1, args.contacts):.0f} B per queued contact all-in"
+        " (agents, indexes and each contact's CustomerContext included)"
+    )
+    return pool, scenario, [spec.agent_id for spec in specs]
+
+
+@dataclass(slots=True)
+class Replay:
+    """Agents come ready, finish work and contacts arrive; every offer is accepted."""
+
+    pool: Pool
+    rng: random.Random
+    scenario: Scenario
+    not_ready: list[str]
+    serial: int
+    now: float = START
+    offers: int = 0
+    busy: list[tuple[str, str]] = field(default_factory=list)
+    ready: list[float] = field(default_factory=list)
+    completed: list[float] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)
+    accepted: list[float] = field(default_factory=list)
+
+    def accept_all(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, OfferPlan):
+                self.offers += 1
+                agent, iid = effect.agent_id, effect.interaction_id
+                timed(self.accepted, self.pool.accept, agent, iid, effect.offer_id, self.now)
+                self.busy.append((agent, iid))
+
+    def step(self) -> None:
+        self.now += 0.01
+        roll = self.rng.random()
+        pool = self.pool
+        if self.not_ready and roll < 0.5:
+            agent_id = self.not_ready.pop()
+            effects = timed(self.ready, pool.set_presence, agent_id, Presence.READY, self.now)
+        elif self.busy and roll < 0.9:
+            agent_id, iid = self.busy.pop(self.rng.randrange(len(self.busy)))
+            effects = timed(self.completed, pool.complete_work, agent_id, iid, self.now)
+        else:
+            contact = new_contact(self.rng, self.serial, self.scenario, self.now)
+            self.serial += 1
+            effects = timed(self.arrived, pool.enqueue, contact, self.now)
+        self.accept_all(effects)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--agents", type=int, default=10_000)
@@ -143,86 +215,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    scenario = build_scenario(rng)
-    specs = [agent_spec(rng, i, scenario) for i in range(args.agents)]
-
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.take_snapshot()
-    started = time.perf_counter()
-    pool = Pool(scenario.config)
-    now = 1_000_000.0
-    for spec in specs:
-        pool.login(spec, now)
-    # The backlog built up over the last ten minutes while agents were away.
-    for serial in range(args.contacts):
-        pool.enqueue(
-            new_contact(rng, serial, scenario, now - 600 + serial * 600 / args.contacts), now
-        )
-    built = time.perf_counter() - started
-    gc.collect()
-    after = tracemalloc.take_snapshot()
-    tracemalloc.stop()
-    state_bytes = sum(s.size_diff for s in after.compare_to(before, "filename"))
-    contexts = sum(
-        c.customer.__sizeof__() for c in pool.contacts() if c.customer is not None
-    )  # rough lower bound of the pydantic share, for the report only
-    print(f"built {args.agents} agents + {args.contacts} queued contacts in {built:.1f} s")
-    print(
-        f"state memory (tracemalloc): {state_bytes / 2**20:.1f} MiB"
-        f" = {state_bytes / max(1, args.contacts):.0f} B per queued contact (all-in);"
-        f" of which >= {contexts / 2**20:.1f} MiB customer-context models"
-    )
-
-    ready_samples: list[float] = []
-    completion_samples: list[float] = []
-    arrival_samples: list[float] = []
-    accept_samples: list[float] = []
-    not_ready = [spec.agent_id for spec in specs]
-    rng.shuffle(not_ready)
-    busy: list[tuple[str, str]] = []
-    serial = args.contacts
-    offers = 0
-
-    def accept_all(effects: list[Effect]) -> None:
-        nonlocal offers
-        for effect in effects:
-            if isinstance(effect, OfferPlan):
-                offers += 1
-                iid, agent, offer = effect.interaction_id, effect.agent_id, effect.offer_id
-                timed(accept_samples, lambda: pool.accept(agent, iid, offer, now))
-                busy.append((agent, iid))
-
+    pool, scenario, agent_ids = build(args, rng)
+    rng.shuffle(agent_ids)
+    replay = Replay(pool, rng, scenario, agent_ids, serial=args.contacts)
     for _ in range(args.events):
-        now += 0.01
-        roll = rng.random()
-        if not_ready and roll < 0.5:
-            agent_id = not_ready.pop()
-            accept_all(
-                timed(ready_samples, lambda: pool.set_presence(agent_id, Presence.READY, now))
-            )
-        elif busy and roll < 0.9:
-            agent_id, iid = busy.pop(rng.randrange(len(busy)))
-            accept_all(timed(completion_samples, lambda: pool.complete_work(agent_id, iid, now)))
-        else:
-            contact = new_contact(rng, serial, scenario, now)
-            serial += 1
-            accept_all(timed(arrival_samples, lambda: pool.enqueue(contact, now)))
-    load = pool.load(now)
+        replay.step()
+    load = pool.load(replay.now)
     print(
-        f"after {args.events} events: {offers} offers, {load.queued} queued,"
+        f"after {args.events} events: {replay.offers} offers, {load.queued} queued,"
         f" {load.agents_ready} agents with room, occupancy {load.occupancy:.2f}"
     )
     print("latency, call -> offers returned (state transition + match):")
-    report("agent ready -> offer", ready_samples)
-    report("work completed -> offer", completion_samples)
-    report("contact arrives -> offer", arrival_samples)
-    report("offer accepted", accept_samples)
+    report("agent ready -> offer", replay.ready)
+    report("work completed -> offer", replay.completed)
+    report("contact arrives -> offer", replay.arrived)
+    report("offer accepted", replay.accepted)
     started = time.perf_counter()
-    pool.load(now)
+    pool.load(replay.now)
     print(f"  pool load (PoolLoad fields)   {1e3 * (time.perf_counter() - started):.1f} ms")
     started = time.perf_counter()
-    waits = pool.wait_estimates(now)
+    waits = pool.wait_estimates(replay.now)
     print(
         f"  wait estimates, all contacts  {1e3 * (time.perf_counter() - started):.1f} ms"
         f" ({len(waits)} contacts)"

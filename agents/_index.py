@@ -80,9 +80,7 @@ class PoolIndex:
         contact.assigned_at = None
         contact.epoch += 1
         config = self.config.queue(contact.queue)
-        for moment in stage_changes(contact, config):
-            if moment > now:
-                heapq.heappush(self._timers, (moment, contact.interaction_id, contact.epoch))
+        self._schedule_next(contact, config, now)
         if contact.preferred_agent is not None:
             self._preferrers.setdefault(contact.preferred_agent, set()).add(contact.interaction_id)
         queue = contact.queue
@@ -92,6 +90,13 @@ class PoolIndex:
             (contact.wait_origin, contact.interaction_id, contact.epoch),
         )
         self._place(contact, config, now)
+
+    def _schedule_next(self, contact: Contact, config: QueueConfig, now: float) -> None:
+        """One pending timer per queued contact (its next change), not all three:
+        at 100k contacts each heap entry costs ~90 bytes."""
+        upcoming = [moment for moment in stage_changes(contact, config) if moment > now]
+        if upcoming:
+            heapq.heappush(self._timers, (min(upcoming), contact.interaction_id, contact.epoch))
 
     def _leave_queue(self, contact: Contact) -> None:
         self._unplace(contact)
