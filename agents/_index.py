@@ -12,11 +12,13 @@ from omniroute.schemas import Channel
 from ._estimate import HandleTime, updated_handle_time
 from ._lanes import LaneGroup
 from ._model import Agent, Contact, ContactState, PoolConfig, Presence, QueueConfig, Signature
-from ._rules import agent_level, stage_at, stage_changes, sticky_until
+from ._records import Changes, agent_record, contact_record, handle_time_record
+from ._rules import agent_level, prepare, stage_at, stage_changes, sticky_until
 
 __all__ = ["PoolIndex"]
 
 _QUEUED = ContactState.QUEUED
+_OFFERED = ContactState.OFFERED
 _READY = Presence.READY
 
 
@@ -80,9 +82,7 @@ class PoolIndex:
         contact.assigned_at = None
         contact.epoch += 1
         config = self.config.queue(contact.queue)
-        for moment in stage_changes(contact, config):
-            if moment > now:
-                heapq.heappush(self._timers, (moment, contact.interaction_id, contact.epoch))
+        self._schedule_next(contact, config, now)
         if contact.preferred_agent is not None:
             self._preferrers.setdefault(contact.preferred_agent, set()).add(contact.interaction_id)
         queue = contact.queue
@@ -92,6 +92,13 @@ class PoolIndex:
             (contact.wait_origin, contact.interaction_id, contact.epoch),
         )
         self._place(contact, config, now)
+
+    def _schedule_next(self, contact: Contact, config: QueueConfig, now: float) -> None:
+        """One pending timer per queued contact (its next change), not all three:
+        at 100k contacts each heap entry costs ~90 bytes."""
+        upcoming = [moment for moment in stage_changes(contact, config) if moment > now]
+        if upcoming:
+            heapq.heappush(self._timers, (min(upcoming), contact.interaction_id, contact.epoch))
 
     def _leave_queue(self, contact: Contact) -> None:
         self._unplace(contact)
@@ -226,3 +233,52 @@ class PoolIndex:
                 agent.skills, signature, self.config.queue(queue)
             )
         return level
+
+    # -- reading and persisting ----------------------------------------------
+
+    def contact(self, interaction_id: str) -> Contact | None:
+        """Read-only view for tests and tools: do not mutate what it returns."""
+        return self._contacts.get(interaction_id)
+
+    def agent(self, agent_id: str) -> Agent | None:
+        return self._agents.get(agent_id)
+
+    def contacts(self) -> list[Contact]:
+        return list(self._contacts.values())
+
+    def agents(self) -> list[Agent]:
+        return list(self._agents.values())
+
+    def drain_changes(self) -> Changes:
+        """The records changed since the last drain, to write to the stage's tables."""
+        changes = Changes()
+        for iid in self._changed_contacts:
+            contact = self._contacts.get(iid)
+            changes.contacts[iid] = None if contact is None else contact_record(contact)
+        for agent_id in self._changed_agents:
+            agent = self._agents.get(agent_id)
+            changes.agents[agent_id] = None if agent is None else agent_record(agent)
+        for queue in self._changed_handle_times:
+            changes.handle_times[queue] = handle_time_record(queue, self._handle_times[queue])
+        self._changed_contacts.clear()
+        self._changed_agents.clear()
+        self._changed_handle_times.clear()
+        return changes
+
+    def _adopt(self, contact: Contact, now: float) -> None:
+        prepare(contact, self.config.queue(contact.queue))
+        contact.level_key = self._level_key(contact)
+        self._contacts[contact.interaction_id] = contact
+        agent = self._agents.get(contact.agent_id or "")
+        if contact.state is _QUEUED or agent is None:
+            self._enter_queue(contact, now)
+            return
+        channel = contact.channel
+        agent.work[contact.interaction_id] = channel
+        agent.load[channel] = agent.load.get(channel, 0) + 1
+        agent.total += 1
+        if contact.state is _OFFERED:
+            expires_at = contact.offer_expires_at if contact.offer_expires_at is not None else now
+            heapq.heappush(
+                self._expiries, (expires_at, contact.offer_id or "", contact.interaction_id)
+            )

@@ -36,12 +36,10 @@ class Matcher(PoolIndex):
         while timers and timers[0][0] <= now:
             _, iid, epoch = heapq.heappop(timers)
             contact = self._contacts.get(iid)
-            if (
-                contact is not None
-                and contact.state is _QUEUED
-                and contact.epoch == epoch
-                and self._replace(contact, now)
-            ):
+            if contact is None or contact.state is not _QUEUED or contact.epoch != epoch:
+                continue
+            self._schedule_next(contact, self.config.queue(contact.queue), now)
+            if self._replace(contact, now):
                 changed[iid] = contact
         if not changed:
             return []

@@ -27,13 +27,9 @@ from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load
 from ._matcher import Matcher
 from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
 from ._records import (
-    Changes,
     agent_from_record,
-    agent_record,
     contact_from_record,
-    contact_record,
     handle_time_from_record,
-    handle_time_record,
 )
 from ._rules import prepare
 
@@ -340,19 +336,6 @@ class Pool(Matcher):
 
     # -- queries ---------------------------------------------------------------
 
-    def contact(self, interaction_id: str) -> Contact | None:
-        """Read-only view for tests and tools: do not mutate what it returns."""
-        return self._contacts.get(interaction_id)
-
-    def agent(self, agent_id: str) -> Agent | None:
-        return self._agents.get(agent_id)
-
-    def contacts(self) -> list[Contact]:
-        return list(self._contacts.values())
-
-    def agents(self) -> list[Agent]:
-        return list(self._agents.values())
-
     def load(self, now: float) -> PoolLoadView:
         now = max(now, self._clock)
         queued = {queue: count for queue, count in self._queued.items() if count}
@@ -371,22 +354,6 @@ class Pool(Matcher):
         return contact_waits(queued, self._agents.values(), self._handle_times, self.config, now)
 
     # -- persistence -----------------------------------------------------------
-
-    def drain_changes(self) -> Changes:
-        """The records changed since the last drain, to write to the stage's tables."""
-        changes = Changes()
-        for iid in self._changed_contacts:
-            contact = self._contacts.get(iid)
-            changes.contacts[iid] = None if contact is None else contact_record(contact)
-        for agent_id in self._changed_agents:
-            agent = self._agents.get(agent_id)
-            changes.agents[agent_id] = None if agent is None else agent_record(agent)
-        for queue in self._changed_handle_times:
-            changes.handle_times[queue] = handle_time_record(queue, self._handle_times[queue])
-        self._changed_contacts.clear()
-        self._changed_agents.clear()
-        self._changed_handle_times.clear()
-        return changes
 
     @classmethod
     def restore(
@@ -412,25 +379,7 @@ class Pool(Matcher):
             pool._adopt(contact_from_record(record), now)
         for agent in sorted(pool._agents.values(), key=lambda a: (a.idle_since, a.idle_seq)):
             pool._list(agent)
-        effects = pool.tick(now)
-        effects += pool._match(now, [], list(pool._agents.values()))
-        pool.drain_changes()
+        pool.drain_changes()  # rebuilding changed nothing; the catch-up below did
+        effects: list[Effect] = list(pool._match(now, [], list(pool._agents.values())))
+        effects += pool.tick(now)
         return pool, effects
-
-    def _adopt(self, contact: Contact, now: float) -> None:
-        prepare(contact, self.config.queue(contact.queue))
-        contact.level_key = self._level_key(contact)
-        self._contacts[contact.interaction_id] = contact
-        agent = self._agents.get(contact.agent_id or "")
-        if contact.state is _QUEUED or agent is None:
-            self._enter_queue(contact, now)
-            return
-        channel = contact.channel
-        agent.work[contact.interaction_id] = channel
-        agent.load[channel] = agent.load.get(channel, 0) + 1
-        agent.total += 1
-        if contact.state is _OFFERED:
-            expires_at = contact.offer_expires_at if contact.offer_expires_at is not None else now
-            heapq.heappush(
-                self._expiries, (expires_at, contact.offer_id or "", contact.interaction_id)
-            )
