@@ -109,6 +109,7 @@ def effect_message(
             enqueued_at=to_datetime(effect.enqueued_at),
             expires_at=to_datetime(effect.expires_at),
             attempt=effect.attempt,
+            callback=effect.callback,
             reason=effect.reason,
             automation_path=effect.automation_path,
             automation_seconds=effect.automation_seconds,

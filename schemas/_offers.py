@@ -37,6 +37,9 @@ class Offer(_OfferBase):
     enqueued_at: AwareDatetime = Field(description="Original queue entry; kept across re-offers.")
     expires_at: AwareDatetime
     attempt: int = Field(default=1, ge=1, description="How many offers this contact has had.")
+    callback: bool = Field(
+        default=False, description="Call the customer back; they kept their place."
+    )
     reason: ContactReason | None = None
     automation_path: tuple[str, ...] = ()
     automation_seconds: float = 0.0
