@@ -20,12 +20,11 @@ from prometheus_client import CollectorRegistry
 
 from omniroute.schemas import PoolLoad, topic
 
-from ._core import RoutingPolicy
-from ._first_policy import FirstPolicy
 from ._http import HealthServer
 from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, producer_config
 from ._logging import logging_config
 from ._metrics import RouterMetrics
+from ._policy_source import PolicyWatcher, initial_policy
 from ._records import InboundRecord
 from ._settings import Settings
 from ._stage import PolicyHolder, RouterStage, StageOutput
@@ -68,17 +67,18 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
-def default_policy(settings: Settings) -> RoutingPolicy:
-    return FirstPolicy()
-
-
 class RouterRuntime:
     """The router's clients, stage and loops for the lifetime of one worker."""
 
     def __init__(self, settings: Settings, registry: CollectorRegistry) -> None:
         self.settings = settings
         self.metrics = RouterMetrics(registry)
-        self.policy = PolicyHolder(default_policy(settings), self.metrics)
+        self.policy = PolicyHolder(initial_policy(settings.router.policy_file), self.metrics)
+        self.watcher = (
+            PolicyWatcher(settings.router.policy_file, self.policy, registry)
+            if settings.router.policy_file
+            else None
+        )
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_output = StageOutput()
@@ -133,6 +133,10 @@ class RouterRuntime:
             asyncio.create_task(self._guard("router-loop", self.loop.run(self._stopping))),
             asyncio.create_task(self._guard("pool-load", self.loads.run(self._stopping))),
         ]
+        if self.watcher is not None:
+            self._tasks.append(
+                asyncio.create_task(self._guard("policy-watch", self.watcher.run(self._stopping)))
+            )
         log.info(
             "router started",
             extra={"stage": "router", "policy_version": self.policy.current.version},

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from omniroute.router._core import CustomerRecord, LoadView, RoutableEvent
-from omniroute.router._first_policy import FirstPolicy
 from omniroute.router._history import apply_to_history
 from omniroute.router._records import InboundRecord, decode_batch
 from omniroute.router._routing import decision_id, route_events
+from omniroute.router.policy import Policy, default_policy
 from omniroute.schemas import (
     AutomationCompleted,
     Channel,
@@ -30,6 +30,7 @@ from omniroute.schemas import (
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
+POLICY = default_policy()
 
 
 def _record(value: bytes, offset: int = 0) -> InboundRecord:
@@ -93,32 +94,6 @@ def test_decode_keeps_good_events_in_order_around_bad_ones() -> None:
     assert [d.original_offset for d in result.dead_letters] == [1]
 
 
-def test_first_policy_sends_vips_to_the_priority_queue_on_every_channel() -> None:
-    policy = FirstPolicy()
-    for channel in Channel:
-        decision = policy.route(_arrival(channel=channel), _customer(Tier.VIP), {}, NOW)
-        assert decision.target is ContactTarget.AGENT_QUEUE
-        assert decision.queue == "priority"
-        assert decision.customer.name == "Ada"
-        assert decision.time == NOW
-
-
-def test_first_policy_starts_standard_voice_in_ivr_and_honours_a_request_for_an_agent() -> None:
-    policy = FirstPolicy()
-    assert policy.route(_arrival(), _customer(), {}, NOW).target is ContactTarget.IVR
-    asked = policy.route(_arrival(requested_agent=True), _customer(), {}, NOW)
-    assert asked.target is ContactTarget.AGENT_QUEUE
-
-
-def test_first_policy_routes_to_an_agent_when_the_customer_record_is_unavailable() -> None:
-    decision = FirstPolicy().route(
-        _arrival(), CustomerRecord("c1", None, lookup_failed=True), {}, NOW
-    )
-    assert decision.target is ContactTarget.AGENT_QUEUE
-    assert decision.degraded is True
-    assert decision.customer.known is False
-
-
 def test_route_events_decides_routable_events_and_feeds_history_forward() -> None:
     first = _arrival(interaction_id="i-1")
     second = _arrival(interaction_id="i-2", channel=Channel.CHAT)
@@ -135,9 +110,7 @@ def test_route_events_decides_routable_events_and_feeds_history_forward() -> Non
     )
     ordered: list[InteractionEvent] = [first, done, second]
     events = [(_record(b"", n), e) for n, e in enumerate(ordered)]
-    batch = route_events(
-        events, {"c1": _customer()}, FirstPolicy(), {}, now=NOW, keep=10, max_age=WEEK
-    )
+    batch = route_events(events, {"c1": _customer()}, POLICY, {}, now=NOW, keep=10, max_age=WEEK)
     assert [d.interaction_id for _, d in batch.decisions] == ["i-1", "i-2"]
     assert batch.decisions[0][1].id == decision_id(first.id)
     history = batch.history["c1"]
@@ -150,14 +123,20 @@ def test_route_events_decides_routable_events_and_feeds_history_forward() -> Non
 
 
 def test_a_failing_policy_dead_letters_the_event_instead_of_stopping() -> None:
-    class Broken(FirstPolicy):
+    class Broken(Policy):
         def route(
             self, event: RoutableEvent, customer: CustomerRecord, load: LoadView, now: datetime
         ) -> RoutingDecision:
             raise ZeroDivisionError("bug")
 
     batch = route_events(
-        [(_record(b"x"), _arrival())], {}, Broken(), {}, now=NOW, keep=5, max_age=WEEK
+        [(_record(b"x"), _arrival())],
+        {},
+        Broken(POLICY.spec, "d"),
+        {},
+        now=NOW,
+        keep=5,
+        max_age=WEEK,
     )
     assert batch.decisions == []
     assert batch.failures[0].reason is DeadLetterReason.PROCESSING_ERROR
@@ -165,7 +144,7 @@ def test_a_failing_policy_dead_letters_the_event_instead_of_stopping() -> None:
 
 
 def test_history_is_idempotent_bounded_and_ages_out() -> None:
-    policy = FirstPolicy()
+    policy = POLICY
     recent: tuple[RecentContact, ...] = ()
     for n in range(8):
         event = _arrival(interaction_id=f"i-{n}", time=NOW + timedelta(minutes=n))
@@ -183,7 +162,7 @@ def test_history_is_idempotent_bounded_and_ages_out() -> None:
 
 
 def test_an_escalation_retargets_the_same_line_and_marks_it_escalated() -> None:
-    policy = FirstPolicy()
+    policy = POLICY
     arrival = _arrival(interaction_id="i-1")
     recent = apply_to_history(
         (), arrival, policy.route(arrival, _customer(), {}, NOW), now=NOW, keep=5, max_age=WEEK
@@ -217,7 +196,7 @@ def test_dead_letter_json_keeps_the_original_bytes() -> None:
 
 def test_queued_contacts_and_their_follow_ups_are_forwarded_to_the_pool() -> None:
     queued = _arrival(interaction_id="i-q", requested_agent=True)
-    automated = _arrival(interaction_id="i-a", channel=Channel.VOICE)
+    automated = _arrival(interaction_id="i-a", channel=Channel.VOICE, reason="password_reset")
 
     def follow_up(kind: str, interaction: str) -> InteractionEvent:
         return InteractionEventAdapter.validate_python(
@@ -243,7 +222,7 @@ def test_queued_contacts_and_their_follow_ups_are_forwarded_to_the_pool() -> Non
     batch = route_events(
         [(_record(b"", n), e) for n, e in enumerate(ordered)],
         {"c1": _customer()},
-        FirstPolicy(),
+        POLICY,
         {},
         now=NOW,
         keep=10,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,9 +10,9 @@ from rich.table import Table
 
 from .._bench import BenchResult, bench_policy, bench_stage
 from .._bench_e2e import bench_end_to_end
-from .._first_policy import FirstPolicy
 from .._settings import KafkaSettings, RedisSettings, Settings
 from .._stack import EmbeddedStack, free_port
+from ..policy import default_policy, load_policy
 from ._common import console, friendly_errors
 
 __all__ = ["bench_app"]
@@ -40,9 +41,10 @@ def router(
     customers: Annotated[int, typer.Option(min=1)] = 20_000,
     batch: Annotated[int, typer.Option(min=1)] = 1000,
     end_to_end: Annotated[bool, typer.Option(help="Also drain a backlog through a worker.")] = True,
+    policy_file: Annotated[Path | None, typer.Option(help="Default: the shipped policy.")] = None,
 ) -> None:
     """The router: pure policy, the stage with real Redis, and a worker end to end."""
-    policy = FirstPolicy()
+    policy = load_policy(policy_file) if policy_file else default_policy()
     results = [bench_policy(policy, events=events, customers=customers)]
     settings = Settings(
         kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}"),

@@ -6,6 +6,7 @@ import typer
 
 from ._bench import bench_app
 from ._demo import demo, seed, traffic
+from ._policy import policy_app
 from ._schema import schema_app
 from ._stack import stack_app
 from ._worker import worker_app
@@ -22,6 +23,7 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(schema_app, name="schema")
 app.add_typer(worker_app, name="worker")
 app.add_typer(bench_app, name="bench")
+app.add_typer(policy_app, name="policy")
 app.command()(seed)
 app.command()(traffic)
 app.command()(demo)

@@ -1,0 +1,179 @@
+"""The policy file, as pydantic models: unknown keys are errors, so a typo in a
+policy never passes silently.
+
+Two rule lists, on purpose:
+
+- ``automation`` rules decide whether a contact starts in IVR or self-service.
+  They may look at the channel, because channels differ in what automation they
+  have.
+- ``routing`` rules choose the agent queue, priority, skills and offers. They may
+  not look at the channel: that is what makes two contacts that differ only in
+  channel land in the same queue at the same priority (consistent handling).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from omniroute.schemas import Channel, SkillRequirement
+
+__all__ = [
+    "AutomationAction",
+    "AutomationRule",
+    "AutomationTarget",
+    "ChannelSeconds",
+    "Costs",
+    "GuardrailSettings",
+    "OfferThresholds",
+    "PolicyFile",
+    "QueueSpec",
+    "RouteAction",
+    "RoutingRule",
+]
+
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+]
+Expression = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChannelSeconds(_Strict):
+    """A duration per channel, in seconds: voice and chat in seconds, e-mail and web
+    forms in hours, in one model so that "comparable response times" is checkable."""
+
+    voice: float = Field(default=20, gt=0)
+    chat: float = Field(default=30, gt=0)
+    sms: float = Field(default=300, gt=0)
+    social: float = Field(default=600, gt=0)
+    email: float = Field(default=4 * 3600, gt=0)
+    web: float = Field(default=4 * 3600, gt=0)
+
+    def of(self, channel: Channel) -> float:
+        value: float = getattr(self, channel.value)
+        return value
+
+
+class Costs(_Strict):
+    """Expected handling cost per contact by target (DOMAIN.md's figures by default)."""
+
+    agent: float = Field(default=5.00, ge=0)
+    staffed_written: float = Field(default=5.63, ge=0, description="Agent on e-mail or web.")
+    ivr: float = Field(default=0.36, ge=0)
+    self_service: float = Field(default=0.36, ge=0)
+
+
+class AutomationTarget(StrEnum):
+    AUTOMATION = "automation"  # IVR on voice, self-service on every other channel
+    IVR = "ivr"
+    SELF_SERVICE = "self_service"
+
+
+class AutomationAction(_Strict):
+    target: AutomationTarget = AutomationTarget.AUTOMATION
+
+
+class AutomationRule(_Strict):
+    name: Name
+    description: str = ""
+    when: Expression
+    then: AutomationAction = AutomationAction()
+    channels: frozenset[Channel] | None = Field(
+        default=None, description="Only on these channels; None: every channel with automation."
+    )
+
+
+class RouteAction(_Strict):
+    queue: Name | None = None
+    priority: int | None = Field(default=None, ge=0, le=1000)
+    max_wait_seconds: float | None = Field(default=None, gt=0)
+    skills: tuple[SkillRequirement, ...] = ()
+    offer: bool = Field(default=False, description="A sales offer may ride along (when idle).")
+    sticky: bool = Field(default=False, description="Prefer the agent who last served them.")
+
+
+class RoutingRule(_Strict):
+    name: Name
+    description: str = ""
+    when: Expression
+    then: RouteAction
+
+
+class QueueSpec(_Strict):
+    pool: Name
+    channels: frozenset[Channel] = frozenset(Channel)
+    priority: int = Field(default=30, ge=0, le=1000, description="Priority when no rule sets one.")
+    floor: int = Field(
+        default=30, ge=0, le=1000, description="No rule can put a contact below this (value alone)."
+    )
+    max_wait: ChannelSeconds | None = Field(
+        default=None, description="Aging bound per channel; None: the policy's."
+    )
+    skills: tuple[SkillRequirement, ...] = ()
+    fallback: Name | None = Field(
+        default=None, description="Where a channel this queue does not serve goes instead."
+    )
+
+
+class GuardrailSettings(_Strict):
+    repeat_window_seconds: float = Field(default=3600, gt=0)
+    automation_failure_window_seconds: float = Field(default=3600, gt=0)
+
+
+class OfferThresholds(_Strict):
+    """Sell when idle, serve when busy: offers only while the pool is under both."""
+
+    max_occupancy: float = Field(default=0.80, ge=0, le=1)
+    max_estimated_wait_seconds: float = Field(default=30, ge=0)
+
+
+class PolicyFile(_Strict):
+    version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    description: str = ""
+    timezone: str = "UTC"
+    automation_channels: frozenset[Channel] = Field(
+        default=frozenset(Channel) - {Channel.EMAIL},
+        description="Channels that have IVR or self-service at all.",
+    )
+    service_targets: ChannelSeconds = ChannelSeconds()
+    max_wait: ChannelSeconds = ChannelSeconds(
+        voice=180, chat=240, sms=1800, social=3600, email=8 * 3600, web=8 * 3600
+    )
+    costs: Costs = Costs()
+    guardrails: GuardrailSettings = GuardrailSettings()
+    offers: OfferThresholds = OfferThresholds()
+    queues: dict[Name, QueueSpec] = Field(min_length=1)
+    default_queue: Name
+    automation: tuple[AutomationRule, ...] = ()
+    routing: tuple[RoutingRule, ...] = ()
+
+    @model_validator(mode="after")
+    def _queues_exist(self) -> PolicyFile:
+        problems = []
+        if self.default_queue not in self.queues:
+            problems.append(f"default_queue: unknown queue {self.default_queue!r}")
+        elif self.queues[self.default_queue].channels != frozenset(Channel):
+            problems.append("default_queue: must serve every channel (it is the last resort)")
+        for name, queue in self.queues.items():
+            if queue.fallback is not None and queue.fallback not in self.queues:
+                problems.append(f"queues.{name}.fallback: unknown queue {queue.fallback!r}")
+            if queue.floor > queue.priority:
+                problems.append(f"queues.{name}.priority: below its own floor {queue.floor}")
+        for index, rule in enumerate(self.routing):
+            if rule.then.queue is not None and rule.then.queue not in self.queues:
+                problems.append(
+                    f"routing[{index}] {rule.name!r}.then.queue: unknown queue {rule.then.queue!r}"
+                )
+        names = [r.name for r in self.automation] + [r.name for r in self.routing]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            problems.append(f"rule names must be unique: {', '.join(duplicates)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

@@ -1,0 +1,316 @@
+"""The compiled policy: one ``route`` for every channel, rules first, then the
+guardrails no rule can override, and an explanation of each step."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from omniroute.schemas import (
+    Channel,
+    ContactTarget,
+    Explanation,
+    ExplanationKind,
+    PoolLoad,
+    RoutingDecision,
+    SkillRequirement,
+)
+
+from .._core import CustomerRecord, LoadView, RoutableEvent
+from ._conditions import Condition, ConditionError
+from ._facts import CHANNEL_FACTS, FactSheet, sample_facts
+from ._model import (
+    AutomationRule,
+    AutomationTarget,
+    PolicyFile,
+    QueueSpec,
+    RouteAction,
+    RoutingRule,
+)
+
+__all__ = ["GUARDRAILS", "Policy"]
+
+GUARDRAILS = {
+    "agent-on-request": "the customer asked for a person, or escalated out of automation",
+    "automation-failed-recently": "failed or abandoned IVR/self-service within the window",
+    "repeat-contact": "contacted us on the same reason within the window",
+    "degraded": "customer record unavailable: an agent, never automation",
+    "priority-floor": "no rule may put a contact below its queue's floor",
+    "aging-bound": "the wait is bounded by the queue's longest acceptable wait",
+    "serve-when-busy": "no sales offer while the pool is busy or its load unknown",
+    "channel-fallback": "the chosen queue does not serve this channel",
+}
+_WRITTEN = frozenset({Channel.EMAIL, Channel.WEB})
+_SOURCE = "/omniroute/router"
+_NO_ACTION = RouteAction()
+
+
+def _guardrail(name: str, detail: str | None = None) -> Explanation:
+    return Explanation(kind=ExplanationKind.GUARDRAIL, name=name, detail=detail or GUARDRAILS[name])
+
+
+def _merge_skills(*groups: tuple[SkillRequirement, ...]) -> tuple[SkillRequirement, ...]:
+    best: dict[str, int] = {}
+    for group in groups:
+        for requirement in group:
+            best[requirement.skill] = max(
+                best.get(requirement.skill, 0), requirement.min_proficiency
+            )
+    return tuple(SkillRequirement(skill=s, min_proficiency=p) for s, p in sorted(best.items()))
+
+
+class Policy:
+    """Implements ``RoutingPolicy``. Immutable once built; reload builds a new one."""
+
+    def __init__(self, spec: PolicyFile, digest: str) -> None:
+        self.spec = spec
+        self._version = f"{spec.version}+{digest[:8]}"
+        self._tz = ZoneInfo(spec.timezone)
+        self._repeat = timedelta(seconds=spec.guardrails.repeat_window_seconds)
+        self._failure = timedelta(seconds=spec.guardrails.automation_failure_window_seconds)
+        pools = {queue.pool for queue in spec.queues.values()}
+        sample = sample_facts(pools)
+        self._automation: list[tuple[AutomationRule, Condition]] = []
+        for index, rule in enumerate(spec.automation):
+            condition = Condition(f"automation[{index}] {rule.name!r}", rule.when)
+            condition.check(sample)
+            self._automation.append((rule, condition))
+        self._routing: list[tuple[RoutingRule, Condition]] = []
+        for index, routing_rule in enumerate(spec.routing):
+            condition = Condition(
+                f"routing[{index}] {routing_rule.name!r}",
+                routing_rule.when,
+                forbidden=CHANNEL_FACTS,
+            )
+            condition.check(sample)
+            self._routing.append((routing_rule, condition))
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def route(
+        self, event: RoutableEvent, customer: CustomerRecord, load: LoadView, now: datetime
+    ) -> RoutingDecision:
+        facts = FactSheet(
+            event,
+            customer,
+            load,
+            now,
+            timezone=self._tz,
+            repeat_window=self._repeat,
+            failure_window=self._failure,
+        )
+        why: list[Explanation] = []
+        if customer.lookup_failed:
+            why.append(
+                Explanation(
+                    kind=ExplanationKind.DEGRADED, name="degraded", detail=GUARDRAILS["degraded"]
+                )
+            )
+        else:
+            why += self._agent_guardrails(facts)
+        if not why:
+            automated = self._automation_target(facts, why)
+            if automated is not None:
+                return self._decision(event, customer, now, automated, why)
+        return self._queue(event, customer, facts, now, why)
+
+    def _agent_guardrails(self, facts: FactSheet) -> list[Explanation]:
+        fired = []
+        if facts["requested_agent"] or facts["escalated"]:
+            fired.append(_guardrail("agent-on-request"))
+        if facts["failed_automation_recently"]:
+            fired.append(_guardrail("automation-failed-recently"))
+        if facts["same_reason_recent"] > 0:
+            fired.append(
+                _guardrail(
+                    "repeat-contact",
+                    f"{facts['same_reason_recent']} earlier contact(s) on "
+                    f"{facts['reason']!r} within {self._repeat.total_seconds():.0f} s",
+                )
+            )
+        return fired
+
+    def _automation_target(self, facts: FactSheet, why: list[Explanation]) -> ContactTarget | None:
+        channel = facts.event.channel
+        if channel not in self.spec.automation_channels:
+            return None
+        for rule, condition in self._automation:
+            if rule.channels is not None and channel not in rule.channels:
+                continue
+            if self._matches(condition, facts, why):
+                target = rule.then.target
+                if target is AutomationTarget.AUTOMATION:
+                    target = (
+                        AutomationTarget.IVR
+                        if channel is Channel.VOICE
+                        else (AutomationTarget.SELF_SERVICE)
+                    )
+                why.append(
+                    Explanation(
+                        kind=ExplanationKind.RULE,
+                        name=rule.name,
+                        detail=rule.description or f"starts in {target.value}",
+                    )
+                )
+                return ContactTarget(target.value)
+        return None
+
+    @staticmethod
+    def _matches(condition: Condition, facts: FactSheet, why: list[Explanation]) -> bool:
+        try:
+            return condition(facts)
+        except ConditionError as error:
+            # A rule that cannot be evaluated for this contact does not match; say so.
+            why.append(
+                Explanation(kind=ExplanationKind.DEFAULT, name="rule-error", detail=str(error))
+            )
+            return False
+
+    def _queue(
+        self,
+        event: RoutableEvent,
+        customer: CustomerRecord,
+        facts: FactSheet,
+        now: datetime,
+        why: list[Explanation],
+    ) -> RoutingDecision:
+        spec = self.spec
+        action, rule_name = _NO_ACTION, None
+        for rule, condition in self._routing:
+            if self._matches(condition, facts, why):
+                action, rule_name = rule.then, rule.name
+                why.append(
+                    Explanation(
+                        kind=ExplanationKind.RULE,
+                        name=rule.name,
+                        detail=rule.description or f"queue {rule.then.queue or spec.default_queue}",
+                    )
+                )
+                break
+        if rule_name is None:
+            why.append(
+                Explanation(
+                    kind=ExplanationKind.DEFAULT,
+                    name="default-queue",
+                    detail=f"no routing rule matched: {spec.default_queue}",
+                )
+            )
+        queue_name = action.queue or spec.default_queue
+        queue = spec.queues[queue_name]
+        channel = event.channel
+        if channel not in queue.channels:
+            fallback = queue.fallback if queue.fallback else spec.default_queue
+            if channel not in spec.queues[fallback].channels:
+                fallback = spec.default_queue
+            why.append(
+                _guardrail(
+                    "channel-fallback", f"{queue_name} does not serve {channel.value}: {fallback}"
+                )
+            )
+            queue_name, queue = fallback, spec.queues[fallback]
+        priority = action.priority if action.priority is not None else queue.priority
+        if priority < queue.floor:
+            why.append(
+                _guardrail(
+                    "priority-floor", f"priority {priority} raised to the floor {queue.floor}"
+                )
+            )
+            priority = queue.floor
+        bound = (queue.max_wait or spec.max_wait).of(channel)
+        max_wait = bound
+        if action.max_wait_seconds is not None:
+            if action.max_wait_seconds > bound:
+                why.append(
+                    _guardrail(
+                        "aging-bound",
+                        f"longest wait {action.max_wait_seconds:.0f} s capped at {bound:.0f} s",
+                    )
+                )
+            max_wait = min(action.max_wait_seconds, bound)
+        offer = False
+        if action.offer:
+            offer = self._idle(facts.pool_load(queue.pool))
+            if not offer:
+                why.append(_guardrail("serve-when-busy"))
+        return self._decision(
+            event,
+            customer,
+            now,
+            ContactTarget.AGENT_QUEUE,
+            why,
+            queue_name=queue_name,
+            queue=queue,
+            priority=priority,
+            max_wait=max_wait,
+            skills=_merge_skills(queue.skills, action.skills),
+            offer=offer,
+            preferred_agent=self._last_agent(customer) if action.sticky else None,
+        )
+
+    def _idle(self, load: PoolLoad | None) -> bool:
+        thresholds = self.spec.offers
+        return (
+            load is not None
+            and load.occupancy <= thresholds.max_occupancy
+            and load.estimated_wait_seconds <= thresholds.max_estimated_wait_seconds
+        )
+
+    @staticmethod
+    def _last_agent(customer: CustomerRecord) -> str | None:
+        return next((r.agent_id for r in reversed(customer.recent) if r.agent_id), None)
+
+    def cost(self, target: ContactTarget, channel: Channel) -> float:
+        costs = self.spec.costs
+        if target is ContactTarget.IVR:
+            return costs.ivr
+        if target is ContactTarget.SELF_SERVICE:
+            return costs.self_service
+        return costs.staffed_written if channel in _WRITTEN else costs.agent
+
+    def _decision(
+        self,
+        event: RoutableEvent,
+        customer: CustomerRecord,
+        now: datetime,
+        target: ContactTarget,
+        why: list[Explanation],
+        *,
+        queue_name: str | None = None,
+        queue: QueueSpec | None = None,
+        priority: int = 0,
+        max_wait: float | None = None,
+        skills: tuple[SkillRequirement, ...] = (),
+        offer: bool = False,
+        preferred_agent: str | None = None,
+    ) -> RoutingDecision:
+        # Built without re-validation: every field comes from validated inputs or
+        # from this module, and the property tests round-trip decisions through
+        # the contract to prove it (tests/test_policy_properties.py).
+        return RoutingDecision.model_construct(
+            source=_SOURCE,
+            time=now,
+            interaction_id=event.interaction_id,
+            customer_id=event.customer_id,
+            channel=event.channel,
+            cause_id=event.id,
+            cause_type=event.type,
+            reason=event.reason,
+            target=target,
+            queue=queue_name,
+            pool=queue.pool if queue else None,
+            priority=priority,
+            max_wait_seconds=max_wait,
+            service_target_seconds=self.spec.service_targets.of(event.channel),
+            perceived_wait_offset_seconds=event.automation_seconds,
+            required_skills=skills,
+            preferred_agent_id=preferred_agent,
+            offer_allowed=offer,
+            expected_cost=self.cost(target, event.channel),
+            automation_path=tuple(event.automation_path),
+            explanation=tuple(why),
+            policy_version=self._version,
+            degraded=customer.lookup_failed,
+            customer=customer.context(),
+        )
