@@ -196,7 +196,7 @@ def _guardrail_names(decision: RoutingDecision) -> set[str]:
 
 def _check_invariants(
     policy: Policy,
-    event: InteractionEvent,
+    event: InteractionArrived | InteractionEscalated,
     customer: CustomerRecord,
     load: dict[str, PoolLoad],
     decision: RoutingDecision,
