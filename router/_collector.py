@@ -30,6 +30,7 @@ class RunOutputs:
     decision_ids: set[str] = field(default_factory=set)
     duplicates: int = 0
     first_decision_at: float | None = None
+    raw_decisions: list[bytes] = field(default_factory=list)
 
     @property
     def decisions(self) -> int:
@@ -105,6 +106,7 @@ class OutputCollector:
             out.duplicates += 1
             return
         out.decision_ids.add(decision["id"])
+        out.raw_decisions.append(value)
         out.by_channel_target[(decision["channel"], decision["target"])] += 1
         out.by_queue[decision["queue"] or "-"] += 1
         out.cost_by_target[decision["target"]] += decision["expected_cost"]

@@ -18,6 +18,7 @@ from omniroute.schemas import Channel, ContactTarget, CustomerProfile
 
 from ._collector import OutputCollector, RunOutputs
 from ._publish import PublishReport, publish_traffic
+from ._replay import record_jsonl
 from ._settings import KafkaSettings, RedisSettings, Settings
 from ._simulation import TrafficGenerator, generate_customers
 from ._stack import EmbeddedStack, StackError, free_port
@@ -38,6 +39,7 @@ class DemoOptions:
     seed: int = 11
     timeout: float = 120.0
     state_dir: Path = Path(".omniroute/demo")
+    record_dir: Path | None = None
 
 
 async def _seed(settings: Settings, profiles: list[CustomerProfile]) -> int:
@@ -87,10 +89,16 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
             options.customers, seed=options.seed, bad_share=options.bad_share, run_id=run_id
         )
         sent_at: dict[str, float] = {}
+        sent: list[bytes] = []
         collector = OutputCollector(settings.kafka.bootstrap_servers, run_id, sent_at).start()
         # One probe contact sent at once measures start-up: worker start -> first decision.
         publish_traffic(
-            settings.kafka.bootstrap_servers, generator.arrival, count=1, rate=0, sent_at=sent_at
+            settings.kafka.bootstrap_servers,
+            generator.arrival,
+            count=1,
+            rate=0,
+            sent_at=sent_at,
+            record=sent,
         )
         if not collector.wait_for(1, 0, options.timeout):
             raise StackError(f"the router made no decision; see {worker.log_path}")
@@ -111,6 +119,7 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
                 rate=options.rate,
                 on_progress=lambda n: progress.advance(task, n),
                 sent_at=sent_at,
+                record=sent,
             )
         report.routable += 1  # the probe
         complete = collector.wait_for(report.routable, report.bad, options.timeout)
@@ -118,6 +127,15 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
         if not complete:
             console.print(f"[yellow]timed out[/] waiting for outputs; see {worker.log_path}")
         _print_summary(console, report, outputs, first_decision)
+        if options.record_dir is not None:
+            record_jsonl(options.record_dir / "interactions.jsonl", sent)
+            record_jsonl(options.record_dir / "decisions.jsonl", outputs.raw_decisions)
+            console.print(
+                f"recorded {len(sent)} events and {len(outputs.raw_decisions)} decisions in "
+                f"{options.record_dir} (replay: omniroute replay --events "
+                f"{options.record_dir}/interactions.jsonl --decisions "
+                f"{options.record_dir}/decisions.jsonl --policy NEW.yaml)"
+            )
         return outputs
     finally:
         worker.stop()

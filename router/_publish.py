@@ -37,6 +37,7 @@ def publish_traffic(
     rate: float,
     on_progress: Callable[[int], None] | None = None,
     sent_at: dict[str, float] | None = None,
+    record: list[bytes] | None = None,
 ) -> PublishReport:
     """Send ``count`` events at ``rate`` per second (0: as fast as possible)."""
     producer = KafkaProducer(
@@ -54,6 +55,8 @@ def publish_traffic(
             event = next_event(utc_now())
             report.sent_at[event.event_id] = time.time()
             producer.send(INTERACTIONS, key=event.key, value=event.value)
+            if record is not None:
+                record.append(event.value)
             report.kinds[event.kind] += 1
             report.routable += event.routable
             report.bad += event.kind.startswith("bad:")

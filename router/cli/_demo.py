@@ -65,6 +65,9 @@ def demo(
     bad_share: Annotated[float, typer.Option(min=0, max=1)] = 0.02,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for all outputs.")] = 120,
     state_dir: Annotated[Path, typer.Option(help="Logs of this run.")] = Path(".omniroute/demo"),
+    record: Annotated[
+        Path | None, typer.Option(help="Write the run's events and decisions here (for replay).")
+    ] = None,
 ) -> None:
     """Stack up, seed, start the router, send traffic, print a summary, tear down."""
     options = DemoOptions(
@@ -74,6 +77,7 @@ def demo(
         bad_share=bad_share,
         timeout=timeout,
         state_dir=state_dir,
+        record_dir=record,
     )
     outputs = run_demo(options, console)
     if outputs.decisions == 0:

@@ -7,6 +7,7 @@ import typer
 from ._bench import bench_app
 from ._demo import demo, seed, traffic
 from ._policy import policy_app
+from ._replay import replay_command
 from ._schema import schema_app
 from ._stack import stack_app
 from ._worker import worker_app
@@ -27,6 +28,7 @@ app.add_typer(policy_app, name="policy")
 app.command()(seed)
 app.command()(traffic)
 app.command()(demo)
+app.command("replay")(replay_command)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ policy_app = typer.Typer(help="Check and explain routing policies.")
 PolicyPath = Annotated[Path | None, typer.Argument(help="Policy file; omitted: the default.")]
 
 
-def _load(path: Path | None) -> Policy:
+def load_or_exit(path: Path | None) -> Policy:
     try:
         return load_policy(path) if path else default_policy()
     except PolicyError as error:
@@ -43,7 +43,7 @@ def _load(path: Path | None) -> Policy:
 @policy_app.command()
 def check(path: PolicyPath = None) -> None:
     """Validate a policy file: schema, queues, CEL syntax, facts and types."""
-    policy = _load(path)
+    policy = load_or_exit(path)
     spec = policy.spec
     console.print(
         f"[green]ok[/] {path or 'default policy'}: version {policy.version}, "
@@ -94,7 +94,7 @@ def explain_command(
     now: Annotated[str | None, typer.Option(help="ISO time; default: now.")] = None,
 ) -> None:
     """Print the decision the policy makes for one contact, and why."""
-    policy = _load(path)
+    policy = load_or_exit(path)
     at = datetime.fromisoformat(now) if now else utc_now()
     try:
         profile = CustomerProfile.model_validate(_json(customer, "customer")) if customer else None

@@ -6,6 +6,7 @@ guardrails no rule can override and an explanation on every decision.
 """
 
 from ._conditions import PolicyError
+from ._diff import DecisionChange, ReplayReport, compare
 from ._explain import explain
 from ._facts import FACTS
 from ._load import DEFAULT_POLICY_FILE, default_policy, load_policy, parse_policy
@@ -16,9 +17,12 @@ __all__ = [
     "DEFAULT_POLICY_FILE",
     "FACTS",
     "GUARDRAILS",
+    "DecisionChange",
     "Policy",
     "PolicyError",
     "PolicyFile",
+    "ReplayReport",
+    "compare",
     "default_policy",
     "explain",
     "load_policy",
