@@ -15,7 +15,13 @@ from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
-from omniroute.schemas import InteractionEvent, InteractionEventAdapter, utc_now
+from omniroute.schemas import (
+    InteractionArrived,
+    InteractionEscalated,
+    InteractionEvent,
+    InteractionEventAdapter,
+    utc_now,
+)
 
 from ._core import CustomerRecord, RoutingPolicy
 from ._metrics import RouterMetrics
@@ -26,7 +32,7 @@ from ._simulation import TrafficGenerator, generate_customers
 from ._stage import PolicyHolder, RouterStage
 from ._store import RedisCustomerStore, connect_redis
 
-__all__ = ["BenchResult", "bench_policy", "bench_stage"]
+__all__ = ["BenchResult", "bench_decisions", "bench_policy", "bench_stage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,27 @@ def _records(events: int, customers: int, seed: int = 3) -> list[InboundRecord]:
         InboundRecord("omniroute.interactions", 0, n, e.key, e.value, None)
         for n, e in enumerate(generator.next(now) for _ in range(events))
     ]
+
+
+def bench_decisions(
+    policy: RoutingPolicy, *, events: int = 100_000, customers: int = 20_000
+) -> BenchResult:
+    """The policy alone: one ``route`` call per routable contact, nothing else."""
+    records = _records(events, customers)
+    routable = [
+        e
+        for e in (InteractionEventAdapter.validate_json(r.value or b"") for r in records)
+        if isinstance(e, InteractionArrived | InteractionEscalated)
+    ]
+    known = {p.customer_id: CustomerRecord(p.customer_id, p) for p in generate_customers(customers)}
+    now = utc_now()
+    route = policy.route
+    started = time.perf_counter()
+    for event in routable:
+        route(event, known[event.customer_id], {}, now)
+    return BenchResult(
+        "policy.route alone (decision built)", len(routable), time.perf_counter() - started
+    )
 
 
 def bench_policy(

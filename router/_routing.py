@@ -127,7 +127,9 @@ def route_events(
                     )
                 )
                 continue
-            decision = decision.model_copy(update={"id": decision_id(event.id)})
+            expected_id = decision_id(event.id)
+            if decision.id != expected_id:  # a policy that left the id to its default
+                decision = decision.model_copy(update={"id": expected_id})
             out.decisions.append((record, decision))
             if decision.target is ContactTarget.AGENT_QUEUE and decision.pool:
                 out.to_assigner.append((decision.pool, decision))

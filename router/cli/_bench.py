@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .._bench import BenchResult, bench_policy, bench_stage
+from omniroute.agents._bench import main as run_assigner_bench
+
+from .._bench import BenchResult, bench_decisions, bench_policy, bench_stage
 from .._bench_e2e import bench_end_to_end
 from .._settings import KafkaSettings, RedisSettings, Settings
 from .._stack import EmbeddedStack, free_port
@@ -45,7 +47,10 @@ def router(
 ) -> None:
     """The router: pure policy, the stage with real Redis, and a worker end to end."""
     policy = load_policy(policy_file) if policy_file else default_policy()
-    results = [bench_policy(policy, events=events, customers=customers)]
+    results = [
+        bench_decisions(policy, events=events, customers=customers),
+        bench_policy(policy, events=events, customers=customers),
+    ]
     settings = Settings(
         kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}"),
         redis=RedisSettings(port=free_port()),
@@ -59,3 +64,25 @@ def router(
     if end_to_end:
         results += bench_end_to_end(events=events, customers=customers, batch=batch)
     _print(results)
+
+
+@bench_app.command()
+def assigner(
+    agents: Annotated[int, typer.Option(min=1)] = 10_000,
+    contacts: Annotated[int, typer.Option(min=1)] = 100_000,
+    events: Annotated[int, typer.Option(min=1)] = 20_000,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """The assignment core: agent-ready -> offer latency and state memory at scale."""
+    run_assigner_bench(
+        [
+            "--agents",
+            str(agents),
+            "--contacts",
+            str(contacts),
+            "--events",
+            str(events),
+            "--seed",
+            str(seed),
+        ]
+    )

@@ -17,6 +17,7 @@ from omniroute.schemas import (
 )
 
 from .._core import CustomerRecord, LoadView, RoutableEvent
+from .._routing import decision_id
 from ._conditions import Condition, ConditionError
 from ._facts import CHANNEL_FACTS, FactSheet, sample_facts
 from ._model import (
@@ -288,7 +289,12 @@ class Policy:
         # Built without re-validation: every field comes from validated inputs or
         # from this module, and the property tests round-trip decisions through
         # the contract to prove it (tests/test_policy_properties.py).
+        # Every field is given: defaults would cost a signature inspection each.
         return RoutingDecision.model_construct(
+            specversion="1.0",
+            id=decision_id(event.id),
+            type="omniroute.decision",
+            schema_version=1,
             source=_SOURCE,
             time=now,
             interaction_id=event.interaction_id,
