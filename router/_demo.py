@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from omniroute.agents._floor import AgentFloor, FloorReport, floor_agents
 from omniroute.schemas import Channel, ContactTarget, CustomerProfile
 
 from ._collector import OutputCollector, RunOutputs
@@ -24,6 +25,7 @@ from ._simulation import TrafficGenerator, generate_customers
 from ._stack import EmbeddedStack, StackError, free_port
 from ._store import RedisCustomerStore, connect_redis
 from ._workers import WorkerProcess
+from .policy import default_policy
 
 __all__ = ["DemoOptions", "run_demo", "seed_customers"]
 
@@ -38,6 +40,7 @@ class DemoOptions:
     bad_share: float = 0.02
     seed: int = 11
     timeout: float = 120.0
+    agents: int = 300
     state_dir: Path = Path(".omniroute/demo")
     record_dir: Path | None = None
 
@@ -77,6 +80,8 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
     )
     stack.up()
     worker = WorkerProcess("router", settings)
+    assigner = WorkerProcess("assigner", settings.model_copy(update={"metrics_port": free_port()}))
+    floor: AgentFloor | None = None
     try:
         started = time.perf_counter()
         seeded = seed_customers(settings, options.customers)
@@ -84,6 +89,7 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
             f"[bold]seeded[/] {seeded} customers in {time.perf_counter() - started:.1f} s"
         )
         worker.start()
+        assigner.start()
         run_id = f"run{uuid.uuid4().hex[:8]}"
         generator = TrafficGenerator(
             options.customers, seed=options.seed, bad_share=options.bad_share, run_id=run_id
@@ -104,6 +110,10 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
             raise StackError(f"the router made no decision; see {worker.log_path}")
         first_decision = (collector.outputs.first_decision_at or 0.0) - worker.started_at
         worker.wait_ready()
+        assigner.wait_ready()
+        floor = AgentFloor(
+            settings.kafka.bootstrap_servers, floor_agents(options.agents, run_id)
+        ).start()
         with Progress(
             TextColumn("[bold]traffic"),
             BarColumn(),
@@ -124,9 +134,13 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
         report.routable += 1  # the probe
         complete = collector.wait_for(report.routable, report.bad, options.timeout)
         outputs = collector.stop()
+        _drain(floor, console)
+        floor_report = floor.stop()
+        floor = None
         if not complete:
             console.print(f"[yellow]timed out[/] waiting for outputs; see {worker.log_path}")
         _print_summary(console, report, outputs, first_decision)
+        _print_assignment(console, floor_report, options.agents)
         if options.record_dir is not None:
             record_jsonl(options.record_dir / "interactions.jsonl", sent)
             record_jsonl(options.record_dir / "decisions.jsonl", outputs.raw_decisions)
@@ -138,6 +152,9 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
             )
         return outputs
     finally:
+        if floor is not None:
+            floor.stop()
+        assigner.stop()
         worker.stop()
         stack.down()
 
@@ -195,3 +212,41 @@ def _print_summary(
     ):
         figures.add_row(name, value)
     console.print(figures)
+
+
+def _drain(floor: AgentFloor, console: Console, idle: float = 4.0, limit: float = 90.0) -> None:
+    """Let the agents work through what is queued: until nothing is assigned for a while."""
+    started = last_change = time.monotonic()
+    seen = -1
+    with console.status("[bold]agents working through the queues"):
+        while time.monotonic() - started < limit and time.monotonic() - last_change < idle:
+            if floor.report.assigned != seen:
+                seen, last_change = floor.report.assigned, time.monotonic()
+            time.sleep(0.2)
+
+
+def _print_assignment(console: Console, report: FloorReport, agents: int) -> None:
+    targets = default_policy().spec.service_targets
+    table = Table(title=f"Assignment ({agents} simulated agents)")
+    for name in ("channel", "assigned", "wait p50", "wait p90", "perceived p90", "in target"):
+        table.add_column(name, justify="left" if name == "channel" else "right")
+    for channel in Channel:
+        waits = sorted(report.waits.get(channel.value, []))
+        if not waits:
+            continue
+        perceived = sorted(report.perceived.get(channel.value, []))
+        within = sum(w <= targets.of(channel) for w in waits) / len(waits)
+        table.add_row(
+            channel.value,
+            str(len(waits)),
+            f"{_percentile(waits, 0.5):.1f} s",
+            f"{_percentile(waits, 0.9):.1f} s",
+            f"{_percentile(perceived, 0.9):.1f} s",
+            f"{within:.0%} of {targets.of(channel):.0f} s",
+        )
+    console.print(table)
+    revoked = ", ".join(f"{why} {n}" for why, n in sorted(report.revoked.items())) or "none"
+    console.print(
+        f"offers {report.offers}: accepted {report.accepted}, rejected {report.rejected}, "
+        f"assigned {report.assigned}; revoked: {revoked}; agents paused: {report.paused}"
+    )

@@ -64,6 +64,7 @@ def demo(
     rate: Annotated[float, typer.Option(min=0, help="Events per second; 0 = flat out.")] = 2000,
     bad_share: Annotated[float, typer.Option(min=0, max=1)] = 0.02,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for all outputs.")] = 120,
+    agents: Annotated[int, typer.Option(min=1, help="Simulated agents on the floor.")] = 300,
     state_dir: Annotated[Path, typer.Option(help="Logs of this run.")] = Path(".omniroute/demo"),
     record: Annotated[
         Path | None, typer.Option(help="Write the run's events and decisions here (for replay).")
@@ -76,6 +77,7 @@ def demo(
         rate=rate,
         bad_share=bad_share,
         timeout=timeout,
+        agents=agents,
         state_dir=state_dir,
         record_dir=record,
     )

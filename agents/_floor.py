@@ -1,0 +1,211 @@
+"""A simulated agent floor for the demo: agents log in with skills and capacity,
+accept offers after a moment (a few reject), and finish after a handle time,
+through the same topics and messages a real desktop uses. Seeded; real time."""
+
+from __future__ import annotations
+
+import heapq
+import json
+import random
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from omniroute.schemas import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPresence,
+    Channel,
+    OfferAccepted,
+    OfferRejected,
+    WorkCompleted,
+    topic,
+)
+
+__all__ = ["AgentFloor", "FloorReport", "floor_agents"]
+
+AGENT_EVENTS = topic("omniroute.agent-events").name
+ASSIGNMENTS = topic("omniroute.assignments").name
+_VOICE = {Channel.VOICE: 1}
+_DIGITAL = {Channel.CHAT: 3, Channel.EMAIL: 2, Channel.WEB: 2, Channel.SMS: 3, Channel.SOCIAL: 3}
+
+
+def floor_agents(count: int, run_id: str, seed: int = 5) -> list[AgentLoggedIn]:
+    """Care agents (most) and technical agents, half on voice, half blended digital."""
+    rng = random.Random(seed)
+    agents = []
+    for n in range(count):
+        technical = n % 10 >= 7
+        voice = n % 2 == 0
+        skills = (
+            {"technical": rng.randint(3, 9)}
+            if technical
+            else {
+                "billing": rng.randint(2, 9),
+                **({"retention": rng.randint(4, 9)} if rng.random() < 0.5 else {}),
+                **({"sales": rng.randint(2, 8)} if rng.random() < 0.6 else {}),
+            }
+        )
+        agents.append(
+            AgentLoggedIn(
+                source="/demo/floor",
+                agent_id=f"{run_id}-agent-{n:04d}",
+                pool="tech" if technical else "care",
+                name=f"Agent {n}",
+                queues=["technical"]
+                if technical
+                else ["general", "priority", "billing", "retention", "sales"],
+                skills=skills,
+                capacity=_VOICE if voice else _DIGITAL,
+                max_total=1 if voice else 3,
+                presence=AgentPresence.READY,
+            )
+        )
+    return agents
+
+
+@dataclass(slots=True)
+class FloorReport:
+    offers: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    assigned: int = 0
+    revoked: Counter[str] = field(default_factory=Counter)
+    paused: int = 0
+    waits: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    perceived: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+
+class AgentFloor:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        agents: list[AgentLoggedIn],
+        *,
+        seed: int = 9,
+        think_seconds: tuple[float, float] = (0.05, 0.3),
+        handle_seconds: tuple[float, float] = (0.3, 1.5),
+        reject_share: float = 0.03,
+    ) -> None:
+        self._agents = {a.agent_id: a for a in agents}
+        self._rng = random.Random(seed)
+        self._think = think_seconds
+        self._handle_time = handle_seconds
+        self._reject = reject_share
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, linger_ms=5)
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap_servers, enable_auto_commit=False
+        )
+        tps = [
+            TopicPartition(ASSIGNMENTS, p)
+            for p in sorted(self._consumer.partitions_for_topic(ASSIGNMENTS) or ())
+        ]
+        self._consumer.assign(tps)
+        self._consumer.seek_to_beginning(*tps)
+        self._due: list[
+            tuple[float, int, AgentLoggedOut | OfferAccepted | OfferRejected | WorkCompleted]
+        ] = []
+        self._serial = 0
+        self._offers: dict[str, tuple[str, float]] = {}  # offer id -> (channel, automation s)
+        self.report = FloorReport()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="agent-floor", daemon=True)
+
+    def start(self) -> AgentFloor:
+        for agent in self._agents.values():
+            self._send(agent)
+        self._producer.flush()
+        self._thread.start()
+        return self
+
+    def stop(self) -> FloorReport:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        for agent in self._agents.values():
+            self._send(
+                AgentLoggedOut(source="/demo/floor", agent_id=agent.agent_id, pool=agent.pool)
+            )
+        self._producer.flush()
+        self._producer.close()
+        self._consumer.close()
+        return self.report
+
+    def _send(
+        self, event: AgentLoggedIn | AgentLoggedOut | OfferAccepted | OfferRejected | WorkCompleted
+    ) -> None:
+        self._producer.send(
+            AGENT_EVENTS, key=event.agent_id.encode(), value=event.model_dump_json().encode()
+        )
+
+    def _later(self, seconds: float, event: OfferAccepted | OfferRejected | WorkCompleted) -> None:
+        self._serial += 1
+        heapq.heappush(self._due, (time.monotonic() + seconds, self._serial, event))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for records in self._consumer.poll(timeout_ms=20, max_records=2000).values():
+                for record in records:
+                    self._handle(json.loads(record.value))
+            now = time.monotonic()
+            while self._due and self._due[0][0] <= now:
+                self._send(heapq.heappop(self._due)[2])
+            self._producer.flush()
+
+    def _handle(self, message: dict[str, object]) -> None:
+        agent = self._agents.get(str(message.get("agent_id")))
+        if agent is None:
+            return
+        kind, report = message["type"], self.report
+        offer_id, interaction = str(message.get("offer_id")), str(message.get("interaction_id"))
+        who = agent.agent_id
+        pool = agent.pool
+        source = "/demo/floor"
+        if kind == "omniroute.offer":
+            report.offers += 1
+            self._offers[offer_id] = (
+                str(message["channel"]),
+                float(str(message["automation_seconds"])),
+            )
+            if self._rng.random() < self._reject:
+                report.rejected += 1
+                self._later(
+                    self._rng.uniform(*self._think),
+                    OfferRejected(
+                        source=source,
+                        agent_id=who,
+                        pool=pool,
+                        offer_id=offer_id,
+                        interaction_id=interaction,
+                        note="demo",
+                    ),
+                )
+            else:
+                report.accepted += 1
+                self._later(
+                    self._rng.uniform(*self._think),
+                    OfferAccepted(
+                        source=source,
+                        agent_id=who,
+                        pool=pool,
+                        offer_id=offer_id,
+                        interaction_id=interaction,
+                    ),
+                )
+        elif kind == "omniroute.offer.assigned":
+            report.assigned += 1
+            channel, automation = self._offers.pop(offer_id, ("unknown", 0.0))
+            waited = float(str(message["waited_seconds"]))
+            report.waits[channel].append(waited)
+            report.perceived[channel].append(waited + automation)
+            self._later(
+                self._rng.uniform(*self._handle_time),
+                WorkCompleted(source=source, agent_id=who, pool=pool, interaction_id=interaction),
+            )
+        elif kind == "omniroute.offer.revoked":
+            report.revoked[str(message["why"])] += 1
+            self._offers.pop(offer_id, None)
+        elif kind == "omniroute.agent.paused":
+            report.paused += 1
