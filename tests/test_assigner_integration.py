@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -46,10 +47,21 @@ def test_a_rejected_offer_goes_to_the_next_agent_keeping_its_queue_entry_time(
         second.login(queues=["priority"], skills={}, capacity={Channel.VOICE: 1})
         first.reject(offer, note="wrong language")
 
-        again = next(second.offers(timeout=30))
+        # The two agents' events reach the pool in either order: if the reject comes
+        # first, the contact may be offered back to the first agent, who declines again.
+        again = None
+        deadline = time.monotonic() + 60
+        while again is None and time.monotonic() < deadline:
+            for candidate in second.offers(timeout=0.5):
+                again = candidate
+                break
+            for back in first.offers(timeout=0.2):
+                if back.interaction_id == contact.interaction_id:
+                    first.reject(back, note="still wrong language")
+        assert again is not None, "the next agent never got the contact"
         assert again.interaction_id == contact.interaction_id
         assert again.enqueued_at == offer.enqueued_at, "the queue-entry time is kept"
-        assert again.attempt == offer.attempt + 1
+        assert again.attempt > offer.attempt
         second.accept(again)
         answer = second.wait_for(again.offer_id, timeout=20)
         assert isinstance(answer, OfferAssigned)
