@@ -28,7 +28,6 @@ from pydantic import ValidationError
 from omniroute.router._app import faust_settings
 from omniroute.router._http import HealthServer
 from omniroute.router._logging import logging_config
-from omniroute.router._metrics import RouterMetrics
 from omniroute.router._records import InboundRecord, dead_letter_for
 from omniroute.router._settings import Profile, Settings
 from omniroute.schemas import (
@@ -67,7 +66,6 @@ class AssignerRuntime:
     def __init__(self, settings: Settings, registry: CollectorRegistry) -> None:
         self.settings = settings
         self.metrics = AssignerMetrics(registry)
-        self.router_metrics = RouterMetrics(registry)  # dead letters, lag: shared names
         self.table: Any = None
         self.stage = AssignerStage(settings.assigner, self.metrics, self.records)
         self.known_pools: set[str] = set()
@@ -160,7 +158,7 @@ def _add_agents(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> No
 
     async def dead_letter(event: EventT[Any], reason: DeadLetterReason, detail: str) -> None:
         letter = dead_letter_for(_inbound(event), reason, detail, stage="assigner", now=utc_now())
-        runtime.router_metrics.record_dead_letters([letter])
+        runtime.metrics.dead_letters.labels("assigner", reason.value).inc()
         log.warning("dead-lettered %s", reason.value, extra={"stage": "assigner"})
         await topics.deadletter.send(key=event.key, value=letter.model_dump_json().encode())
 

@@ -11,7 +11,14 @@ entered) that let PromQL compute it over any window.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 
 __all__ = ["WAIT_BUCKETS", "AssignerMetrics"]
 
@@ -20,8 +27,17 @@ _FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class AssignerMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, *, process: bool = True) -> None:
+        if process:
+            ProcessCollector(registry=registry)
+            PlatformCollector(registry=registry)
         queue = ["pool", "queue", "channel"]
+        self.dead_letters = Counter(
+            "omniroute_dead_letters_total",
+            "Records sent to the dead-letter topic, by stage and reason.",
+            ["stage", "reason"],
+            registry=registry,
+        )
         self.entered = Counter(
             "omniroute_queue_entered_total",
             "Contacts that entered a queue.",

@@ -75,7 +75,7 @@ class RouterRuntime:
         self.metrics = RouterMetrics(registry)
         self.policy = PolicyHolder(initial_policy(settings.router.policy_file), self.metrics)
         self.watcher = (
-            PolicyWatcher(settings.router.policy_file, self.policy, registry)
+            PolicyWatcher(settings.router.policy_file, self.policy, self.metrics.policy_reloads)
             if settings.router.policy_file
             else None
         )

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections import Counter as Tally
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 
 from omniroute.schemas import DeadLetter, ExplanationKind, InteractionEvent, RoutingDecision
 
@@ -20,8 +27,11 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class RouterMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, *, process: bool = True) -> None:
         self.registry = registry
+        if process:  # CPU, memory, open files of this worker
+            ProcessCollector(registry=registry)
+            PlatformCollector(registry=registry)
         self.events = Counter(
             "omniroute_events_consumed_total",
             "Interaction events consumed and valid, by type and channel.",
@@ -96,6 +106,18 @@ class RouterMetrics:
             ["version"],
             registry=registry,
         )
+        self.policy_reloads = Counter(
+            "omniroute_policy_reloads_total",
+            "Policy file reloads, by result (ok, error: the last good policy stays).",
+            ["result"],
+            registry=registry,
+        )
+        # Series that exist from the start, so dashboards and alerts see a zero
+        # instead of no data before the first error.
+        for operation in ("mget", "pipeline"):
+            self.redis_errors.labels(operation)
+        for result in ("ok", "error"):
+            self.policy_reloads.labels(result)
 
     def record_events(self, events: Iterable[InteractionEvent]) -> None:
         for (kind, channel), n in Tally((e.type, e.channel.value) for e in events).items():

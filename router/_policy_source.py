@@ -8,7 +8,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import Counter
 
 from ._core import RoutingPolicy
 from ._stage import PolicyHolder
@@ -27,18 +27,13 @@ def initial_policy(path: Path | None) -> RoutingPolicy:
 
 class PolicyWatcher:
     def __init__(
-        self, path: Path, holder: PolicyHolder, registry: CollectorRegistry, interval: float = 2.0
+        self, path: Path, holder: PolicyHolder, reloads: Counter, interval: float = 2.0
     ) -> None:
         self._path = path
         self._holder = holder
         self._interval = interval
         self._seen = self._stamp()
-        self.reloads = Counter(
-            "omniroute_policy_reloads_total",
-            "Policy file reloads, by result (ok, error: the last good policy stays).",
-            ["result"],
-            registry=registry,
-        )
+        self.reloads = reloads
 
     def _stamp(self) -> tuple[float, int] | None:
         try:

@@ -6,6 +6,7 @@ import typer
 
 from ._bench import bench_app
 from ._demo import demo, seed, traffic
+from ._deploy import deploy_app
 from ._policy import policy_app
 from ._replay import replay_command
 from ._schema import schema_app
@@ -25,6 +26,7 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(worker_app, name="worker")
 app.add_typer(bench_app, name="bench")
 app.add_typer(policy_app, name="policy")
+app.add_typer(deploy_app, name="deploy")
 app.command()(seed)
 app.command()(traffic)
 app.command()(demo)
