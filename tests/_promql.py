@@ -26,6 +26,9 @@ def known_metrics() -> dict[str, set[str]]:
     for registry in (router, assigner):
         for name, collector in registry._names_to_collectors.items():
             names.setdefault(name, set()).update(getattr(collector, "_labelnames", ()))
+        for family in registry.collect():  # collectors without describe(): process_*
+            for sample in family.samples:
+                names.setdefault(sample.name, set()).update(sample.labels)
     return names
 
 
