@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from omniroute.schemas import (
     AutomationCompleted,
+    CallbackRequested,
     Channel,
     CustomerProfile,
     InteractionAbandoned,
@@ -197,7 +198,13 @@ class TrafficGenerator:
         }
         roll = rng.random()
         stage = "ivr" if channel is Channel.VOICE else "self_service"
-        event: InteractionEscalated | AutomationCompleted | InteractionAbandoned | InteractionEnded
+        event: (
+            InteractionEscalated
+            | AutomationCompleted
+            | CallbackRequested
+            | InteractionAbandoned
+            | InteractionEnded
+        )
         if roll < 0.25:
             event = InteractionEscalated.model_validate(
                 common
@@ -211,7 +218,9 @@ class TrafficGenerator:
             event = AutomationCompleted.model_validate(
                 common | {"reason": reason, "stage": stage, "resolved": rng.random() < 0.7}
             )
-        elif roll < 0.70:
+        elif roll < 0.62:
+            event = CallbackRequested.model_validate(common)
+        elif roll < 0.75:
             event = InteractionAbandoned.model_validate(
                 common
                 | {"stage": rng.choice(["ivr", "queue"]), "waited_seconds": rng.uniform(5, 300)}
