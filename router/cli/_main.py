@@ -11,6 +11,7 @@ from ._policy import policy_app
 from ._replay import replay_command
 from ._schema import schema_app
 from ._stack import stack_app
+from ._top import top
 from ._worker import worker_app
 
 __all__ = ["app", "main"]
@@ -31,6 +32,7 @@ app.command()(seed)
 app.command()(traffic)
 app.command()(demo)
 app.command("replay")(replay_command)
+app.command()(top)
 
 
 def main() -> None:
