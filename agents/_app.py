@@ -16,6 +16,7 @@ recovery stops short of the changelog's end (tests/test_assigner_recovery.py).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -27,11 +28,12 @@ from pydantic import ValidationError
 
 from omniroute.router._app import faust_settings
 from omniroute.router._http import HealthServer
-from omniroute.router._logging import logging_config
+from omniroute.router._logging import TRACE_LOGGER, logging_config
 from omniroute.router._records import InboundRecord, dead_letter_for
 from omniroute.router._settings import Profile, Settings
 from omniroute.schemas import (
     AgentEventAdapter,
+    AssignerInput,
     AssignerInputAdapter,
     DeadLetterReason,
     PoolTick,
@@ -41,11 +43,12 @@ from omniroute.schemas import (
 
 from ._assigner_metrics import AssignerMetrics
 from ._records import Record
-from ._stage import AssignerStage, PoolRecords
+from ._stage import ASSIGNMENTS, AssignerStage, PoolRecords, StageResult
 
 __all__ = ["AssignerRuntime", "create_assigner_app", "run_assigner_worker"]
 
 log = logging.getLogger("omniroute.assigner")
+trace = logging.getLogger(TRACE_LOGGER)
 
 
 def _raw_topic(app: faust.App, name: str, partitions: int | None = None) -> faust.TopicT:
@@ -194,6 +197,36 @@ def _add_agents(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> No
                     del table[key]
             for name, key_bytes, value in result.outbound:
                 await topics.outputs[name].send(key=key_bytes, value=value)
+            if trace.isEnabledFor(logging.INFO):
+                _trace(pool, message, result)
+
+
+_TRACED = {
+    "omniroute.offer": "offered",
+    "omniroute.offer.assigned": "assigned",
+    "omniroute.offer.revoked": "revoked",
+}
+
+
+def _trace(pool: str, cause: AssignerInput, result: StageResult) -> None:
+    """One line per offer, assignment and revocation: ids only, never the customer."""
+    for name, _, value in result.outbound:
+        if name != ASSIGNMENTS:
+            continue
+        message = json.loads(value)
+        what = _TRACED.get(message["type"])
+        if what is not None:
+            trace.info(
+                what,
+                extra={
+                    "stage": "assigner",
+                    "pool": pool,
+                    "event_id": cause.id,
+                    "interaction_id": message["interaction_id"],
+                    "offer_id": message["offer_id"],
+                    "agent_id": message["agent_id"],
+                },
+            )
 
 
 def _add_ticks(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> None:
@@ -218,7 +251,7 @@ def run_assigner_worker(settings: Settings) -> None:
     worker = faust.Worker(
         app,
         loglevel=settings.log_level,
-        logging_config=logging_config(settings.log_level),
+        logging_config=logging_config(settings.log_level, trace_contacts=settings.trace_contacts),
         quiet=True,
         redirect_stdouts=False,
     )

@@ -22,7 +22,7 @@ from omniroute.schemas import PoolLoad, topic
 
 from ._http import HealthServer
 from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, producer_config
-from ._logging import logging_config
+from ._logging import TRACE_LOGGER, logging_config
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._records import InboundRecord
@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("omniroute.router")
+trace = logging.getLogger(TRACE_LOGGER)
 INTERACTIONS = topic("omniroute.interactions").name
 DECISIONS = topic("omniroute.decisions").name
 DEADLETTER = topic("omniroute.deadletter").name
@@ -174,6 +175,21 @@ class RouterRuntime:
             (DECISIONS, decision.customer_id.encode(), decision.model_dump_json().encode())
             for _, decision in out.decisions
         ]
+        if trace.isEnabledFor(logging.INFO):
+            for _, decision in out.decisions:
+                trace.info(
+                    "decided",
+                    extra={
+                        "stage": "router",
+                        "event_id": decision.cause_id,
+                        "decision_id": decision.id,
+                        "interaction_id": decision.interaction_id,
+                        "channel": decision.channel.value,
+                        "target": decision.target.value,
+                        "queue": decision.queue,
+                        "policy_version": decision.policy_version,
+                    },
+                )
         outbound.extend(
             (ASSIGNER_INPUT, pool.encode(), message.model_dump_json().encode())
             for pool, message in out.to_assigner
@@ -256,7 +272,7 @@ def run_router_worker(settings: Settings) -> None:
         app,
         service,
         loglevel=settings.log_level,
-        logging_config=logging_config(settings.log_level),
+        logging_config=logging_config(settings.log_level, trace_contacts=settings.trace_contacts),
         quiet=True,
         redirect_stdouts=False,
     )

@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["JsonFormatter", "logging_config"]
+__all__ = ["TRACE_LOGGER", "JsonFormatter", "logging_config"]
 
 _TRACE_FIELDS = (
     "event_id",
@@ -47,8 +47,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
-def logging_config(level: str) -> dict[str, Any]:
-    """A dictConfig for worker processes: JSON lines on stderr."""
+TRACE_LOGGER = "omniroute.trace"
+
+
+def logging_config(level: str, *, trace_contacts: bool = False) -> dict[str, Any]:
+    """A dictConfig for worker processes: JSON lines on stderr. Per-contact lines go
+    to ``omniroute.trace``, off unless asked for: at thousands of contacts a second
+    they are a choice, not a default."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -61,4 +66,5 @@ def logging_config(level: str) -> dict[str, Any]:
             }
         },
         "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {TRACE_LOGGER: {"level": "INFO" if trace_contacts else "WARNING"}},
     }

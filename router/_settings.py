@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     )
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 picks a free port.")
     log_level: str = "INFO"
+    trace_contacts: bool = Field(
+        default=False,
+        description="Log one JSON line per decision, offer and assignment (ids only, no PII).",
+    )
 
     @model_validator(mode="after")
     def _timeouts_by_profile(self) -> Settings:

@@ -27,6 +27,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         state_dir=state,
         metrics_port=free_port(),
         log_level="INFO",
+        trace_contacts=True,
     )
     stack = EmbeddedStack(settings)
     stack.up()

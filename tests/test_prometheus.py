@@ -167,3 +167,25 @@ def test_no_customer_identity_in_metric_labels_or_logs(live_run: LiveRun) -> Non
     assert live_run.logs, "the workers logged nothing: nothing was checked"
     assert not customer_id.search(live_run.logs), "a customer id in a log line"
     assert not [n for n in names if n in live_run.logs], "a customer name in a log line"
+
+
+def test_one_contact_can_be_traced_through_both_workers_by_its_ids(live_run: LiveRun) -> None:
+    lines = [json.loads(line) for line in live_run.logs.splitlines() if line.startswith("{")]
+    decided = {
+        line["interaction_id"]: line
+        for line in lines
+        if line["logger"] == "omniroute.trace"
+        and line["msg"] == "decided"
+        and line.get("target") == "agent_queue"
+    }
+    assigned = [
+        line
+        for line in lines
+        if line["logger"] == "omniroute.trace"
+        and line["msg"] == "assigned"
+        and line["interaction_id"] in decided
+    ]
+    assert assigned, "no queued contact traced from decision to assignment"
+    contact = decided[assigned[0]["interaction_id"]]
+    assert {"event_id", "decision_id", "queue", "policy_version"} <= set(contact)
+    assert {"offer_id", "agent_id", "pool"} <= set(assigned[0])
