@@ -53,6 +53,7 @@ def bench_end_to_end(
     batch: int = 1000,
     state_dir: Path = Path(".omniroute/bench"),
     timeout: float = 300.0,
+    workers: int = 1,
 ) -> list[BenchResult]:
     settings = Settings(
         kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}", partitions=partitions),
@@ -64,31 +65,40 @@ def bench_end_to_end(
     )
     stack = EmbeddedStack(settings)
     stack.up()
-    worker = WorkerProcess("router", settings)
+    fleet = [
+        WorkerProcess(
+            "router",
+            settings.model_copy(update={"metrics_port": free_port()}),
+            log_path=state_dir / f"router-{n}.log",
+        )
+        for n in range(workers)
+    ]
     try:
         seed_customers(settings, customers)
         generator = TrafficGenerator(customers, seed=5, bad_share=0.0, run_id="bench")
         report = publish_traffic(
             settings.kafka.bootstrap_servers, generator.next, count=events, rate=0
         )
-        worker.start()
+        for worker in fleet:
+            worker.start()
         count, first, last = _drain_times(
             settings.kafka.bootstrap_servers, report.routable, timeout
         )
         if count < report.routable:
             raise StackError(
                 f"only {count} of {report.routable} decisions in {timeout:.0f} s; "
-                f"see {worker.log_path}"
+                f"see {state_dir}/router-*.log"
             )
         return [
             BenchResult("load generator (kafka-python, flat out)", events, report.seconds),
             BenchResult(
-                f"worker drains a backlog ({partitions} partitions, batch {batch})",
+                f"{workers} worker(s) drain a backlog ({partitions} partitions, batch {batch})",
                 events,
                 max(last - first, 1) / 1000,
                 f"{count} decisions; {events - count} history-only events",
             ),
         ]
     finally:
-        worker.stop()
+        for worker in fleet:
+            worker.stop()
         stack.down()

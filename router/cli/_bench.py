@@ -44,6 +44,7 @@ def router(
     batch: Annotated[int, typer.Option(min=1)] = 1000,
     end_to_end: Annotated[bool, typer.Option(help="Also drain a backlog through a worker.")] = True,
     policy_file: Annotated[Path | None, typer.Option(help="Default: the shipped policy.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Router processes draining the backlog.")] = 1,
 ) -> None:
     """The router: pure policy, the stage with real Redis, and a worker end to end."""
     policy = load_policy(policy_file) if policy_file else default_policy()
@@ -62,7 +63,9 @@ def router(
     finally:
         stack.down()
     if end_to_end:
-        results += bench_end_to_end(events=events, customers=customers, batch=batch)
+        results += bench_end_to_end(
+            events=events, customers=customers, batch=batch, workers=workers
+        )
     _print(results)
 
 
