@@ -87,7 +87,7 @@ class AgentFloor:
         *,
         seed: int = 9,
         think_seconds: tuple[float, float] = (0.05, 0.3),
-        handle_seconds: tuple[float, float] = (0.3, 1.5),
+        handle_seconds: tuple[float, float] = (0.2, 0.8),
         reject_share: float = 0.03,
     ) -> None:
         self._agents = {a.agent_id: a for a in agents}

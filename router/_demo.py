@@ -35,8 +35,8 @@ _AGENT_COST = 5.00
 @dataclass(frozen=True, slots=True)
 class DemoOptions:
     customers: int = 20_000
-    events: int = 20_000
-    rate: float = 2_000.0
+    events: int = 9_000
+    rate: float = 300.0
     bad_share: float = 0.02
     seed: int = 11
     timeout: float = 120.0
