@@ -27,8 +27,8 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from omniroute.router._app import faust_settings
-from omniroute.router._http import HealthServer
-from omniroute.router._logging import TRACE_LOGGER, logging_config
+from omniroute.router._host import run_worker
+from omniroute.router._logging import TRACE_LOGGER
 from omniroute.router._records import InboundRecord, dead_letter_for
 from omniroute.router._settings import Profile, Settings
 from omniroute.schemas import (
@@ -246,16 +246,4 @@ def _add_ticks(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> Non
 def run_assigner_worker(settings: Settings) -> None:
     registry = CollectorRegistry()
     app, runtime = create_assigner_app(settings, registry)
-    http = HealthServer(registry, port=settings.metrics_port, ready=runtime.ready).start()
-    log.info("metrics on :%d", http.port)
-    worker = faust.Worker(
-        app,
-        loglevel=settings.log_level,
-        logging_config=logging_config(settings.log_level, trace_contacts=settings.trace_contacts),
-        quiet=True,
-        redirect_stdouts=False,
-    )
-    try:
-        worker.execute_from_commandline()
-    finally:
-        http.stop()
+    run_worker(settings, registry, app, ready=runtime.ready)

@@ -20,9 +20,9 @@ from prometheus_client import CollectorRegistry
 
 from omniroute.schemas import PoolLoad, topic
 
-from ._http import HealthServer
+from ._host import run_worker
 from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, producer_config
-from ._logging import TRACE_LOGGER, logging_config
+from ._logging import TRACE_LOGGER
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._records import InboundRecord
@@ -264,19 +264,4 @@ def run_router_worker(settings: Settings) -> None:
     registry = CollectorRegistry()
     app, service = create_router_app(settings, registry)
     runtime = service.runtime
-    http = HealthServer(
-        registry, port=settings.metrics_port, live=runtime.live, ready=runtime.ready
-    ).start()
-    log.info("metrics on :%d", http.port)
-    worker = faust.Worker(
-        app,
-        service,
-        loglevel=settings.log_level,
-        logging_config=logging_config(settings.log_level, trace_contacts=settings.trace_contacts),
-        quiet=True,
-        redirect_stdouts=False,
-    )
-    try:
-        worker.execute_from_commandline()
-    finally:
-        http.stop()
+    run_worker(settings, registry, app, service, live=runtime.live, ready=runtime.ready)

@@ -30,9 +30,12 @@ def test_rates_and_latency_quantiles_come_from_the_difference_between_scrapes() 
     now = parse([generate_latest(registry).decode()], at=110.0)
     assert rate(now, before, "omniroute_decisions_total") == pytest.approx(4.0)
     assert rate(now, before, "omniroute_decisions_total", target="ivr") == pytest.approx(3.0)
-    assert 0.0025 < quantile(now, before, "omniroute_decision_latency_seconds", 0.5) <= 0.005
-    assert quantile(now, before, "omniroute_decision_latency_seconds", 0.999) > 2.5
-    assert math.isnan(quantile(now, now, "omniroute_decision_latency_seconds", 0.5))
+    histogram = "omniroute_decision_latency_seconds"
+    median = quantile(now, before, histogram, 0.5)  # of the 99 observations of 4 ms above
+    tail = quantile(now, before, histogram, 0.999)  # reaches the one of 3 s
+    assert 0.0025 < median <= 0.005
+    assert tail > 2.5
+    assert math.isnan(quantile(now, now, histogram, 0.5)), "nothing observed in between"
 
 
 def test_a_frame_shows_queues_service_level_and_agents() -> None:
