@@ -29,8 +29,6 @@ from .policy import default_policy
 
 __all__ = ["DemoOptions", "run_demo", "seed_customers"]
 
-_AGENT_COST = 5.00
-
 
 @dataclass(frozen=True, slots=True)
 class DemoOptions:
@@ -96,7 +94,13 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
         )
         sent_at: dict[str, float] = {}
         sent: list[bytes] = []
-        collector = OutputCollector(settings.kafka.bootstrap_servers, run_id, sent_at).start()
+        policy = default_policy()
+        collector = OutputCollector(
+            settings.kafka.bootstrap_servers,
+            run_id,
+            sent_at,
+            lambda channel: policy.cost(ContactTarget.AGENT_QUEUE, channel),
+        ).start()
         # One probe contact sent at once measures start-up: worker start -> first decision.
         publish_traffic(
             settings.kafka.bootstrap_servers,
@@ -193,7 +197,7 @@ def _print_summary(
     console.print(dead)
 
     cost = sum(outputs.cost_by_target.values())
-    all_agents = outputs.decisions * _AGENT_COST
+    all_agents = outputs.all_agent_cost
     lat = sorted(outputs.latencies)
     figures = Table(title="Run", show_header=False)
     figures.add_column("figure")
