@@ -60,6 +60,8 @@ check() {
     typecheck_tree
     "$VENV/bin/mypy" -p omniroute
     "$VENV/bin/mypy" tests
+    say "import contracts"
+    PYTHONPATH=.typecheck "$VENV/bin/lint-imports" --no-cache | tail -n 8
 }
 
 case "${1:-}" in

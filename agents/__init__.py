@@ -7,12 +7,21 @@ persisted as one record per contact and per agent (``Pool.drain_changes``) and
 rebuilt with ``Pool.restore``. No Kafka, Redis, clock or randomness in here.
 """
 
-from ._desktop import AgentDesktop
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation, RevokeWhy
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
-from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence, QueueConfig
+from ._model import (
+    Agent,
+    AgentSpec,
+    Contact,
+    ContactState,
+    PoolConfig,
+    Presence,
+    QueueConfig,
+    Signature,
+)
 from ._pool import Pool
 from ._records import Changes, Record
+from ._rules import agent_level, order_key, prepare, stage_at, sticky_until
 from ._wire import (
     WAIT_CEILING_SECONDS,
     contact_from_decision,
@@ -28,7 +37,6 @@ from ._wire import (
 __all__ = [
     "WAIT_CEILING_SECONDS",
     "Agent",
-    "AgentDesktop",
     "AgentPaused",
     "AgentSpec",
     "Changes",
@@ -48,12 +56,18 @@ __all__ = [
     "QueueLoadView",
     "Record",
     "RevokeWhy",
+    "Signature",
+    "agent_level",
     "contact_from_decision",
     "effect_message",
     "from_datetime",
+    "order_key",
     "pool_load_message",
+    "prepare",
     "presence_from_wire",
     "spec_from_login",
+    "stage_at",
+    "sticky_until",
     "to_datetime",
     "wait_estimate_message",
 ]

@@ -1,10 +1,12 @@
-"""omniroute's router: stream processing, the routing policy and the command line.
+"""omniroute's runtime around the pure cores, one folder per role, imports pointing down:
 
-The public surface is small on purpose: the front-end SDK and the settings. The
-stages themselves run as workers (``omniroute worker router``), not as a library.
+- ``cli``: the ``omniroute`` command, on top of everything;
+- ``tools``: embedded stack, demo, traffic, floor, bench, replay, top, dashboards;
+- ``sdk``: the front-end and agent-desktop clients (contract + Kafka client only);
+- ``stages.routing`` and ``stages.assignment``: the two stream processors;
+- ``runtime``: what both stages share (settings, worker host, HTTP, logs, Kafka loop);
+- ``core`` and ``policy``: the pure routing core and the routing policy.
+
+Importing this package imports none of them, so ``import omniroute.router.policy``
+stays free of Kafka, Redis and HTTP (tests/unit/test_architecture.py checks it).
 """
-
-from ._frontend import FrontEndClient
-from ._settings import Settings
-
-__all__ = ["FrontEndClient", "Settings"]

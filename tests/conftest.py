@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from omniroute.router._settings import KafkaSettings, RedisSettings, RouterSettings, Settings
-from omniroute.router._stack import EmbeddedStack, free_port
-from omniroute.router._workers import WorkerProcess
+from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
+from omniroute.router.tools import EmbeddedStack, WorkerProcess, free_port
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from omniroute.agents._bench import main as run_assigner_bench
+from omniroute.router.policy import default_policy, load_policy
+from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
+from omniroute.router.tools import (
+    BenchResult,
+    EmbeddedStack,
+    bench_decisions,
+    bench_end_to_end,
+    bench_policy,
+    bench_stage,
+    free_port,
+)
+from omniroute.router.tools import main as run_assigner_bench
 
-from .._bench import BenchResult, bench_decisions, bench_policy, bench_stage
-from .._bench_e2e import bench_end_to_end
-from .._settings import KafkaSettings, RedisSettings, Settings
-from .._stack import EmbeddedStack, free_port
-from ..policy import default_policy, load_policy
 from ._common import console, friendly_errors
 
 __all__ = ["bench_app"]

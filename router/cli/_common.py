@@ -10,8 +10,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from .._settings import Settings
-from .._stack import StackError
+from omniroute.router.runtime import Settings
+from omniroute.router.tools import StackError
 
 __all__ = ["console", "friendly_errors", "load_settings"]
 

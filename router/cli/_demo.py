@@ -9,9 +9,14 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from .._demo import DemoOptions, run_demo, seed_customers
-from .._publish import publish_traffic
-from .._simulation import TrafficGenerator
+from omniroute.router.tools import (
+    DemoOptions,
+    TrafficGenerator,
+    publish_traffic,
+    run_demo,
+    seed_customers,
+)
+
 from ._common import console, friendly_errors, load_settings
 
 __all__ = ["demo", "seed", "traffic"]

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .._dashboards import DASHBOARD_DIR, export_dashboards
+from omniroute.router.tools import DASHBOARD_DIR, export_dashboards
+
 from ._common import console
 
 __all__ = ["deploy_app"]

@@ -11,6 +11,8 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from omniroute.router.core import CustomerRecord
+from omniroute.router.policy import FACTS, Policy, PolicyError, default_policy, explain, load_policy
 from omniroute.schemas import (
     CustomerProfile,
     InteractionArrived,
@@ -21,8 +23,6 @@ from omniroute.schemas import (
     utc_now,
 )
 
-from .._core import CustomerRecord
-from ..policy import FACTS, Policy, PolicyError, default_policy, explain, load_policy
 from ._common import console
 
 __all__ = ["policy_app"]

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .._replay import load_inputs, read_source, replay
-from ..policy import ReplayReport
+from omniroute.router.policy import ReplayReport
+from omniroute.router.tools import load_inputs, read_source, replay
+
 from ._common import console, load_settings
 from ._policy import load_or_exit
 

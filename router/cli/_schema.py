@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from omniroute.schemas._export import CONTRACT_DIR, check_contract, write_contract
+from omniroute.schemas.export import CONTRACT_DIR, check_contract, write_contract
 
 from ._common import console
 

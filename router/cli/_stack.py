@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from .._stack import EmbeddedStack
+from omniroute.router.tools import EmbeddedStack
+
 from ._common import console, friendly_errors, load_settings
 
 __all__ = ["stack_app"]

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.live import Live
 
-from .._top import Snapshot, fetch, render
+from omniroute.router.tools import Snapshot, fetch, render
+
 from ._common import console
 
 __all__ = ["top"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from omniroute.agents._app import run_assigner_worker
+from omniroute.router.stages.assignment import run_assigner_worker
+from omniroute.router.stages.routing import run_router_worker
 
-from .._app import run_router_worker
 from ._common import load_settings
 
 __all__ = ["worker_app"]

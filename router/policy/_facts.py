@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from omniroute.router.core import CustomerRecord, LoadView, RoutableEvent
 from omniroute.schemas import (
     ContactOutcome,
     ContactTarget,
@@ -15,8 +16,6 @@ from omniroute.schemas import (
     PoolLoad,
     RecentContact,
 )
-
-from .._core import CustomerRecord, LoadView, RoutableEvent
 
 __all__ = ["CHANNEL_FACTS", "FACTS", "FactSheet", "sample_facts"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from omniroute.router.core import CustomerRecord, LoadView, RoutableEvent, decision_id
 from omniroute.schemas import (
     Channel,
     ContactTarget,
@@ -16,8 +17,6 @@ from omniroute.schemas import (
     SkillRequirement,
 )
 
-from .._core import CustomerRecord, LoadView, RoutableEvent
-from .._routing import decision_id
 from ._conditions import Condition, ConditionError
 from ._facts import CHANNEL_FACTS, FactSheet, sample_facts
 from ._model import (
@@ -288,7 +287,7 @@ class Policy:
     ) -> RoutingDecision:
         # Built without re-validation: every field comes from validated inputs or
         # from this module, and the property tests round-trip decisions through
-        # the contract to prove it (tests/test_policy_properties.py).
+        # the contract to prove it (tests/unit/policy/test_properties.py).
         # Every field is given: defaults would cost a signature inspection each.
         return RoutingDecision.model_construct(
             specversion="1.0",

@@ -1,0 +1,62 @@
+"""Hosting a Faust app as a worker process, the same way for every stage: the
+HTTP endpoints on their own thread, JSON logs, Faust owning the loop and signals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import faust
+import mode
+from prometheus_client import CollectorRegistry
+
+from ._http import HealthServer
+from ._logging import logging_config
+from ._settings import Settings
+
+__all__ = ["faust_settings", "run_worker"]
+
+log = logging.getLogger("omniroute.worker")
+
+
+def faust_settings(settings: Settings) -> dict[str, Any]:
+    """Faust options from our settings: the session timeout by profile (the embedded
+    broker holds a group join for about half of it), no Faust web server."""
+    return {
+        "broker": f"kafka://{settings.kafka.bootstrap_servers.split(',')[0]}",
+        "broker_session_timeout": settings.kafka.session_timeout_seconds,
+        "broker_heartbeat_interval": settings.kafka.heartbeat_interval_seconds,
+        "broker_rebalance_timeout": max(6.0, (settings.kafka.session_timeout_seconds or 45) * 2),
+        "topic_partitions": settings.kafka.partitions,
+        "topic_replication_factor": settings.kafka.replication_factor,
+        "web_enabled": False,
+        "autodiscover": False,
+        "store": "memory://",
+        "datadir": str(settings.state_dir / "faust"),
+    }
+
+
+def run_worker(
+    settings: Settings,
+    registry: CollectorRegistry,
+    app: faust.App,
+    *services: mode.Service,
+    live: Callable[[], bool] = lambda: True,
+    ready: Callable[[], bool] = lambda: True,
+) -> None:
+    """Run until SIGTERM/SIGINT. ``services`` start beside the app, not after it."""
+    http = HealthServer(registry, port=settings.metrics_port, live=live, ready=ready).start()
+    log.info("metrics on :%d", http.port)
+    worker = faust.Worker(
+        app,
+        *services,
+        loglevel=settings.log_level,
+        logging_config=logging_config(settings.log_level, trace_contacts=settings.trace_contacts),
+        quiet=True,
+        redirect_stdouts=False,
+    )
+    try:
+        worker.execute_from_commandline()
+    finally:
+        http.stop()

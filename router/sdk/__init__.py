@@ -1,0 +1,10 @@
+"""Client SDKs for the systems around omniroute: ``FrontEndClient`` for telephony,
+IVR, chat and web front ends; ``AgentDesktop`` for agent desktops. They import only
+the contract (``omniroute.schemas``) and the Kafka client (kafka-python).
+"""
+
+from ._client import ContractProducer, KeyedReader, partition_for
+from ._desktop import AgentDesktop
+from ._frontend import FrontEndClient
+
+__all__ = ["AgentDesktop", "ContractProducer", "FrontEndClient", "KeyedReader", "partition_for"]

@@ -1,0 +1,185 @@
+"""The agent-desktop SDK: log in, set presence, receive offers, answer them.
+
+with AgentDesktop("kafka:9092", agent_id="a-7", pool="care") as desk:
+    desk.login(queues=["billing"], skills={"billing": 7}, capacity={Channel.VOICE: 1})
+    for offer in desk.offers(timeout=60):
+        print(offer.customer.name, offer.reason)   # greet them by name
+        desk.accept(offer)
+        ...
+        desk.complete(offer)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from types import TracebackType
+
+from omniroute.schemas import (
+    AgentEvent,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPausedNotice,
+    AgentPresence,
+    AgentStateChanged,
+    AssignmentMessage,
+    Channel,
+    Offer,
+    OfferAccepted,
+    OfferAssigned,
+    OfferRejected,
+    OfferRevoked,
+    WorkCompleted,
+    topic,
+)
+
+from ._client import ContractProducer, KeyedReader
+
+__all__ = ["AgentDesktop"]
+
+AGENT_EVENTS = topic("omniroute.agent-events")
+ASSIGNMENTS = topic("omniroute.assignments")
+
+
+class AgentDesktop:
+    def __init__(
+        self, bootstrap_servers: str, *, agent_id: str, pool: str, source: str | None = None
+    ) -> None:
+        self.agent_id = agent_id
+        self.pool = pool
+        self.source = source or f"/desktops/{agent_id}"
+        self._producer = ContractProducer(bootstrap_servers)
+        # Positioned before log-in, so no offer made after it can be missed.
+        self._reader = KeyedReader(
+            bootstrap_servers, ASSIGNMENTS.name, [agent_id.encode()], ASSIGNMENTS.adapter
+        )
+        self.assigned: dict[str, OfferAssigned] = {}
+        self.revoked: dict[str, OfferRevoked] = {}
+        self.paused: AgentPausedNotice | None = None
+
+    def _send(self, event: AgentEvent) -> None:
+        self._producer.send(AGENT_EVENTS.name, self.agent_id, event)
+
+    def login(
+        self,
+        *,
+        queues: list[str],
+        skills: Mapping[str, int] | None = None,
+        capacity: Mapping[Channel, int] | None = None,
+        max_total: int = 1,
+        name: str = "",
+        ready: bool = True,
+    ) -> None:
+        self._send(
+            AgentLoggedIn(
+                source=self.source,
+                agent_id=self.agent_id,
+                pool=self.pool,
+                name=name,
+                queues=queues,
+                skills=dict(skills or {}),
+                capacity=dict(capacity or {Channel.VOICE: 1}),
+                max_total=max_total,
+                presence=AgentPresence.READY if ready else AgentPresence.NOT_READY,
+            )
+        )
+
+    def ready(self) -> None:
+        self._presence(AgentPresence.READY)
+
+    def not_ready(self, note: str = "") -> None:
+        self._presence(AgentPresence.NOT_READY, note)
+
+    def _presence(self, presence: AgentPresence, note: str = "") -> None:
+        self._send(
+            AgentStateChanged(
+                source=self.source,
+                agent_id=self.agent_id,
+                pool=self.pool,
+                presence=presence,
+                note=note,
+            )
+        )
+
+    def accept(self, offer: Offer) -> None:
+        self._send(
+            OfferAccepted(
+                source=self.source,
+                agent_id=self.agent_id,
+                pool=self.pool,
+                offer_id=offer.offer_id,
+                interaction_id=offer.interaction_id,
+            )
+        )
+
+    def reject(self, offer: Offer, note: str = "") -> None:
+        self._send(
+            OfferRejected(
+                source=self.source,
+                agent_id=self.agent_id,
+                pool=self.pool,
+                offer_id=offer.offer_id,
+                interaction_id=offer.interaction_id,
+                note=note,
+            )
+        )
+
+    def complete(self, offer: Offer) -> None:
+        """The contact is done: the agent's capacity is offered again at once."""
+        self._send(
+            WorkCompleted(
+                source=self.source,
+                agent_id=self.agent_id,
+                pool=self.pool,
+                interaction_id=offer.interaction_id,
+            )
+        )
+
+    def logout(self) -> None:
+        self._send(AgentLoggedOut(source=self.source, agent_id=self.agent_id, pool=self.pool))
+
+    def messages(self, timeout: float | None = None) -> Iterator[AssignmentMessage]:
+        """Everything the assigner tells this agent, in order."""
+        for message in self._reader.messages(timeout=timeout):
+            if getattr(message, "agent_id", None) != self.agent_id:
+                continue
+            match message:
+                case OfferAssigned():
+                    self.assigned[message.offer_id] = message
+                case OfferRevoked():
+                    self.revoked[message.offer_id] = message
+                case AgentPausedNotice():
+                    self.paused = message
+            yield message
+
+    def offers(self, timeout: float | None = None) -> Iterator[Offer]:
+        """Live offers for this agent; expired or revoked ones are skipped."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for message in self.messages(timeout=timeout):
+            if isinstance(message, Offer) and message.expires_at > datetime.now(UTC):
+                yield message
+            if deadline is not None and time.monotonic() > deadline:
+                return
+
+    def wait_for(self, offer_id: str, timeout: float = 10.0) -> OfferAssigned | OfferRevoked:
+        """The assigner's answer to an accept: assigned, or revoked if it came too late."""
+        for message in self.messages(timeout=timeout):
+            if isinstance(message, OfferAssigned | OfferRevoked) and message.offer_id == offer_id:
+                return message
+        raise TimeoutError(f"no answer for offer {offer_id} in {timeout} s")
+
+    def close(self) -> None:
+        self._producer.close()
+        self._reader.close()
+
+    def __enter__(self) -> AgentDesktop:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,319 @@
+"""The assigner stage for one input message: restore the pool if needed, dispatch
+to it, turn its effects into messages and its changes into table writes, and
+keep what supervisors watch. Kafka-free: the Faust app feeds it and writes what
+it returns, so tests drive it directly with the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from omniroute.agents import (
+    AgentPaused,
+    Changes,
+    Contact,
+    ContactAssigned,
+    ContactState,
+    Effect,
+    OfferPlan,
+    OfferRevocation,
+    Pool,
+    PoolConfig,
+    Presence,
+    QueueConfig,
+    Record,
+    contact_from_decision,
+    effect_message,
+    pool_load_message,
+    presence_from_wire,
+    spec_from_login,
+    to_datetime,
+    wait_estimate_message,
+)
+from omniroute.router.runtime import AssignerSettings
+from omniroute.schemas import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPausedNotice,
+    AgentStateChanged,
+    AssignerInput,
+    Channel,
+    ContactTarget,
+    InteractionUpdate,
+    OfferAccepted,
+    OfferRejected,
+    PoolTick,
+    RoutingDecision,
+    WorkCompleted,
+    topic,
+)
+
+from ._metrics import AssignerMetrics
+from ._service_level import ServiceLevelWindow
+
+__all__ = ["DEFAULT_SERVICE_TARGETS", "AssignerStage", "PoolRecords", "StageResult", "table_key"]
+
+log = logging.getLogger("omniroute.assigner")
+ASSIGNMENTS = topic("omniroute.assignments").name
+POOL_LOAD = topic("omniroute.pool-load").name
+WAIT_ESTIMATES = topic("omniroute.wait-estimates").name
+SOURCE = "/omniroute/assigner"
+
+DEFAULT_SERVICE_TARGETS = {
+    Channel.VOICE: 20.0,
+    Channel.CHAT: 30.0,
+    Channel.SMS: 300.0,
+    Channel.SOCIAL: 300.0,
+    Channel.WEB: 4 * 3600.0,
+    Channel.EMAIL: 4 * 3600.0,
+}
+"""Used when a decision carries no service target (e.g. after a failover)."""
+
+PoolRecords = tuple[list[Record], list[Record], list[Record]]
+"""(contacts, agents, handle times) of one pool, as the tables hold them."""
+
+
+def table_key(pool: str, kind: str, name: str) -> str:
+    """``pool|c|interaction``, ``pool|a|agent``, ``pool|h|queue``: '|' appears in no
+    pool, queue, agent or interaction name, so the pool is the key's first part."""
+    return f"{pool}|{kind}|{name}"
+
+
+@dataclass(slots=True)
+class StageResult:
+    outbound: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    writes: list[tuple[str, Record | None]] = field(default_factory=list)
+
+
+class AssignerStage:
+    def __init__(
+        self,
+        settings: AssignerSettings,
+        metrics: AssignerMetrics,
+        records: Callable[[str], PoolRecords],
+    ) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._records = records
+        self.pools: dict[str, Pool] = {}
+        self._targets: dict[str, float] = {}  # interaction -> service target; best effort
+        self._estimates_at: dict[str, float] = {}
+        self._window = ServiceLevelWindow(settings.service_level_window_seconds)
+
+    def pool_config(self, pool: str) -> PoolConfig:
+        s = self._settings
+        return PoolConfig(
+            name=pool,
+            default_queue=QueueConfig(
+                aging_per_second=s.aging_per_second,
+                max_wait_seconds=s.max_wait_seconds,
+                relax_after_seconds=s.relax_after_seconds,
+                any_agent_after_seconds=s.any_agent_after_seconds,
+                sticky_seconds=s.sticky_seconds,
+            ),
+            offer_timeout_seconds=s.offer_timeout_seconds,
+            misses_before_not_ready=s.misses_before_not_ready,
+        )
+
+    def forget_all(self) -> None:
+        """After a rebalance: pools are rebuilt from the recovered tables on next use."""
+        self.pools.clear()
+
+    def apply(self, pool_name: str, message: AssignerInput, now: float) -> StageResult:
+        result = StageResult()
+        pool = self.pools.get(pool_name)
+        effects: list[Effect] = []
+        if pool is None:
+            contacts, agents, handle_times = self._records(pool_name)
+            pool, effects = Pool.restore(
+                self.pool_config(pool_name), contacts, agents, handle_times, now
+            )
+            self.pools[pool_name] = pool
+            if contacts or agents:
+                log.info(
+                    "restored pool with %d contacts and %d agents",
+                    len(contacts),
+                    len(agents),
+                    extra={"pool": pool_name, "stage": "assigner"},
+                )
+        self._metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
+        effects += self._dispatch(pool, pool_name, message, now)
+        self._emit(pool, pool_name, effects, cause=message, now=now, result=result)
+        self._write(pool_name, pool.drain_changes(), result)
+        if isinstance(message, PoolTick):
+            self._publish_load(pool, pool_name, now, result)
+        return result
+
+    def _dispatch(  # noqa: PLR0911, PLR0912 - one branch per input type, as the table says
+        self, pool: Pool, pool_name: str, message: AssignerInput, now: float
+    ) -> list[Effect]:
+        match message:
+            case RoutingDecision(target=ContactTarget.AGENT_QUEUE):
+                contact = contact_from_decision(message)
+                if pool.contact(contact.interaction_id) is None:
+                    self._targets[contact.interaction_id] = (
+                        message.service_target_seconds or DEFAULT_SERVICE_TARGETS[contact.channel]
+                    )
+                    self._metrics.entered.labels(
+                        pool_name, contact.queue, contact.channel.value
+                    ).inc()
+                    self._window.record(_series(pool_name, contact), now, "entered", True)
+                return pool.enqueue(contact, now)
+            case RoutingDecision():
+                return []
+            case InteractionUpdate(update="abandoned"):
+                self._count_abandon(pool, pool_name, message.interaction_id, now)
+                return pool.abandon(message.interaction_id, now)
+            case InteractionUpdate(update="ended"):
+                self._targets.pop(message.interaction_id, None)
+                return pool.end(message.interaction_id, now)
+            case InteractionUpdate(update="callback_requested"):
+                waiting = pool.contact(message.interaction_id)
+                if waiting is not None and not waiting.callback:
+                    self._metrics.callbacks.labels(pool_name, waiting.queue).inc()
+                return pool.to_callback(message.interaction_id, now)
+            case PoolTick():
+                return pool.tick(now)
+            case AgentLoggedIn():
+                return pool.login(spec_from_login(message), now)
+            case AgentLoggedOut():
+                return pool.logout(message.agent_id, now)
+            case AgentStateChanged():
+                return pool.set_presence(
+                    message.agent_id, presence_from_wire(message.presence), now
+                )
+            case OfferAccepted():
+                return pool.accept(message.agent_id, message.interaction_id, message.offer_id, now)
+            case OfferRejected():
+                self._metrics.offers.labels(pool_name, "rejected").inc()
+                return pool.reject(message.agent_id, message.interaction_id, message.offer_id, now)
+            case WorkCompleted():
+                self._targets.pop(message.interaction_id, None)
+                return pool.complete_work(message.agent_id, message.interaction_id, now)
+        return []  # pragma: no cover - the union is exhausted above
+
+    def _count_abandon(self, pool: Pool, pool_name: str, interaction_id: str, now: float) -> None:
+        contact = pool.contact(interaction_id)
+        if contact is None or contact.state is ContactState.ASSIGNED:
+            return
+        waited = now - contact.wait_origin
+        within = waited <= self._target(contact)
+        self._metrics.abandoned.labels(
+            pool_name, contact.queue, contact.channel.value, _flag(within)
+        ).inc()
+        self._window.record(_series(pool_name, contact), now, "abandoned", within)
+        self._targets.pop(interaction_id, None)
+
+    def _target(self, contact: Contact) -> float:
+        return self._targets.get(contact.interaction_id) or DEFAULT_SERVICE_TARGETS[contact.channel]
+
+    def _emit(
+        self,
+        pool: Pool,
+        pool_name: str,
+        effects: Iterable[Effect],
+        *,
+        cause: AssignerInput,
+        now: float,
+        result: StageResult,
+    ) -> None:
+        metrics = self._metrics
+        for effect in effects:
+            message: BaseModel | None = effect_message(effect, pool_name, SOURCE)
+            if isinstance(effect, OfferPlan):
+                metrics.offers.labels(pool_name, "offered").inc()
+                metrics.offer_latency.labels(pool_name).observe(
+                    max(0.0, time.time() - cause.time.timestamp())
+                )
+            elif isinstance(effect, ContactAssigned):
+                metrics.offers.labels(pool_name, "accepted").inc()
+                self._count_answer(pool, pool_name, effect, now)
+            elif isinstance(effect, OfferRevocation):
+                outcome = "timed_out" if effect.why == "timeout" else "revoked"
+                metrics.offers.labels(pool_name, outcome).inc()
+            elif isinstance(effect, AgentPaused):
+                log.info(
+                    "agent paused after %d missed offers",
+                    effect.misses,
+                    extra={"pool": pool_name, "agent_id": effect.agent_id, "stage": "assigner"},
+                )
+                message = AgentPausedNotice(
+                    source=SOURCE, agent_id=effect.agent_id, pool=pool_name, misses=effect.misses
+                )
+            if message is not None:
+                result.outbound.append(
+                    (ASSIGNMENTS, effect.agent_id.encode(), message.model_dump_json().encode())
+                )
+
+    def _count_answer(
+        self, pool: Pool, pool_name: str, effect: ContactAssigned, now: float
+    ) -> None:
+        contact = pool.contact(effect.interaction_id)
+        if contact is None:
+            return
+        within = effect.waited_seconds <= self._target(contact)
+        labels = (pool_name, contact.queue, contact.channel.value)
+        self._metrics.answered.labels(*labels, _flag(within)).inc()
+        self._metrics.wait.labels(*labels).observe(effect.waited_seconds)
+        self._metrics.perceived_wait.labels(*labels).observe(
+            effect.waited_seconds + contact.wait_offset
+        )
+        self._window.record(_series(pool_name, contact), now, "answered", within)
+
+    def _write(self, pool_name: str, changes: Changes, result: StageResult) -> None:
+        for kind, records in (
+            ("c", changes.contacts),
+            ("a", changes.agents),
+            ("h", changes.handle_times),
+        ):
+            for name, record in records.items():
+                result.writes.append((table_key(pool_name, kind, name), record))
+
+    def _publish_load(self, pool: Pool, pool_name: str, now: float, result: StageResult) -> None:
+        metrics = self._metrics
+        view = pool.load(now)
+        load = pool_load_message(view, pool_name, SOURCE).model_copy(
+            update={"time": to_datetime(now)}
+        )
+        result.outbound.append((POOL_LOAD, pool_name.encode(), load.model_dump_json().encode()))
+        for queue in load.queues:
+            metrics.depth.labels(pool_name, queue.queue).set(queue.queued)
+            metrics.longest_wait.labels(pool_name, queue.queue).set(queue.longest_wait_seconds)
+            metrics.estimated_wait.labels(pool_name, queue.queue).set(queue.estimated_wait_seconds)
+        metrics.occupancy.labels(pool_name).set(view.occupancy)
+        states = {"ready": 0, "busy": 0, "not_ready": 0, "offline": 0}
+        for agent in pool.agents():
+            if agent.presence is Presence.READY:
+                states["ready" if agent.total < agent.max_total else "busy"] += 1
+            else:
+                states[agent.presence.value] += 1
+        for state, count in states.items():
+            metrics.agents.labels(pool_name, state).set(count)
+        for series, figures in self._window.figures(now).items():
+            if figures.service_level is not None:
+                metrics.service_level.labels(*series).set(figures.service_level)
+            if figures.abandon_ratio is not None:
+                metrics.abandon_rate.labels(*series).set(figures.abandon_ratio)
+        if (
+            now - self._estimates_at.get(pool_name, 0.0)
+            >= self._settings.wait_estimate_every_seconds
+        ):
+            self._estimates_at[pool_name] = now
+            for wait in pool.wait_estimates(now):
+                message = wait_estimate_message(wait, SOURCE)
+                result.outbound.append(
+                    (WAIT_ESTIMATES, wait.customer_id.encode(), message.model_dump_json().encode())
+                )
+
+
+def _series(pool: str, contact: Contact) -> tuple[str, str, str]:
+    return (pool, contact.queue, contact.channel.value)
+
+
+def _flag(within: bool) -> str:
+    return "true" if within else "false"

@@ -1,0 +1,36 @@
+"""The routing stage: an aiokafka batch loop hosted by a Faust worker that decodes
+interaction events, reads the customers from Redis in one ``MGET``, routes with the
+pure policy, writes history back and produces decisions and assigner input.
+"""
+
+from ._app import RouterRuntime, RouterService, create_router_app, run_router_worker
+from ._metrics import RouterMetrics
+from ._policy_source import PolicyWatcher, initial_policy
+from ._stage import PolicyHolder, RouterStage, StageOutput
+from ._store import (
+    CustomerStore,
+    RedisCustomerStore,
+    StoreUnavailableError,
+    connect_redis,
+    profile_key,
+    recent_key,
+)
+
+__all__ = [
+    "CustomerStore",
+    "PolicyHolder",
+    "PolicyWatcher",
+    "RedisCustomerStore",
+    "RouterMetrics",
+    "RouterRuntime",
+    "RouterService",
+    "RouterStage",
+    "StageOutput",
+    "StoreUnavailableError",
+    "connect_redis",
+    "create_router_app",
+    "initial_policy",
+    "profile_key",
+    "recent_key",
+    "run_router_worker",
+]

@@ -1,0 +1,154 @@
+"""Customer records in Redis: one ``MGET`` per batch, one pipeline of writes per batch.
+
+Redis down or slow never stops routing: the batch gets records flagged
+``lookup_failed`` and the policy's safe default routes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+
+from omniroute.router.core import CustomerRecord
+from omniroute.router.runtime import RedisSettings
+from omniroute.schemas import CustomerProfile, RecentContact, RecentContacts
+
+__all__ = [
+    "CustomerStore",
+    "RedisCustomerStore",
+    "StoreUnavailableError",
+    "connect_redis",
+    "profile_key",
+    "recent_key",
+]
+
+log = logging.getLogger(__name__)
+
+
+_SET_WITH_TTL = """
+local ttl = ARGV[#KEYS + 1]
+for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[i], 'EX', ttl) end
+return #KEYS
+"""
+
+
+def profile_key(customer_id: str) -> str:
+    return f"cust:{customer_id}"
+
+
+def recent_key(customer_id: str) -> str:
+    return f"recent:{customer_id}"
+
+
+class StoreUnavailableError(RuntimeError):
+    """Redis could not answer in time."""
+
+
+class CustomerStore(Protocol):
+    async def fetch(self, customer_ids: Sequence[str]) -> dict[str, CustomerRecord]: ...
+
+    async def save_recent(self, updates: Mapping[str, tuple[RecentContact, ...]]) -> None: ...
+
+
+def connect_redis(settings: RedisSettings) -> aioredis.Redis:
+    return aioredis.Redis(
+        host=settings.host,
+        port=settings.port,
+        db=settings.db,
+        password=settings.password.get_secret_value() if settings.password else None,
+        socket_timeout=settings.timeout_seconds,
+        socket_connect_timeout=settings.timeout_seconds,
+        health_check_interval=30,
+    )
+
+
+def _as_bytes(value: bytes | str | None) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value
+
+
+def _parse_profile(raw: bytes | None) -> CustomerProfile | None:
+    if raw is None:
+        return None
+    try:
+        return CustomerProfile.model_validate_json(raw)
+    except ValidationError:
+        # A corrupt record must not stop routing; the customer is treated as unknown.
+        log.warning("unreadable profile record", extra={"key_kind": "cust"})
+        return None
+
+
+def _parse_recent(raw: bytes | None) -> tuple[RecentContact, ...]:
+    if raw is None:
+        return ()
+    try:
+        return RecentContacts.model_validate_json(raw).contacts
+    except ValidationError:
+        log.warning("unreadable recent-contacts record", extra={"key_kind": "recent"})
+        return ()
+
+
+class RedisCustomerStore:
+    """``cust:{id}`` and ``recent:{id}`` as JSON strings, so a batch is one ``MGET``."""
+
+    def __init__(self, client: aioredis.Redis, *, recent_ttl_seconds: int, timeout: float) -> None:
+        self._client = client
+        self._ttl = recent_ttl_seconds
+        self._timeout = timeout
+        self._set_with_ttl = client.register_script(_SET_WITH_TTL)
+
+    async def fetch(self, customer_ids: Sequence[str]) -> dict[str, CustomerRecord]:
+        ids = list(dict.fromkeys(customer_ids))
+        if not ids:
+            return {}
+        keys: list[str] = []
+        for customer_id in ids:
+            keys += (profile_key(customer_id), recent_key(customer_id))
+        try:
+            async with asyncio.timeout(self._timeout):
+                values = await self._client.mget(keys)
+        except (RedisError, TimeoutError, OSError) as error:
+            raise StoreUnavailableError(str(error) or type(error).__name__) from error
+        return {
+            customer_id: CustomerRecord(
+                customer_id=customer_id,
+                profile=_parse_profile(_as_bytes(values[2 * i])),
+                recent=_parse_recent(_as_bytes(values[2 * i + 1])),
+            )
+            for i, customer_id in enumerate(ids)
+        }
+
+    async def save_recent(self, updates: Mapping[str, tuple[RecentContact, ...]]) -> None:
+        """One command for the whole batch: a pipeline of SETs costs ~18 us a key in
+        redis-py's command packing, this script ~4.5 us, and keeps the TTL."""
+        if not updates:
+            return
+        keys = [recent_key(customer_id) for customer_id in updates]
+        values: list[str | int] = [
+            RecentContacts(contacts=contacts).model_dump_json() for contacts in updates.values()
+        ]
+        try:
+            async with asyncio.timeout(self._timeout * 4):
+                await self._set_with_ttl(keys=keys, args=[*values, self._ttl])
+        except (RedisError, TimeoutError, OSError) as error:
+            raise StoreUnavailableError(str(error) or type(error).__name__) from error
+
+    async def save_profiles(self, profiles: Iterable[CustomerProfile], chunk: int = 5000) -> int:
+        """Bulk-load profiles (seeding, CRM sync): MSET in chunks."""
+        count = 0
+        batch: dict[str, str] = {}
+        for profile in profiles:
+            batch[profile_key(profile.customer_id)] = profile.model_dump_json()
+            if len(batch) >= chunk:
+                await self._client.mset(batch)
+                count += len(batch)
+                batch = {}
+        if batch:
+            await self._client.mset(batch)
+            count += len(batch)
+        return count

@@ -1,0 +1,256 @@
+"""``omniroute demo``: a private embedded stack, seeded customers, a router worker,
+simulated traffic, and a summary of what was decided. Tears down what it started."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from omniroute.router.policy import default_policy
+from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
+from omniroute.router.stages.routing import RedisCustomerStore, connect_redis
+from omniroute.schemas import Channel, ContactTarget, CustomerProfile
+
+from ._collector import OutputCollector, RunOutputs
+from ._floor import AgentFloor, FloorReport, floor_agents
+from ._publish import PublishReport, publish_traffic
+from ._replay import record_jsonl
+from ._simulation import TrafficGenerator, generate_customers
+from ._stack import EmbeddedStack, StackError, free_port
+from ._workers import WorkerProcess
+
+__all__ = ["DemoOptions", "run_demo", "seed_customers"]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    customers: int = 20_000
+    events: int = 9_000
+    rate: float = 300.0
+    bad_share: float = 0.02
+    seed: int = 11
+    timeout: float = 120.0
+    agents: int = 300
+    state_dir: Path = Path(".omniroute/demo")
+    record_dir: Path | None = None
+
+
+async def _seed(settings: Settings, profiles: list[CustomerProfile]) -> int:
+    client = connect_redis(settings.redis)
+    try:
+        store = RedisCustomerStore(
+            client,
+            recent_ttl_seconds=settings.router.recent_contacts_ttl_seconds,
+            timeout=settings.redis.timeout_seconds,
+        )
+        return await store.save_profiles(profiles)
+    finally:
+        await client.aclose()
+
+
+def seed_customers(settings: Settings, count: int, seed: int = 7) -> int:
+    return asyncio.run(_seed(settings, list(generate_customers(count, seed))))
+
+
+def _private_settings(options: DemoOptions) -> Settings:
+    return Settings(
+        kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}", partitions=6),
+        redis=RedisSettings(port=free_port()),
+        state_dir=options.state_dir,
+        metrics_port=free_port(),
+    )
+
+
+def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
+    settings = _private_settings(options)
+    stack = EmbeddedStack(settings)
+    console.print(
+        f"[bold]stack[/]: broker {settings.kafka.bootstrap_servers}, "
+        f"redis :{settings.redis.port}, metrics :{settings.metrics_port}"
+    )
+    stack.up()
+    worker = WorkerProcess("router", settings)
+    assigner = WorkerProcess("assigner", settings.model_copy(update={"metrics_port": free_port()}))
+    floor: AgentFloor | None = None
+    try:
+        started = time.perf_counter()
+        seeded = seed_customers(settings, options.customers)
+        console.print(
+            f"[bold]seeded[/] {seeded} customers in {time.perf_counter() - started:.1f} s"
+        )
+        worker.start()
+        assigner.start()
+        run_id = f"run{uuid.uuid4().hex[:8]}"
+        generator = TrafficGenerator(
+            options.customers, seed=options.seed, bad_share=options.bad_share, run_id=run_id
+        )
+        sent_at: dict[str, float] = {}
+        sent: list[bytes] = []
+        policy = default_policy()
+        collector = OutputCollector(
+            settings.kafka.bootstrap_servers,
+            run_id,
+            sent_at,
+            lambda channel: policy.cost(ContactTarget.AGENT_QUEUE, channel),
+        ).start()
+        # One probe contact sent at once measures start-up: worker start -> first decision.
+        publish_traffic(
+            settings.kafka.bootstrap_servers,
+            generator.arrival,
+            count=1,
+            rate=0,
+            sent_at=sent_at,
+            record=sent,
+        )
+        if not collector.wait_for(1, 0, options.timeout):
+            raise StackError(f"the router made no decision; see {worker.log_path}")
+        first_decision = (collector.outputs.first_decision_at or 0.0) - worker.started_at
+        worker.wait_ready()
+        assigner.wait_ready()
+        floor = AgentFloor(
+            settings.kafka.bootstrap_servers, floor_agents(options.agents, run_id)
+        ).start()
+        with Progress(
+            TextColumn("[bold]traffic"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("traffic", total=options.events)
+            report = publish_traffic(
+                settings.kafka.bootstrap_servers,
+                generator.next,
+                count=options.events,
+                rate=options.rate,
+                on_progress=lambda n: progress.advance(task, n),
+                sent_at=sent_at,
+                record=sent,
+            )
+        report.routable += 1  # the probe
+        complete = collector.wait_for(report.routable, report.bad, options.timeout)
+        outputs = collector.stop()
+        _drain(floor, console)
+        floor_report = floor.stop()
+        floor = None
+        if not complete:
+            console.print(f"[yellow]timed out[/] waiting for outputs; see {worker.log_path}")
+        _print_summary(console, report, outputs, first_decision)
+        _print_assignment(console, floor_report, options.agents)
+        if options.record_dir is not None:
+            record_jsonl(options.record_dir / "interactions.jsonl", sent)
+            record_jsonl(options.record_dir / "decisions.jsonl", outputs.raw_decisions)
+            console.print(
+                f"recorded {len(sent)} events and {len(outputs.raw_decisions)} decisions in "
+                f"{options.record_dir} (replay: omniroute replay --events "
+                f"{options.record_dir}/interactions.jsonl --decisions "
+                f"{options.record_dir}/decisions.jsonl --policy NEW.yaml)"
+            )
+        return outputs
+    finally:
+        if floor is not None:
+            floor.stop()
+        assigner.stop()
+        worker.stop()
+        stack.down()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
+
+
+def _print_summary(
+    console: Console, report: PublishReport, outputs: RunOutputs, first_decision: float
+) -> None:
+    targets = list(ContactTarget)
+    table = Table(title="Decisions by channel and target", show_footer=True)
+    table.add_column("channel", footer="total")
+    totals = {
+        t: sum(n for (_, tg), n in outputs.by_channel_target.items() if tg == t) for t in targets
+    }
+    for target in targets:
+        table.add_column(target.value, justify="right", footer=str(totals[target]))
+    table.add_column("total", justify="right", footer=str(outputs.decisions))
+    for channel in Channel:
+        row = [outputs.by_channel_target.get((channel.value, t.value), 0) for t in targets]
+        table.add_row(channel.value, *map(str, row), str(sum(row)))
+    console.print(table)
+
+    dead = Table(title="Dead letters by reason")
+    dead.add_column("reason")
+    dead.add_column("count", justify="right")
+    for reason, n in sorted(outputs.dead_by_reason.items()):
+        dead.add_row(reason, str(n))
+    dead.add_row("[bold]total", f"[bold]{outputs.dead_letters}")
+    console.print(dead)
+
+    cost = sum(outputs.cost_by_target.values())
+    all_agents = outputs.all_agent_cost
+    lat = sorted(outputs.latencies)
+    figures = Table(title="Run", show_header=False)
+    figures.add_column("figure")
+    figures.add_column("value", justify="right")
+    for name, value in (
+        ("events sent", f"{sum(report.kinds.values())} in {report.seconds:.1f} s"),
+        ("  of which malformed", str(report.bad)),
+        ("decisions expected / received", f"{report.routable} / {outputs.decisions}"),
+        ("dead letters expected / received", f"{report.bad} / {outputs.dead_letters}"),
+        ("duplicate decisions", str(outputs.duplicates)),
+        ("event->decision p50", f"{_percentile(lat, 0.5) * 1000:.1f} ms"),
+        ("event->decision p99", f"{_percentile(lat, 0.99) * 1000:.1f} ms"),
+        ("worker start -> first decision", f"{first_decision:.1f} s"),
+        ("expected handling cost", f"${cost:,.2f}"),
+        ("cost avoided vs all-agent", f"${all_agents - cost:,.2f}"),
+    ):
+        figures.add_row(name, value)
+    console.print(figures)
+
+
+def _drain(floor: AgentFloor, console: Console, idle: float = 4.0, limit: float = 90.0) -> None:
+    """Let the agents work through what is queued: until nothing is assigned for a while."""
+    started = last_change = time.monotonic()
+    seen = -1
+    with console.status("[bold]agents working through the queues"):
+        while time.monotonic() - started < limit and time.monotonic() - last_change < idle:
+            if floor.report.assigned != seen:
+                seen, last_change = floor.report.assigned, time.monotonic()
+            time.sleep(0.2)
+
+
+def _print_assignment(console: Console, report: FloorReport, agents: int) -> None:
+    targets = default_policy().spec.service_targets
+    table = Table(title=f"Assignment ({agents} simulated agents)")
+    for name in ("channel", "assigned", "wait p50", "wait p90", "perceived p90", "in target"):
+        table.add_column(name, justify="left" if name == "channel" else "right")
+    for channel in Channel:
+        waits = sorted(report.waits.get(channel.value, []))
+        if not waits:
+            continue
+        perceived = sorted(report.perceived.get(channel.value, []))
+        within = sum(w <= targets.of(channel) for w in waits) / len(waits)
+        table.add_row(
+            channel.value,
+            str(len(waits)),
+            f"{_percentile(waits, 0.5):.1f} s",
+            f"{_percentile(waits, 0.9):.1f} s",
+            f"{_percentile(perceived, 0.9):.1f} s",
+            f"{within:.0%} of {targets.of(channel):.0f} s",
+        )
+    console.print(table)
+    revoked = ", ".join(f"{why} {n}" for why, n in sorted(report.revoked.items())) or "none"
+    console.print(
+        f"offers {report.offers}: accepted {report.accepted}, rejected {report.rejected}, "
+        f"assigned {report.assigned}; revoked: {revoked}; agents paused: {report.paused}"
+    )

@@ -1,0 +1,83 @@
+"""Worker processes started by the demo and the tests, exactly as an operator would:
+``python -m omniroute.router.cli worker NAME`` with settings in the environment."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from omniroute.router.runtime import Settings
+
+__all__ = ["WorkerProcess"]
+
+
+class WorkerProcess:
+    def __init__(self, kind: str, settings: Settings, *, log_path: Path | None = None) -> None:
+        self.kind = kind
+        self.settings = settings
+        self.log_path = log_path or settings.state_dir / f"{kind}.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+
+    def start(self) -> WorkerProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = os.environ | self.settings.as_env()
+        self.started_at = time.time()
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "omniroute.router.cli", "worker", self.kind],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM, then SIGKILL if it does not stop in time; returns the exit code."""
+        process = self._process
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return process.returncode
+
+    def wait_ready(self, timeout: float = 60.0) -> float:
+        """Seconds from start until ``/readyz`` answers 200; raises if it never does."""
+        url = f"http://127.0.0.1:{self.settings.metrics_port}/readyz"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"{self.kind} worker exited; see {self.log_path}")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(url, timeout=1) as response,
+            ):
+                if response.status == 200:
+                    return time.time() - self.started_at
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.kind} worker not ready in {timeout:.0f} s; see {self.log_path}")
+
+    def kill(self) -> None:
+        process = self._process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)

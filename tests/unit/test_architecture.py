@@ -1,0 +1,128 @@
+"""The layout's promises, checked: pure packages load no I/O library, imports point
+one way (import-linter's contracts in pyproject.toml), and no module reaches into
+another package's ``_private`` module."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import grimp
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PURE_PACKAGES = (
+    "omniroute.schemas",
+    "omniroute.agents",
+    "omniroute.router.core",
+    "omniroute.router.policy",
+)
+IO_MODULES = ("kafka", "aiokafka", "faust", "mode", "redis", "prometheus_client", "http.server")
+
+
+@pytest.fixture(scope="module")
+def layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The installed layout (omniroute.router -> router/ ...) as a tree of links, so
+    static tools read exactly the files the tests import."""
+    tree = tmp_path_factory.mktemp("layout")
+    (tree / "omniroute").mkdir()
+    for package in ("router", "agents", "schemas"):
+        (tree / "omniroute" / package).symlink_to(ROOT / package)
+    return tree
+
+
+@pytest.mark.parametrize("package", PURE_PACKAGES)
+def test_a_pure_package_loads_no_io_library(package: str) -> None:
+    probe = (
+        f"import json, sys; import {package}; "
+        f"print(json.dumps(sorted(m for m in {list(IO_MODULES)!r} if m in sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    assert json.loads(out) == []
+
+
+def test_the_probe_sees_an_io_import() -> None:
+    """The probe above would notice: the routing stage does load Redis and Kafka."""
+    probe = (
+        "import json, sys; import omniroute.router.stages.routing; "
+        f"print(json.dumps(sorted(m for m in {list(IO_MODULES)!r} if m in sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    assert {"aiokafka", "redis", "prometheus_client"} <= set(json.loads(out))
+
+
+def test_import_contracts_are_kept(layout: Path) -> None:
+    result = subprocess.run(
+        [Path(sys.executable).parent / "lint-imports", "--no-cache"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(layout), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
+
+
+def _package_of(module: str) -> str:
+    return module.rsplit(".", 1)[0]
+
+
+def test_no_module_imports_another_packages_private_module(layout: Path) -> None:
+    sys.path.insert(0, str(layout))
+    try:
+        graph = grimp.build_graph("omniroute", cache_dir=None)
+    finally:
+        sys.path.remove(str(layout))
+    offenders = sorted(
+        f"{importer} -> {imported}"
+        for imported in graph.modules
+        if imported.rsplit(".", 1)[-1].startswith("_") and not imported.endswith("__init__")
+        for importer in graph.find_modules_that_directly_import(imported)
+        if _package_of(importer) != _package_of(imported)
+        and not importer.startswith(_package_of(imported) + ".__init__")
+        and importer != _package_of(imported)
+    )
+    assert offenders == []
+
+
+PACKAGES = (
+    *PURE_PACKAGES,
+    "omniroute.router.runtime",
+    "omniroute.router.stages.routing",
+    "omniroute.router.stages.assignment",
+    "omniroute.router.sdk",
+    "omniroute.router.tools",
+)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_a_package_exports_exactly_its_public_names(package: str) -> None:
+    """Every public name is in ``__all__`` and every ``__all__`` name exists: a
+    package's surface is what it says it is (submodules aside)."""
+    module = importlib.import_module(package)
+    public = {
+        name
+        for name in dir(module)
+        if not name.startswith("_") and not isinstance(getattr(module, name), ModuleType)
+    }
+    assert public - {"annotations"} == set(module.__all__)
+
+
+def test_tests_import_public_names_only() -> None:
+    private = re.compile(r"^\s*from omniroute(?:\.\w+)*\._\w+ import", re.M)
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if private.search(path.read_text())
+    ]
+    assert offenders == []
