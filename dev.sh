@@ -2,7 +2,8 @@
 # The two commands a newcomer needs, each installing what it needs itself:
 #   ./dev.sh demo    the router end to end on the embedded stack (broker + Redis + workers + traffic)
 #   ./dev.sh test    lint, type-check and the whole test suite against the real broker and Redis
-# Also: ./dev.sh check (lint + types only), ./dev.sh shell (a shell in the venv).
+# Also: ./dev.sh check (lint + types only), ./dev.sh explore (property tests, random seeds,
+# longer), ./dev.sh shell (a shell in the venv).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -79,6 +80,14 @@ case "${1:-}" in
         say "pytest"
         exec "$VENV/bin/python" -m pytest "$@"
         ;;
+    explore)
+        # The property tests with fresh random seeds and ten times the examples.
+        ensure_venv
+        shift
+        export HYPOTHESIS_PROFILE=explore OMNIROUTE_EXAMPLES_SCALE=${OMNIROUTE_EXAMPLES_SCALE:-10}
+        exec "$VENV/bin/python" -m pytest -m "not kafka and not redis and not prometheus and not packaging" \
+            tests/unit "$@"
+        ;;
     check)
         ensure_venv
         check
@@ -88,7 +97,7 @@ case "${1:-}" in
         exec bash --rcfile <(echo "source $VENV/bin/activate")
         ;;
     *)
-        echo "usage: ./dev.sh demo [OPTIONS] | test [PYTEST-ARGS] | check | shell" >&2
+        echo "usage: ./dev.sh demo [OPTIONS] | test [PYTEST-ARGS] | explore [PYTEST-ARGS] | check | shell" >&2
         exit 2
         ;;
 esac

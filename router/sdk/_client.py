@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner.default import murmur2
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-__all__ = ["ContractProducer", "KeyedReader", "partition_for"]
+__all__ = ["ClientSession", "ContractProducer", "KeyedReader", "partition_for"]
 
 
 def partition_for(key: bytes, partitions: int) -> int:
@@ -102,3 +103,26 @@ class KeyedReader:
 
     def close(self) -> None:
         self._consumer.close()
+
+
+class ClientSession:
+    """What every SDK client is: a producer of its events and a reader of the topic
+    its answers come on, closed together, usable as a context manager."""
+
+    _producer: ContractProducer
+    _reader: KeyedReader
+
+    def close(self) -> None:
+        self._producer.close()
+        self._reader.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

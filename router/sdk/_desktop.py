@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from types import TracebackType
 
 from omniroute.schemas import (
     AgentEvent,
@@ -34,7 +33,7 @@ from omniroute.schemas import (
     topic,
 )
 
-from ._client import ContractProducer, KeyedReader
+from ._client import ClientSession, ContractProducer, KeyedReader
 
 __all__ = ["AgentDesktop"]
 
@@ -42,7 +41,7 @@ AGENT_EVENTS = topic("omniroute.agent-events")
 ASSIGNMENTS = topic("omniroute.assignments")
 
 
-class AgentDesktop:
+class AgentDesktop(ClientSession):
     def __init__(
         self, bootstrap_servers: str, *, agent_id: str, pool: str, source: str | None = None
     ) -> None:
@@ -168,18 +167,3 @@ class AgentDesktop:
             if isinstance(message, OfferAssigned | OfferRevoked) and message.offer_id == offer_id:
                 return message
         raise TimeoutError(f"no answer for offer {offer_id} in {timeout} s")
-
-    def close(self) -> None:
-        self._producer.close()
-        self._reader.close()
-
-    def __enter__(self) -> AgentDesktop:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from types import TracebackType
 from typing import Any
 
 from omniroute.schemas import (
@@ -21,7 +20,7 @@ from omniroute.schemas import (
     topic,
 )
 
-from ._client import ContractProducer, KeyedReader
+from ._client import ClientSession, ContractProducer, KeyedReader
 
 __all__ = ["FrontEndClient"]
 
@@ -29,13 +28,13 @@ INTERACTIONS = topic("omniroute.interactions")
 DECISIONS = topic("omniroute.decisions")
 
 
-class FrontEndClient:
+class FrontEndClient(ClientSession):
     def __init__(self, bootstrap_servers: str, *, source: str) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.source = source
         self._producer = ContractProducer(bootstrap_servers)
         # Positioned now, before anything is published, so no decision can slip past.
-        self._decisions = KeyedReader(bootstrap_servers, DECISIONS.name, None, DECISIONS.adapter)
+        self._reader = KeyedReader(bootstrap_servers, DECISIONS.name, None, DECISIONS.adapter)
         self._pending: set[str] = set()
         self._seen: dict[str, RoutingDecision] = {}  # only for contacts we published
 
@@ -67,7 +66,7 @@ class FrontEndClient:
             self._pending.discard(interaction_id)
             return self._seen.pop(interaction_id)
         deadline = time.monotonic() + timeout
-        for decision in self._decisions.messages(timeout=timeout):
+        for decision in self._reader.messages(timeout=timeout):
             if decision.interaction_id == interaction_id:
                 self._pending.discard(interaction_id)
                 return decision  # type: ignore[no-any-return]
@@ -76,18 +75,3 @@ class FrontEndClient:
             if time.monotonic() > deadline:
                 break
         raise TimeoutError(f"no decision for {interaction_id} in {timeout} s")
-
-    def close(self) -> None:
-        self._producer.close()
-        self._decisions.close()
-
-    def __enter__(self) -> FrontEndClient:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -7,9 +7,10 @@ from hypothesis import strategies as st
 
 from omniroute.agents import AgentSpec, Contact, OfferPlan, Pool, PoolConfig, Presence, QueueConfig
 from omniroute.schemas import Channel
+from tests.support.examples import examples
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     agents=st.integers(1, 3),
     handle=st.integers(5, 30),

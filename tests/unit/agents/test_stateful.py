@@ -39,6 +39,7 @@ from omniroute.agents import (
 )
 from omniroute.schemas import Channel
 from tests.support.agents_reference import ReferencePool
+from tests.support.examples import examples
 
 CONFIG = PoolConfig(
     name="pool",
@@ -371,7 +372,7 @@ class PoolVersusReference(RuleBasedStateMachine):
 
 
 PoolVersusReference.TestCase.settings = settings(
-    max_examples=int(os.environ.get("POOL_EXAMPLES", "150")),
+    max_examples=examples(int(os.environ.get("POOL_EXAMPLES", "150"))),
     stateful_step_count=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

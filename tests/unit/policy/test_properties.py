@@ -25,6 +25,7 @@ from omniroute.schemas import (
     RoutingDecision,
     Tier,
 )
+from tests.support.examples import examples
 from tests.support.policy import NOW
 
 REASONS = [
@@ -42,7 +43,9 @@ REASONS = [
 ]
 SEGMENTS = [None, "budget", "careful_spender", "early_adopter", "premium"]
 DEFAULT = default_policy()
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 reasons = st.sampled_from([None, *REASONS])
 
@@ -254,7 +257,7 @@ def test_default_policy_decides_every_contact_within_the_guardrails(
     _check_invariants(DEFAULT, event, customer, load, DEFAULT.route(event, customer, load, NOW))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(policy=policies(), event=events(), customer=customers(), load=loads())
 def test_any_valid_policy_decides_every_contact_within_the_guardrails(
     policy: Policy,
@@ -272,7 +275,7 @@ def _same_contact_on(
     return event.model_copy(update={"channel": channel})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     policy=st.one_of(st.just(DEFAULT), policies()),
     event=events(),
