@@ -9,7 +9,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import faust
@@ -20,12 +20,12 @@ from prometheus_client import CollectorRegistry
 
 from omniroute.schemas import PoolLoad, topic
 
-from ._host import run_worker
+from ._host import run_worker, stop_worker_process
 from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, producer_config
 from ._logging import TRACE_LOGGER
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
-from ._records import InboundRecord
+from ._records import InboundRecord, reply_headers
 from ._settings import Settings
 from ._stage import PolicyHolder, RouterStage, StageOutput
 from ._store import RedisCustomerStore, connect_redis
@@ -61,6 +61,7 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
         "broker_rebalance_timeout": max(6.0, (settings.kafka.session_timeout_seconds or 45) * 2),
         "topic_partitions": settings.kafka.partitions,
         "topic_replication_factor": settings.kafka.replication_factor,
+        "producer_compression_type": settings.kafka.producer_compression,
         "web_enabled": False,
         "autodiscover": False,
         "store": "memory://",
@@ -91,6 +92,8 @@ class RouterRuntime:
         self._producer: AIOKafkaProducer | None = None
         self._redis: aioredis.Redis | None = None
         self.failed = False
+        self.on_fatal: Callable[[], None] | None = None
+        """Called once a loop has stopped on an error: the host stops the worker."""
 
     async def start(self) -> None:
         settings = self.settings
@@ -124,6 +127,7 @@ class RouterRuntime:
             metrics=self.metrics,
             max_records=settings.router.batch_max_records,
             wait_ms=settings.router.batch_wait_ms,
+            dead_letter_topic=DEADLETTER,
             on_produced=self._produced,
         )
         # Start-up objects never die; freezing them keeps the cyclic GC from
@@ -151,6 +155,8 @@ class RouterRuntime:
         except Exception:
             log.exception("%s stopped on an error; the worker will exit", name)
             self.failed = True
+            if self.on_fatal is not None:
+                self.on_fatal()
             raise
 
     async def stop(self) -> None:
@@ -172,8 +178,15 @@ class RouterRuntime:
         out = await self.stage.process(records)
         self._last_output = out
         outbound: list[Outbound] = [
-            (DECISIONS, decision.customer_id.encode(), decision.model_dump_json().encode())
-            for _, decision in out.decisions
+            (
+                DECISIONS,
+                decision.customer_id.encode(),
+                decision.model_dump_json().encode(),
+                reply_headers(record.headers),
+            )
+            if record.headers
+            else (DECISIONS, decision.customer_id.encode(), decision.model_dump_json().encode())
+            for record, decision in out.decisions
         ]
         if trace.isEnabledFor(logging.INFO):
             for _, decision in out.decisions:
@@ -264,4 +277,12 @@ def run_router_worker(settings: Settings) -> None:
     registry = CollectorRegistry()
     app, service = create_router_app(settings, registry)
     runtime = service.runtime
-    run_worker(settings, registry, app, service, live=runtime.live, ready=runtime.ready)
+    runtime.on_fatal = stop_worker_process
+    run_worker(
+        settings,
+        registry,
+        app,
+        service,
+        live=runtime.live,
+        ready=runtime.ready,
+    )

@@ -1,9 +1,14 @@
 """Hosting a Faust app as a worker process, the same way for every stage: the
-HTTP endpoints on their own thread, JSON logs, Faust owning the loop and signals."""
+HTTP endpoints on their own thread, JSON logs, Faust owning the loop and signals.
+
+A worker whose loop stopped on an error exits non-zero, so that its supervisor
+(Kubernetes, systemd, ``omniroute stack``) restarts it and the failure shows."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from collections.abc import Callable
 
 import faust
@@ -14,9 +19,16 @@ from ._http import HealthServer
 from ._logging import logging_config
 from ._settings import Settings
 
-__all__ = ["run_worker"]
+__all__ = ["EXIT_FAILED", "run_worker", "stop_worker_process"]
 
 log = logging.getLogger("omniroute.worker")
+EXIT_FAILED = 70  # EX_SOFTWARE: an internal error, not a usage error
+
+
+def stop_worker_process() -> None:
+    """Stop this worker as SIGTERM does: Faust stops every service, then the process
+    exits, non-zero when ``live`` says it failed."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def run_worker(
@@ -27,7 +39,8 @@ def run_worker(
     live: Callable[[], bool] = lambda: True,
     ready: Callable[[], bool] = lambda: True,
 ) -> None:
-    """Run until SIGTERM/SIGINT. ``services`` start beside the app, not after it."""
+    """Run until SIGTERM/SIGINT. ``services`` start beside the app, not after it.
+    Exits with ``EXIT_FAILED`` when ``live`` is false at the end."""
     http = HealthServer(registry, port=settings.metrics_port, live=live, ready=ready).start()
     log.info("metrics on :%d", http.port)
     worker = faust.Worker(
@@ -40,5 +53,10 @@ def run_worker(
     )
     try:
         worker.execute_from_commandline()
+    except SystemExit as exit_:
+        if not live():
+            log.error("worker stopped after a failure; exiting %d", EXIT_FAILED)
+            raise SystemExit(EXIT_FAILED) from exit_
+        raise
     finally:
         http.stop()

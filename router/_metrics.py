@@ -64,6 +64,13 @@ class RouterMetrics:
             ["stage", "reason"],
             registry=registry,
         )
+        self.records_skipped = Counter(
+            "omniroute_records_skipped_total",
+            "Records neither processed nor dead-lettered (the dead letter itself was refused),"
+            " by stage and reason. Each one is lost input: the RecordsSkipped alert fires.",
+            ["stage", "reason"],
+            registry=registry,
+        )
         self.degraded = Counter(
             "omniroute_degraded_decisions_total",
             "Decisions made without the customer's record (Redis unavailable).",

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
     "AssignerSettings",
+    "Compression",
     "KafkaSettings",
     "Profile",
     "RedisSettings",
@@ -35,6 +36,22 @@ _SESSION_TIMEOUT = {Profile.EMBEDDED: 3.0, Profile.PRODUCTION: 45.0}
 _HEARTBEAT = {Profile.EMBEDDED: 0.5, Profile.PRODUCTION: 3.0}
 
 
+class Compression(StrEnum):
+    """The record-batch codecs Kafka defines. Every omniroute consumer reads all of
+    them (the codec libraries are dependencies); this picks what its producers write."""
+
+    NONE = "none"
+    GZIP = "gzip"
+    SNAPPY = "snappy"
+    LZ4 = "lz4"
+    ZSTD = "zstd"
+
+    @property
+    def client_value(self) -> str | None:
+        """As aiokafka, kafka-python and Faust spell it (no compression: None)."""
+        return None if self is Compression.NONE else self.value
+
+
 class KafkaSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -45,10 +62,18 @@ class KafkaSettings(BaseModel):
         default=None, gt=0, description="Consumer-group session timeout; None: by profile."
     )
     heartbeat_interval_seconds: float | None = Field(default=None, gt=0)
+    compression: Compression = Field(
+        default=Compression.LZ4,
+        description="Codec of every batch omniroute produces (OMNIROUTE_KAFKA__COMPRESSION).",
+    )
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+
+    @property
+    def producer_compression(self) -> str | None:
+        return self.compression.client_value
 
 
 class RedisSettings(BaseModel):
