@@ -22,6 +22,7 @@ from omniroute.schemas import (
 )
 
 from ._client import ContractProducer, KeyedReader
+from ._settings import Compression
 
 __all__ = ["FrontEndClient"]
 
@@ -30,10 +31,16 @@ DECISIONS = topic("omniroute.decisions")
 
 
 class FrontEndClient:
-    def __init__(self, bootstrap_servers: str, *, source: str) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        source: str,
+        compression: Compression = Compression.LZ4,
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.source = source
-        self._producer = ContractProducer(bootstrap_servers)
+        self._producer = ContractProducer(bootstrap_servers, compression=compression)
         # Positioned now, before anything is published, so no decision can slip past.
         self._decisions = KeyedReader(bootstrap_servers, DECISIONS.name, None, DECISIONS.adapter)
         self._pending: set[str] = set()
