@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import faust
@@ -29,7 +30,7 @@ from pydantic import ValidationError
 from omniroute.router._app import faust_settings
 from omniroute.router._host import run_worker
 from omniroute.router._logging import TRACE_LOGGER
-from omniroute.router._records import InboundRecord, dead_letter_for
+from omniroute.router._records import Headers, InboundRecord, dead_letter_for, envelope_bytes
 from omniroute.router._settings import Profile, Settings
 from omniroute.schemas import (
     AgentEventAdapter,
@@ -108,6 +109,12 @@ def _inbound(event: EventT[Any]) -> InboundRecord:
     )
 
 
+def _headers(event: EventT[Any]) -> Headers:
+    raw = event.message.headers or ()
+    items = raw.items() if isinstance(raw, Mapping) else raw
+    return tuple((str(k), bytes(v)) for k, v in items if v is not None)
+
+
 class _Topics:
     def __init__(self, app: faust.App, partitions: int) -> None:
         self.assigner_input = _raw_topic(app, topic("omniroute.assigner-input").name, partitions)
@@ -169,11 +176,16 @@ def _add_agents(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> No
     async def rekey(stream: faust.StreamT[Any]) -> None:
         async for event in stream.events():
             try:
-                parsed = AgentEventAdapter.validate_json(event.value or b"")
+                # CloudEvents binary or structured mode become the envelope here, once.
+                value = envelope_bytes(event.value or b"", _headers(event))
+                parsed = AgentEventAdapter.validate_json(value)
             except ValidationError as error:
                 await dead_letter(event, DeadLetterReason.INVALID_VALUE, str(error)[:500])
                 continue
-            await topics.assigner_input.send(key=parsed.pool.encode(), value=event.value)
+            except ValueError as error:
+                await dead_letter(event, DeadLetterReason.NOT_JSON, str(error)[:500])
+                continue
+            await topics.assigner_input.send(key=parsed.pool.encode(), value=value)
 
     @app.agent(topics.assigner_input, name="assign")
     async def assign(stream: faust.StreamT[Any]) -> None:
