@@ -152,6 +152,7 @@ class BatchLoop:
     async def _recover(self, error: Exception) -> None:
         """A fetch that raised: dead-letter the batch that cannot be decoded and go on
         past it; re-raise (the worker exits) only what repeats unexplained."""
+        started = time.monotonic()
         salvaged = await self._undecodable.isolate(error)
         for salvage in salvaged:
             letter = salvage.dead_letter
@@ -163,6 +164,12 @@ class BatchLoop:
             )
         if salvaged:
             self._unexplained = 0
+            log.info(
+                "went past %d undecodable batch(es) in %.0f ms",
+                len(salvaged),
+                (time.monotonic() - started) * 1000,
+                extra={"stage": self._stage},
+            )
             return
         self._unexplained += 1
         log.warning(
