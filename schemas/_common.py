@@ -19,6 +19,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AgentId",
     "Channel",
+    "Compression",
     "ContactReason",
     "CustomerId",
     "Envelope",
@@ -98,3 +99,19 @@ class Envelope(BaseModel):
         default_factory=utc_now, description="When it happened at the source."
     )
     schema_version: Literal[1] = SCHEMA_VERSION
+
+
+class Compression(StrEnum):
+    """The record-batch codecs Kafka defines. Every omniroute consumer reads all of
+    them (the codec libraries are dependencies); this picks what its producers write."""
+
+    NONE = "none"
+    GZIP = "gzip"
+    SNAPPY = "snappy"
+    LZ4 = "lz4"
+    ZSTD = "zstd"
+
+    @property
+    def client_value(self) -> str | None:
+        """As aiokafka, kafka-python and Faust spell it (no compression: None)."""
+        return None if self is Compression.NONE else self.value

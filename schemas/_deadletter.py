@@ -1,5 +1,10 @@
-"""Dead letters: input a worker could not use, kept whole with the reason
-(``omniroute.deadletter``, key: the original key)."""
+"""Dead letters: input a worker could not use, with the reason
+(``omniroute.deadletter``, key: the original key).
+
+The original bytes are kept whole when they are small, and as a prefix plus their
+size and SHA-256 when they are not: a dead letter must always fit in what the
+producer may send (Kafka's usual limit is 1 MB), or it could not be written at
+all and the record would stop its partition."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ class DeadLetterReason(StrEnum):
     INVALID_VALUE = "invalid_value"
     UNSUPPORTED_VERSION = "unsupported_version"
     PROCESSING_ERROR = "processing_error"
+    UNDECODABLE_BATCH = "undecodable_batch"
 
 
 class FieldError(BaseModel):
@@ -45,7 +51,20 @@ class DeadLetter(Envelope):
     original_offset: int
     original_timestamp_ms: int | None = None
     original_key_b64: str | None = None
-    original_value_b64: str
+    original_value_b64: str = Field(
+        description="The original value in base64; only a prefix when original_truncated."
+    )
+    original_size: int | None = Field(
+        default=None, ge=0, description="Length of the whole original value in bytes."
+    )
+    original_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 (hex) of the whole original value, to match it when truncated.",
+    )
+    original_truncated: bool = Field(
+        default=False, description="original_value_b64 holds only a prefix of the value."
+    )
 
     @staticmethod
     def encode(raw: bytes | None) -> str | None:

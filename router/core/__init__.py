@@ -7,15 +7,28 @@ argument, so the router stage, the replay tool and the simulator run this exact 
 """
 
 from ._history import apply_to_history
-from ._records import DecodeResult, InboundRecord, dead_letter_for, decode_batch
+from ._records import (
+    MAX_DEAD_LETTER_ORIGINAL_BYTES,
+    REPLY_HEADERS,
+    DecodeResult,
+    Headers,
+    InboundRecord,
+    dead_letter_for,
+    decode_batch,
+    envelope_bytes,
+    reply_headers,
+)
 from ._routing import AssignerMessage, RoutedBatch, decision_id, route_events
 from ._types import RECENT_IN_CONTEXT, CustomerRecord, LoadView, RoutableEvent, RoutingPolicy
 
 __all__ = [
+    "MAX_DEAD_LETTER_ORIGINAL_BYTES",
     "RECENT_IN_CONTEXT",
+    "REPLY_HEADERS",
     "AssignerMessage",
     "CustomerRecord",
     "DecodeResult",
+    "Headers",
     "InboundRecord",
     "LoadView",
     "RoutableEvent",
@@ -25,5 +38,7 @@ __all__ = [
     "dead_letter_for",
     "decision_id",
     "decode_batch",
+    "envelope_bytes",
+    "reply_headers",
     "route_events",
 ]

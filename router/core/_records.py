@@ -1,24 +1,55 @@
 """Turning raw Kafka records into events or dead letters: pure, batch at a time.
 
 A worker must never crash on input, so every way a record can be wrong maps to
-a ``DeadLetter`` that keeps the original bytes and where they came from.
+a ``DeadLetter`` that keeps the original bytes (a prefix of them, with their size
+and digest, when they are large) and where they came from.
+
+Three encodings of an event are read (see the README, "CloudEvents"): omniroute's
+own JSON envelope, and the CloudEvents Kafka protocol binding in structured mode
+(``content-type: application/cloudevents+json``, data under ``data``) and in binary
+mode (attributes in ``ce_*`` headers, the data as the value). Both bindings are
+folded into the envelope before validation, so one model reads all three.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
 from omniroute.schemas import DeadLetter, DeadLetterReason, FieldError
 
-__all__ = ["DecodeResult", "InboundRecord", "dead_letter_for", "decode_batch"]
+__all__ = [
+    "MAX_DEAD_LETTER_ORIGINAL_BYTES",
+    "REPLY_HEADERS",
+    "DecodeResult",
+    "Headers",
+    "InboundRecord",
+    "dead_letter_for",
+    "decode_batch",
+    "envelope_bytes",
+    "reply_headers",
+]
 
 _DETAIL_LIMIT = 2000
+MAX_DEAD_LETTER_ORIGINAL_BYTES = 64 * 1024
+"""The most of an original key or value a dead letter embeds: in base64 that is
+~87 KB, far below the 1 MB a Kafka producer may send by default."""
 EventT = TypeVar("EventT")
+Headers = tuple[tuple[str, bytes], ...]
+
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
+REPLY_HEADERS = ("correlation_id", "traceparent", "tracestate")
+"""Headers a front end gets back on the decision for its event; in CloudEvents binary
+mode they may come as extensions (``ce_correlationid``, ``ce_traceparent``...)."""
+_BINARY_ALIASES = {f"ce_{name.replace('_', '')}": name for name in REPLY_HEADERS}
+_DATA_MEMBERS = ("data", "data_base64", "datacontenttype", "dataschema")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +62,7 @@ class InboundRecord:
     key: bytes | None
     value: bytes | None
     timestamp_ms: int | None = None
+    headers: Headers = ()
 
 
 @dataclass(slots=True)
@@ -66,6 +98,64 @@ def _field_errors(error: ValidationError) -> tuple[FieldError, ...]:
     )
 
 
+def reply_headers(headers: Sequence[tuple[str, bytes]]) -> Headers:
+    """The headers of an inbound record that go back out on its decision."""
+    out: dict[str, bytes] = {}
+    for name, value in headers:
+        wanted = name if name in REPLY_HEADERS else _BINARY_ALIASES.get(name)
+        if wanted is not None and value is not None:
+            out.setdefault(wanted, value)
+    return tuple(out.items())
+
+
+def _header(headers: Headers, name: str) -> bytes | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def envelope_bytes(value: bytes, headers: Headers) -> bytes:
+    """The record's value as omniroute's JSON envelope, whichever encoding it came in.
+
+    Raises ``ValueError`` for a CloudEvent whose data is not a JSON object.
+    """
+    if not headers:
+        return value
+    content_type = (_header(headers, "content-type") or b"").decode("latin-1").lower()
+    if content_type.startswith(STRUCTURED_CONTENT_TYPE):
+        document = json.loads(value)
+        if not isinstance(document, dict):
+            raise ValueError("a structured CloudEvent is a JSON object")
+        if "data" not in document and "data_base64" not in document:
+            return value  # already the envelope, attributes and fields side by side
+        data = (
+            document["data"]
+            if "data" in document
+            else json.loads(base64.b64decode(document["data_base64"]))
+        )
+        attributes = {k: v for k, v in document.items() if k not in _DATA_MEMBERS}
+        return _merge(data, attributes)
+    attributes = {
+        key[3:]: raw.decode("utf-8", "replace")
+        for key, raw in headers
+        if key.startswith("ce_") and raw is not None
+    }
+    if "specversion" not in attributes:
+        return value
+    return _merge(json.loads(value), attributes)
+
+
+def _merge(data: Any, attributes: dict[str, Any]) -> bytes:
+    if not isinstance(data, dict):
+        raise ValueError("CloudEvent data must be a JSON object of the event's fields")
+    return json.dumps({**data, **attributes}).encode()
+
+
+def _capped(raw: bytes, limit: int) -> str:
+    return base64.b64encode(raw[:limit]).decode("ascii")
+
+
 def dead_letter_for(
     record: InboundRecord,
     reason: DeadLetterReason,
@@ -74,7 +164,10 @@ def dead_letter_for(
     stage: str,
     now: datetime,
     errors: tuple[FieldError, ...] = (),
+    max_original_bytes: int = MAX_DEAD_LETTER_ORIGINAL_BYTES,
 ) -> DeadLetter:
+    value = record.value or b""
+    key = record.key
     return DeadLetter(
         source=f"/omniroute/{stage}",
         time=now,
@@ -86,8 +179,11 @@ def dead_letter_for(
         original_partition=record.partition,
         original_offset=record.offset,
         original_timestamp_ms=record.timestamp_ms,
-        original_key_b64=DeadLetter.encode(record.key),
-        original_value_b64=DeadLetter.encode(record.value or b"") or "",
+        original_key_b64=None if key is None else _capped(key, max_original_bytes),
+        original_value_b64=_capped(value, max_original_bytes),
+        original_size=len(value),
+        original_sha256=hashlib.sha256(value).hexdigest(),
+        original_truncated=len(value) > max_original_bytes,
     )
 
 
@@ -122,7 +218,7 @@ def decode_batch(
             )
             continue
         try:
-            event = adapter.validate_json(value)
+            event = adapter.validate_json(envelope_bytes(value, record.headers))
         except ValidationError as error:
             errors = _field_errors(error)
             summary = "; ".join(f"{e.loc}: {e.message}" for e in errors)
@@ -130,6 +226,11 @@ def decode_batch(
                 dead_letter_for(
                     record, _classify(error), summary, stage=stage, now=now, errors=errors
                 )
+            )
+            continue
+        except ValueError as error:  # a CloudEvent binding whose data is no JSON object
+            result.dead_letters.append(
+                dead_letter_for(record, DeadLetterReason.NOT_JSON, str(error), stage=stage, now=now)
             )
             continue
         result.events.append((record, event))

@@ -3,11 +3,12 @@ health and metrics HTTP server, JSON logging, the aiokafka batch loop and the
 metrics every worker has. Stages sit on top of it; the pure cores never import it.
 """
 
-from ._host import faust_settings, run_worker
+from ._host import EXIT_FAILED, faust_settings, run_worker, stop_worker_process
 from ._http import HealthServer
 from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, producer_config
 from ._logging import TRACE_LOGGER, JsonFormatter, logging_config
 from ._metrics import LATENCY_BUCKETS, WorkerMetrics
+from ._poison import DeadLetterProducer, Salvage, UndecodableBatches, minimal_dead_letter
 from ._settings import (
     AssignerSettings,
     KafkaSettings,
@@ -18,11 +19,13 @@ from ._settings import (
 )
 
 __all__ = [
+    "EXIT_FAILED",
     "LATENCY_BUCKETS",
     "TRACE_LOGGER",
     "AssignerSettings",
     "BatchLoop",
     "CompactedReader",
+    "DeadLetterProducer",
     "HealthServer",
     "JsonFormatter",
     "KafkaSettings",
@@ -30,11 +33,15 @@ __all__ = [
     "Profile",
     "RedisSettings",
     "RouterSettings",
+    "Salvage",
     "Settings",
+    "UndecodableBatches",
     "WorkerMetrics",
     "consumer_config",
     "faust_settings",
     "logging_config",
+    "minimal_dead_letter",
     "producer_config",
     "run_worker",
+    "stop_worker_process",
 ]

@@ -1,9 +1,14 @@
 """Hosting a Faust app as a worker process, the same way for every stage: the
-HTTP endpoints on their own thread, JSON logs, Faust owning the loop and signals."""
+HTTP endpoints on their own thread, JSON logs, Faust owning the loop and signals.
+
+A worker whose loop stopped on an error exits non-zero, so that its supervisor
+(Kubernetes, systemd, ``omniroute stack``) restarts it and the failure shows."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -15,9 +20,16 @@ from ._http import HealthServer
 from ._logging import logging_config
 from ._settings import Settings
 
-__all__ = ["faust_settings", "run_worker"]
+__all__ = ["EXIT_FAILED", "faust_settings", "run_worker", "stop_worker_process"]
 
 log = logging.getLogger("omniroute.worker")
+EXIT_FAILED = 70  # EX_SOFTWARE: an internal error, not a usage error
+
+
+def stop_worker_process() -> None:
+    """Stop this worker as SIGTERM does: Faust stops every service, then the process
+    exits, non-zero when ``live`` says it failed."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def faust_settings(settings: Settings) -> dict[str, Any]:
@@ -30,6 +42,7 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
         "broker_rebalance_timeout": max(6.0, (settings.kafka.session_timeout_seconds or 45) * 2),
         "topic_partitions": settings.kafka.partitions,
         "topic_replication_factor": settings.kafka.replication_factor,
+        "producer_compression_type": settings.kafka.producer_compression,
         "web_enabled": False,
         "autodiscover": False,
         "store": "memory://",
@@ -45,7 +58,8 @@ def run_worker(
     live: Callable[[], bool] = lambda: True,
     ready: Callable[[], bool] = lambda: True,
 ) -> None:
-    """Run until SIGTERM/SIGINT. ``services`` start beside the app, not after it."""
+    """Run until SIGTERM/SIGINT. ``services`` start beside the app, not after it.
+    Exits with ``EXIT_FAILED`` when ``live`` is false at the end."""
     http = HealthServer(registry, port=settings.metrics_port, live=live, ready=ready).start()
     log.info("metrics on :%d", http.port)
     worker = faust.Worker(
@@ -58,5 +72,10 @@ def run_worker(
     )
     try:
         worker.execute_from_commandline()
+    except SystemExit as exit_:
+        if not live():
+            log.error("worker stopped after a failure; exiting %d", EXIT_FAILED)
+            raise SystemExit(EXIT_FAILED) from exit_
+        raise
     finally:
         http.stop()

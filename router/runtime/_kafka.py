@@ -16,13 +16,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, ConsumerStoppedError, KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from omniroute.router.core import InboundRecord
+from omniroute.router.core import Headers, InboundRecord
 
 from ._metrics import WorkerMetrics
+from ._poison import DeadLetterProducer, UndecodableBatches, backoff
 from ._settings import Settings
 
 __all__ = [
@@ -36,8 +37,12 @@ __all__ = [
 log = logging.getLogger("omniroute.kafka")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-Outbound = tuple[str, bytes | None, bytes]
-"""(topic, key, value) to produce."""
+Outbound = tuple[str, bytes | None, bytes] | tuple[str, bytes | None, bytes, Headers]
+"""(topic, key, value) to produce, optionally with headers."""
+MAX_FETCH_BYTES = 4 * 1024 * 1024
+MAX_REQUEST_BYTES = 1024 * 1024
+"""What a producer may send in one request: Apache Kafka's default message limit."""
+_UNEXPLAINED_FETCH_ERRORS = 3
 
 
 def _security(settings: Settings) -> dict[str, Any]:
@@ -62,7 +67,7 @@ def consumer_config(settings: Settings, group_id: str | None) -> dict[str, Any]:
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.session_timeout_ms,
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
-        "max_partition_fetch_bytes": 4 * 1024 * 1024,
+        "max_partition_fetch_bytes": MAX_FETCH_BYTES,
         "fetch_max_wait_ms": 50,
         **_security(settings),
     }
@@ -74,6 +79,8 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "acks": "all",
         "linger_ms": 2,
         "max_batch_size": 512 * 1024,
+        "max_request_size": MAX_REQUEST_BYTES,
+        "compression_type": settings.kafka.producer_compression,
         **_security(settings),
     }
 
@@ -95,6 +102,7 @@ class BatchLoop:
         metrics: WorkerMetrics,
         max_records: int,
         wait_ms: int,
+        dead_letter_topic: str,
         on_produced: Callable[[Sequence[InboundRecord], float], None] | None = None,
     ) -> None:
         self._consumer = consumer
@@ -110,33 +118,108 @@ class BatchLoop:
         self._partitioner = DefaultPartitioner()
         self._lag_recorded = 0.0
         self.last_poll = time.monotonic()
+        self._dead_letters = DeadLetterProducer(
+            producer, dead_letter_topic, stage=stage, metrics=metrics
+        )
+        self._undecodable = UndecodableBatches(
+            consumer, stage=stage, max_fetch_bytes=MAX_FETCH_BYTES
+        )
+        self._unexplained = 0
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             self.last_poll = time.monotonic()
-            fetched = await self._consumer.getmany(
-                timeout_ms=self._wait_ms or 1, max_records=self._max_records
-            )
+            try:
+                fetched = await self._consumer.getmany(
+                    timeout_ms=self._wait_ms or 1, max_records=self._max_records
+                )
+            except ConsumerStoppedError:
+                raise
+            except Exception as error:  # an undecodable batch, or fatal
+                await self._recover(error)
+                continue
             if fetched:
                 records = [
-                    InboundRecord(m.topic, m.partition, m.offset, m.key, m.value, m.timestamp)
+                    InboundRecord(
+                        m.topic, m.partition, m.offset, m.key, m.value, m.timestamp, m.headers
+                    )
                     for messages in fetched.values()
                     for m in messages
                 ]
                 await self._process(records)
+                self._unexplained = 0
             await self._record_lag()
 
-    async def _process(self, records: Sequence[InboundRecord]) -> None:
-        outbound = await self._handler(records)
-        sends = [
-            await self._producer.send(topic, value=value, key=key) for topic, key, value in outbound
-        ]
+    async def _recover(self, error: Exception) -> None:
+        """A fetch that raised: dead-letter the batch that cannot be decoded and go on
+        past it; re-raise (the worker exits) only what repeats unexplained."""
+        started = time.monotonic()
+        salvaged = await self._undecodable.isolate(error)
+        for salvage in salvaged:
+            letter = salvage.dead_letter
+            self._metrics.dead_letters.labels(self._stage, letter.reason.value).inc()
+            await self._process(
+                salvage.records,
+                extra=[(self._dead_letters.topic, None, letter.model_dump_json().encode())],
+                offsets={salvage.partition: salvage.resume_at},
+            )
+        if salvaged:
+            self._unexplained = 0
+            log.info(
+                "went past %d undecodable batch(es) in %.0f ms",
+                len(salvaged),
+                (time.monotonic() - started) * 1000,
+                extra={"stage": self._stage},
+            )
+            return
+        self._unexplained += 1
+        log.warning(
+            "fetch failed (%s: %s), no undecodable batch found; retry %d of %d",
+            type(error).__name__,
+            error,
+            self._unexplained,
+            _UNEXPLAINED_FETCH_ERRORS,
+            extra={"stage": self._stage},
+        )
+        if self._unexplained >= _UNEXPLAINED_FETCH_ERRORS:
+            raise error
+        await backoff(self._unexplained)
+
+    async def _produce(self, outbound: Sequence[Outbound]) -> None:
+        """Everything of a batch, waiting for every ack. A dead letter the broker
+        refuses never fails the batch (see ``DeadLetterProducer``); anything else does."""
+        sends: list[asyncio.Future[Any]] = []
+        letters: list[tuple[bytes | None, bytes]] = []
+        for topic, key, value, *headers in outbound:
+            if topic == self._dead_letters.topic:
+                letters.append((key, value))
+                continue
+            sends.append(
+                await self._producer.send(
+                    topic, value=value, key=key, headers=list(headers[0]) if headers else None
+                )
+            )
+        if letters:
+            await asyncio.gather(*(self._dead_letters.send(key, value) for key, value in letters))
         if sends:
             await asyncio.gather(*sends)
-        if self._on_produced is not None:
+
+    async def _process(
+        self,
+        records: Sequence[InboundRecord],
+        *,
+        extra: Sequence[Outbound] = (),
+        offsets: dict[TopicPartition, int] | None = None,
+    ) -> None:
+        outbound = [*(await self._handler(records) if records else ()), *extra]
+        await self._produce(outbound)
+        if records and self._on_produced is not None:
             self._on_produced(records, time.time())
         try:
-            await self._consumer.commit()
+            if offsets:
+                for tp, offset in offsets.items():
+                    self._consumer.seek(tp, offset)
+            await self._consumer.commit(offsets)
         except CommitFailedError as error:
             # A rebalance took the partitions; the next owner re-reads from the
             # last commit, and decision ids make the duplicates recognisable.
@@ -148,7 +231,7 @@ class BatchLoop:
         per-message send path costs more than routing the event did."""
         producer = self._producer
         by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes]]] = {}
-        for topic, key, value in outbound:
+        for topic, key, value, *_headers in outbound:
             partitions = self._partitions.get(topic)
             if partitions is None:
                 await producer.client.force_metadata_update()

@@ -41,6 +41,13 @@ class WorkerMetrics:
             ["stage", "reason"],
             registry=registry,
         )
+        self.records_skipped = Counter(
+            "omniroute_records_skipped_total",
+            "Records neither processed nor dead-lettered (the dead letter itself was refused),"
+            " by stage and reason. Each one is lost input: the RecordsSkipped alert fires.",
+            ["stage", "reason"],
+            registry=registry,
+        )
         self.lag = Gauge(
             "omniroute_consumer_lag_records",
             "Records behind the fetch high watermark, per partition.",

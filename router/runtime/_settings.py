@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from omniroute.schemas import Compression
+
 __all__ = [
     "AssignerSettings",
     "KafkaSettings",
@@ -45,10 +47,18 @@ class KafkaSettings(BaseModel):
         default=None, gt=0, description="Consumer-group session timeout; None: by profile."
     )
     heartbeat_interval_seconds: float | None = Field(default=None, gt=0)
+    compression: Compression = Field(
+        default=Compression.LZ4,
+        description="Codec of every batch omniroute produces (OMNIROUTE_KAFKA__COMPRESSION).",
+    )
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+
+    @property
+    def producer_compression(self) -> str | None:
+        return self.compression.client_value
 
 
 class RedisSettings(BaseModel):

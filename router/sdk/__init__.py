@@ -3,8 +3,15 @@ IVR, chat and web front ends; ``AgentDesktop`` for agent desktops. They import o
 the contract (``omniroute.schemas``) and the Kafka client (kafka-python).
 """
 
-from ._client import ContractProducer, KeyedReader, partition_for
+from ._client import ClientSession, ContractProducer, KeyedReader, partition_for
 from ._desktop import AgentDesktop
 from ._frontend import FrontEndClient
 
-__all__ = ["AgentDesktop", "ContractProducer", "FrontEndClient", "KeyedReader", "partition_for"]
+__all__ = [
+    "AgentDesktop",
+    "ClientSession",
+    "ContractProducer",
+    "FrontEndClient",
+    "KeyedReader",
+    "partition_for",
+]

@@ -12,6 +12,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner.default import murmur2
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from omniroute.schemas import Compression
+
 __all__ = ["ClientSession", "ContractProducer", "KeyedReader", "partition_for"]
 
 
@@ -21,16 +23,32 @@ def partition_for(key: bytes, partitions: int) -> int:
 
 
 class ContractProducer:
-    """Sends contract models keyed as the contract says; waits for the broker's ack."""
+    """Sends contract models keyed as the contract says, as omniroute's JSON envelope
+    (the one documented mode of every output topic); waits for the broker's ack."""
 
-    def __init__(self, bootstrap_servers: str, **config: Any) -> None:
+    def __init__(
+        self, bootstrap_servers: str, *, compression: Compression = Compression.LZ4, **config: Any
+    ) -> None:
         self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap_servers, linger_ms=2, acks="all", **config
+            bootstrap_servers=bootstrap_servers,
+            linger_ms=2,
+            acks="all",
+            compression_type=compression.client_value,
+            **config,
         )
 
-    def send(self, topic: str, key: str, message: BaseModel, *, wait: bool = True) -> None:
+    def send(
+        self,
+        topic: str,
+        key: str,
+        message: BaseModel,
+        *,
+        wait: bool = True,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> None:
+        """``headers``: e.g. ``[("correlation_id", b"...")]``, returned on the decision."""
         future = self._producer.send(
-            topic, key=key.encode(), value=message.model_dump_json().encode()
+            topic, key=key.encode(), value=message.model_dump_json().encode(), headers=headers
         )
         if wait:
             future.get(timeout=30)

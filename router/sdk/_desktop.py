@@ -24,6 +24,7 @@ from omniroute.schemas import (
     AgentStateChanged,
     AssignmentMessage,
     Channel,
+    Compression,
     Offer,
     OfferAccepted,
     OfferAssigned,
@@ -43,12 +44,18 @@ ASSIGNMENTS = topic("omniroute.assignments")
 
 class AgentDesktop(ClientSession):
     def __init__(
-        self, bootstrap_servers: str, *, agent_id: str, pool: str, source: str | None = None
+        self,
+        bootstrap_servers: str,
+        *,
+        agent_id: str,
+        pool: str,
+        source: str | None = None,
+        compression: Compression = Compression.LZ4,
     ) -> None:
         self.agent_id = agent_id
         self.pool = pool
         self.source = source or f"/desktops/{agent_id}"
-        self._producer = ContractProducer(bootstrap_servers)
+        self._producer = ContractProducer(bootstrap_servers, compression=compression)
         # Positioned before log-in, so no offer made after it can be missed.
         self._reader = KeyedReader(
             bootstrap_servers, ASSIGNMENTS.name, [agent_id.encode()], ASSIGNMENTS.adapter

@@ -14,6 +14,7 @@ from typing import Any
 
 from omniroute.schemas import (
     Channel,
+    Compression,
     InteractionArrived,
     InteractionEvent,
     RoutingDecision,
@@ -29,10 +30,16 @@ DECISIONS = topic("omniroute.decisions")
 
 
 class FrontEndClient(ClientSession):
-    def __init__(self, bootstrap_servers: str, *, source: str) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        source: str,
+        compression: Compression = Compression.LZ4,
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.source = source
-        self._producer = ContractProducer(bootstrap_servers)
+        self._producer = ContractProducer(bootstrap_servers, compression=compression)
         # Positioned now, before anything is published, so no decision can slip past.
         self._reader = KeyedReader(bootstrap_servers, DECISIONS.name, None, DECISIONS.adapter)
         self._pending: set[str] = set()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import faust
@@ -27,7 +28,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from omniroute.agents import Record
-from omniroute.router.core import InboundRecord, dead_letter_for
+from omniroute.router.core import Headers, InboundRecord, dead_letter_for, envelope_bytes
 from omniroute.router.runtime import TRACE_LOGGER, Profile, Settings, faust_settings, run_worker
 from omniroute.schemas import (
     AgentEventAdapter,
@@ -105,6 +106,12 @@ def _inbound(event: EventT[Any]) -> InboundRecord:
     )
 
 
+def _headers(event: EventT[Any]) -> Headers:
+    raw = event.message.headers or ()
+    items = raw.items() if isinstance(raw, Mapping) else raw
+    return tuple((str(k), bytes(v)) for k, v in items if v is not None)
+
+
 class _Topics:
     def __init__(self, app: faust.App, partitions: int) -> None:
         self.assigner_input = _raw_topic(app, topic("omniroute.assigner-input").name, partitions)
@@ -166,11 +173,16 @@ def _add_agents(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> No
     async def rekey(stream: faust.StreamT[Any]) -> None:
         async for event in stream.events():
             try:
-                parsed = AgentEventAdapter.validate_json(event.value or b"")
+                # CloudEvents binary or structured mode become the envelope here, once.
+                value = envelope_bytes(event.value or b"", _headers(event))
+                parsed = AgentEventAdapter.validate_json(value)
             except ValidationError as error:
                 await dead_letter(event, DeadLetterReason.INVALID_VALUE, str(error)[:500])
                 continue
-            await topics.assigner_input.send(key=parsed.pool.encode(), value=event.value)
+            except ValueError as error:
+                await dead_letter(event, DeadLetterReason.NOT_JSON, str(error)[:500])
+                continue
+            await topics.assigner_input.send(key=parsed.pool.encode(), value=value)
 
     @app.agent(topics.assigner_input, name="assign")
     async def assign(stream: faust.StreamT[Any]) -> None:

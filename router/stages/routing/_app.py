@@ -9,7 +9,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import faust
@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
-from omniroute.router.core import InboundRecord
+from omniroute.router.core import InboundRecord, reply_headers
 from omniroute.router.runtime import (
     TRACE_LOGGER,
     BatchLoop,
@@ -29,6 +29,7 @@ from omniroute.router.runtime import (
     faust_settings,
     producer_config,
     run_worker,
+    stop_worker_process,
 )
 from omniroute.schemas import PoolLoad, topic
 
@@ -80,6 +81,8 @@ class RouterRuntime:
         self._producer: AIOKafkaProducer | None = None
         self._redis: aioredis.Redis | None = None
         self.failed = False
+        self.on_fatal: Callable[[], None] | None = None
+        """Called once a loop has stopped on an error: the host stops the worker."""
 
     async def start(self) -> None:
         settings = self.settings
@@ -113,6 +116,7 @@ class RouterRuntime:
             metrics=self.metrics.worker,
             max_records=settings.router.batch_max_records,
             wait_ms=settings.router.batch_wait_ms,
+            dead_letter_topic=DEADLETTER,
             on_produced=self._produced,
         )
         # Start-up objects never die; freezing them keeps the cyclic GC from
@@ -140,6 +144,8 @@ class RouterRuntime:
         except Exception:
             log.exception("%s stopped on an error; the worker will exit", name)
             self.failed = True
+            if self.on_fatal is not None:
+                self.on_fatal()
             raise
 
     async def stop(self) -> None:
@@ -161,8 +167,15 @@ class RouterRuntime:
         out = await self.stage.process(records)
         self._last_output = out
         outbound: list[Outbound] = [
-            (DECISIONS, decision.customer_id.encode(), decision.model_dump_json().encode())
-            for _, decision in out.decisions
+            (
+                DECISIONS,
+                decision.customer_id.encode(),
+                decision.model_dump_json().encode(),
+                reply_headers(record.headers),
+            )
+            if record.headers
+            else (DECISIONS, decision.customer_id.encode(), decision.model_dump_json().encode())
+            for record, decision in out.decisions
         ]
         if trace.isEnabledFor(logging.INFO):
             for _, decision in out.decisions:
@@ -253,4 +266,12 @@ def run_router_worker(settings: Settings) -> None:
     registry = CollectorRegistry()
     app, service = create_router_app(settings, registry)
     runtime = service.runtime
-    run_worker(settings, registry, app, service, live=runtime.live, ready=runtime.ready)
+    runtime.on_fatal = stop_worker_process
+    run_worker(
+        settings,
+        registry,
+        app,
+        service,
+        live=runtime.live,
+        ready=runtime.ready,
+    )
