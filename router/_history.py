@@ -110,7 +110,8 @@ def apply_to_history(
             interaction_id=event.interaction_id,
             at=previous.at if previous is not None else event.time,
             channel=event.channel,
-            reason=decision.reason,
+            # An escalation that names no reason keeps the one its arrival gave.
+            reason=decision.reason or (previous.reason if previous is not None else None),
             target=decision.target,
             queue=decision.queue,
             pool=decision.pool,

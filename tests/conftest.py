@@ -3,16 +3,24 @@ free ports, and worker processes started exactly as an operator starts them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 
 from omniroute.router._settings import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router._stack import EmbeddedStack, free_port
 from omniroute.router._workers import WorkerProcess
+
+# CI must be deterministic: the same examples on every run; locally hypothesis
+# explores with random seeds.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
