@@ -67,6 +67,14 @@ class RecentContact(BaseModel):
         default=None, description="Who handled it, once an agent ended it (for sticky routing)."
     )
     outcome: ContactOutcome = ContactOutcome.ROUTED
+    automation_outcome: ContactOutcome | None = Field(
+        default=None,
+        description=(
+            "How the contact left IVR/self-service, if it was there: resolved_in_automation, "
+            "failed_in_automation, escalated or abandoned. Kept when it moves on to an agent, "
+            "so the failed-automation guardrail still sees it."
+        ),
+    )
 
 
 class RecentContacts(BaseModel):

@@ -6,7 +6,7 @@ No Kafka, Redis, clock or randomness here, not even on import: time comes in as 
 argument, so the router stage, the replay tool and the simulator run this exact code.
 """
 
-from ._history import apply_to_history
+from ._history import AUTOMATION_FAILURES, apply_to_history
 from ._records import (
     MAX_DEAD_LETTER_ORIGINAL_BYTES,
     REPLY_HEADERS,
@@ -22,6 +22,7 @@ from ._routing import AssignerMessage, RoutedBatch, decision_id, route_events
 from ._types import RECENT_IN_CONTEXT, CustomerRecord, LoadView, RoutableEvent, RoutingPolicy
 
 __all__ = [
+    "AUTOMATION_FAILURES",
     "MAX_DEAD_LETTER_ORIGINAL_BYTES",
     "RECENT_IN_CONTEXT",
     "REPLY_HEADERS",

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from omniroute.schemas import (
     AutomationCompleted,
     ContactOutcome,
+    ContactTarget,
     InteractionAbandoned,
     InteractionEnded,
     InteractionEscalated,
@@ -21,13 +22,20 @@ from omniroute.schemas import (
     RoutingDecision,
 )
 
-__all__ = ["apply_to_history"]
+__all__ = ["AUTOMATION_FAILURES", "apply_to_history"]
 
 _ENDED = {
     "resolved": ContactOutcome.RESOLVED,
     "unresolved": ContactOutcome.UNRESOLVED,
     "transferred": ContactOutcome.TRANSFERRED,
 }
+
+
+_AUTOMATED = frozenset({ContactTarget.IVR, ContactTarget.SELF_SERVICE})
+AUTOMATION_FAILURES = frozenset(
+    {ContactOutcome.FAILED_IN_AUTOMATION, ContactOutcome.ABANDONED, ContactOutcome.ESCALATED}
+)
+"""Ways of leaving IVR/self-service that send the customer's next contact to a person."""
 
 
 def _outcome(event: InteractionEvent) -> ContactOutcome | None:
@@ -44,6 +52,33 @@ def _outcome(event: InteractionEvent) -> ContactOutcome | None:
             return None
 
 
+def _automation_outcome(
+    event: InteractionEvent, line: RecentContact | None
+) -> ContactOutcome | None:
+    """How ``event`` says the contact left automation; None if it says nothing of it."""
+    match event:
+        case InteractionEscalated():
+            return ContactOutcome.ESCALATED
+        case AutomationCompleted(resolved=True):
+            return ContactOutcome.RESOLVED_IN_AUTOMATION
+        case AutomationCompleted(resolved=False):
+            return ContactOutcome.FAILED_IN_AUTOMATION
+        case InteractionAbandoned(stage="ivr" | "self_service"):
+            return ContactOutcome.ABANDONED
+        case InteractionAbandoned() if line is not None and line.target in _AUTOMATED:
+            return ContactOutcome.ABANDONED
+        case _:
+            return None
+
+
+def _kept(previous: ContactOutcome | None, new: ContactOutcome | None) -> ContactOutcome | None:
+    """A failure in automation is never overwritten: it is what the guardrail reads,
+    whatever the contact's target and outcome become afterwards."""
+    if previous in AUTOMATION_FAILURES or new is None:
+        return previous
+    return new
+
+
 def apply_to_history(
     recent: tuple[RecentContact, ...],
     event: InteractionEvent,
@@ -57,19 +92,26 @@ def apply_to_history(
 
     One line per interaction: its arrival adds it (a redelivery replaces it); an
     escalation re-targets it and marks it escalated, so a callback on the same
-    reason still sees it; other events update its outcome. Lines older than
-    ``max_age`` or beyond the newest ``keep`` drop off.
+    reason still sees it; other events update its outcome. How the contact left
+    automation is kept apart (``automation_outcome``): the escalation's new
+    target must not hide that automation failed the customer. An automation
+    outcome for a contact with no line (its arrival was decided while history
+    could not be written) adds one. Lines older than ``max_age`` or beyond the
+    newest ``keep`` drop off.
     """
     lines = [line for line in recent if now - line.at <= max_age]
     index = next(
         (i for i, line in enumerate(lines) if line.interaction_id == event.interaction_id), None
     )
+    previous = lines[index] if index is not None else None
+    automation = _automation_outcome(event, previous)
     if decision is not None:
         line = RecentContact(
             interaction_id=event.interaction_id,
-            at=lines[index].at if index is not None else event.time,
+            at=previous.at if previous is not None else event.time,
             channel=event.channel,
-            reason=decision.reason,
+            # An escalation that names no reason keeps the one its arrival gave.
+            reason=decision.reason or (previous.reason if previous is not None else None),
             target=decision.target,
             queue=decision.queue,
             pool=decision.pool,
@@ -78,6 +120,9 @@ def apply_to_history(
                 if isinstance(event, InteractionEscalated)
                 else ContactOutcome.ROUTED
             ),
+            automation_outcome=_kept(
+                previous.automation_outcome if previous is not None else None, automation
+            ),
         )
         if index is None:
             lines.append(line)
@@ -85,12 +130,29 @@ def apply_to_history(
             lines[index] = line
     else:
         outcome = _outcome(event)
-        if outcome is not None and index is not None:
-            update: dict[str, object] = {"outcome": outcome}
+        if outcome is not None and previous is not None and index is not None:
+            update: dict[str, object] = {
+                "outcome": outcome,
+                "automation_outcome": _kept(previous.automation_outcome, automation),
+            }
             reason = getattr(event, "reason", None)
-            if lines[index].reason is None and reason:
+            if previous.reason is None and reason:
                 update["reason"] = reason
             if isinstance(event, InteractionEnded) and event.agent_id:
                 update["agent_id"] = event.agent_id
-            lines[index] = lines[index].model_copy(update=update)
+            lines[index] = previous.model_copy(update=update)
+        elif automation is not None and isinstance(
+            event, AutomationCompleted | InteractionAbandoned
+        ):
+            lines.append(
+                RecentContact(
+                    interaction_id=event.interaction_id,
+                    at=event.time,
+                    channel=event.channel,
+                    reason=event.reason,
+                    target=ContactTarget(event.stage),  # ivr or self_service, as matched
+                    outcome=automation,
+                    automation_outcome=automation,
+                )
+            )
     return tuple(lines[-keep:])

@@ -4,7 +4,7 @@ the simulator and the replay tool, so a what-if runs exactly production code."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -58,33 +58,71 @@ class RoutedBatch:
     history: dict[str, tuple[RecentContact, ...]] = field(default_factory=dict)
     failures: list[DeadLetter] = field(default_factory=list)
     to_assigner: list[tuple[str, AssignerMessage]] = field(default_factory=list)
-    """(pool, message): agent-queue decisions and what later happened to those contacts."""
+    """(pool, message): agent-queue decisions and what later happened to those contacts
+    (to every pool when history cannot say which one holds the contact)."""
 
 
-def _queued_line(recent: tuple[RecentContact, ...], interaction_id: str) -> RecentContact | None:
-    for line in reversed(recent):
-        if line.interaction_id == interaction_id:
-            return line if line.target is ContactTarget.AGENT_QUEUE and line.pool else None
-    return None
+_AUTOMATED = frozenset({ContactTarget.IVR, ContactTarget.SELF_SERVICE})
 
 
-def _update_for(
-    event: InteractionEvent, recent: tuple[RecentContact, ...], now: datetime
-) -> tuple[str, InteractionUpdate] | None:
+def _reached_agents(event: InteractionEvent) -> bool:
+    """The front end says the contact was queued for, offered to or handled by a person."""
+    match event:
+        case InteractionAbandoned(stage="queue" | "offer") | CallbackRequested():
+            return True
+        case InteractionEnded(handled_by="agent"):
+            return True
+        case _:
+            return False
+
+
+def _pools_holding(
+    event: InteractionEvent, recent: tuple[RecentContact, ...], every_pool: Collection[str]
+) -> tuple[str, ...]:
+    """The pools that may hold the contact ``event`` follows up on.
+
+    History names the pool when it has the contact's agent-queue line. It cannot
+    when Redis was unreachable for this batch, nor for a contact whose decision
+    was never written (decided while Redis was down, or the write failed): then
+    every pool gets the follow-up and those that do not hold the contact ignore
+    it. That costs one message per pool, only for contacts history lost, and
+    needs nothing from Redis, the front end or a new topic. A line that puts the
+    contact in automation is believed unless the event says the contact reached
+    agents: then its escalation was not written, and every pool is asked too.
+    """
+    line = next((c for c in reversed(recent) if c.interaction_id == event.interaction_id), None)
+    if line is not None and line.target is ContactTarget.AGENT_QUEUE and line.pool:
+        return (line.pool,)
+    if line is not None and line.target in _AUTOMATED and not _reached_agents(event):
+        return ()
+    return tuple(sorted(every_pool))
+
+
+def _updates_for(
+    event: InteractionEvent,
+    recent: tuple[RecentContact, ...],
+    every_pool: Collection[str],
+    now: datetime,
+) -> list[tuple[str, InteractionUpdate]]:
     update = _UPDATES.get(type(event))
-    line = _queued_line(recent, event.interaction_id) if update else None
-    if update is None or line is None or line.pool is None:
-        return None
-    return line.pool, InteractionUpdate(
-        id=f"u:{event.id}"[:128],
-        source="/omniroute/router",
-        time=now,
-        pool=line.pool,
-        interaction_id=event.interaction_id,
-        customer_id=event.customer_id,
-        update=update,
-        cause_id=event.id,
-    )
+    if update is None:
+        return []
+    return [
+        (
+            pool,
+            InteractionUpdate(
+                id=f"u:{event.id}"[:128],
+                source="/omniroute/router",
+                time=now,
+                pool=pool,
+                interaction_id=event.interaction_id,
+                customer_id=event.customer_id,
+                update=update,
+                cause_id=event.id,
+            ),
+        )
+        for pool in _pools_holding(event, recent, every_pool)
+    ]
 
 
 def route_events(
@@ -104,6 +142,7 @@ def route_events(
     previous one left, exactly as if they had come one batch each.
     """
     out = RoutedBatch()
+    every_pool = policy.pools.union(load)
     for record, event in events:
         known = customers.get(event.customer_id) or CustomerRecord(event.customer_id, None)
         current = CustomerRecord(
@@ -134,9 +173,7 @@ def route_events(
             if decision.target is ContactTarget.AGENT_QUEUE and decision.pool:
                 out.to_assigner.append((decision.pool, decision))
         else:
-            forward = _update_for(event, current.recent, now)
-            if forward is not None:
-                out.to_assigner.append(forward)
+            out.to_assigner += _updates_for(event, current.recent, every_pool, now)
         updated = apply_to_history(
             current.recent, event, decision, now=now, keep=keep, max_age=max_age
         )

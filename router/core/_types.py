@@ -73,6 +73,12 @@ class RoutingPolicy(Protocol):
     @property
     def version(self) -> str: ...
 
+    @property
+    def pools(self) -> frozenset[str]:
+        """Every pool the policy can send a contact to: where a follow-up goes when
+        history cannot say which one holds the contact."""
+        ...
+
     def route(
         self,
         event: RoutableEvent,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from omniroute.router.core import CustomerRecord, LoadView, RoutableEvent
+from omniroute.router.core import AUTOMATION_FAILURES, CustomerRecord, LoadView, RoutableEvent
 from omniroute.schemas import (
     ContactOutcome,
     ContactTarget,
@@ -36,7 +36,8 @@ FACTS: dict[str, str] = {
     "recent_contacts": "contacts in the repeat window, this one excluded (int)",
     "same_reason_recent": "of those, on the same reason (int)",
     "last_outcome": "outcome of the previous contact, '' if none",
-    "failed_automation_recently": "failed or abandoned IVR/self-service in the window",
+    "failed_automation_recently": "failed, abandoned or escalated out of IVR/self-service "
+    "in the window",
     "hour": "local hour of day, 0-23, in the policy's timezone",
     "weekday": "local day of week, 1 (Monday) - 7 (Sunday)",
     "load": "per pool: {queued, longest_wait, agents_ready, occupancy, estimated_wait, known}",
@@ -113,7 +114,9 @@ class FactSheet:
             ),
             "last_outcome": lambda: recent[-1].outcome.value if recent else "",
             "failed_automation_recently": lambda: any(
-                r.outcome in _FAILED and r.target in _AUTOMATED for r in within(failure_window)
+                r.automation_outcome in AUTOMATION_FAILURES
+                or (r.outcome in _FAILED and r.target in _AUTOMATED)
+                for r in within(failure_window)
             ),
             "hour": lambda: now.astimezone(timezone).hour,
             "weekday": lambda: now.astimezone(timezone).isoweekday(),

@@ -32,7 +32,9 @@ __all__ = ["GUARDRAILS", "Policy"]
 
 GUARDRAILS = {
     "agent-on-request": "the customer asked for a person, or escalated out of automation",
-    "automation-failed-recently": "failed or abandoned IVR/self-service within the window",
+    "automation-failed-recently": (
+        "failed, abandoned or escalated out of IVR/self-service within the window"
+    ),
     "repeat-contact": "contacted us on the same reason within the window",
     "degraded": "customer record unavailable: an agent, never automation",
     "priority-floor": "no rule may put a contact below its queue's floor",
@@ -68,8 +70,8 @@ class Policy:
         self._tz = ZoneInfo(spec.timezone)
         self._repeat = timedelta(seconds=spec.guardrails.repeat_window_seconds)
         self._failure = timedelta(seconds=spec.guardrails.automation_failure_window_seconds)
-        pools = {queue.pool for queue in spec.queues.values()}
-        sample = sample_facts(pools)
+        self._pools = frozenset(queue.pool for queue in spec.queues.values())
+        sample = sample_facts(self._pools)
         self._automation: list[tuple[AutomationRule, Condition]] = []
         for index, rule in enumerate(spec.automation):
             condition = Condition(f"automation[{index}] {rule.name!r}", rule.when)
@@ -88,6 +90,10 @@ class Policy:
     @property
     def version(self) -> str:
         return self._version
+
+    @property
+    def pools(self) -> frozenset[str]:
+        return self._pools
 
     def route(
         self, event: RoutableEvent, customer: CustomerRecord, load: LoadView, now: datetime

@@ -168,6 +168,9 @@ class EmbeddedStack:
         for name, (host, port, command) in self._commands().items():
             if self._pid(name) is not None:
                 continue
+            dead = self._children.pop(name, None)
+            if dead is not None:  # it died or was killed: reap it before starting anew
+                dead.wait(timeout)
             if port_open(host, port):
                 raise StackError(
                     f"{name}: port {host}:{port} is already taken by another process; stop it "

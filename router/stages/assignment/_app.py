@@ -198,7 +198,8 @@ def _add_agents(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> No
                 log.exception("assigner failed on an input", extra={"pool": pool})
                 await dead_letter(event, DeadLetterReason.PROCESSING_ERROR, repr(error)[:500])
                 continue
-            runtime.known_pools.add(pool)
+            if pool in runtime.stage.pools:  # not a follow-up for a pool that holds nothing
+                runtime.known_pools.add(pool)
             for key, record in result.writes:
                 if record is not None:
                     table[key] = record

@@ -130,6 +130,11 @@ class AssignerStage:
         effects: list[Effect] = []
         if pool is None:
             contacts, agents, handle_times = self._records(pool_name)
+            if isinstance(message, InteractionUpdate) and not (contacts or agents):
+                # A follow-up the router sent to every pool (it could not tell which
+                # holds the contact): this one holds nothing, so there is nothing to
+                # change, and no pool to create, tick and report.
+                return result
             pool, effects = Pool.restore(
                 self.pool_config(pool_name), contacts, agents, handle_times, now
             )

@@ -204,7 +204,7 @@ def test_queued_contacts_and_their_follow_ups_are_forwarded_to_the_pool() -> Non
     queued = _arrival(interaction_id="i-q", requested_agent=True)
     automated = _arrival(interaction_id="i-a", channel=Channel.VOICE, reason="password_reset")
 
-    def follow_up(kind: str, interaction: str) -> InteractionEvent:
+    def follow_up(kind: str, interaction: str, stage: str = "queue") -> InteractionEvent:
         return InteractionEventAdapter.validate_python(
             {
                 "type": f"omniroute.interaction.{kind}",
@@ -212,7 +212,7 @@ def test_queued_contacts_and_their_follow_ups_are_forwarded_to_the_pool() -> Non
                 "interaction_id": interaction,
                 "customer_id": "c1",
                 "channel": "voice",
-                "stage": "queue",
+                "stage": stage,
                 "outcome": "resolved",
                 "time": NOW,
             }
@@ -222,7 +222,7 @@ def test_queued_contacts_and_their_follow_ups_are_forwarded_to_the_pool() -> Non
         queued,
         automated,
         follow_up("abandoned", "i-q"),
-        follow_up("abandoned", "i-a"),
+        follow_up("abandoned", "i-a", stage="ivr"),
         follow_up("callback_requested", "i-q"),
     ]
     batch = route_events(
