@@ -1,0 +1,1 @@
+"""Tools on top of the router (simulation, ...): never imported by the runtime."""
