@@ -11,7 +11,12 @@ import typer
 from rich.table import Table
 
 from ..tools.sim import ErlangRun
+from ..tools.sim._day import simulate_day
+from ..tools.sim._day_report import day_report
+from ..tools.sim._plots import plot_service_level_by_interval, plot_waits_by_priority
+from ..tools.sim._scenario import ScenarioError, load_scenario
 from ._common import console
+from ._policy import load_or_exit
 
 __all__ = ["sim_app"]
 
@@ -73,3 +78,62 @@ def erlang(
     table.add_row("occupancy", f"{result['occupancy']:.1%}", f"{offered / agents:.1%}")
     console.print(table)
     _write_json(json_out, result)
+
+
+def _summary_table(title: str, rows: dict[str, dict[str, float]]) -> Table:
+    table = Table(title, "offered", "SL", "ASA s", "p90 s", "abandoned", title=None)
+    for key, figures in rows.items():
+        table.add_row(
+            key,
+            f"{figures['offered']:.0f}",
+            f"{figures['service_level']:.1%}",
+            f"{figures['asa_seconds']:.1f}",
+            f"{figures['wait_p90_seconds']:.0f}",
+            f"{figures['abandon_rate']:.1%}",
+        )
+    return table
+
+
+@sim_app.command("run")
+def run_scenario(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML (deploy/scenarios/).")],
+    policy_file: Annotated[
+        Path | None, typer.Option("--policy", help="Policy file; omitted: the default policy.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where report.json and the plots go.")] = Path(
+        "sim-out"
+    ),
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+) -> None:
+    """Simulate a scenario's day through the policy and the pool: service level,
+    ASA, abandonment, occupancy and waits per queue, priority and channel, and plots."""
+    try:
+        scenario = load_scenario(scenario_file)
+    except ScenarioError as error:
+        for line in str(error).split("; "):
+            console.print(f"[red]scenario error:[/] {line}")
+        raise typer.Exit(1) from error
+    if seed is not None:
+        scenario = scenario.model_copy(update={"seed": seed})
+    policy = load_or_exit(policy_file)
+    try:
+        result = simulate_day(scenario, policy)
+    except ScenarioError as error:
+        console.print(f"[red]scenario error:[/] {error}")
+        raise typer.Exit(1) from error
+    report = day_report(result)
+    overall = report["overall"]
+    console.print(
+        f"{scenario.name}: {report['arrived']} contacts, {report['contained_by_automation']} "
+        f"contained by automation; to agents: SL {overall['service_level']:.1%}, "
+        f"ASA {overall['asa_seconds']:.1f} s, abandoned {overall['abandon_rate']:.1%}, "
+        f"occupancy {overall['occupancy']:.1%} (policy {report['policy_version']})"
+    )
+    for label in ("queue", "priority", "channel"):
+        console.print(_summary_table(label, report[f"by_{label}"]))
+    _write_json(out / "report.json", report)
+    for path in (
+        plot_service_level_by_interval(result, out / "service-level-by-interval.png"),
+        plot_waits_by_priority(result, out / "waits-by-priority.png"),
+    ):
+        console.print(f"wrote {path}")

@@ -116,15 +116,6 @@ class Floor:
         event = self.env.timeout(max(0.0, delay))
         event.callbacks.append(lambda _event: action())
 
-    def every(self, period: float, action: Callable[[], None]) -> None:
-        """Run ``action`` now and every ``period`` seconds after (a sampler, a load refresh)."""
-
-        def step() -> None:
-            action()
-            self.after(period, step)
-
-        self.after(0.0, step)
-
     def run(self, until: float) -> None:
         """Run to ``until`` seconds after the start, then drain what is still live
         (agents keep working; nobody new arrives) for at most ``drain`` more."""
