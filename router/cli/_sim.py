@@ -10,11 +10,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..tools.sim import ErlangRun
+from ..tools.sim import ErlangRun, agents_for_service_level, erlang_c_service_level
 from ..tools.sim._day import simulate_day
 from ..tools.sim._day_report import day_report
-from ..tools.sim._plots import plot_service_level_by_interval, plot_waits_by_priority
+from ..tools.sim._plots import plot_lines, plot_service_level_by_interval, plot_waits_by_priority
 from ..tools.sim._scenario import ScenarioError, load_scenario
+from ..tools.sim._staffing import staffing_table
+from ..tools.sim._vip import (
+    DesignResult,
+    VipTraffic,
+    evaluate,
+    fewest_dedicated,
+    fewest_shared,
+)
 from ._common import console
 from ._policy import load_or_exit
 
@@ -137,3 +145,172 @@ def run_scenario(
         plot_waits_by_priority(result, out / "waits-by-priority.png"),
     ):
         console.print(f"wrote {path}")
+
+
+def _markdown(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+@sim_app.command("staffing")
+def staffing(
+    loads: Annotated[str, typer.Option(help="Arrivals per hour, comma-separated.")] = (
+        "60,120,240,480"
+    ),
+    aht_seconds: Annotated[float, typer.Option(min=1)] = 180.0,
+    target_seconds: Annotated[float, typer.Option(min=0)] = 20.0,
+    service_level: Annotated[float, typer.Option(min=0.01, max=0.999)] = 0.80,
+    hours: Annotated[float, typer.Option(min=1, help="Simulated hours per staffing.")] = 100.0,
+    seed: Annotated[int, typer.Option()] = 1,
+    out: Annotated[Path, typer.Option(help="Where staffing.md/.json/.png go.")] = Path("docs/sim"),
+) -> None:
+    """Agents needed for the service level at each load: Erlang C and the simulator."""
+    rows = staffing_table(
+        [float(x) for x in loads.split(",")],
+        aht_seconds=aht_seconds,
+        target_seconds=target_seconds,
+        service_level=service_level,
+        hours=hours,
+        seed=seed,
+    )
+    goal = f"{service_level:.0%}/{target_seconds:.0f}s"
+    table = _markdown(
+        ["arrivals/h", "AHT s", "erlangs", f"Erlang C agents for {goal}", "Erlang C SL",
+         f"simulated agents for {goal}", "simulated SL"],
+        [
+            [f"{r.arrivals_per_hour:.0f}", f"{r.aht_seconds:.0f}",
+             f"{r.arrivals_per_hour * r.aht_seconds / 3600:.1f}", str(r.erlang_c_agents),
+             f"{r.erlang_c_service_level:.1%}", str(r.simulated_agents),
+             f"{r.simulated_service_level:.1%}"]
+            for r in rows
+        ],
+    )  # fmt: skip
+    note = (
+        f"# Staffing for {goal}: Erlang C and the simulator\n\n"
+        f"`omniroute sim staffing --loads {loads} --aht-seconds {aht_seconds:.0f} "
+        f"--hours {hours:.0f} --seed {seed}`: one FIFO queue, Poisson arrivals, exponential "
+        f"handle times, no abandonment; the simulator drives the real pool for {hours:.0f} "
+        "simulated hours per staffing level.\n\n" + table
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "staffing.md").write_text(note)
+    _write_json(
+        out / "staffing.json",
+        [
+            {
+                "arrivals_per_hour": r.arrivals_per_hour,
+                "aht_seconds": r.aht_seconds,
+                "erlang_c_agents": r.erlang_c_agents,
+                "simulated_agents": r.simulated_agents,
+                "curve": {str(n): {"simulated": s, "erlang_c": c} for n, (s, c) in r.curve.items()},
+            }
+            for r in rows
+        ],
+    )
+    lines: dict[str, list[float]] = {}
+    x = sorted({n - r.erlang_c_agents for r in rows for n in r.curve})
+    for r in rows:
+        label = f"{r.arrivals_per_hour:.0f}/h"
+        lines[f"{label} simulated"] = [
+            r.curve.get(r.erlang_c_agents + d, (float("nan"), 0))[0] * 100 for d in x
+        ]
+        lines[f"{label} Erlang C"] = [
+            erlang_c_service_level(
+                r.arrivals_per_hour, aht_seconds, r.erlang_c_agents + d, target_seconds
+            )
+            * 100
+            for d in x
+        ]
+    plot_lines(
+        out / "staffing.png",
+        title=f"Service level against agents (0 = Erlang C's staffing for {goal})",
+        x_label="agents relative to Erlang C's answer",
+        y_label="% answered within target",
+        x=[float(d) for d in x],
+        lines=lines,
+        targets={goal: service_level * 100},
+    )
+    typer.echo(note)
+
+
+@sim_app.command("vip-vs-dedicated")
+def vip_vs_dedicated(
+    arrivals_per_hour: Annotated[float, typer.Option(min=1)] = 200.0,
+    vip_share: Annotated[float, typer.Option(min=0.01, max=0.9)] = 0.10,
+    aht_seconds: Annotated[float, typer.Option(min=1)] = 180.0,
+    hours: Annotated[float, typer.Option(min=1, help="Simulated hours per design.")] = 24.0,
+    seed: Annotated[int, typer.Option()] = 3,
+    policy_file: Annotated[Path | None, typer.Option("--policy")] = None,
+    out: Annotated[Path, typer.Option(help="Where the table and plot go.")] = Path("docs/sim"),
+) -> None:
+    """Shared priority queue with aging against dedicated VIP agents: the same
+    traffic, VIP 90/10 and standard 80/20, side by side and the fewest agents each needs."""
+    policy = load_or_exit(policy_file)
+    traffic = VipTraffic(arrivals_per_hour, vip_share, aht_seconds, 1.0, hours, seed)
+    start = max(1, agents_for_service_level(arrivals_per_hour, aht_seconds, 20.0, 0.8) - 1)
+    shared = fewest_shared(policy, traffic, start)
+    vip, standard, _tried = fewest_dedicated(
+        policy,
+        traffic,
+        max(
+            1,
+            agents_for_service_level(arrivals_per_hour * (1 - vip_share), aht_seconds, 20.0, 0.8)
+            - 1,
+        ),
+    )
+    best_shared = shared[-1]
+    same_total = evaluate(policy, traffic, best_shared.agents, min(vip, best_shared.agents - 1))
+    best_dedicated = evaluate(policy, traffic, vip + standard, vip)
+
+    def row(r: DesignResult) -> list[str]:
+        split = f"{r.vip_agents} VIP + {r.agents - r.vip_agents}" if r.vip_agents else "all"
+        return [
+            r.design, str(r.agents), split,
+            f"{r.vip_service_level:.1%}", f"{r.vip_asa_seconds:.1f}", f"{r.vip_p90_seconds:.0f}",
+            f"{r.standard_service_level:.1%}", f"{r.standard_asa_seconds:.1f}",
+            f"{r.standard_p90_seconds:.0f}",
+            "yes" if r.vip_met and r.standard_met else "no",
+        ]  # fmt: skip
+
+    table = _markdown(
+        ["design", "agents", "who serves VIPs", "VIP SL 10s", "VIP ASA s", "VIP p90 s",
+         "standard SL 20s", "standard ASA s", "standard p90 s", "both targets met"],
+        [row(r) for r in (*shared, same_total, best_dedicated)],
+    )  # fmt: skip
+    note = (
+        "# Shared priority queue with aging against dedicated VIP agents\n\n"
+        f"`omniroute sim vip-vs-dedicated --arrivals-per-hour {arrivals_per_hour:.0f} "
+        f"--vip-share {vip_share} --aht-seconds {aht_seconds:.0f} --hours {hours:.0f} "
+        f"--seed {seed}`: voice, Poisson arrivals, lognormal handle times (cv 1), "
+        f"{hours:.0f} simulated hours per design, the same customers in every run, routed "
+        "by the default policy (VIPs to `priority` at 90, others to `general` at 30, "
+        "aging 1 point/s, 180 s bound) and assigned by the real pool. Targets: VIP 90% "
+        "within 10 s, standard 80% within 20 s.\n\n"
+        f"Fewest agents: **shared {best_shared.agents}**, **dedicated {vip + standard}** "
+        f"({vip} VIP + {standard} standard).\n\n" + table
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "vip-vs-dedicated.md").write_text(note)
+    totals = sorted({r.agents for r in shared})
+    dedicated_at = {n: evaluate(policy, traffic, n, min(vip, n - 1)) for n in totals}
+    shared_at = {r.agents: r for r in shared}
+    plot_lines(
+        out / "vip-vs-dedicated.png",
+        title=f"Same traffic, same agents: shared queue vs {vip} dedicated VIP agents",
+        x_label="agents in total",
+        y_label="% answered within target",
+        x=[float(n) for n in totals],
+        lines={
+            "shared: VIP within 10 s": [shared_at[n].vip_service_level * 100 for n in totals],
+            "shared: standard within 20 s": [
+                shared_at[n].standard_service_level * 100 for n in totals
+            ],
+            "dedicated: VIP within 10 s": [dedicated_at[n].vip_service_level * 100 for n in totals],
+            "dedicated: standard within 20 s": [
+                dedicated_at[n].standard_service_level * 100 for n in totals
+            ],
+        },
+        targets={"VIP 90%": 90.0, "standard 80%": 80.0},
+    )
+    typer.echo(note)

@@ -251,5 +251,11 @@ class _Day:
             automation_seconds=spent,
         )
         escalated = {**labels, "escalated": "yes"}
-        self.floor.after(spent, lambda: self.route(again, customer, escalated))
+
+        def back() -> None:
+            self.floor.pending -= 1
+            self.route(again, customer, escalated)
+
+        self.floor.pending += 1
+        self.floor.after(spent, back)
         self.result.escalated += 1

@@ -104,6 +104,8 @@ class Floor:
         self._agents: dict[str, AgentRun] = {}
         self._ticks: dict[str, set[float]] = {name: set() for name in pools}
         self._calls = 0
+        self.pending = 0
+        """Contacts on their way to a queue (e.g. still in IVR): draining waits for them."""
 
     # -- scheduling ------------------------------------------------------------
 
@@ -124,7 +126,7 @@ class Floor:
     def drain(self, longest: float) -> None:
         """Let contacts still waiting or worked finish, for at most ``longest`` seconds."""
         deadline = self.now + longest
-        while self._live and self.now < deadline:
+        while (self._live or self.pending) and self.now < deadline:
             self.env.run(until=min(deadline, self.now + 60.0))
 
     # -- inputs ------------------------------------------------------------------
