@@ -10,6 +10,7 @@ from ._deploy import deploy_app
 from ._policy import policy_app
 from ._replay import replay_command
 from ._schema import schema_app
+from ._sim import sim_app
 from ._stack import stack_app
 from ._top import top
 from ._worker import worker_app
@@ -28,6 +29,7 @@ app.add_typer(worker_app, name="worker")
 app.add_typer(bench_app, name="bench")
 app.add_typer(policy_app, name="policy")
 app.add_typer(deploy_app, name="deploy")
+app.add_typer(sim_app, name="sim")
 app.command()(seed)
 app.command()(traffic)
 app.command()(demo)

@@ -1,0 +1,241 @@
+"""The simulated floor: a simpy clock driving the real ``omniroute.agents.Pool``.
+
+Nothing here decides who gets which contact: every input goes to a ``Pool``
+method with the simulated ``now`` and the simulator only acts out the effects it
+returns, as the agents' desktops would: an offer is answered after the agent's
+answer time, an assignment is worked for its handle time plus wrap-up, then
+completed. Customers who run out of patience abandon through the pool too.
+Pool timers (offer expiries, skill widening) are ticked when the pool asks.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import simpy
+
+from omniroute.agents import (
+    AgentPaused,
+    AgentSpec,
+    Contact,
+    ContactAssigned,
+    Effect,
+    OfferPlan,
+    Pool,
+    PoolConfig,
+    Presence,
+)
+
+from ._distributions import Constant, Sampler
+
+__all__ = ["AgentRun", "ContactRun", "Floor"]
+
+PAUSED_RETURN_SECONDS = 60.0
+_AT_ONCE = Constant(0.0)
+"""An agent the pool paused for missed offers is back after a minute."""
+
+
+@dataclass(slots=True, eq=False)
+class ContactRun:
+    """One contact's life on the floor, filled in as the simulation goes."""
+
+    contact: Contact
+    pool: str
+    arrived: float
+    """When the customer started waiting for an agent (queue entry)."""
+    handle_seconds: float
+    wrap_seconds: float = 0.0
+    patience_seconds: float = math.inf
+    target_seconds: float = 20.0
+    labels: dict[str, str] = field(default_factory=dict)
+    answered_at: float | None = None
+    abandoned_at: float | None = None
+    done_at: float | None = None
+    agent_id: str | None = None
+
+    @property
+    def wait(self) -> float | None:
+        """Seconds in queue until answered or abandoned (``None``: still waiting)."""
+        end = self.answered_at if self.answered_at is not None else self.abandoned_at
+        return None if end is None else end - self.arrived
+
+    @property
+    def perceived_wait(self) -> float | None:
+        """The wait plus what the customer already spent in IVR or self-service."""
+        wait = self.wait
+        return None if wait is None else wait + self.contact.wait_offset
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRun:
+    """One simulated agent: a profile, a shift (seconds from the start) and breaks."""
+
+    spec: AgentSpec
+    pool: str
+    start: float = 0.0
+    end: float = math.inf
+    breaks: tuple[tuple[float, float], ...] = ()
+    """(start, duration) in seconds from the simulation start."""
+    answer: Sampler = _AT_ONCE
+
+    def available_seconds(self, begin: float, finish: float) -> float:
+        """Seconds of ``[begin, finish)`` (from the start) logged in and not on break."""
+        logged = max(0.0, min(finish, self.end) - max(begin, self.start))
+        for at, length in self.breaks:
+            logged -= max(0.0, min(finish, at + length) - max(begin, at))
+        return max(0.0, logged)
+
+
+class Floor:
+    """Pools, agents and contacts on one simpy clock, in epoch seconds from ``start``."""
+
+    def __init__(
+        self, pools: Mapping[str, PoolConfig], rng: random.Random, *, start: float = 0.0
+    ) -> None:
+        self.env = simpy.Environment(initial_time=start)
+        self.start = start
+        self.rng = rng
+        self.pools = {name: Pool(config) for name, config in pools.items()}
+        self.contacts: list[ContactRun] = []
+        self._live: dict[str, ContactRun] = {}
+        self._agents: dict[str, AgentRun] = {}
+        self._ticks: dict[str, set[float]] = {name: set() for name in pools}
+        self._calls = 0
+        self.pending = 0
+        """Contacts on their way to a queue (e.g. still in IVR): draining waits for them."""
+
+    # -- scheduling ------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def after(self, delay: float, action: Callable[[], None]) -> None:
+        """Run ``action`` ``delay`` simulated seconds from now."""
+        event = self.env.timeout(max(0.0, delay))
+        event.callbacks.append(lambda _event: action())
+
+    def run(self, until: float) -> None:
+        """Run to ``until`` seconds after the start, then drain what is still live
+        (agents keep working; nobody new arrives) for at most ``drain`` more."""
+        self.env.run(until=self.start + until)
+
+    def drain(self, longest: float) -> None:
+        """Let contacts still waiting or worked finish, for at most ``longest`` seconds."""
+        deadline = self.now + longest
+        while (self._live or self.pending) and self.now < deadline:
+            self.env.run(until=min(deadline, self.now + 60.0))
+
+    # -- inputs ------------------------------------------------------------------
+
+    def add_agent(self, agent: AgentRun) -> None:
+        """Log the agent in ready at its shift start, pause for breaks, log out at the end."""
+        self._agents[agent.spec.agent_id] = agent
+        pool, agent_id = agent.pool, agent.spec.agent_id
+        self.after(
+            agent.start, lambda: self._apply(pool, self.pools[pool].login(agent.spec, self.now))
+        )
+        for at, length in agent.breaks:
+            self.after(at, lambda: self._presence(pool, agent_id, Presence.NOT_READY))
+            self.after(at + length, lambda: self._presence(pool, agent_id, Presence.READY))
+        if math.isfinite(agent.end):
+            self.after(
+                agent.end, lambda: self._apply(pool, self.pools[pool].logout(agent_id, self.now))
+            )
+
+    def arrive(self, run: ContactRun) -> None:
+        """A contact enters its pool's queue now; its patience starts running."""
+        self.contacts.append(run)
+        self._live[run.contact.interaction_id] = run
+        pool = self.pools[run.pool]
+        self._apply(run.pool, pool.enqueue(run.contact, self.now))
+        if math.isfinite(run.patience_seconds):
+            self.after(run.patience_seconds, lambda: self._give_up(run))
+
+    # -- acting out the pool's effects -------------------------------------------
+
+    def _presence(self, pool: str, agent_id: str, presence: Presence) -> None:
+        self._apply(pool, self.pools[pool].set_presence(agent_id, presence, self.now))
+
+    def _give_up(self, run: ContactRun) -> None:
+        if run.answered_at is not None or run.abandoned_at is not None:
+            return
+        run.abandoned_at = self.now
+        del self._live[run.contact.interaction_id]
+        self._apply(run.pool, self.pools[run.pool].abandon(run.contact.interaction_id, self.now))
+
+    def _apply(self, pool_name: str, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, OfferPlan):
+                self._answer(pool_name, effect)
+            elif isinstance(effect, ContactAssigned):
+                self._work(pool_name, effect)
+            elif isinstance(effect, AgentPaused):
+                self._back_later(pool_name, effect.agent_id)
+            # OfferRevocation: the desktop drops the offer; the pool already re-queued it.
+        self._schedule_tick(pool_name)
+        self._calls += 1
+        if self._calls % 4096 == 0:
+            for pool in self.pools.values():
+                pool.drain_changes()  # the simulator persists nothing: keep memory flat
+
+    def _back_later(self, pool_name: str, agent_id: str) -> None:
+        self.after(
+            PAUSED_RETURN_SECONDS, lambda: self._presence(pool_name, agent_id, Presence.READY)
+        )
+
+    def _answer(self, pool_name: str, offer: OfferPlan) -> None:
+        delay = self._agents[offer.agent_id].answer.draw(self.rng)
+        pool = self.pools[pool_name]
+
+        def accept() -> None:
+            self._apply(
+                pool_name,
+                pool.accept(offer.agent_id, offer.interaction_id, offer.offer_id, self.now),
+            )
+
+        if delay <= 0.0:
+            accept()
+        else:
+            self.after(delay, accept)
+
+    def _work(self, pool_name: str, assigned: ContactAssigned) -> None:
+        run = self._live.pop(assigned.interaction_id)
+        run.answered_at = self.now
+        run.agent_id = assigned.agent_id
+        pool = self.pools[pool_name]
+
+        def complete() -> None:
+            run.done_at = self.now
+            self._apply(
+                pool_name, pool.complete_work(assigned.agent_id, assigned.interaction_id, self.now)
+            )
+
+        # Wrap-up keeps the agent's room taken: after-contact work is part of handling.
+        self.after(run.handle_seconds + run.wrap_seconds, complete)
+
+    def _schedule_tick(self, pool_name: str) -> None:
+        moment = self.pools[pool_name].next_timer()
+        if moment is None:
+            return
+        pending = self._ticks[pool_name]
+        if pending and min(pending) <= moment:
+            return
+        pending.add(moment)
+
+        def tick() -> None:
+            pending.discard(moment)
+            self._apply(pool_name, self.pools[pool_name].tick(self.now))
+
+        self.after(moment - self.now, tick)
+
+    # -- accounting ----------------------------------------------------------------
+
+    def agents(self) -> list[AgentRun]:
+        return list(self._agents.values())
+
+    def still_live(self) -> int:
+        return len(self._live)
