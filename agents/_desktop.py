@@ -32,6 +32,7 @@ from omniroute.schemas import (
     OfferRejected,
     OfferRevoked,
     WorkCompleted,
+    new_event_id,
     topic,
 )
 
@@ -72,6 +73,7 @@ class AgentDesktop:
     ) -> None:
         self._send(
             AgentLoggedIn(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -93,6 +95,7 @@ class AgentDesktop:
     def _presence(self, presence: AgentPresence, note: str = "") -> None:
         self._send(
             AgentStateChanged(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -104,6 +107,7 @@ class AgentDesktop:
     def accept(self, offer: Offer) -> None:
         self._send(
             OfferAccepted(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -115,6 +119,7 @@ class AgentDesktop:
     def reject(self, offer: Offer, note: str = "") -> None:
         self._send(
             OfferRejected(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -128,6 +133,7 @@ class AgentDesktop:
         """The contact is done: the agent's capacity is offered again at once."""
         self._send(
             WorkCompleted(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -136,7 +142,11 @@ class AgentDesktop:
         )
 
     def logout(self) -> None:
-        self._send(AgentLoggedOut(source=self.source, agent_id=self.agent_id, pool=self.pool))
+        self._send(
+            AgentLoggedOut(
+                id=new_event_id(), source=self.source, agent_id=self.agent_id, pool=self.pool
+            )
+        )
 
     def messages(self, timeout: float | None = None) -> Iterator[AssignmentMessage]:
         """Everything the assigner tells this agent, in order."""

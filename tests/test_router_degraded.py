@@ -13,7 +13,7 @@ import pytest
 from omniroute.router._settings import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router._stack import EmbeddedStack, free_port
 from omniroute.router._workers import WorkerProcess
-from omniroute.schemas import Channel, InteractionArrived
+from omniroute.schemas import Channel, InteractionArrived, new_event_id
 
 from ._kafka_helpers import TopicReader, produce
 
@@ -37,6 +37,7 @@ def test_with_redis_gone_contacts_still_route_to_an_agent_flagged_degraded(tmp_p
         assert redis_pid is not None
         os.kill(redis_pid, signal.SIGKILL)
         event = InteractionArrived(
+            id=new_event_id(),
             source="/tests",
             interaction_id=f"it-{uuid.uuid4().hex[:8]}",
             customer_id="c-anyone",

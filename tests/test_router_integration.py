@@ -84,6 +84,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "unknown_type": json.dumps(
         {
             "type": "omniroute.interaction.teleported",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "customer_id": "c",
@@ -93,6 +94,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "missing_field": json.dumps(
         {
             "type": "omniroute.interaction.arrived",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "channel": "chat",
@@ -101,6 +103,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "unknown_channel": json.dumps(
         {
             "type": "omniroute.interaction.arrived",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "customer_id": "c",
@@ -110,6 +113,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "unsupported_version": json.dumps(
         {
             "type": "omniroute.interaction.arrived",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "customer_id": "c",
@@ -120,6 +124,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "oversized": json.dumps(
         {
             "type": "omniroute.interaction.arrived",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "customer_id": "c",
