@@ -13,7 +13,6 @@ from omniroute.router._records import InboundRecord, decode_batch
 from omniroute.router._routing import decision_id, route_events
 from omniroute.router.policy import Policy, default_policy
 from omniroute.schemas import (
-    new_event_id,
     AutomationCompleted,
     Channel,
     ContactOutcome,
@@ -27,6 +26,7 @@ from omniroute.schemas import (
     RecentContact,
     RoutingDecision,
     Tier,
+    new_event_id,
 )
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -207,7 +207,7 @@ def test_queued_contacts_and_their_follow_ups_are_forwarded_to_the_pool() -> Non
             {
                 "type": f"omniroute.interaction.{kind}",
                 "id": new_event_id(),
-            "source": "/t",
+                "source": "/t",
                 "interaction_id": interaction,
                 "customer_id": "c1",
                 "channel": "voice",
