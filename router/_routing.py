@@ -34,7 +34,7 @@ __all__ = ["RoutedBatch", "content_digest", "decision_id", "route_events", "upda
 _DECISION_NAMESPACE = uuid.UUID("5f0c3c9e-8f7e-4a59-9a57-0d2f3e0b6a11")
 _DIGEST_CHARS = 16
 _ID_LIMIT = 128
-_TIME = frozenset({"time"})
+_TIME = {"time"}
 _last_digest: tuple[object, str] | None = None
 
 
