@@ -13,7 +13,14 @@ import redis
 
 from omniroute.router._settings import Settings
 from omniroute.router._workers import WorkerProcess
-from omniroute.schemas import Channel, CustomerProfile, InteractionArrived, RecentContacts, Tier
+from omniroute.schemas import (
+    Channel,
+    CustomerProfile,
+    InteractionArrived,
+    RecentContacts,
+    Tier,
+    new_event_id,
+)
 
 from ._kafka_helpers import TopicReader, produce
 
@@ -24,6 +31,7 @@ INTERACTIONS = "omniroute.interactions"
 
 def _arrival(customer: str, channel: Channel, **extra: Any) -> InteractionArrived:
     return InteractionArrived(
+        id=new_event_id(),
         source="/tests",
         interaction_id=f"it-{uuid.uuid4().hex[:12]}",
         customer_id=customer,
