@@ -66,6 +66,16 @@ def _whole_number(value: object) -> object:
 Integer = Annotated[int, Strict(), BeforeValidator(_whole_number)]
 """A JSON integer (``1`` or ``1.0``); never ``"1"``, ``true`` or ``1.5``."""
 
+
+def _not_a_boolean(value: object) -> object:
+    # In Python True == 1, so a Literal[1] would take ``true`` for a version.
+    if isinstance(value, bool):
+        raise ValueError("must be the integer 1")
+    return value
+
+
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_not_a_boolean)]
+
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
@@ -153,4 +163,4 @@ class Envelope(BaseModel):
         description="Who produced the message, e.g. '/frontends/ivr-eu-1'."
     )
     time: Timestamp = Field(default_factory=utc_now, description="When it happened at the source.")
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: SchemaVersion = SCHEMA_VERSION

@@ -3,16 +3,23 @@ free ports, and worker processes started exactly as an operator starts them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 import redis
 
 from omniroute.router._settings import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router._stack import EmbeddedStack, free_port
 from omniroute.router._workers import WorkerProcess
+
+# CI sets CI=true: the same examples on every run, so a red build is reproducible.
+hypothesis.settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
