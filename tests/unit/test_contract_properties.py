@@ -37,7 +37,7 @@ def _ecma_pattern(
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-ORACLE_CLASS = jsonschema.validators.extend(
+ORACLE_CLASS = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft202012Validator, {"pattern": _ecma_pattern}
 )
 ORACLE = ORACLE_CLASS(SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
