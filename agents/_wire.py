@@ -18,6 +18,7 @@ from omniroute.schemas import (
     QueueLoad,
     RoutingDecision,
     WaitEstimate,
+    new_event_id,
 )
 
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation
@@ -98,6 +99,7 @@ def effect_message(
     """
     if isinstance(effect, OfferPlan):
         return Offer(
+            id=new_event_id(),
             source=source,
             offer_id=effect.offer_id,
             agent_id=effect.agent_id,
@@ -118,6 +120,7 @@ def effect_message(
         )
     if isinstance(effect, ContactAssigned):
         return OfferAssigned(
+            id=new_event_id(),
             source=source,
             offer_id=effect.offer_id,
             agent_id=effect.agent_id,
@@ -129,6 +132,7 @@ def effect_message(
         )
     if isinstance(effect, OfferRevocation):
         return OfferRevoked(
+            id=new_event_id(),
             source=source,
             offer_id=effect.offer_id,
             agent_id=effect.agent_id,
@@ -144,6 +148,7 @@ def effect_message(
 
 def pool_load_message(view: PoolLoadView, pool: str, source: str) -> PoolLoad:
     return PoolLoad(
+        id=new_event_id(),
         source=source,
         pool=pool,
         queued=view.queued,
@@ -166,6 +171,7 @@ def pool_load_message(view: PoolLoadView, pool: str, source: str) -> PoolLoad:
 
 def wait_estimate_message(wait: ContactWait, source: str) -> WaitEstimate:
     return WaitEstimate(
+        id=new_event_id(),
         source=source,
         interaction_id=wait.interaction_id,
         customer_id=wait.customer_id,

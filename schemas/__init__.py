@@ -40,6 +40,8 @@ from ._customers import (
 )
 from ._deadletter import DeadLetter, DeadLetterReason, FieldError
 from ._decisions import (
+    EXPLANATION_DETAIL_MAX,
+    EXPLANATION_NAME_MAX,
     CustomerContext,
     Explanation,
     ExplanationKind,
@@ -69,6 +71,8 @@ from ._offers import (
 from ._topics import TOPICS, TopicSpec, topic
 
 __all__ = [
+    "EXPLANATION_DETAIL_MAX",
+    "EXPLANATION_NAME_MAX",
     "SCHEMA_VERSION",
     "TOPICS",
     "AgentEvent",

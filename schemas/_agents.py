@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter
 
-from ._common import AgentId, Channel, Envelope, InteractionId, QueueName, SkillName
+from ._common import AgentId, Channel, Envelope, Integer, InteractionId, QueueName, SkillName
 
 __all__ = [
     "AgentEvent",
@@ -44,12 +44,12 @@ class AgentLoggedIn(_AgentBase):
     type: Literal["omniroute.agent.logged_in"] = "omniroute.agent.logged_in"
     name: Annotated[str, StringConstraints(max_length=200)] = ""
     queues: list[QueueName] = Field(min_length=1, max_length=64)
-    skills: dict[SkillName, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
-    capacity: dict[Channel, Annotated[int, Field(ge=0, le=50)]] = Field(
+    skills: dict[SkillName, Annotated[Integer, Field(ge=1, le=10)]] = Field(default_factory=dict)
+    capacity: dict[Channel, Annotated[Integer, Field(ge=0, le=50)]] = Field(
         default_factory=lambda: {Channel.VOICE: 1},
         description="How many contacts of each channel at once, e.g. {voice: 1} or {chat: 3}.",
     )
-    max_total: int = Field(default=1, ge=1, le=50, description="Cap across all channels.")
+    max_total: Integer = Field(default=1, ge=1, le=50, description="Cap across all channels.")
     presence: AgentPresence = AgentPresence.NOT_READY
 
 

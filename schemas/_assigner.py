@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
 from ._agents import AgentEvent
-from ._common import CustomerId, Envelope, InteractionId, QueueName
+from ._common import CustomerId, Envelope, InteractionId, QueueName, Timestamp
 from ._decisions import RoutingDecision
 
 __all__ = ["AssignerInput", "AssignerInputAdapter", "InteractionUpdate", "PoolTick"]
@@ -36,7 +36,7 @@ class PoolTick(Envelope):
 
     type: Literal["omniroute.assigner.tick"] = "omniroute.assigner.tick"
     pool: QueueName
-    now: AwareDatetime
+    now: Timestamp
 
 
 AssignerInput = Annotated[

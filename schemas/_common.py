@@ -8,12 +8,21 @@ instead of misreading it.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -23,15 +32,69 @@ __all__ = [
     "ContactReason",
     "CustomerId",
     "Envelope",
+    "Flag",
+    "Integer",
     "InteractionId",
+    "Number",
     "QueueName",
     "SkillName",
     "Tier",
+    "Timestamp",
     "new_event_id",
     "utc_now",
 ]
 
 SCHEMA_VERSION: Literal[1] = 1
+
+# Input types exactly as strict as the JSON Schema they publish: JSON has no
+# "yes" for a boolean, no "12.5" for a number and no integer for a date-time, so
+# neither does the contract. Python callers still pass ordinary values. Every
+# contract model also sets ``allow_inf_nan=False``: JSON Schema cannot express
+# NaN or Infinity, and a decision carrying one would not serialize as a number.
+
+Flag = Annotated[bool, Strict()]
+"""A JSON boolean: ``true``/``false`` only, never ``"yes"`` or ``1``."""
+
+Number = Annotated[float, Strict()]
+"""A JSON number (integers included), finite; never a numeric string."""
+
+
+def _whole_number(value: object) -> object:
+    # JSON Schema counts 1.0 as an integer; pydantic's strict int would refuse it.
+    return int(value) if type(value) is float and value.is_integer() else value
+
+
+Integer = Annotated[int, Strict(), BeforeValidator(_whole_number)]
+"""A JSON integer (``1`` or ``1.0``); never ``"1"``, ``true`` or ``1.5``."""
+
+
+def _not_a_boolean(value: object) -> object:
+    # In Python True == 1, so a Literal[1] would take ``true`` for a version.
+    if isinstance(value, bool):
+        raise ValueError("must be the integer 1")
+    return value
+
+
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_not_a_boolean)]
+
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string")
+    if not _RFC3339.fullmatch(value):
+        raise ValueError(f"{value[:40]!r} is not an RFC 3339 date-time with an offset")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+"""An RFC 3339 date-time with its offset (JSON Schema ``format: date-time``): no Unix
+seconds, no naive times, no bare dates."""
 
 Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$")
@@ -86,19 +149,22 @@ class Envelope(BaseModel):
     newer minor revision must not dead-letter everything it sends.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore", use_enum_values=False)
+    model_config = ConfigDict(
+        frozen=True, allow_inf_nan=False, extra="ignore", use_enum_values=False
+    )
 
     specversion: Literal["1.0"] = "1.0"
     id: Identifier = Field(
-        default_factory=new_event_id, description="Unique per message; a retry keeps it."
+        description=(
+            "Unique per message and required (CloudEvents): a retry or redelivery keeps it, "
+            "so consumers recognise duplicates. Producers set it, e.g. with new_event_id()."
+        )
     )
     source: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
         description="Who produced the message, e.g. '/frontends/ivr-eu-1'."
     )
-    time: AwareDatetime = Field(
-        default_factory=utc_now, description="When it happened at the source."
-    )
-    schema_version: Literal[1] = SCHEMA_VERSION
+    time: Timestamp = Field(default_factory=utc_now, description="When it happened at the source.")
+    schema_version: SchemaVersion = SCHEMA_VERSION
 
 
 class Compression(StrEnum):

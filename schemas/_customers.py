@@ -9,9 +9,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ._common import Channel, ContactReason, CustomerId, InteractionId, QueueName, Tier
+from ._common import (
+    Channel,
+    ContactReason,
+    CustomerId,
+    InteractionId,
+    Number,
+    QueueName,
+    Tier,
+    Timestamp,
+)
 
 __all__ = ["ContactOutcome", "ContactTarget", "CustomerProfile", "RecentContact", "RecentContacts"]
 
@@ -40,12 +49,17 @@ class ContactOutcome(StrEnum):
 class CustomerProfile(BaseModel):
     """The customer record front ends and CRM keep up to date (``cust:{id}``)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False, extra="ignore")
 
     customer_id: CustomerId
     name: Annotated[str, StringConstraints(max_length=200)] = ""
     tier: Tier = Tier.STANDARD
-    arpu: float = Field(default=0.0, ge=0, description="Average monthly revenue, account currency.")
+    arpu: Number = Field(
+        default=0.0,
+        ge=0,
+        le=1e9,
+        description="Average monthly revenue, account currency; finite, at most 1e9.",
+    )
     segment: Annotated[str, StringConstraints(max_length=64)] | None = None
     language: Annotated[str, StringConstraints(max_length=16)] | None = None
     preferred_channel: Channel | None = None
@@ -54,10 +68,10 @@ class CustomerProfile(BaseModel):
 class RecentContact(BaseModel):
     """One line of the customer's recent history: enough for repeat and failure rules."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False, extra="ignore")
 
     interaction_id: InteractionId
-    at: AwareDatetime
+    at: Timestamp
     channel: Channel
     reason: ContactReason | None = None
     target: ContactTarget | None = None
@@ -80,6 +94,6 @@ class RecentContact(BaseModel):
 class RecentContacts(BaseModel):
     """The bounded recent-contact summary kept at ``recent:{id}``, newest last."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False, extra="ignore")
 
     contacts: tuple[RecentContact, ...] = ()

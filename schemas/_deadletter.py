@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._common import Envelope
+from ._common import Envelope, Integer
 
 __all__ = ["DeadLetter", "DeadLetterReason", "FieldError"]
 
@@ -26,12 +26,17 @@ class DeadLetterReason(StrEnum):
     MISSING_FIELD = "missing_field"
     INVALID_VALUE = "invalid_value"
     UNSUPPORTED_VERSION = "unsupported_version"
+    DUPLICATE_KEY = "duplicate_key"
+    """The JSON names a field twice: which value counts is up to each parser, so none does."""
+    KEY_MISMATCH = "key_mismatch"
+    """The record's Kafka key is not the customer (or pool) its body names: routing it
+    would break per-key ordering."""
     PROCESSING_ERROR = "processing_error"
     UNDECODABLE_BATCH = "undecodable_batch"
 
 
 class FieldError(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     loc: str = Field(description="Dotted path of the offending field, e.g. 'channel'.")
     message: str
@@ -47,9 +52,9 @@ class DeadLetter(Envelope):
     errors: tuple[FieldError, ...] = ()
     stage: str = Field(description="Which worker stage rejected it, e.g. 'router'.")
     original_topic: str
-    original_partition: int
-    original_offset: int
-    original_timestamp_ms: int | None = None
+    original_partition: Integer
+    original_offset: Integer
+    original_timestamp_ms: Integer | None = None
     original_key_b64: str | None = None
     original_value_b64: str = Field(
         description="The original value in base64; only a prefix when original_truncated."

@@ -12,7 +12,10 @@ from ._common import (
     ContactReason,
     CustomerId,
     Envelope,
+    Flag,
+    Integer,
     InteractionId,
+    Number,
     QueueName,
     SkillName,
     Tier,
@@ -20,12 +23,20 @@ from ._common import (
 from ._customers import ContactTarget, RecentContact
 
 __all__ = [
+    "EXPLANATION_DETAIL_MAX",
+    "EXPLANATION_NAME_MAX",
     "CustomerContext",
     "Explanation",
     "ExplanationKind",
     "RoutingDecision",
     "SkillRequirement",
 ]
+
+
+EXPLANATION_NAME_MAX = 128
+"""Longest rule or guardrail name an explanation carries; policies are held to it."""
+EXPLANATION_DETAIL_MAX = 512
+"""Longest explanation detail; a policy rule's description is copied into it."""
 
 
 class ExplanationKind(StrEnum):
@@ -38,32 +49,32 @@ class ExplanationKind(StrEnum):
 class Explanation(BaseModel):
     """One step of "why": a rule or guardrail that fired and what it did."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     kind: ExplanationKind
-    name: Annotated[str, StringConstraints(max_length=128)]
-    detail: Annotated[str, StringConstraints(max_length=512)] = ""
+    name: Annotated[str, StringConstraints(max_length=EXPLANATION_NAME_MAX)]
+    detail: Annotated[str, StringConstraints(max_length=EXPLANATION_DETAIL_MAX)] = ""
 
 
 class SkillRequirement(BaseModel):
     """A skill the handling agent needs, at a minimum proficiency (1-10)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     skill: SkillName
-    min_proficiency: int = Field(default=1, ge=1, le=10)
+    min_proficiency: Integer = Field(default=1, ge=1, le=10)
 
 
 class CustomerContext(BaseModel):
     """What the agent desktop shows so the customer never has to repeat themselves."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     customer_id: CustomerId
-    known: bool = Field(description="False when no profile was found (or Redis was unreachable).")
+    known: Flag = Field(description="False when no profile was found (or Redis was unreachable).")
     name: str = ""
     tier: Tier = Tier.STANDARD
-    arpu: float = 0.0
+    arpu: Number = 0.0
     segment: str | None = None
     language: str | None = None
     preferred_channel: Channel | None = None
@@ -84,24 +95,24 @@ class RoutingDecision(Envelope):
     target: ContactTarget
     queue: QueueName | None = None
     pool: QueueName | None = None
-    priority: int = Field(default=0, ge=0, le=1000, description="Higher is served first.")
-    max_wait_seconds: float | None = Field(
+    priority: Integer = Field(default=0, ge=0, le=1000, description="Higher is served first.")
+    max_wait_seconds: Number | None = Field(
         default=None, ge=0, description="Longest acceptable wait; past it the contact outranks all."
     )
-    service_target_seconds: float | None = Field(
+    service_target_seconds: Number | None = Field(
         default=None, ge=0, description="The channel's service-level threshold."
     )
-    perceived_wait_offset_seconds: float = Field(
+    perceived_wait_offset_seconds: Number = Field(
         default=0.0, ge=0, description="Time already spent in IVR/self-service before this queue."
     )
     required_skills: tuple[SkillRequirement, ...] = ()
     preferred_agent_id: str | None = None
-    offer_allowed: bool = Field(default=False, description="A sales offer may ride along.")
-    expected_cost: float = Field(
+    offer_allowed: Flag = Field(default=False, description="A sales offer may ride along.")
+    expected_cost: Number = Field(
         default=0.0, ge=0, description="Expected handling cost of the target."
     )
     automation_path: tuple[str, ...] = ()
     explanation: tuple[Explanation, ...] = ()
     policy_version: str
-    degraded: bool = Field(default=False, description="Decided without the customer's record.")
+    degraded: Flag = Field(default=False, description="Decided without the customer's record.")
     customer: CustomerContext

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter
 
-from ._common import Channel, ContactReason, CustomerId, Envelope, InteractionId
+from ._common import Channel, ContactReason, CustomerId, Envelope, Flag, InteractionId, Number
 
 __all__ = [
     "AutomationCompleted",
@@ -38,7 +38,7 @@ class _AutomationContext(_InteractionBase):
     reason: ContactReason | None = Field(
         default=None, description="Contact reason, from an IVR menu, a web form or a classifier."
     )
-    automation_seconds: float = Field(
+    automation_seconds: Number = Field(
         default=0.0,
         ge=0,
         le=86_400 * 7,
@@ -55,7 +55,7 @@ class InteractionArrived(_AutomationContext):
     """A new contact: a call reached the IVR, a chat opened, an e-mail arrived..."""
 
     type: Literal["omniroute.interaction.arrived"] = "omniroute.interaction.arrived"
-    requested_agent: bool = Field(default=False, description="The customer asked for a person.")
+    requested_agent: Flag = Field(default=False, description="The customer asked for a person.")
     language: Annotated[str, StringConstraints(max_length=16)] | None = None
     subject: Annotated[str, StringConstraints(max_length=256)] | None = None
 
@@ -65,7 +65,7 @@ class InteractionEscalated(_AutomationContext):
 
     type: Literal["omniroute.interaction.escalated"] = "omniroute.interaction.escalated"
     from_stage: AutomationStage
-    requested_agent: bool = True
+    requested_agent: Flag = True
 
 
 class AutomationCompleted(_AutomationContext):
@@ -75,7 +75,7 @@ class AutomationCompleted(_AutomationContext):
         "omniroute.interaction.automation_completed"
     )
     stage: AutomationStage
-    resolved: bool
+    resolved: Flag
 
 
 class InteractionAbandoned(_InteractionBase):
@@ -83,7 +83,7 @@ class InteractionAbandoned(_InteractionBase):
 
     type: Literal["omniroute.interaction.abandoned"] = "omniroute.interaction.abandoned"
     stage: Literal["ivr", "self_service", "queue", "offer"]
-    waited_seconds: float = Field(default=0.0, ge=0)
+    waited_seconds: Number = Field(default=0.0, ge=0)
     reason: ContactReason | None = None
 
 
@@ -106,7 +106,7 @@ class InteractionEnded(_InteractionBase):
     outcome: Literal["resolved", "unresolved", "transferred"]
     handled_by: Literal["agent", "ivr", "self_service"] = "agent"
     agent_id: Annotated[str, StringConstraints(max_length=128)] | None = None
-    handle_seconds: float = Field(default=0.0, ge=0)
+    handle_seconds: Number = Field(default=0.0, ge=0)
     reason: ContactReason | None = None
 
 

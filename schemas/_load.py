@@ -8,18 +8,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._common import CustomerId, Envelope, InteractionId, QueueName
+from ._common import CustomerId, Envelope, Integer, InteractionId, Number, QueueName
 
 __all__ = ["PoolLoad", "QueueLoad", "WaitEstimate"]
 
 
 class QueueLoad(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     queue: QueueName
-    queued: int = Field(ge=0)
-    longest_wait_seconds: float = Field(ge=0)
-    estimated_wait_seconds: float = Field(ge=0)
+    queued: Integer = Field(ge=0)
+    longest_wait_seconds: Number = Field(ge=0)
+    estimated_wait_seconds: Number = Field(ge=0)
 
 
 class PoolLoad(Envelope):
@@ -27,12 +27,12 @@ class PoolLoad(Envelope):
 
     type: Literal["omniroute.pool_load"] = "omniroute.pool_load"
     pool: QueueName
-    queued: int = Field(ge=0)
-    longest_wait_seconds: float = Field(ge=0)
-    agents_logged_in: int = Field(ge=0)
-    agents_ready: int = Field(ge=0, description="Logged in, ready, with spare capacity.")
-    occupancy: float = Field(ge=0, le=1, description="Capacity in use over capacity offered.")
-    estimated_wait_seconds: float = Field(ge=0)
+    queued: Integer = Field(ge=0)
+    longest_wait_seconds: Number = Field(ge=0)
+    agents_logged_in: Integer = Field(ge=0)
+    agents_ready: Integer = Field(ge=0, description="Logged in, ready, with spare capacity.")
+    occupancy: Number = Field(ge=0, le=1, description="Capacity in use over capacity offered.")
+    estimated_wait_seconds: Number = Field(ge=0)
     queues: tuple[QueueLoad, ...] = ()
 
 
@@ -43,5 +43,5 @@ class WaitEstimate(Envelope):
     interaction_id: InteractionId
     customer_id: CustomerId
     queue: QueueName
-    position: int = Field(ge=1)
-    estimated_wait_seconds: float = Field(ge=0)
+    position: Integer = Field(ge=1)
+    estimated_wait_seconds: Number = Field(ge=0)

@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from ._common import AgentId, Channel, ContactReason, Envelope, InteractionId, QueueName
+from ._common import (
+    AgentId,
+    Channel,
+    ContactReason,
+    Envelope,
+    Flag,
+    Integer,
+    InteractionId,
+    Number,
+    QueueName,
+    Timestamp,
+)
 from ._decisions import CustomerContext
 
 __all__ = [
@@ -33,16 +44,16 @@ class Offer(_OfferBase):
 
     type: Literal["omniroute.offer"] = "omniroute.offer"
     channel: Channel
-    priority: int
-    enqueued_at: AwareDatetime = Field(description="Original queue entry; kept across re-offers.")
-    expires_at: AwareDatetime
-    attempt: int = Field(default=1, ge=1, description="How many offers this contact has had.")
-    callback: bool = Field(
+    priority: Integer
+    enqueued_at: Timestamp = Field(description="Original queue entry; kept across re-offers.")
+    expires_at: Timestamp
+    attempt: Integer = Field(default=1, ge=1, description="How many offers this contact has had.")
+    callback: Flag = Field(
         default=False, description="Call the customer back; they kept their place."
     )
     reason: ContactReason | None = None
     automation_path: tuple[str, ...] = ()
-    automation_seconds: float = 0.0
+    automation_seconds: Number = 0.0
     customer: CustomerContext
 
 
@@ -50,8 +61,8 @@ class OfferAssigned(_OfferBase):
     """The agent accepted: the contact is theirs."""
 
     type: Literal["omniroute.offer.assigned"] = "omniroute.offer.assigned"
-    enqueued_at: AwareDatetime
-    waited_seconds: float = Field(ge=0, description="Queue entry to acceptance.")
+    enqueued_at: Timestamp
+    waited_seconds: Number = Field(ge=0, description="Queue entry to acceptance.")
 
 
 class OfferRevoked(_OfferBase):
@@ -68,7 +79,7 @@ class AgentPausedNotice(Envelope):
     type: Literal["omniroute.agent.paused"] = "omniroute.agent.paused"
     agent_id: AgentId
     pool: QueueName
-    misses: int = Field(ge=1)
+    misses: Integer = Field(ge=1)
 
 
 AssignmentMessage = Annotated[

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from omniroute.router.policy import PolicyError
 from omniroute.router.stages.assignment import run_assigner_worker
 from omniroute.router.stages.routing import run_router_worker
 
-from ._common import load_settings
+from ._common import console, load_settings
 
 __all__ = ["worker_app"]
 
@@ -17,7 +18,14 @@ worker_app = typer.Typer(help="Run a stream-processing worker until SIGTERM.")
 @worker_app.command()
 def router() -> None:
     """Route interaction events to IVR, self-service or an agent queue."""
-    run_router_worker(load_settings())
+    settings = load_settings()
+    try:
+        run_router_worker(settings)
+    except PolicyError as error:
+        # A bad policy file at start: one clear line naming file and problem, exit 2.
+        for line in str(error).split("; "):
+            console.print(f"[red]policy error:[/] {line}", soft_wrap=True)
+        raise typer.Exit(2) from error
 
 
 @worker_app.command()

@@ -18,7 +18,14 @@ from ._records import (
     envelope_bytes,
     reply_headers,
 )
-from ._routing import AssignerMessage, RoutedBatch, decision_id, route_events
+from ._routing import (
+    AssignerMessage,
+    RoutedBatch,
+    content_digest,
+    decision_id,
+    route_events,
+    update_id,
+)
 from ._types import RECENT_IN_CONTEXT, CustomerRecord, LoadView, RoutableEvent, RoutingPolicy
 
 __all__ = [
@@ -36,10 +43,12 @@ __all__ = [
     "RoutedBatch",
     "RoutingPolicy",
     "apply_to_history",
+    "content_digest",
     "dead_letter_for",
     "decision_id",
     "decode_batch",
     "envelope_bytes",
     "reply_headers",
     "route_events",
+    "update_id",
 ]

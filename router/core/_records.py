@@ -9,6 +9,11 @@ own JSON envelope, and the CloudEvents Kafka protocol binding in structured mode
 (``content-type: application/cloudevents+json``, data under ``data``) and in binary
 mode (attributes in ``ce_*`` headers, the data as the value). Both bindings are
 folded into the envelope before validation, so one model reads all three.
+
+Two ways are not the model's to see: JSON that names a field twice (parsers
+disagree on which value counts, and pydantic silently keeps the last), and a
+record keyed by one customer whose body names another (routing it would break
+the per-key ordering the topic promises).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -156,6 +161,35 @@ def _capped(raw: bytes, limit: int) -> str:
     return base64.b64encode(raw[:limit]).decode("ascii")
 
 
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _refuse_duplicates(pairs: list[tuple[str, object]]) -> None:
+    if len(pairs) != len({key for key, _ in pairs}):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+
+
+def duplicate_key(value: bytes) -> str | None:
+    """The first field named twice in one JSON object (at any depth), or None.
+
+    The standard library's C parser with a hook on every object: the one cheap
+    way to see pairs before they become a dict. Invalid JSON is None here and
+    left to the model to classify.
+    """
+    try:
+        json.loads(value, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKeyError as error:
+        return str(error)
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
 def dead_letter_for(
     record: InboundRecord,
     reason: DeadLetterReason,
@@ -169,6 +203,9 @@ def dead_letter_for(
     value = record.value or b""
     key = record.key
     return DeadLetter(
+        # Derived from where the record sits, so dead-lettering it again after a
+        # redelivery yields the same id and the duplicate is recognisable.
+        id=f"dl:{stage}:{record.topic}:{record.partition}:{record.offset}"[:128],
         source=f"/omniroute/{stage}",
         time=now,
         reason=reason,
@@ -194,8 +231,14 @@ def decode_batch(
     max_bytes: int,
     stage: str,
     now: datetime,
+    key_of: Callable[[EventT], str] | None = None,
 ) -> DecodeResult[EventT]:
-    """Validate every record; the good ones keep their order, the bad become dead letters."""
+    """Validate every record; the good ones keep their order, the bad become dead letters.
+
+    ``key_of`` names the key the contract says a record has (the customer id on
+    ``omniroute.interactions``): a record with a different key is dead-lettered.
+    A record with no key at all is taken as it is.
+    """
     result: DecodeResult[EventT] = DecodeResult([], [])
     for record in records:
         value = record.value
@@ -217,6 +260,18 @@ def decode_batch(
                 )
             )
             continue
+        duplicate = duplicate_key(value)
+        if duplicate is not None:
+            result.dead_letters.append(
+                dead_letter_for(
+                    record,
+                    DeadLetterReason.DUPLICATE_KEY,
+                    f"field {duplicate[:100]!r} appears twice in one object",
+                    stage=stage,
+                    now=now,
+                )
+            )
+            continue
         try:
             event = adapter.validate_json(envelope_bytes(value, record.headers))
         except ValidationError as error:
@@ -233,5 +288,18 @@ def decode_batch(
                 dead_letter_for(record, DeadLetterReason.NOT_JSON, str(error), stage=stage, now=now)
             )
             continue
+        if key_of is not None and record.key is not None:
+            expected = key_of(event)
+            if record.key != expected.encode():
+                result.dead_letters.append(
+                    dead_letter_for(
+                        record,
+                        DeadLetterReason.KEY_MISMATCH,
+                        f"record key {record.key[:130]!r} but the body names {expected!r}",
+                        stage=stage,
+                        now=now,
+                    )
+                )
+                continue
         result.events.append((record, event))
     return result

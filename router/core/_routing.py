@@ -3,6 +3,7 @@ the simulator and the replay tool, so a what-if runs exactly production code."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,18 +29,72 @@ from ._history import apply_to_history
 from ._records import InboundRecord, dead_letter_for
 from ._types import CustomerRecord, LoadView, RoutingPolicy
 
-__all__ = ["AssignerMessage", "RoutedBatch", "decision_id", "route_events"]
+__all__ = [
+    "AssignerMessage",
+    "RoutedBatch",
+    "content_digest",
+    "decision_id",
+    "route_events",
+    "update_id",
+]
 
 _DECISION_NAMESPACE = uuid.UUID("5f0c3c9e-8f7e-4a59-9a57-0d2f3e0b6a11")
+_DIGEST_CHARS = 16
+_ID_LIMIT = 128
+_TIME = {"time"}
+_last_digest: tuple[object, str] | None = None
 
 
-def decision_id(cause_id: str) -> str:
-    """Derived from the event id, so a redelivered event yields the same decision id
-    and consumers can drop the duplicate (delivery is at least once). A prefix is
-    enough and costs nothing; only ids too long to prefix are hashed."""
-    if len(cause_id) <= 126:
-        return f"d:{cause_id}"
-    return str(uuid.uuid5(_DECISION_NAMESPACE, cause_id))
+def content_digest(event: InteractionEvent) -> str:
+    """64 bits of BLAKE2b over the event as the contract reads it. Unknown fields are
+    not part of it (the model drops them), nor is a ``time`` the producer left out:
+    that one is the moment of decoding and differs on every delivery.
+
+    The policy and ``route_events`` both ask for it on the same event, one right
+    after the other; the last answer is kept (with the event itself, so identity
+    is exact) to serialize each event once.
+    """
+    global _last_digest  # noqa: PLW0603 - a one-slot cache, see above
+    last = _last_digest
+    if last is not None and last[0] is event:
+        return last[1]
+    exclude = None if "time" in event.model_fields_set else _TIME
+    payload = event.__pydantic_serializer__.to_json(event, exclude=exclude)
+    digest = hashlib.blake2b(payload, digest_size=_DIGEST_CHARS // 2).hexdigest()
+    _last_digest = (event, digest)
+    return digest
+
+
+def _derived_id(prefix: str, event: InteractionEvent) -> str:
+    cause = event.id
+    if len(prefix) + len(cause) + _DIGEST_CHARS + 2 > _ID_LIMIT:
+        cause = str(uuid.uuid5(_DECISION_NAMESPACE, cause))
+    return f"{prefix}:{cause}:{content_digest(event)}"
+
+
+def decision_id(event: InteractionEvent) -> str:
+    """The id of the decision on ``event``: ``d:{event id}:{content digest}``.
+
+    Delivery is at least once, and consumers drop duplicates by id, so the id must
+    be the same exactly when the decision is a duplicate:
+
+    - the same event delivered again (a redelivery, or a producer retry that kept
+      its id) has the same id and content, so its decision has the same id and is
+      dropped downstream, as it should be;
+    - an event id reused with a different body (a producer bug, or two producers
+      minting ids badly) is a different contact, so its decision gets a different
+      id and is not lost to a consumer that would otherwise take it for a
+      duplicate. ``cause_id`` still names the reused event id, so the conflict is
+      visible. Refusing such an event instead would need the router to remember
+      every id it has seen; this needs no state, and gives the consumer the
+      choice.
+    """
+    return _derived_id("d", event)
+
+
+def update_id(event: InteractionEvent) -> str:
+    """The id of the assigner update an event causes; same rule as ``decision_id``."""
+    return _derived_id("u", event)
 
 
 AssignerMessage = RoutingDecision | InteractionUpdate
@@ -111,7 +166,7 @@ def _updates_for(
         (
             pool,
             InteractionUpdate(
-                id=f"u:{event.id}"[:128],
+                id=update_id(event),
                 source="/omniroute/router",
                 time=now,
                 pool=pool,
@@ -166,7 +221,7 @@ def route_events(
                     )
                 )
                 continue
-            expected_id = decision_id(event.id)
+            expected_id = decision_id(event)
             if decision.id != expected_id:  # a policy that left the id to its default
                 decision = decision.model_copy(update={"id": expected_id})
             out.decisions.append((record, decision))

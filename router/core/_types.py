@@ -36,7 +36,8 @@ RECENT_IN_CONTEXT = 5
 class CustomerRecord:
     """What the router knows about a customer at decision time.
 
-    ``lookup_failed`` means Redis could not be asked: the policy must then route
+    ``lookup_failed`` means the record could not be had: Redis could not be asked,
+    or what it holds for this customer is unreadable. The policy must then route
     with its safe default (an agent, never automation) and flag the decision.
     """
 

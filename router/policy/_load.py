@@ -48,6 +48,9 @@ def parse_policy(text: str, *, origin: str = "<policy>") -> Policy:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise PolicyError(f"{origin}: not valid YAML: {error}") from error
+    except (ValueError, RecursionError) as error:
+        # YAML that parses but cannot be built: a date like 2026-13-45, nesting too deep.
+        raise PolicyError(f"{origin}: not valid YAML: {type(error).__name__}: {error}") from error
     if not isinstance(data, dict):
         raise PolicyError(f"{origin}: a policy is a mapping with version, queues and rules")
     try:
@@ -69,10 +72,20 @@ def parse_policy(text: str, *, origin: str = "<policy>") -> Policy:
 
 
 def load_policy(path: Path) -> Policy:
+    """Read and check a policy file; every failure, unreadable bytes included, is a
+    ``PolicyError`` naming the file, so neither the watcher nor start-up sees
+    anything else."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise PolicyError(f"{path}: cannot read: {error.strerror}") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PolicyError(
+            f"{path}: not UTF-8 at byte {error.start} "
+            f"({raw[error.start : error.start + 4]!r}): {error.reason}"
+        ) from error
     return parse_policy(text, origin=str(path))
 
 

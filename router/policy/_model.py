@@ -18,7 +18,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from omniroute.schemas import Channel, SkillRequirement
+from omniroute.schemas import (
+    EXPLANATION_DETAIL_MAX,
+    EXPLANATION_NAME_MAX,
+    Channel,
+    SkillRequirement,
+)
 
 __all__ = [
     "AutomationAction",
@@ -34,14 +39,26 @@ __all__ = [
     "RoutingRule",
 ]
 
+# Everything a policy copies into decisions is held here to the decision
+# contract's own limits, so that whatever ``policy check`` accepts can never make
+# a decision fail validation: names become queue, pool and explanation names,
+# descriptions become explanation details, numbers become decision numbers.
 Name = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    str,
+    StringConstraints(
+        min_length=1,
+        max_length=min(64, EXPLANATION_NAME_MAX),  # also a QueueName: 64
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+    ),
 ]
+Description = Annotated[str, StringConstraints(max_length=EXPLANATION_DETAIL_MAX)]
+"""A rule's description: the detail of the explanation when the rule fires."""
 Expression = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # No NaN or Infinity (YAML has .nan and .inf): a decision carries these numbers.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class ChannelSeconds(_Strict):
@@ -81,7 +98,7 @@ class AutomationAction(_Strict):
 
 class AutomationRule(_Strict):
     name: Name
-    description: str = ""
+    description: Description = ""
     when: Expression
     then: AutomationAction = AutomationAction()
     channels: frozenset[Channel] | None = Field(
@@ -100,7 +117,7 @@ class RouteAction(_Strict):
 
 class RoutingRule(_Strict):
     name: Name
-    description: str = ""
+    description: Description = ""
     when: Expression
     then: RouteAction
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from omniroute.router.core import CustomerRecord, LoadView, RoutableEvent, decision_id
 from omniroute.schemas import (
+    EXPLANATION_DETAIL_MAX,
     Channel,
     ContactTarget,
     Explanation,
@@ -170,7 +171,11 @@ class Policy:
         except ConditionError as error:
             # A rule that cannot be evaluated for this contact does not match; say so.
             why.append(
-                Explanation(kind=ExplanationKind.DEFAULT, name="rule-error", detail=str(error))
+                Explanation(
+                    kind=ExplanationKind.DEFAULT,
+                    name="rule-error",
+                    detail=str(error)[:EXPLANATION_DETAIL_MAX],
+                )
             )
             return False
 
@@ -297,7 +302,7 @@ class Policy:
         # Every field is given: defaults would cost a signature inspection each.
         return RoutingDecision.model_construct(
             specversion="1.0",
-            id=decision_id(event.id),
+            id=decision_id(event),
             type="omniroute.decision",
             schema_version=1,
             source=_SOURCE,

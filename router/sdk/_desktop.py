@@ -31,6 +31,7 @@ from omniroute.schemas import (
     OfferRejected,
     OfferRevoked,
     WorkCompleted,
+    new_event_id,
     topic,
 )
 
@@ -79,6 +80,7 @@ class AgentDesktop(ClientSession):
     ) -> None:
         self._send(
             AgentLoggedIn(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -100,6 +102,7 @@ class AgentDesktop(ClientSession):
     def _presence(self, presence: AgentPresence, note: str = "") -> None:
         self._send(
             AgentStateChanged(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -111,6 +114,7 @@ class AgentDesktop(ClientSession):
     def accept(self, offer: Offer) -> None:
         self._send(
             OfferAccepted(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -122,6 +126,7 @@ class AgentDesktop(ClientSession):
     def reject(self, offer: Offer, note: str = "") -> None:
         self._send(
             OfferRejected(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -135,6 +140,7 @@ class AgentDesktop(ClientSession):
         """The contact is done: the agent's capacity is offered again at once."""
         self._send(
             WorkCompleted(
+                id=new_event_id(),
                 source=self.source,
                 agent_id=self.agent_id,
                 pool=self.pool,
@@ -143,7 +149,11 @@ class AgentDesktop(ClientSession):
         )
 
     def logout(self) -> None:
-        self._send(AgentLoggedOut(source=self.source, agent_id=self.agent_id, pool=self.pool))
+        self._send(
+            AgentLoggedOut(
+                id=new_event_id(), source=self.source, agent_id=self.agent_id, pool=self.pool
+            )
+        )
 
     def messages(self, timeout: float | None = None) -> Iterator[AssignmentMessage]:
         """Everything the assigner tells this agent, in order."""

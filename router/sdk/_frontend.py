@@ -18,6 +18,7 @@ from omniroute.schemas import (
     InteractionArrived,
     InteractionEvent,
     RoutingDecision,
+    new_event_id,
     topic,
 )
 
@@ -56,6 +57,8 @@ class FrontEndClient(ClientSession):
         """A new contact; returns the event so its interaction id can be awaited."""
         event = InteractionArrived.model_validate(
             {
+                # Set here, once: a retry of this event must carry the same id.
+                "id": fields.pop("id", None) or new_event_id(),
                 "source": self.source,
                 "interaction_id": fields.pop("interaction_id", f"ix-{uuid.uuid4().hex}"),
                 "customer_id": customer_id,

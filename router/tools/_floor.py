@@ -22,6 +22,7 @@ from omniroute.schemas import (
     OfferAccepted,
     OfferRejected,
     WorkCompleted,
+    new_event_id,
     topic,
 )
 
@@ -51,6 +52,7 @@ def floor_agents(count: int, run_id: str, seed: int = 5) -> list[AgentLoggedIn]:
         )
         agents.append(
             AgentLoggedIn(
+                id=new_event_id(),
                 source="/demo/floor",
                 agent_id=f"{run_id}-agent-{n:04d}",
                 pool="tech" if technical else "care",
@@ -126,7 +128,12 @@ class AgentFloor:
         self._thread.join(timeout=10)
         for agent in self._agents.values():
             self._send(
-                AgentLoggedOut(source="/demo/floor", agent_id=agent.agent_id, pool=agent.pool)
+                AgentLoggedOut(
+                    id=new_event_id(),
+                    source="/demo/floor",
+                    agent_id=agent.agent_id,
+                    pool=agent.pool,
+                )
             )
         self._producer.flush()
         self._producer.close()
@@ -174,6 +181,7 @@ class AgentFloor:
                 self._later(
                     self._rng.uniform(*self._think),
                     OfferRejected(
+                        id=new_event_id(),
                         source=source,
                         agent_id=who,
                         pool=pool,
@@ -187,6 +195,7 @@ class AgentFloor:
                 self._later(
                     self._rng.uniform(*self._think),
                     OfferAccepted(
+                        id=new_event_id(),
                         source=source,
                         agent_id=who,
                         pool=pool,
@@ -202,7 +211,13 @@ class AgentFloor:
             report.perceived[channel].append(waited + automation)
             self._later(
                 self._rng.uniform(*self._handle_time),
-                WorkCompleted(source=source, agent_id=who, pool=pool, interaction_id=interaction),
+                WorkCompleted(
+                    id=new_event_id(),
+                    source=source,
+                    agent_id=who,
+                    pool=pool,
+                    interaction_id=interaction,
+                ),
             )
         elif kind == "omniroute.offer.revoked":
             report.revoked[str(message["why"])] += 1

@@ -35,6 +35,7 @@ from omniroute.schemas import (
     OfferAccepted,
     RoutingDecision,
     WorkCompleted,
+    new_event_id,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -87,6 +88,7 @@ def test_the_broker_reports_the_last_batch_base_as_end_offset(private_stack: Set
 def _decision(pool: str, n: int, run: str) -> RoutingDecision:
     interaction = f"{run}-{pool}-{n:03d}"
     return RoutingDecision(
+        id=new_event_id(),
         source="/tests",
         interaction_id=interaction,
         customer_id=f"c-{interaction}",
@@ -137,7 +139,11 @@ class Robot:
                 for interaction, (agent, pool) in list(self.open_work.items()):
                     self.send(
                         WorkCompleted(
-                            source="/robot", agent_id=agent, pool=pool, interaction_id=interaction
+                            id=new_event_id(),
+                            source="/robot",
+                            agent_id=agent,
+                            pool=pool,
+                            interaction_id=interaction,
                         )
                     )
                     del self.open_work[interaction]
@@ -152,6 +158,7 @@ class Robot:
             self.answered.add(message["offer_id"])
             self.send(
                 OfferAccepted(
+                    id=new_event_id(),
                     source="/robot",
                     agent_id=agent,
                     pool=message["pool"],
@@ -181,6 +188,7 @@ def test_sigkill_during_assignment_loses_nothing_and_assigns_each_contact_once(
         for agent in names:
             robot.send(
                 AgentLoggedIn(
+                    id=new_event_id(),
                     source="/robot",
                     agent_id=agent,
                     pool=pool,

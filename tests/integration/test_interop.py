@@ -17,7 +17,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from omniroute.router.runtime import Settings
 from omniroute.router.tools import WorkerProcess
-from omniroute.schemas import Channel, InteractionArrived
+from omniroute.schemas import Channel, InteractionArrived, new_event_id
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
 
@@ -58,6 +58,7 @@ def _decisions(
 
 def _arrival(run: str, n: int) -> InteractionArrived:
     return InteractionArrived(
+        id=new_event_id(),
         source="/tests/interop",
         interaction_id=f"it-{run}-{n}",
         customer_id=f"c-{run}-{n}",

@@ -17,7 +17,7 @@ from kafka import KafkaProducer
 from omniroute.router.runtime import Settings
 from omniroute.router.sdk import partition_for
 from omniroute.router.tools import WorkerProcess
-from omniroute.schemas import Channel, InteractionArrived
+from omniroute.schemas import Channel, InteractionArrived, new_event_id
 from tests.support.kafka import TopicReader
 from tests.support.raw_batches import batch, claiming_codec, send_raw, with_bad_crc
 
@@ -40,6 +40,7 @@ def keys_by_partition(run: str) -> dict[int, bytes]:
 
 def arrival(key: bytes) -> tuple[bytes, bytes, str]:
     event = InteractionArrived(
+        id=new_event_id(),
         source="/tests/poison",
         interaction_id=f"it-{uuid.uuid4().hex[:12]}",
         customer_id=key.decode(),

@@ -14,7 +14,14 @@ import redis
 
 from omniroute.router.runtime import Settings
 from omniroute.router.tools import WorkerProcess
-from omniroute.schemas import Channel, CustomerProfile, InteractionArrived, RecentContacts, Tier
+from omniroute.schemas import (
+    Channel,
+    CustomerProfile,
+    InteractionArrived,
+    RecentContacts,
+    Tier,
+    new_event_id,
+)
 from tests.support.kafka import TopicReader, produce
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
@@ -24,6 +31,7 @@ INTERACTIONS = "omniroute.interactions"
 
 def _arrival(customer: str, channel: Channel, **extra: Any) -> InteractionArrived:
     return InteractionArrived(
+        id=new_event_id(),
         source="/tests",
         interaction_id=f"it-{uuid.uuid4().hex[:12]}",
         customer_id=customer,
@@ -84,6 +92,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "unknown_type": json.dumps(
         {
             "type": "omniroute.interaction.teleported",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "customer_id": "c",
@@ -93,6 +102,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "missing_field": json.dumps(
         {
             "type": "omniroute.interaction.arrived",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "channel": "chat",
@@ -101,6 +111,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "unknown_channel": json.dumps(
         {
             "type": "omniroute.interaction.arrived",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "customer_id": "c",
@@ -110,6 +121,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "unsupported_version": json.dumps(
         {
             "type": "omniroute.interaction.arrived",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "customer_id": "c",
@@ -120,6 +132,7 @@ BAD_RECORDS: dict[str, bytes] = {
     "oversized": json.dumps(
         {
             "type": "omniroute.interaction.arrived",
+            "id": "e-bad",
             "source": "/t",
             "interaction_id": "i",
             "customer_id": "c",

@@ -12,7 +12,7 @@ import pytest
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.tools import EmbeddedStack, WorkerProcess, free_port
-from omniroute.schemas import Channel, InteractionArrived
+from omniroute.schemas import Channel, InteractionArrived, new_event_id
 from tests.support.kafka import TopicReader, produce
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
@@ -35,6 +35,7 @@ def test_with_redis_gone_contacts_still_route_to_an_agent_flagged_degraded(tmp_p
         assert redis_pid is not None
         os.kill(redis_pid, signal.SIGKILL)
         event = InteractionArrived(
+            id=new_event_id(),
             source="/tests",
             interaction_id=f"it-{uuid.uuid4().hex[:8]}",
             customer_id="c-anyone",

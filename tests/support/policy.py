@@ -16,6 +16,7 @@ from omniroute.schemas import (
     PoolLoad,
     RecentContact,
     Tier,
+    new_event_id,
 )
 
 NOW = datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
@@ -24,6 +25,7 @@ NOW = datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
 def arrival(channel: Channel = Channel.VOICE, **fields: Any) -> InteractionArrived:
     return InteractionArrived.model_validate(
         {
+            "id": "e-now",
             "source": "/t",
             "interaction_id": "i-now",
             "customer_id": "c1",
@@ -37,6 +39,7 @@ def arrival(channel: Channel = Channel.VOICE, **fields: Any) -> InteractionArriv
 def escalation(channel: Channel = Channel.VOICE, **fields: Any) -> InteractionEscalated:
     return InteractionEscalated.model_validate(
         {
+            "id": "e-now",
             "source": "/t",
             "interaction_id": "i-now",
             "customer_id": "c1",
@@ -79,6 +82,7 @@ def earlier(
 
 def load(pool: str = "care", occupancy: float = 0.5, estimated_wait: float = 5.0) -> PoolLoad:
     return PoolLoad(
+        id=new_event_id(),
         source="/t",
         pool=pool,
         queued=3,

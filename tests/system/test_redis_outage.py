@@ -31,6 +31,7 @@ from omniroute.schemas import (
     InteractionArrived,
     InteractionEnded,
     RoutingDecision,
+    new_event_id,
 )
 from tests.support.kafka import TopicReader
 
@@ -72,6 +73,7 @@ class Floor:
 
     def follow_up(self, arrival: InteractionArrived, kind: str) -> None:
         common: dict[str, Any] = {
+            "id": new_event_id(),
             "source": "/tests/outage",
             "interaction_id": arrival.interaction_id,
             "customer_id": arrival.customer_id,

@@ -36,6 +36,7 @@ from omniroute.schemas import (
     AssignerInputAdapter,
     DeadLetterReason,
     PoolTick,
+    new_event_id,
     topic,
     utc_now,
 )
@@ -245,7 +246,7 @@ def _add_ticks(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> Non
             return
         now = utc_now()
         for pool in sorted(runtime.known_pools):
-            message = PoolTick(source="/omniroute/assigner", pool=pool, now=now)
+            message = PoolTick(id=new_event_id(), source="/omniroute/assigner", pool=pool, now=now)
             await topics.assigner_input.send(
                 key=pool.encode(), value=message.model_dump_json().encode()
             )

@@ -50,6 +50,7 @@ from omniroute.schemas import (
     PoolTick,
     RoutingDecision,
     WorkCompleted,
+    new_event_id,
     topic,
 )
 
@@ -248,7 +249,11 @@ class AssignerStage:
                     extra={"pool": pool_name, "agent_id": effect.agent_id, "stage": "assigner"},
                 )
                 message = AgentPausedNotice(
-                    source=SOURCE, agent_id=effect.agent_id, pool=pool_name, misses=effect.misses
+                    id=new_event_id(),
+                    source=SOURCE,
+                    agent_id=effect.agent_id,
+                    pool=pool_name,
+                    misses=effect.misses,
                 )
             if message is not None:
                 result.outbound.append(

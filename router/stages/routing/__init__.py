@@ -12,6 +12,7 @@ from ._store import (
     RedisCustomerStore,
     StoreUnavailableError,
     connect_redis,
+    customer_record,
     profile_key,
     recent_key,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "StoreUnavailableError",
     "connect_redis",
     "create_router_app",
+    "customer_record",
     "initial_policy",
     "profile_key",
     "recent_key",

@@ -11,7 +11,7 @@ from pathlib import Path
 from prometheus_client import Counter
 
 from omniroute.router.core import RoutingPolicy
-from omniroute.router.policy import PolicyError, default_policy, load_policy
+from omniroute.router.policy import default_policy, load_policy
 
 from ._stage import PolicyHolder
 
@@ -22,7 +22,9 @@ log = logging.getLogger("omniroute.policy")
 
 def initial_policy(path: Path | None) -> RoutingPolicy:
     """The policy to start with. A bad file at start-up is fatal: there is no last
-    good policy yet, and routing by a policy nobody wrote is worse than not starting."""
+    good policy yet, and routing by a policy nobody wrote is worse than not starting.
+    It raises ``PolicyError`` naming the file and the problem; the worker command
+    prints it and exits 2, without a traceback."""
     return load_policy(path) if path else default_policy()
 
 
@@ -51,7 +53,9 @@ class PolicyWatcher:
         self._seen = stamp
         try:
             policy = load_policy(self._path)
-        except PolicyError as error:
+        except Exception as error:
+            # PolicyError is every failure load_policy knows of; anything else is a
+            # bug in it, and still must not stop routing with the last good policy.
             self.reloads.labels("error").inc()
             log.error(
                 "policy not reloaded, keeping %s: %s",

@@ -23,6 +23,7 @@ from omniroute.router.core import (
 from omniroute.router.runtime import RouterSettings
 from omniroute.schemas import (
     DeadLetter,
+    InteractionEvent,
     InteractionEventAdapter,
     PoolLoad,
     RecentContact,
@@ -36,6 +37,11 @@ from ._store import CustomerStore, StoreUnavailableError
 __all__ = ["PolicyHolder", "RouterStage", "StageOutput"]
 
 log = logging.getLogger("omniroute.router")
+
+
+def _customer_of(event: InteractionEvent) -> str:
+    """The key ``omniroute.interactions`` promises: the customer id."""
+    return event.customer_id
 
 
 class PolicyHolder:
@@ -90,14 +96,16 @@ class RouterStage:
             max_bytes=self._settings.max_event_bytes,
             stage="router",
             now=now,
+            key_of=_customer_of,
         )
         out = StageOutput(dead_letters=decoded.dead_letters)
         if not decoded.events:
             metrics.worker.record_dead_letters(out.dead_letters)
             return out
         metrics.record_events(event for _, event in decoded.events)
-        customers = await self._fetch([event.customer_id for _, event in decoded.events])
-        out.degraded = any(c.lookup_failed for c in customers.values())
+        customers, out.degraded = await self._fetch(
+            [event.customer_id for _, event in decoded.events]
+        )
         policy = self._policy.current
         routed = route_events(
             decoded.events,
@@ -117,16 +125,22 @@ class RouterStage:
         metrics.worker.record_dead_letters(out.dead_letters)
         return out
 
-    async def _fetch(self, customer_ids: Sequence[str]) -> dict[str, CustomerRecord]:
+    async def _fetch(self, customer_ids: Sequence[str]) -> tuple[dict[str, CustomerRecord], bool]:
+        """The records, and whether the store was unreachable. Only then is history
+        left unwritten: an unreadable record of one customer (flagged
+        ``lookup_failed`` by the store) does not stop the others' history."""
         started = time.perf_counter()
         try:
             customers = await self._store.fetch(customer_ids)
         except StoreUnavailableError as error:
             self._metrics.redis_errors.labels("mget").inc()
             log.warning("customer lookup failed, routing degraded: %s", error)
-            return {cid: CustomerRecord(cid, None, (), lookup_failed=True) for cid in customer_ids}
+            failed = {
+                cid: CustomerRecord(cid, None, (), lookup_failed=True) for cid in customer_ids
+            }
+            return failed, True
         self._metrics.redis_seconds.labels("mget").observe(time.perf_counter() - started)
-        return customers
+        return customers, False
 
     async def _save(self, history: Mapping[str, tuple[RecentContact, ...]]) -> None:
         started = time.perf_counter()

@@ -1,7 +1,10 @@
 """Customer records in Redis: one ``MGET`` per batch, one pipeline of writes per batch.
 
 Redis down or slow never stops routing: the batch gets records flagged
-``lookup_failed`` and the policy's safe default routes them.
+``lookup_failed`` and the policy's safe default routes them. A record that is
+there but unreadable (not JSON, a field out of its range, ``"arpu": Infinity``)
+is input too, and gets the same treatment for that customer alone: the contact
+is routed with the safe default and flagged, never dead-lettered.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ __all__ = [
     "RedisCustomerStore",
     "StoreUnavailableError",
     "connect_redis",
+    "customer_record",
     "profile_key",
     "recent_key",
 ]
@@ -72,25 +76,44 @@ def _as_bytes(value: bytes | str | None) -> bytes | None:
     return value.encode() if isinstance(value, str) else value
 
 
-def _parse_profile(raw: bytes | None) -> CustomerProfile | None:
+def _parse_profile(raw: bytes | None) -> tuple[CustomerProfile | None, bool]:
+    """The profile (None: no such customer) and whether the record could be read."""
     if raw is None:
-        return None
+        return None, True
     try:
-        return CustomerProfile.model_validate_json(raw)
-    except ValidationError:
-        # A corrupt record must not stop routing; the customer is treated as unknown.
-        log.warning("unreadable profile record", extra={"key_kind": "cust"})
-        return None
+        return CustomerProfile.model_validate_json(raw), True
+    except ValidationError as error:
+        log.warning(
+            "unreadable profile record, routing with the safe default: %s",
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()[:3]),
+            extra={"key_kind": "cust"},
+        )
+        return None, False
 
 
-def _parse_recent(raw: bytes | None) -> tuple[RecentContact, ...]:
+def _parse_recent(raw: bytes | None) -> tuple[tuple[RecentContact, ...], bool]:
+    """The recent contacts and whether the record could be read: without them the
+    repeat and failed-automation guardrails cannot be judged."""
     if raw is None:
-        return ()
+        return (), True
     try:
-        return RecentContacts.model_validate_json(raw).contacts
+        return RecentContacts.model_validate_json(raw).contacts, True
     except ValidationError:
         log.warning("unreadable recent-contacts record", extra={"key_kind": "recent"})
-        return ()
+        return (), False
+
+
+def customer_record(
+    customer_id: str, profile_raw: bytes | None, recent_raw: bytes | None
+) -> CustomerRecord:
+    """A customer as read from Redis. A record that is there but unreadable (not
+    JSON, an infinite ARPU...) makes this customer's lookup failed: routed with the
+    safe default and flagged, never dead-lettered."""
+    profile, profile_read = _parse_profile(profile_raw)
+    recent, recent_read = _parse_recent(recent_raw)
+    return CustomerRecord(
+        customer_id, profile, recent, lookup_failed=not (profile_read and recent_read)
+    )
 
 
 class RedisCustomerStore:
@@ -115,10 +138,8 @@ class RedisCustomerStore:
         except (RedisError, TimeoutError, OSError) as error:
             raise StoreUnavailableError(str(error) or type(error).__name__) from error
         return {
-            customer_id: CustomerRecord(
-                customer_id=customer_id,
-                profile=_parse_profile(_as_bytes(values[2 * i])),
-                recent=_parse_recent(_as_bytes(values[2 * i + 1])),
+            customer_id: customer_record(
+                customer_id, _as_bytes(values[2 * i]), _as_bytes(values[2 * i + 1])
             )
             for i, customer_id in enumerate(ids)
         }

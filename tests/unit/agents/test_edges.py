@@ -33,6 +33,7 @@ from omniroute.schemas import (
     OfferRevoked,
     RoutingDecision,
     SkillRequirement,
+    new_event_id,
 )
 
 CONFIG = PoolConfig(
@@ -49,6 +50,7 @@ def test_public_api_is_exactly_what_all_lists() -> None:
 
 def decision() -> RoutingDecision:
     return RoutingDecision(
+        id=new_event_id(),
         source="/router",
         time=datetime(2024, 5, 1, 12, 0, tzinfo=UTC),
         interaction_id="i1",
@@ -75,6 +77,7 @@ def test_a_decision_becomes_a_queued_contact_and_its_offer_a_wire_offer() -> Non
     assert contact.enqueued_at == datetime(2024, 5, 1, 12, 0, tzinfo=UTC).timestamp()
     assert (contact.wait_offset, contact.max_wait, contact.requirements) == (35, 120, (("en", 7),))
     login = AgentLoggedIn(
+        id=new_event_id(),
         source="/desk",
         agent_id="a1",
         pool="pool",

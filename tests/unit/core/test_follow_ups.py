@@ -22,6 +22,7 @@ from omniroute.schemas import (
     InteractionUpdate,
     RecentContact,
     RoutingDecision,
+    new_event_id,
 )
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -135,6 +136,7 @@ def _stage(held: dict[str, PoolRecords]) -> AssignerStage:
 
 def _update(pool: str, interaction: str, kind: str = "ended") -> InteractionUpdate:
     return InteractionUpdate(
+        id=new_event_id(),
         source="/t",
         pool=pool,
         interaction_id=interaction,

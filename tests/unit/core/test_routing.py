@@ -32,6 +32,7 @@ from omniroute.schemas import (
     RecentContact,
     RoutingDecision,
     Tier,
+    new_event_id,
 )
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -48,6 +49,7 @@ def _arrival(
 ) -> InteractionArrived:
     return InteractionArrived.model_validate(
         {
+            "id": new_event_id(),
             "source": "/t",
             "interaction_id": f"i-{channel.value}",
             "customer_id": customer,
@@ -105,6 +107,7 @@ def test_route_events_decides_routable_events_and_feeds_history_forward() -> Non
     second = _arrival(interaction_id="i-2", channel=Channel.CHAT)
     done = AutomationCompleted.model_validate(
         {
+            "id": new_event_id(),
             "source": "/t",
             "interaction_id": "i-1",
             "customer_id": "c1",
@@ -118,7 +121,7 @@ def test_route_events_decides_routable_events_and_feeds_history_forward() -> Non
     events = [(_record(b"", n), e) for n, e in enumerate(ordered)]
     batch = route_events(events, {"c1": _customer()}, POLICY, {}, now=NOW, keep=10, max_age=WEEK)
     assert [d.interaction_id for _, d in batch.decisions] == ["i-1", "i-2"]
-    assert batch.decisions[0][1].id == decision_id(first.id)
+    assert batch.decisions[0][1].id == decision_id(first)
     history = batch.history["c1"]
     assert [(c.interaction_id, c.outcome) for c in history] == [
         ("i-1", ContactOutcome.FAILED_IN_AUTOMATION),
@@ -175,6 +178,7 @@ def test_an_escalation_retargets_the_same_line_and_marks_it_escalated() -> None:
     )
     escalation = InteractionEscalated.model_validate(
         {
+            "id": new_event_id(),
             "source": "/t",
             "interaction_id": "i-1",
             "customer_id": "c1",
@@ -208,6 +212,7 @@ def test_queued_contacts_and_their_follow_ups_are_forwarded_to_the_pool() -> Non
         return InteractionEventAdapter.validate_python(
             {
                 "type": f"omniroute.interaction.{kind}",
+                "id": new_event_id(),
                 "source": "/t",
                 "interaction_id": interaction,
                 "customer_id": "c1",

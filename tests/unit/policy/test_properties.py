@@ -24,6 +24,7 @@ from omniroute.schemas import (
     RecentContact,
     RoutingDecision,
     Tier,
+    new_event_id,
 )
 from tests.support.examples import examples
 from tests.support.policy import NOW
@@ -95,6 +96,7 @@ def events(
     draw: st.DrawFn, channel: Channel | None = None
 ) -> InteractionArrived | InteractionEscalated:
     fields = {
+        "id": "e-now",
         "source": "/t",
         "interaction_id": "i-now",
         "customer_id": "c1",
@@ -114,6 +116,7 @@ def loads(draw: st.DrawFn) -> dict[str, PoolLoad]:
     result = {}
     for pool in draw(st.sets(st.sampled_from(["care", "tech"]))):
         result[pool] = PoolLoad(
+            id=new_event_id(),
             source="/t",
             pool=pool,
             queued=draw(st.integers(0, 500)),

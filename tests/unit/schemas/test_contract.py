@@ -16,6 +16,7 @@ from omniroute.schemas import (
     InteractionArrived,
     InteractionEventAdapter,
     RoutingDecision,
+    new_event_id,
     topic,
 )
 from omniroute.schemas.export import CONTRACT_DIR, check_contract, render_contract
@@ -62,7 +63,11 @@ def _refs(node: object) -> list[str]:
 def test_interaction_event_round_trips_through_json_on_every_channel() -> None:
     for channel in Channel:
         event = InteractionArrived(
-            source="/test", interaction_id="i-1", customer_id="c-1", channel=channel
+            id=new_event_id(),
+            source="/test",
+            interaction_id="i-1",
+            customer_id="c-1",
+            channel=channel,
         )
         parsed = InteractionEventAdapter.validate_json(event.model_dump_json())
         assert parsed == event
@@ -84,6 +89,7 @@ def test_interaction_event_rejects_bad_values_naming_the_field(
 ) -> None:
     base: dict[str, object] = {
         "type": "omniroute.interaction.arrived",
+        "id": "e-1",
         "source": "/test",
         "interaction_id": "i-1",
         "customer_id": "c-1",
@@ -99,6 +105,7 @@ def test_unknown_fields_are_tolerated_for_forward_compatibility() -> None:
     parsed = InteractionEventAdapter.validate_python(
         {
             "type": "omniroute.interaction.arrived",
+            "id": "e-1",
             "source": "/test",
             "interaction_id": "i-1",
             "customer_id": "c-1",
