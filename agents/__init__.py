@@ -20,7 +20,7 @@ from ._model import (
     Signature,
 )
 from ._pool import Pool
-from ._records import Changes, Record
+from ._records import Changes, Record, agent_record, contact_record, handle_time_record
 from ._rules import agent_level, order_key, prepare, stage_at, sticky_until
 from ._wire import (
     WAIT_CEILING_SECONDS,
@@ -58,9 +58,12 @@ __all__ = [
     "RevokeWhy",
     "Signature",
     "agent_level",
+    "agent_record",
     "contact_from_decision",
+    "contact_record",
     "effect_message",
     "from_datetime",
+    "handle_time_record",
     "order_key",
     "pool_load_message",
     "prepare",

@@ -4,6 +4,7 @@ Grafana dashboards spec.
 """
 
 from ._assigner_bench import main
+from ._assigner_e2e import AssignerE2EResult, bench_assigner_e2e
 from ._bench import BenchResult, bench_decisions, bench_policy, bench_stage
 from ._bench_e2e import bench_end_to_end
 from ._collector import OutputCollector, RunOutputs
@@ -37,6 +38,7 @@ __all__ = [
     "DASHBOARD_DIR",
     "REASONS",
     "AgentFloor",
+    "AssignerE2EResult",
     "BenchResult",
     "ComponentStatus",
     "DemoOptions",
@@ -53,6 +55,7 @@ __all__ = [
     "TrafficGenerator",
     "WorkerProcess",
     "all_queries",
+    "bench_assigner_e2e",
     "bench_decisions",
     "bench_end_to_end",
     "bench_policy",

@@ -1,9 +1,10 @@
 """An assigner killed with SIGKILL mid-flight loses nothing: another worker rebuilds
 every pool from the changelog and each contact is assigned exactly once.
 
-It also pins down why the embedded profile sends one record per producer batch:
-the broker's ListOffsets LATEST is the last *batch's* base offset + 1, and Faust's
-table recovery reads up to that answer, so it would stop short of the last records.
+It also pins down the broker defect the takeover avoids: ListOffsets LATEST is the
+last *batch's* base offset + 1, so a reader that trusted it (Faust's table recovery
+did) would stop short of the last records. The assigner produces its changelog in
+multi-record batches and reads it back to the fetch high watermark instead.
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def test_the_broker_reports_the_last_batch_base_as_end_offset(private_stack: Set
     consumer.close()
     assert [r.offset for r in records] == [0, 1, 2, 3, 4]
     assert fetch_high_watermark == 5
-    # The defect the workaround exists for. If this starts failing, the broker was
-    # fixed: producer_max_batch_size=1 in the embedded profile can go.
+    # The defect: why no reader here takes "end" from end_offsets(). If this starts
+    # failing, the broker was fixed.
     assert list_offsets_latest == 1
 
 

@@ -1,8 +1,19 @@
-"""The assignment stage: a Faust worker owning one pool per partition, its state in a
-changelog-backed table, the pure ``omniroute.agents.Pool`` deciding every offer.
+"""The assignment stage: an aiokafka batch loop owning the pools of its partitions,
+their state in a compacted changelog, the pure ``omniroute.agents.Pool`` deciding
+every offer.
 """
 
-from ._app import AssignerRuntime, create_assigner_app, run_assigner_worker
+from ._app import AssignerRuntime, AssignerService, create_assigner_app, run_assigner_worker
+from ._changelog import (
+    ChangelogReader,
+    changelog_topic,
+    decode_key,
+    encode_key,
+    encode_value,
+    ensure_changelog,
+)
+from ._engine import AssignerEngine, BatchResult, PersistedReader, group_records
+from ._loop import AssignerLoop
 from ._metrics import WAIT_BUCKETS, AssignerMetrics
 from ._service_level import Outcome, ServiceLevelWindow, WindowFigures
 from ._stage import DEFAULT_SERVICE_TARGETS, AssignerStage, PoolRecords, StageResult, table_key
@@ -10,15 +21,27 @@ from ._stage import DEFAULT_SERVICE_TARGETS, AssignerStage, PoolRecords, StageRe
 __all__ = [
     "DEFAULT_SERVICE_TARGETS",
     "WAIT_BUCKETS",
+    "AssignerEngine",
+    "AssignerLoop",
     "AssignerMetrics",
     "AssignerRuntime",
+    "AssignerService",
     "AssignerStage",
+    "BatchResult",
+    "ChangelogReader",
     "Outcome",
+    "PersistedReader",
     "PoolRecords",
     "ServiceLevelWindow",
     "StageResult",
     "WindowFigures",
+    "changelog_topic",
     "create_assigner_app",
+    "decode_key",
+    "encode_key",
+    "encode_value",
+    "ensure_changelog",
+    "group_records",
     "run_assigner_worker",
     "table_key",
 ]

@@ -1,260 +1,240 @@
-"""The assigner worker: a Faust app (built in a factory) whose state lives in a
-changelog-backed table, one owner per pool because pools are partition keys.
+"""The assigner worker: two aiokafka loops hosted like every worker (Faust owns the
+process, the HTTP endpoints run beside it), one owner per pool because pools are
+partition keys of ``omniroute.assigner-input``.
 
-- ``rekey-agent-events``: agent events (keyed by agent) onto the assigner input,
-  keyed by the pool each event names.
-- ``assign``: every change to a pool, in order: the pure stage decides, this
-  writes the table and sends offers, load and estimates.
-- a timer sends a tick per owned pool through the same topic, so offer timeouts
-  and aging happen inside the stream, where table writes land on the pool's
-  partition.
+- the re-key loop (``BatchLoop``): agent events, keyed by agent, onto the
+  assigner input keyed by the pool each event names;
+- the assign loop (``AssignerLoop``): every change to a pool, in order, a batch at
+  a time; the pools' timers (offer timeouts, widening) and the periodic tick
+  (load and wait estimates) run inside it, so only the partition's owner acts.
 
-On the embedded broker the producer sends one record per batch: its ListOffsets
-answer is the last *batch's* base offset + 1, so with bigger batches Faust's
-recovery stops short of the changelog's end (tests/integration/test_assigner_recovery.py).
+State lives in a compacted changelog read back to the fetch high watermark at
+takeover: it never trusts ListOffsets, so the embedded profile needs no
+one-record-per-batch producer any more.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import contextlib
+import gc
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import faust
-from faust.types import EventT
+import mode
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
-from omniroute.agents import Record
-from omniroute.router.core import Headers, InboundRecord, dead_letter_for, envelope_bytes
-from omniroute.router.runtime import TRACE_LOGGER, Profile, Settings, faust_settings, run_worker
-from omniroute.schemas import (
-    AgentEventAdapter,
-    AssignerInput,
-    AssignerInputAdapter,
-    DeadLetterReason,
-    PoolTick,
-    new_event_id,
-    topic,
-    utc_now,
+from omniroute.router.core import InboundRecord, dead_letter_for, envelope_bytes
+from omniroute.router.runtime import (
+    BatchLoop,
+    Outbound,
+    Settings,
+    consumer_config,
+    faust_settings,
+    producer_config,
+    run_worker,
+    stop_worker_process,
 )
+from omniroute.schemas import AgentEventAdapter, DeadLetterReason, topic, utc_now
 
+from ._changelog import ChangelogReader, changelog_topic, ensure_changelog
+from ._engine import AssignerEngine
+from ._loop import AssignerLoop
 from ._metrics import AssignerMetrics
-from ._stage import ASSIGNMENTS, AssignerStage, PoolRecords, StageResult
+from ._stage import AssignerStage, PoolRecords
 
-__all__ = ["AssignerRuntime", "create_assigner_app", "run_assigner_worker"]
+__all__ = ["AssignerRuntime", "AssignerService", "create_assigner_app", "run_assigner_worker"]
 
 log = logging.getLogger("omniroute.assigner")
-trace = logging.getLogger(TRACE_LOGGER)
+AGENT_EVENTS = topic("omniroute.agent-events").name
+ASSIGNER_INPUT = topic("omniroute.assigner-input").name
+DEADLETTER = topic("omniroute.deadletter").name
 
 
-def _raw_topic(app: faust.App, name: str, partitions: int | None = None) -> faust.TopicT:
-    """Bytes in, bytes out: the contract models parse them, not Faust's codecs."""
-    return app.topic(
-        name,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=partitions,
-    )
+def _no_records(pool: str) -> PoolRecords:
+    """A pool first seen in an input is new: every persisted pool was rebuilt at takeover."""
+    return [], [], []
 
 
 class AssignerRuntime:
-    """The pieces a running assigner shares between its agents, timer and probes."""
+    """The assigner's clients, engine and loops for the lifetime of one worker."""
 
     def __init__(self, settings: Settings, registry: CollectorRegistry) -> None:
         self.settings = settings
         self.metrics = AssignerMetrics(registry)
-        self.table: Any = None
-        self.stage = AssignerStage(settings.assigner, self.metrics, self.records)
-        self.known_pools: set[str] = set()
-        self.recovered = False
+        self.stage = AssignerStage(settings.assigner, self.metrics, _no_records)
+        self.changelog_topic = changelog_topic(settings.assigner.app_id)
+        self.loop: AssignerLoop | None = None
+        self.rekey: BatchLoop | None = None
+        self._clients: list[Any] = []
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.failed = False
         self.started_at = time.monotonic()
 
-    def records(self, pool: str) -> PoolRecords:
-        contacts: list[Record] = []
-        agents: list[Record] = []
-        handle_times: list[Record] = []
-        by_kind = {"c": contacts, "a": agents, "h": handle_times}
-        prefix = f"{pool}|"
-        for key, value in self.table.items():
-            if key.startswith(prefix) and value is not None:
-                by_kind[key.split("|", 2)[1]].append(value)
-        return contacts, agents, handle_times
+    async def start(self) -> None:
+        settings = self.settings
+        group = settings.assigner.app_id
+        producer = AIOKafkaProducer(**producer_config(settings))
+        consumer = AIOKafkaConsumer(**consumer_config(settings, group))
+        changelog_consumer = AIOKafkaConsumer(**consumer_config(settings, None))
+        rekey_consumer = AIOKafkaConsumer(
+            AGENT_EVENTS, **consumer_config(settings, f"{group}-rekey")
+        )
+        self._clients = [consumer, rekey_consumer, changelog_consumer, producer]
+        await producer.start()
+        await changelog_consumer.start()
+        await self._ensure_changelog(changelog_consumer)
+        reader = ChangelogReader(changelog_consumer, self.changelog_topic)
+        self.loop = AssignerLoop(
+            consumer=consumer,
+            producer=producer,
+            changelog=reader,
+            changelog_topic=self.changelog_topic,
+            engine=AssignerEngine(self.stage, reader.read),
+            settings=settings.assigner,
+            metrics=self.metrics.worker,
+            session_timeout=settings.session_timeout_ms / 1000,
+        )
+        consumer.subscribe([ASSIGNER_INPUT], listener=self.loop)
+        await consumer.start()
+        await rekey_consumer.start()
+        self.rekey = BatchLoop(
+            consumer=rekey_consumer,
+            producer=producer,
+            handler=self._rekey,
+            dead_letter_topic=DEADLETTER,
+            stage="assigner",
+            metrics=self.metrics.worker,
+            max_records=1000,
+            wait_ms=20,
+        )
+        gc.collect()
+        gc.freeze()  # start-up objects never die: keep the cyclic GC off them
+        self._tasks = [
+            asyncio.create_task(self._guard("assign-loop", self.loop.run(self._stopping))),
+            asyncio.create_task(self._guard("rekey-loop", self.rekey.run(self._stopping))),
+        ]
+        log.info("assigner started", extra={"stage": "assigner"})
 
-    def on_recovered(self) -> None:
-        self.stage.forget_all()
-        self.known_pools = {key.split("|", 1)[0] for key in self.table}
-        self.recovered = True
-        log.info("state recovered: %d pools", len(self.known_pools), extra={"stage": "assigner"})
+    async def _ensure_changelog(self, consumer: AIOKafkaConsumer) -> None:
+        await consumer.topics()
+        partitions = len(consumer.partitions_for_topic(ASSIGNER_INPUT) or ())
+        admin = AIOKafkaAdminClient(**_admin_config(self.settings))
+        await admin.start()
+        try:
+            await ensure_changelog(
+                admin,
+                self.changelog_topic,
+                partitions or self.settings.kafka.partitions,
+                self.settings.kafka.replication_factor,
+            )
+        finally:
+            await admin.close()
+
+    async def _guard(self, name: str, work: Coroutine[object, object, None]) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s stopped on an error; the worker will exit", name)
+            self.failed = True
+            stop_worker_process()  # exit non-zero: a supervisor restarts a whole worker
+            raise
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for client in self._clients:
+            with contextlib.suppress(Exception):
+                await client.stop()
+
+    async def _rekey(self, records: Sequence[InboundRecord]) -> list[Outbound]:
+        """Agent events onto the assigner input, keyed by the pool they name."""
+        outbound: list[Outbound] = []
+        for record in records:
+            try:
+                # CloudEvents binary or structured mode become the envelope here, once.
+                value = envelope_bytes(record.value or b"", record.headers)
+                parsed = AgentEventAdapter.validate_json(value)
+            except ValidationError as error:
+                outbound.append(self._dead_letter(record, DeadLetterReason.INVALID_VALUE, error))
+                continue
+            except ValueError as error:  # a CloudEvent whose data is no JSON object
+                outbound.append(self._dead_letter(record, DeadLetterReason.NOT_JSON, error))
+                continue
+            outbound.append((ASSIGNER_INPUT, parsed.pool.encode(), value))
+        return outbound
+
+    def _dead_letter(
+        self, record: InboundRecord, reason: DeadLetterReason, error: Exception
+    ) -> Outbound:
+        letter = dead_letter_for(record, reason, str(error)[:500], stage="assigner", now=utc_now())
+        self.metrics.worker.dead_letters.labels("assigner", letter.reason.value).inc()
+        log.warning("dead-lettered an agent event", extra={"stage": "assigner"})
+        return (DEADLETTER, record.key, letter.model_dump_json().encode())
+
+    def live(self) -> bool:
+        return not self.failed
 
     def ready(self) -> bool:
-        return self.recovered
+        loop, rekey = self.loop, self.rekey
+        return (
+            not self.failed
+            and loop is not None
+            and rekey is not None
+            and loop.caught_up
+            and time.monotonic() - loop.last_poll < 30
+        )
 
 
-def _inbound(event: EventT[Any]) -> InboundRecord:
-    message = event.message
-    return InboundRecord(
-        message.topic,
-        message.partition,
-        message.offset,
-        event.key,
-        event.value,
-        int(message.timestamp * 1000) if message.timestamp else None,
+def _admin_config(settings: Settings) -> dict[str, Any]:
+    config = consumer_config(settings, None)
+    keep = (
+        "bootstrap_servers",
+        "security_protocol",
+        "sasl_mechanism",
+        "sasl_plain_username",
+        "sasl_plain_password",
     )
+    return {key: value for key, value in config.items() if key in keep}
 
 
-def _headers(event: EventT[Any]) -> Headers:
-    raw = event.message.headers or ()
-    items = raw.items() if isinstance(raw, Mapping) else raw
-    return tuple((str(k), bytes(v)) for k, v in items if v is not None)
+class AssignerService(mode.Service):
+    """The runtime as a mode service beside the host app (see the router's)."""
 
+    def __init__(self, runtime: AssignerRuntime, **kwargs: Any) -> None:
+        self.runtime = runtime
+        super().__init__(**kwargs)
 
-class _Topics:
-    def __init__(self, app: faust.App, partitions: int) -> None:
-        self.assigner_input = _raw_topic(app, topic("omniroute.assigner-input").name, partitions)
-        self.agent_events = _raw_topic(app, topic("omniroute.agent-events").name)
-        self.outputs = {
-            name: _raw_topic(app, name)
-            for name in (
-                topic("omniroute.assignments").name,
-                topic("omniroute.pool-load").name,
-                topic("omniroute.wait-estimates").name,
-                topic("omniroute.deadletter").name,
-            )
-        }
-        self.deadletter = self.outputs[topic("omniroute.deadletter").name]
+    async def on_start(self) -> None:
+        await self.runtime.start()
+
+    async def on_stop(self) -> None:
+        await self.runtime.stop()
 
 
 def create_assigner_app(
     settings: Settings, registry: CollectorRegistry
-) -> tuple[faust.App, AssignerRuntime]:
-    options = faust_settings(settings)
-    if settings.profile is Profile.EMBEDDED:
-        options["producer_max_batch_size"] = 1
-    app = faust.App(settings.assigner.app_id, **options)
-    runtime = AssignerRuntime(settings, registry)
-    topics = _Topics(app, settings.kafka.partitions)
-    table = app.Table(
-        "assigner-state",
-        default=None,
-        partitions=settings.kafka.partitions,
-        schema=faust.Schema(key_serializer="json", value_serializer="json"),
-        extra_topic_configs={"cleanup.policy": "compact"},
-    )
-    runtime.table = table
-
-    @table.on_recover
-    async def _recovered() -> None:
-        runtime.on_recovered()
-
-    async def _revoked(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-        runtime.recovered = False
-        runtime.stage.forget_all()
-
-    app.on_partitions_revoked.connect(_revoked)
-    _add_agents(app, runtime, topics)
-    _add_ticks(app, runtime, topics)
-    return app, runtime
-
-
-def _add_agents(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> None:
-    table = runtime.table
-
-    async def dead_letter(event: EventT[Any], reason: DeadLetterReason, detail: str) -> None:
-        letter = dead_letter_for(_inbound(event), reason, detail, stage="assigner", now=utc_now())
-        runtime.metrics.worker.dead_letters.labels("assigner", reason.value).inc()
-        log.warning("dead-lettered %s", reason.value, extra={"stage": "assigner"})
-        await topics.deadletter.send(key=event.key, value=letter.model_dump_json().encode())
-
-    @app.agent(topics.agent_events, name="rekey-agent-events")
-    async def rekey(stream: faust.StreamT[Any]) -> None:
-        async for event in stream.events():
-            try:
-                # CloudEvents binary or structured mode become the envelope here, once.
-                value = envelope_bytes(event.value or b"", _headers(event))
-                parsed = AgentEventAdapter.validate_json(value)
-            except ValidationError as error:
-                await dead_letter(event, DeadLetterReason.INVALID_VALUE, str(error)[:500])
-                continue
-            except ValueError as error:
-                await dead_letter(event, DeadLetterReason.NOT_JSON, str(error)[:500])
-                continue
-            await topics.assigner_input.send(key=parsed.pool.encode(), value=value)
-
-    @app.agent(topics.assigner_input, name="assign")
-    async def assign(stream: faust.StreamT[Any]) -> None:
-        async for event in stream.events():
-            pool = (event.key or b"").decode("utf-8", "replace")
-            try:
-                message = AssignerInputAdapter.validate_json(event.value or b"")
-                result = runtime.stage.apply(pool, message, time.time())
-            except ValidationError as error:
-                await dead_letter(event, DeadLetterReason.INVALID_VALUE, str(error)[:500])
-                continue
-            except Exception as error:
-                log.exception("assigner failed on an input", extra={"pool": pool})
-                await dead_letter(event, DeadLetterReason.PROCESSING_ERROR, repr(error)[:500])
-                continue
-            if pool in runtime.stage.pools:  # not a follow-up for a pool that holds nothing
-                runtime.known_pools.add(pool)
-            for key, record in result.writes:
-                if record is not None:
-                    table[key] = record
-                elif key in table:
-                    del table[key]
-            for name, key_bytes, value in result.outbound:
-                await topics.outputs[name].send(key=key_bytes, value=value)
-            if trace.isEnabledFor(logging.INFO):
-                _trace(pool, message, result)
-
-
-_TRACED = {
-    "omniroute.offer": "offered",
-    "omniroute.offer.assigned": "assigned",
-    "omniroute.offer.revoked": "revoked",
-}
-
-
-def _trace(pool: str, cause: AssignerInput, result: StageResult) -> None:
-    """One line per offer, assignment and revocation: ids only, never the customer."""
-    for name, _, value in result.outbound:
-        if name != ASSIGNMENTS:
-            continue
-        message = json.loads(value)
-        what = _TRACED.get(message["type"])
-        if what is not None:
-            trace.info(
-                what,
-                extra={
-                    "stage": "assigner",
-                    "pool": pool,
-                    "event_id": cause.id,
-                    "interaction_id": message["interaction_id"],
-                    "offer_id": message["offer_id"],
-                    "agent_id": message["agent_id"],
-                },
-            )
-
-
-def _add_ticks(app: faust.App, runtime: AssignerRuntime, topics: _Topics) -> None:
-    async def tick() -> None:
-        if not runtime.recovered:
-            return
-        now = utc_now()
-        for pool in sorted(runtime.known_pools):
-            message = PoolTick(id=new_event_id(), source="/omniroute/assigner", pool=pool, now=now)
-            await topics.assigner_input.send(
-                key=pool.encode(), value=message.model_dump_json().encode()
-            )
-
-    app.timer(runtime.settings.assigner.tick_seconds, name="pool-ticks")(tick)
+) -> tuple[faust.App, AssignerService]:
+    """The host app and the assigner service a worker runs; nothing global."""
+    app = faust.App("omniroute-assigner-host", **faust_settings(settings))
+    return app, AssignerService(AssignerRuntime(settings, registry))
 
 
 def run_assigner_worker(settings: Settings) -> None:
     registry = CollectorRegistry()
-    app, runtime = create_assigner_app(settings, registry)
-    run_worker(settings, registry, app, ready=runtime.ready)
+    app, service = create_assigner_app(settings, registry)
+    runtime = service.runtime
+    run_worker(settings, registry, app, service, live=runtime.live, ready=runtime.ready)

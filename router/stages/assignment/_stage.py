@@ -1,6 +1,6 @@
 """The assigner stage for one input message: restore the pool if needed, dispatch
-to it, turn its effects into messages and its changes into table writes, and
-keep what supervisors watch. Kafka-free: the Faust app feeds it and writes what
+to it, turn its effects into messages and its changes into changelog writes, and
+keep what supervisors watch. Kafka-free: the batch loop feeds it and writes what
 it returns, so tests drive it directly with the same code.
 """
 
@@ -125,6 +125,34 @@ class AssignerStage:
         """After a rebalance: pools are rebuilt from the recovered tables on next use."""
         self.pools.clear()
 
+    def forget(self, pool_name: str) -> None:
+        self.pools.pop(pool_name, None)
+        self._estimates_at.pop(pool_name, None)
+
+    def restore(self, pool_name: str, records: PoolRecords, now: float) -> StageResult:
+        """(Re)build one pool from its persisted records, replacing any in memory; what
+        the catch-up did (expired offers, new matches) comes back to publish and persist."""
+        contacts, agents, handle_times = records
+        pool, effects = Pool.restore(
+            self.pool_config(pool_name), contacts, agents, handle_times, now
+        )
+        self.pools[pool_name] = pool
+        result = StageResult()
+        self._emit(pool, pool_name, effects, cause=None, now=now, result=result)
+        self._write(pool_name, pool.drain_changes(), result)
+        return result
+
+    def timer(self, pool_name: str, now: float) -> StageResult:
+        """A pool's own timer (``Pool.next_timer``): offers time out, waits widen.
+        No load is published: that is the periodic tick's job."""
+        result = StageResult()
+        pool = self.pools.get(pool_name)
+        if pool is None:
+            return result
+        self._emit(pool, pool_name, pool.tick(now), cause=None, now=now, result=result)
+        self._write(pool_name, pool.drain_changes(), result)
+        return result
+
     def apply(self, pool_name: str, message: AssignerInput, now: float) -> StageResult:
         result = StageResult()
         pool = self.pools.get(pool_name)
@@ -224,7 +252,7 @@ class AssignerStage:
         pool_name: str,
         effects: Iterable[Effect],
         *,
-        cause: AssignerInput,
+        cause: AssignerInput | None,
         now: float,
         result: StageResult,
     ) -> None:
@@ -233,9 +261,10 @@ class AssignerStage:
             message: BaseModel | None = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
                 metrics.offers.labels(pool_name, "offered").inc()
-                metrics.offer_latency.labels(pool_name).observe(
-                    max(0.0, time.time() - cause.time.timestamp())
-                )
+                if cause is not None:
+                    metrics.offer_latency.labels(pool_name).observe(
+                        max(0.0, time.time() - cause.time.timestamp())
+                    )
             elif isinstance(effect, ContactAssigned):
                 metrics.offers.labels(pool_name, "accepted").inc()
                 self._count_answer(pool, pool_name, effect, now)

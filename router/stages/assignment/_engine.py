@@ -1,0 +1,212 @@
+"""The assigner's pools for the partitions a worker owns, a batch of inputs at a time:
+what to publish, what to persist (the changelog) and what to dead-letter. Kafka-free,
+so a test drives it with an in-memory changelog and the same code.
+
+Applying one input is atomic with respect to persistence: the pool's changes go
+into the batch's pending changelog writes only when the input applied cleanly.
+If it raised half-way, the pool in memory may hold changes nobody will persist,
+so it is thrown away and rebuilt from what *is* persisted (the changelog as of
+the last produced batch, overlaid with this batch's pending writes), and the
+input is dead-lettered with the reason. Memory and changelog agree again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from omniroute.agents import Record, to_datetime
+from omniroute.router.core import InboundRecord, dead_letter_for
+from omniroute.router.runtime import TRACE_LOGGER
+from omniroute.schemas import (
+    AssignerInput,
+    AssignerInputAdapter,
+    DeadLetter,
+    DeadLetterReason,
+    PoolTick,
+    utc_now,
+)
+
+from ._stage import ASSIGNMENTS, AssignerStage, PoolRecords, StageResult
+
+__all__ = ["AssignerEngine", "BatchResult", "PersistedReader", "group_records"]
+
+log = logging.getLogger("omniroute.assigner")
+trace = logging.getLogger(TRACE_LOGGER)
+
+PersistedReader = Callable[[int], Awaitable[dict[str, Record]]]
+"""The changelog partition's latest record per key, as persisted (to the high watermark)."""
+
+_KINDS = {"c": 0, "a": 1, "h": 2}
+
+
+@dataclass(slots=True)
+class BatchResult:
+    outbound: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    writes: dict[str, tuple[int, Record | None]] = field(default_factory=dict)
+    """Changelog key -> (partition, record or None to delete); the last write per key wins."""
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    def add(self, partition: int, result: StageResult) -> None:
+        self.outbound += result.outbound
+        writes = self.writes
+        for key, record in result.writes:
+            writes[key] = (partition, record)
+
+
+def group_records(latest: Iterable[tuple[str, Record]]) -> dict[str, PoolRecords]:
+    """Changelog records (``pool|kind|name`` -> record) grouped into each pool's lists."""
+    pools: dict[str, PoolRecords] = {}
+    for key, record in latest:
+        pool, kind, _ = key.split("|", 2)
+        lists = pools.get(pool)
+        if lists is None:
+            lists = pools[pool] = ([], [], [])
+        lists[_KINDS[kind]].append(record)
+    return pools
+
+
+class AssignerEngine:
+    def __init__(self, stage: AssignerStage, persisted: PersistedReader) -> None:
+        self.stage = stage
+        self._persisted = persisted
+        self.partition_of: dict[str, int] = {}
+
+    def pools_of(self, partition: int) -> list[str]:
+        return [pool for pool, p in self.partition_of.items() if p == partition]
+
+    def adopt(
+        self, partition: int, latest: dict[str, Record], now: float, out: BatchResult
+    ) -> None:
+        """Take over a partition: rebuild each of its pools from the changelog."""
+        for pool, records in group_records(latest.items()).items():
+            self.partition_of[pool] = partition
+            out.add(partition, self.stage.restore(pool, records, now))
+            log.info(
+                "restored pool with %d contacts and %d agents",
+                len(records[0]),
+                len(records[1]),
+                extra={"pool": pool, "stage": "assigner"},
+            )
+
+    def drop(self, partition: int) -> None:
+        """The partition went elsewhere: its pools are not ours to act on any more."""
+        for pool in self.pools_of(partition):
+            del self.partition_of[pool]
+            self.stage.forget(pool)
+
+    async def apply_batch(
+        self, records: Sequence[InboundRecord], now: float, out: BatchResult
+    ) -> None:
+        """Apply each input in order, adding to ``out`` (which may already hold this
+        batch's earlier writes: a rebuild overlays them on the changelog)."""
+        stage = self.stage
+        tracing = trace.isEnabledFor(logging.INFO)
+        for record in records:
+            pool = (record.key or b"").decode("utf-8", "replace")
+            try:
+                message = AssignerInputAdapter.validate_json(record.value or b"")
+            except ValidationError as error:
+                self._dead_letter(out, record, DeadLetterReason.INVALID_VALUE, str(error))
+                continue
+            try:
+                result = stage.apply(pool, message, now)
+            except Exception as error:
+                log.exception("assigner failed on an input", extra={"pool": pool})
+                self._dead_letter(out, record, DeadLetterReason.PROCESSING_ERROR, repr(error))
+                await self.rebuild(record.partition, pool, out, now)
+                continue
+            self.partition_of[pool] = record.partition
+            out.add(record.partition, result)
+            if tracing:
+                _trace(pool, message, result)
+
+    async def rebuild(self, partition: int, pool: str, out: BatchResult, now: float) -> None:
+        """Replace the pool in memory with the one its persisted records describe."""
+        latest = await self._persisted(partition)
+        prefix = f"{pool}|"
+        for key, (_, record) in out.writes.items():
+            if key.startswith(prefix):
+                if record is None:
+                    latest.pop(key, None)
+                else:
+                    latest[key] = record
+        mine = [(key, record) for key, record in latest.items() if key.startswith(prefix)]
+        records = group_records(mine).get(pool, ([], [], []))
+        self.stage.forget(pool)
+        if records == ([], [], []) and pool not in self.partition_of:
+            return  # a pool that never applied an input cleanly: nothing to rebuild
+        self.partition_of[pool] = partition
+        out.add(partition, self.stage.restore(pool, records, now))
+        log.warning("rebuilt pool from its changelog", extra={"pool": pool, "stage": "assigner"})
+
+    async def ticks(self, now: float, out: BatchResult, *, publish_load: bool) -> None:
+        """Time passing for every owned pool: the periodic tick (offers time out, load
+        and estimates published) or only the pools whose own timer is due."""
+        for pool, partition in list(self.partition_of.items()):
+            try:
+                if publish_load:
+                    tick = PoolTick(
+                        id=f"tick:{pool}:{now:.6f}",
+                        source="/omniroute/assigner",
+                        pool=pool,
+                        now=to_datetime(now),
+                    )
+                    result = self.stage.apply(pool, tick, now)
+                else:
+                    due = self.stage.pools[pool].next_timer() if pool in self.stage.pools else None
+                    if due is None or due > now:
+                        continue
+                    result = self.stage.timer(pool, now)
+            except Exception:
+                log.exception("assigner failed on a tick", extra={"pool": pool})
+                await self.rebuild(partition, pool, out, now)
+                continue
+            out.add(partition, result)
+
+    def next_timer(self) -> float | None:
+        moments = [
+            due
+            for pool in self.partition_of
+            if (p := self.stage.pools.get(pool)) is not None and (due := p.next_timer()) is not None
+        ]
+        return min(moments) if moments else None
+
+    def _dead_letter(
+        self, out: BatchResult, record: InboundRecord, reason: DeadLetterReason, detail: str
+    ) -> None:
+        out.dead_letters.append(
+            dead_letter_for(record, reason, detail[:500], stage="assigner", now=utc_now())
+        )
+
+
+_TRACED = {
+    "omniroute.offer": "offered",
+    "omniroute.offer.assigned": "assigned",
+    "omniroute.offer.revoked": "revoked",
+}
+
+
+def _trace(pool: str, cause: AssignerInput, result: StageResult) -> None:
+    """One line per offer, assignment and revocation: ids only, never the customer."""
+    for name, _, value in result.outbound:
+        if name != ASSIGNMENTS:
+            continue
+        message = json.loads(value)
+        what = _TRACED.get(message["type"])
+        if what is not None:
+            trace.info(
+                what,
+                extra={
+                    "stage": "assigner",
+                    "pool": pool,
+                    "event_id": cause.id,
+                    "interaction_id": message["interaction_id"],
+                    "offer_id": message["offer_id"],
+                    "agent_id": message["agent_id"],
+                },
+            )

@@ -1,0 +1,278 @@
+"""The assigner's batch loop: a consumer group on ``omniroute.assigner-input`` (key =
+pool), the pools of the owned partitions in memory, their state in a changelog.
+
+Per fetched batch: apply every input (``AssignerEngine``), run the pools' due
+timers, produce the outputs and the changelog writes as producer batches, wait
+for the acks, then commit the inputs' offsets. At least once: a crash before the
+commit replays inputs on top of the state their changelog writes already hold,
+which the pool methods tolerate (a redelivered decision is ignored, a late
+accept is answered with a revocation).
+
+Ownership. A partition's pools are rebuilt from its changelog (to the fetch high
+watermark) when it is assigned, before any of its inputs is applied, and dropped
+when it is revoked. The revoke callback waits for the batch in flight, so a
+cooperative rebalance never races a batch. A worker that was stopped (paused, a
+long GC, a stalled host) past the session timeout may already have been replaced
+while it still holds its pools: before producing, a batch whose processing began
+more than half a session timeout ago, or that touches a partition no longer
+assigned, is thrown away and its partitions re-synchronised (changelog re-read,
+inputs re-consumed from the last commit). Residual risk: a pause that starts
+after that check and outlasts the session timeout lets one batch of a replaced
+worker land after the new owner's takeover read; fencing it needs the
+transactional producer, which production Kafka has and the embedded broker does
+not (``InitProducerId`` fails there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import time
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.partitioner import DefaultPartitioner
+
+from omniroute.router.core import InboundRecord
+from omniroute.router.runtime import AssignerSettings, WorkerMetrics
+from omniroute.schemas import topic
+
+from ._changelog import ChangelogReader, encode_key, encode_value
+from ._engine import AssignerEngine, BatchResult
+
+__all__ = ["AssignerLoop"]
+
+log = logging.getLogger("omniroute.assigner")
+DEADLETTER = topic("omniroute.deadletter").name
+INPUT = topic("omniroute.assigner-input").name
+
+
+class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(
+        self,
+        *,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        changelog: ChangelogReader,
+        changelog_topic: str,
+        engine: AssignerEngine,
+        settings: AssignerSettings,
+        metrics: WorkerMetrics,
+        session_timeout: float,
+        max_records: int = 2000,
+    ) -> None:
+        self._consumer = consumer
+        self._producer = producer
+        self._changelog = changelog
+        self._changelog_topic = changelog_topic
+        self.engine = engine
+        self._settings = settings
+        self._metrics = metrics
+        self._stale_after = session_timeout / 2
+        self._max_records = max_records
+        self._lock = asyncio.Lock()
+        self._pending: set[int] = set()  # assigned, not yet rebuilt from the changelog
+        self.owned: set[int] = set()
+        self._partitions: dict[str, list[int]] = {}
+        self._partitioner = DefaultPartitioner()
+        self._next_load = 0.0
+        self._lag_recorded = 0.0
+        self.last_poll = time.monotonic()
+        self.batches = 0
+        self.resyncs = 0
+
+    # -- rebalance listener (called by the consumer's coordinator task) --------
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        async with self._lock:  # never while a batch is being applied or produced
+            for tp in revoked:
+                if tp.topic == INPUT:
+                    self.engine.drop(tp.partition)
+                    self.owned.discard(tp.partition)
+                    self._pending.discard(tp.partition)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        # Rebuilt by the loop, not here: heartbeats only run after this returns.
+        self._pending |= {tp.partition for tp in assigned if tp.topic == INPUT}
+
+    @property
+    def caught_up(self) -> bool:
+        return bool(self.owned) and not self._pending
+
+    # -- the loop ----------------------------------------------------------------
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        consumer = self._consumer
+        while not stopping.is_set():
+            self.last_poll = time.monotonic()
+            if self._pending:
+                async with self._lock:
+                    await self._step({}, time.monotonic() + self._stale_after)
+            wait_ms = self._wait_ms()
+            # getmany returns within wait_ms unless this process stopped running:
+            # the deadline below is how a paused worker notices on waking.
+            deadline = time.monotonic() + wait_ms / 1000 + self._stale_after
+            fetched = await consumer.getmany(timeout_ms=wait_ms, max_records=self._max_records)
+            async with self._lock:
+                await self._step(fetched, deadline)
+            await self._record_lag()
+
+    def _wait_ms(self) -> int:
+        now = time.time()
+        wake = self._next_load
+        due = self.engine.next_timer()
+        if due is not None:
+            wake = min(wake, due)
+        return max(1, min(500, int((wake - now) * 1000) + 1))
+
+    async def _step(self, fetched: dict[TopicPartition, list[Any]], deadline: float) -> None:
+        now = time.time()
+        out = BatchResult()
+        if self._pending:
+            await self._adopt_pending(now, out)
+            now = time.time()
+            deadline = max(deadline, time.monotonic() + self._stale_after)
+        records = [
+            InboundRecord(m.topic, m.partition, m.offset, m.key, m.value, m.timestamp)
+            for tp, messages in fetched.items()
+            if tp.partition in self.owned
+            for m in messages
+        ]
+        offsets = {
+            tp: messages[-1].offset + 1
+            for tp, messages in fetched.items()
+            if tp.partition in self.owned and messages
+        }
+        if records:
+            await self.engine.apply_batch(records, now, out)
+        publish_load = now >= self._next_load
+        if publish_load:
+            self._next_load = now + self._settings.tick_seconds
+        await self.engine.ticks(now, out, publish_load=publish_load)
+        if not (out.outbound or out.writes or out.dead_letters or offsets):
+            return
+        touched = {p for p, _ in out.writes.values()} | {tp.partition for tp in offsets}
+        if not self._still_owner(deadline, touched):
+            await self._resync(touched)
+            return
+        await self._produce(out)
+        if offsets:
+            try:
+                await self._consumer.commit(offsets)
+            except CommitFailedError as error:
+                # A rebalance took the partitions: the next owner re-reads from the
+                # last commit on top of the changelog we just wrote.
+                log.warning("commit failed after rebalance: %s", error)
+        self.batches += 1
+
+    async def _adopt_pending(self, now: float, out: BatchResult) -> None:
+        assigned = {tp.partition for tp in self._consumer.assignment() if tp.topic == INPUT}
+        for partition in sorted(self._pending):
+            if partition in assigned:
+                latest = await self._changelog.read(partition)
+                self.engine.adopt(partition, latest, now, out)
+                self.owned.add(partition)
+        self._pending.clear()
+
+    def _still_owner(self, deadline: float, touched: set[int]) -> bool:
+        """False when this batch may have been applied by a worker the group has
+        already replaced: it ran past its deadline, or a partition was taken."""
+        assigned = {tp.partition for tp in self._consumer.assignment() if tp.topic == INPUT}
+        stalled = time.monotonic() > deadline
+        return not stalled and touched <= assigned and touched <= self.owned
+
+    async def _resync(self, partitions: set[int]) -> None:
+        """Forget what this batch did to these partitions and start them over from
+        what is persisted: their changelog and their last committed input offset."""
+        self.resyncs += 1
+        log.warning(
+            "ownership uncertain for partitions %s: batch dropped, state re-read",
+            sorted(partitions),
+            extra={"stage": "assigner"},
+        )
+        assigned = {tp.partition for tp in self._consumer.assignment() if tp.topic == INPUT}
+        for partition in partitions:
+            self.engine.drop(partition)
+            self.owned.discard(partition)
+            if partition in assigned:
+                tp = TopicPartition(INPUT, partition)
+                committed = await self._consumer.committed(tp)
+                if committed is None:
+                    await self._consumer.seek_to_beginning(tp)
+                else:
+                    self._consumer.seek(tp, committed)
+                self._pending.add(partition)
+
+    async def _produce(self, out: BatchResult) -> None:
+        """Outputs, dead letters and changelog writes as one producer batch per
+        partition, then wait for every ack."""
+        by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes | None]]] = {}
+        key: bytes | None
+        for name, key, value in out.outbound:
+            partition = await self._partition(name, key)
+            by_partition.setdefault((name, partition), []).append((key, value))
+        for letter in out.dead_letters:
+            self._metrics.dead_letters.labels("assigner", letter.reason.value).inc()
+            log.warning(
+                "dead-lettered %s at %s/%d/%d",
+                letter.reason.value,
+                letter.original_topic,
+                letter.original_partition,
+                letter.original_offset,
+                extra={"stage": "assigner", "reason": letter.reason.value},
+            )
+            key = (
+                None
+                if letter.original_key_b64 is None
+                else base64.b64decode(letter.original_key_b64)
+            )
+            partition = await self._partition(DEADLETTER, key)
+            by_partition.setdefault((DEADLETTER, partition), []).append(
+                (key, letter.model_dump_json().encode())
+            )
+        for key_text, (partition, record) in out.writes.items():
+            by_partition.setdefault((self._changelog_topic, partition), []).append(
+                (encode_key(key_text), encode_value(record))
+            )
+        producer = self._producer
+        futures: list[asyncio.Future[Any]] = []
+        for (name, partition), items in by_partition.items():
+            batch = producer.create_batch()
+            for item_key, item_value in items:
+                if batch.append(key=item_key, value=item_value, timestamp=None) is None:
+                    futures.append(await producer.send_batch(batch, name, partition=partition))
+                    batch = producer.create_batch()
+                    batch.append(key=item_key, value=item_value, timestamp=None)
+            futures.append(await producer.send_batch(batch, name, partition=partition))
+        if futures:
+            await asyncio.gather(*futures)
+
+    async def _partition(self, name: str, key: bytes | None) -> int:
+        partitions = self._partitions.get(name)
+        if partitions is None:
+            # partitions_for waits for the topic's metadata; the cluster view alone
+            # knows only topics the producer already sent to (and would say [0]).
+            partitions = self._partitions[name] = sorted(await self._producer.partitions_for(name))
+        if key is None:
+            return partitions[0]
+        partition: int = self._partitioner(key, partitions, partitions)
+        return partition
+
+    async def _record_lag(self) -> None:
+        # The fetch high watermark, not end_offsets() (see the module docstring).
+        now = time.monotonic()
+        if now - self._lag_recorded < 1.0:
+            return
+        self._lag_recorded = now
+        for tp in self._consumer.assignment():
+            high = self._consumer.highwater(tp)
+            if high is None:
+                continue
+            with contextlib.suppress(KafkaError, AssertionError):
+                position = await self._consumer.position(tp)
+                self._metrics.lag.labels("assigner", tp.topic, str(tp.partition)).set(
+                    max(0, high - position)
+                )

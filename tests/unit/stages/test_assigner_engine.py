@@ -1,0 +1,178 @@
+"""The assigner engine against an in-memory changelog (the same code the batch loop
+runs): an input that raises half-way through leaves memory and changelog equal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from omniroute.agents import Pool, Record, agent_record, contact_record
+from omniroute.router.core import InboundRecord
+from omniroute.router.runtime import AssignerSettings
+from omniroute.router.stages.assignment import (
+    AssignerEngine,
+    AssignerMetrics,
+    AssignerStage,
+    BatchResult,
+    PoolRecords,
+)
+from omniroute.schemas import (
+    AgentLoggedIn,
+    AgentPresence,
+    Channel,
+    ContactTarget,
+    CustomerContext,
+    DeadLetterReason,
+    OfferAccepted,
+    RoutingDecision,
+    new_event_id,
+)
+
+POOL = "care"
+PARTITION = 2
+NOW = 1_800_000_000.0
+
+
+class Changelog:
+    """A compacted changelog partition: the latest record per key."""
+
+    def __init__(self) -> None:
+        self.latest: dict[str, Record] = {}
+
+    async def read(self, partition: int) -> dict[str, Record]:
+        assert partition == PARTITION
+        return dict(self.latest)
+
+    def write(self, out: BatchResult) -> None:
+        for key, (partition, record) in out.writes.items():
+            assert partition == PARTITION
+            if record is None:
+                self.latest.pop(key, None)
+            else:
+                self.latest[key] = record
+
+
+def _no_records(pool: str) -> PoolRecords:
+    return [], [], []
+
+
+def _engine(changelog: Changelog) -> AssignerEngine:
+    metrics = AssignerMetrics(CollectorRegistry(), process=False)
+    stage = AssignerStage(AssignerSettings(), metrics, _no_records)
+    return AssignerEngine(stage, changelog.read)
+
+
+def _inputs(messages: list[Any], first_offset: int = 0) -> list[InboundRecord]:
+    return [
+        InboundRecord(
+            "omniroute.assigner-input",
+            PARTITION,
+            first_offset + n,
+            POOL.encode(),
+            message.model_dump_json().encode(),
+        )
+        for n, message in enumerate(messages)
+    ]
+
+
+def _login(agent: str) -> AgentLoggedIn:
+    return AgentLoggedIn(
+        id=new_event_id(),
+        source="/t",
+        agent_id=agent,
+        pool=POOL,
+        queues=["general"],
+        capacity={Channel.CHAT: 1},
+        presence=AgentPresence.READY,
+    )
+
+
+def _decision(interaction: str) -> RoutingDecision:
+    return RoutingDecision(
+        id=new_event_id(),
+        source="/t",
+        interaction_id=interaction,
+        customer_id=f"c-{interaction}",
+        channel=Channel.CHAT,
+        cause_id=f"e-{interaction}",
+        cause_type="omniroute.interaction.arrived",
+        target=ContactTarget.AGENT_QUEUE,
+        queue="general",
+        pool=POOL,
+        priority=0,
+        max_wait_seconds=300,
+        policy_version="t",
+        customer=CustomerContext(customer_id=f"c-{interaction}", known=False),
+    )
+
+
+def _accept(agent: str, interaction: str) -> OfferAccepted:
+    return OfferAccepted(
+        id=new_event_id(),
+        source="/t",
+        agent_id=agent,
+        pool=POOL,
+        offer_id=f"{interaction}#1",
+        interaction_id=interaction,
+    )
+
+
+def _memory(pool: Pool) -> dict[str, Record]:
+    records = {f"{POOL}|c|{c.interaction_id}": contact_record(c) for c in pool.contacts()}
+    records |= {f"{POOL}|a|{a.agent_id}": agent_record(a) for a in pool.agents()}
+    return records
+
+
+def _persisted(changelog: Changelog) -> dict[str, Record]:
+    return {key: value for key, value in changelog.latest.items() if "|h|" not in key}
+
+
+@pytest.fixture
+def accept_fails_after_changing_the_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The first accept of interaction i1 marks the contact assigned, then raises."""
+    original = Pool.accept
+    failed: list[str] = []
+
+    def accept(self: Pool, agent: str, interaction: str, offer: str, now: float) -> Any:
+        effects = original(self, agent, interaction, offer, now)
+        if interaction == "i1" and not failed:
+            failed.append(interaction)
+            raise RuntimeError("injected after the pool changed")
+        return effects
+
+    monkeypatch.setattr(Pool, "accept", accept)
+    yield
+    assert failed == ["i1"]
+
+
+@pytest.mark.usefixtures("accept_fails_after_changing_the_pool")
+def test_an_input_failing_mid_apply_leaves_memory_equal_to_the_changelog() -> None:
+    changelog = Changelog()
+    engine = _engine(changelog)
+    first = BatchResult()
+    batch = [_login("a1"), _login("a2"), _decision("i1"), _decision("i2")]
+    asyncio.run(engine.apply_batch(_inputs(batch), NOW, first))
+    changelog.write(first)
+    assert _memory(engine.stage.pools[POOL]) == _persisted(changelog)
+
+    # One batch: a new contact and an accept before the failing accept (their writes
+    # are still pending when the pool is rebuilt); nothing after it drains the
+    # pool's half-made changes.
+    second = BatchResult()
+    batch = [_decision("i3"), _accept("a2", "i2"), _accept("a1", "i1")]
+    asyncio.run(engine.apply_batch(_inputs(batch, first_offset=4), NOW + 1, second))
+    changelog.write(second)
+
+    pool = engine.stage.pools[POOL]
+    assert _memory(pool) == _persisted(changelog)
+    assert [(d.reason, d.original_offset) for d in second.dead_letters] == [
+        (DeadLetterReason.PROCESSING_ERROR, 6)
+    ]
+    assert "injected after the pool changed" in second.dead_letters[0].detail
+    states = {c.interaction_id: c.state.value for c in pool.contacts()}
+    assert states == {"i1": "offered", "i2": "assigned", "i3": "queued"}
+    assert engine.partition_of == {POOL: PARTITION}
