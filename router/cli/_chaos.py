@@ -5,6 +5,8 @@ as commands anyone can start. Each prints its counts, writes them as JSON, and e
 from __future__ import annotations
 
 import json
+import signal
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
@@ -46,6 +48,12 @@ _BOOK_ROWS = (
 )
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """A SIGTERM (e.g. from ``timeout``) unwinds like Ctrl-C, so the fleet the run
+    started is torn down by its ``finally`` instead of being left running."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def _write(path: Path | None, payload: Mapping[str, object]) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +92,7 @@ def chaos(
     state_dir: Annotated[Path, typer.Option()] = Path(".omniroute/chaos"),
 ) -> None:
     """Run a fault scenario on real workers under load and check the books."""
+    _exit_cleanly_on_sigterm()
     names = list(SCENARIOS) if scenario == "all" else [scenario]
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
@@ -91,7 +100,10 @@ def chaos(
         raise typer.Exit(2)
     results = []
     for name in names:
-        result = run_scenario(name, ChaosOptions(short=short, rate=rate, state_dir=state_dir))
+        result = run_scenario(
+            name,
+            ChaosOptions(short=short, rate=rate, state_dir=state_dir, progress=console.print),
+        )
         _print_chaos(result)
         results.append(result)
     payload = (
@@ -112,6 +124,7 @@ def fuzz(
 ) -> None:
     """Hostile records through live workers: every one dead-lettered with a reason or
     accepted as valid; the good contacts between them all decided."""
+    _exit_cleanly_on_sigterm()
     result = run_fuzz(
         FuzzOptions(
             interactions=records,
@@ -146,6 +159,7 @@ def soak(
     json_file: Annotated[Path | None, typer.Option("--json")] = None,
 ) -> None:
     """A steady load for N minutes; RSS, lag and latencies sampled, plotted, checked."""
+    _exit_cleanly_on_sigterm()
     result = run_soak(SoakOptions(minutes=minutes, rate=rate, interval=interval))
     plot_soak(result, plot)
     table = Table("measure", "value", title=f"soak {result.run_id} ({minutes:g} min at {rate:g}/s)")

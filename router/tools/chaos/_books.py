@@ -227,6 +227,20 @@ class Ledger:
                 for c in self._contacts.values()
             )
 
+    def status(self) -> dict[str, int]:
+        """Counts for progress lines: sent, decided, queued, offered, assigned, waiting."""
+        with self._lock:
+            contacts = list(self._contacts.values())
+        queued = [c for c in contacts if c.target == _AGENT_QUEUE]
+        return {
+            "sent": len(contacts),
+            "decided": sum(1 for c in contacts if c.decision_ids),
+            "queued": len(queued),
+            "offered": sum(1 for c in queued if c.offers),
+            "assigned": sum(1 for c in queued if c.assigned),
+            "waiting_for_offer": sum(1 for c in queued if _waiting_for_offer(c)),
+        }
+
     def decided_count(self) -> int:
         with self._lock:
             return sum(1 for c in self._contacts.values() if c.decision_ids)

@@ -50,7 +50,7 @@ class FleetOptions:
     partitions: int = 6
     durable_broker: bool = False
     """Keep the broker's log in S3 (moto) so a broker restart loses nothing."""
-    offer_timeout_seconds: float = 5.0
+    offer_timeout_seconds: float = 10.0
     session_timeout_seconds: float = 3.0
 
 

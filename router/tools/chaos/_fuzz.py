@@ -104,7 +104,9 @@ def run_fuzz(options: FuzzOptions) -> FuzzResult:
         fleet.start()
         seed_customers(fleet.settings, 500)
         ledger = Ledger(fleet.bootstrap, run_id).start()
-        floor = AgentFloor(fleet.bootstrap, floor_agents(20, run_id), reject_share=0.0).start()
+        floor = AgentFloor(
+            fleet.bootstrap, floor_agents(20, run_id), reject_share=0.0, ready_after_pause=1.0
+        ).start()
         sent = _send_all(fleet.bootstrap, ledger, options, run_id)
         _wait(ledger, sent, options.timeout)
         _account(result, ledger, sent)

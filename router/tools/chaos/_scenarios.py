@@ -34,12 +34,15 @@ class ChaosOptions:
     state_dir: Path = Path(".omniroute/chaos")
     rate: float = 20.0
     customers: int = 2000
-    agents: int = 40
+    agents: int = 60
     kills: int | None = None
     """Kills of each worker kind; default 2 short, 20 full."""
     outage_seconds: float | None = None
     """How long Redis or the broker stays down; default 5 s short, 30 s full."""
     drain_seconds: float = 60.0
+    recovery_timeout: float = 90.0
+    progress: Callable[[str], None] | None = None
+    """Called with one line per step (the CLI prints them)."""
 
 
 @dataclass(slots=True)
@@ -102,16 +105,24 @@ class _Run:
     options: ChaosOptions
     result: ChaosResult
 
-    def recover(self, fault: Fault, timeout: float = 60.0) -> Fault:
+    def say(self, line: str) -> None:
+        if self.options.progress is not None:
+            self.options.progress(line)
+
+    def recover(self, fault: Fault) -> Fault:
         """Wait until everything sent before the fault ended is decided and offered."""
         ended = time.time()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.options.recovery_timeout
         while time.monotonic() < deadline:
             if self.ledger.settled(ended):
                 fault.recovery_seconds = round(time.time() - ended, 2)
                 break
             time.sleep(0.2)
         self.result.faults.append(fault)
+        self.say(
+            f"{fault.kind} {fault.target}: down {fault.seconds_down:.1f} s, "
+            f"recovered in {fault.recovery_seconds} s; {self.ledger.status()}"
+        )
         return fault
 
 
@@ -133,7 +144,7 @@ def _outage(name: str) -> Callable[[_Run], None]:
         run.fleet.stop_service(name)
         time.sleep(seconds)
         run.fleet.start_service(name)
-        run.recover(Fault(f"{name}_down", name, at, seconds), timeout=120)
+        run.recover(Fault(f"{name}_down", name, at, seconds))
 
     return schedule
 
@@ -209,19 +220,25 @@ def run_scenario(name: str, options: ChaosOptions) -> ChaosResult:
         seed_customers(fleet.settings, options.customers)
         ledger = Ledger(fleet.bootstrap, run_id).start()
         floor = AgentFloor(
-            fleet.bootstrap, floor_agents(options.agents, run_id), reject_share=0.0
+            fleet.bootstrap,
+            floor_agents(options.agents, run_id),
+            reject_share=0.0,
+            ready_after_pause=1.0,
         ).start()
         load = SteadyLoad(
             fleet.bootstrap, ledger, customers=options.customers, rate=options.rate
         ).start()
+        run = _Run(fleet, ledger, options, result)
+        run.say(f"{name}: fleet up on {fleet.bootstrap}, load at {options.rate:g}/s")
         time.sleep(3)
-        schedule(_Run(fleet, ledger, options, result))
+        schedule(run)
         time.sleep(2)
         load.stop()
         load_stopped = time.time()
         deadline = time.monotonic() + options.drain_seconds
         while time.monotonic() < deadline and not ledger.settled(load_stopped):
             time.sleep(0.5)
+        run.say(f"load stopped, drained: {ledger.status()}")
         time.sleep(2)  # the last assignments and revocations
         depth = metric_sum(fleet.metrics("assigner"), "omniroute_queue_depth")
         result.books = ledger.report(still_queued=int(depth))

@@ -104,7 +104,10 @@ def run_soak(options: SoakOptions) -> SoakResult:
         seed_customers(fleet.settings, options.customers)
         ledger = Ledger(fleet.bootstrap, run_id).start()
         floor = AgentFloor(
-            fleet.bootstrap, floor_agents(options.agents, run_id), reject_share=0.0
+            fleet.bootstrap,
+            floor_agents(options.agents, run_id),
+            reject_share=0.0,
+            ready_after_pause=1.0,
         ).start()
         load = SteadyLoad(
             fleet.bootstrap, ledger, customers=options.customers, rate=options.rate
