@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from omniroute.router.tools import AgentFloor, floor_agents, seed_customers
@@ -40,7 +40,8 @@ class ChaosOptions:
     outage_seconds: float | None = None
     """How long Redis or the broker stays down; default 5 s short, 30 s full."""
     drain_seconds: float = 60.0
-    recovery_timeout: float = 90.0
+    recovery_timeout: float | None = None
+    """Default 30 s short, 120 s full."""
     progress: Callable[[str], None] | None = None
     """Called with one line per step (the CLI prints them)."""
 
@@ -93,7 +94,7 @@ class ChaosResult:
             "faults_injected": len(self.faults),
             "recovery": self.recovery_by_kind(),
             "crashed_workers": self.crashed_workers,
-            "schedule": [vars(f) for f in self.faults],
+            "schedule": [asdict(f) for f in self.faults],
             "extra": self.extra,
         }
 
@@ -112,7 +113,8 @@ class _Run:
     def recover(self, fault: Fault) -> Fault:
         """Wait until everything sent before the fault ended is decided and offered."""
         ended = time.time()
-        deadline = time.monotonic() + self.options.recovery_timeout
+        timeout = self.options.recovery_timeout or (30.0 if self.options.short else 120.0)
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.ledger.settled(ended):
                 fault.recovery_seconds = round(time.time() - ended, 2)
