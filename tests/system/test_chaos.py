@@ -98,7 +98,7 @@ def _fuzz(tmp_path: Path, huge: tuple[int, ...]) -> None:
             agent_events=600,
             assigner_inputs=600,
             good_every=25,
-            corpus=60,
+            corpus=30,
             huge=huge,
             state_dir=tmp_path,
             timeout=180,

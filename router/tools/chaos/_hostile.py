@@ -66,7 +66,7 @@ def _hypothesis_jsonschema_compat() -> None:
             return False
         return True
 
-    utils.many.more = more
+    utils.many.more = more  # type: ignore[attr-defined]
 
 
 def schema_documents(topic_name: str, count: int, seed: int = 1) -> list[dict[str, Any]]:
