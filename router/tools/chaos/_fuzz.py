@@ -128,7 +128,6 @@ def _send_all(bootstrap: str, ledger: Ledger, options: FuzzOptions, run_id: str)
         linger_ms=20,
         batch_size=512 * 1024,
         max_request_size=12 * 1024 * 1024,
-        buffer_memory=64 * 1024 * 1024,
         acks=1,
     )
     good = TrafficGenerator(500, seed=options.seed, bad_share=0.0, run_id=run_id)

@@ -202,7 +202,9 @@ def hostile_records(
         doc = corpus[n % len(corpus)]
         kind = rng.choices(MUTATIONS, weights)[0]
         key = rng.choice([None, b"", str(doc.get("customer_id", "k")).encode(), rng.randbytes(8)])
-        yield Hostile(kind, key, _mutate(kind, doc, rng))
+        value = _mutate(kind, doc, rng)
+        # A record needs a key or a value: a tombstone always has a key.
+        yield Hostile(kind, key or b"tombstone" if value is None else key, value)
     for size in huge:
         filler = "y" * size
         yield Hostile(f"huge_{size // 1024}k", b"huge", json.dumps({"subject": filler}).encode())
