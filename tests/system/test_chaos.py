@@ -72,7 +72,11 @@ def test_redis_outage_under_load_loses_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.xfail(
-    reason="chaos finding: after a broker restart on S3 storage the routers decided 2 of 477 contacts (lost 476 in the short run); worker resume after a broker restart, to investigate",
+    reason=(
+        "chaos finding: after a broker restart on S3 storage the routers decided 2 of 477 "
+        "contacts (lost 476 in the short run); worker resume after a broker restart, to "
+        "investigate"
+    ),
     strict=False,
     raises=AssertionError,
 )
@@ -83,7 +87,10 @@ def test_broker_restart_with_its_log_kept_loses_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.xfail(
-    reason="chaos finding: 3 queued contacts were neither assigned, ended nor in the queue depth after the run (lost 3); Faust assigner, being rewritten",
+    reason=(
+        "chaos finding: 3 queued contacts were neither assigned, ended nor in the queue depth"
+        " after the run (lost 3); Faust assigner, being rewritten"
+    ),
     strict=False,
     raises=AssertionError,
 )
@@ -97,7 +104,11 @@ def test_a_silent_desktop_stalls_no_other_agent_or_pool(tmp_path: Path) -> None:
 
 
 @pytest.mark.xfail(
-    reason="chaos finding: an assigner SIGSTOPped past the session timeout and resumed assigned 8 contacts a second time (zombie offers); the aiokafka rewrite must fence stale owners",
+    reason=(
+        "chaos finding: an assigner SIGSTOPped past the session timeout and resumed assigned "
+        "8 contacts a second time (zombie offers); the aiokafka rewrite must fence stale "
+        "owners"
+    ),
     strict=False,
     raises=AssertionError,
 )
