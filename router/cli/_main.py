@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ._bench import bench_app
+from ._chaos import chaos, fuzz, soak
 from ._demo import demo, seed, traffic
 from ._deploy import deploy_app
 from ._policy import policy_app
@@ -35,6 +36,9 @@ app.command()(traffic)
 app.command()(demo)
 app.command("replay")(replay_command)
 app.command()(top)
+app.command()(chaos)
+app.command()(fuzz)
+app.command()(soak)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from omniroute.schemas import (
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPresence,
+    AgentStateChanged,
     Channel,
     OfferAccepted,
     OfferRejected,
@@ -91,12 +92,15 @@ class AgentFloor:
         think_seconds: tuple[float, float] = (0.05, 0.3),
         handle_seconds: tuple[float, float] = (0.2, 0.8),
         reject_share: float = 0.03,
+        ready_after_pause: float | None = None,
     ) -> None:
         self._agents = {a.agent_id: a for a in agents}
         self._rng = random.Random(seed)
         self._think = think_seconds
         self._handle_time = handle_seconds
         self._reject = reject_share
+        # A person whose desktop was set not-ready (missed offers) clicks "ready" again.
+        self._ready_after_pause = ready_after_pause
         self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, linger_ms=5)
         self._consumer = KafkaConsumer(
             bootstrap_servers=bootstrap_servers, enable_auto_commit=False
@@ -108,7 +112,11 @@ class AgentFloor:
         self._consumer.assign(tps)
         self._consumer.seek_to_beginning(*tps)
         self._due: list[
-            tuple[float, int, AgentLoggedOut | OfferAccepted | OfferRejected | WorkCompleted]
+            tuple[
+                float,
+                int,
+                AgentLoggedOut | AgentStateChanged | OfferAccepted | OfferRejected | WorkCompleted,
+            ]
         ] = []
         self._serial = 0
         self._offers: dict[str, tuple[str, float]] = {}  # offer id -> (channel, automation s)
@@ -141,13 +149,23 @@ class AgentFloor:
         return self.report
 
     def _send(
-        self, event: AgentLoggedIn | AgentLoggedOut | OfferAccepted | OfferRejected | WorkCompleted
+        self,
+        event: AgentLoggedIn
+        | AgentLoggedOut
+        | AgentStateChanged
+        | OfferAccepted
+        | OfferRejected
+        | WorkCompleted,
     ) -> None:
         self._producer.send(
             AGENT_EVENTS, key=event.agent_id.encode(), value=event.model_dump_json().encode()
         )
 
-    def _later(self, seconds: float, event: OfferAccepted | OfferRejected | WorkCompleted) -> None:
+    def _later(
+        self,
+        seconds: float,
+        event: AgentStateChanged | OfferAccepted | OfferRejected | WorkCompleted,
+    ) -> None:
         self._serial += 1
         heapq.heappush(self._due, (time.monotonic() + seconds, self._serial, event))
 
@@ -224,3 +242,14 @@ class AgentFloor:
             self._offers.pop(offer_id, None)
         elif kind == "omniroute.agent.paused":
             report.paused += 1
+            if self._ready_after_pause is not None:
+                self._later(
+                    self._ready_after_pause,
+                    AgentStateChanged(
+                        id=new_event_id(),
+                        source=source,
+                        agent_id=who,
+                        pool=pool,
+                        presence=AgentPresence.READY,
+                    ),
+                )

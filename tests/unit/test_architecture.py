@@ -102,6 +102,7 @@ PACKAGES = (
     "omniroute.router.stages.assignment",
     "omniroute.router.sdk",
     "omniroute.router.tools",
+    "omniroute.router.tools.chaos",
 )
 
 

@@ -1,0 +1,39 @@
+"""The fault harness: real router and assigner workers, the embedded broker, Redis,
+simulated front ends and desktops; faults injected on a schedule; the books checked
+after (``omniroute chaos``, ``omniroute fuzz``, ``omniroute soak``). Never imported
+by the runtime."""
+
+from ._books import BookReport, Ledger
+from ._fleet import Fleet, FleetOptions, metric_sum
+from ._fuzz import FuzzOptions, FuzzResult, run_fuzz
+from ._hostile import MUTATIONS, Hostile, hostile_records, schema_documents
+from ._load import SteadyLoad
+from ._scenarios import SCENARIOS, ChaosOptions, ChaosResult, Fault, run_scenario
+from ._soak import Sample, SoakOptions, SoakResult, plot_soak, run_soak, trend_per_minute
+
+__all__ = [
+    "MUTATIONS",
+    "SCENARIOS",
+    "BookReport",
+    "ChaosOptions",
+    "ChaosResult",
+    "Fault",
+    "Fleet",
+    "FleetOptions",
+    "FuzzOptions",
+    "FuzzResult",
+    "Hostile",
+    "Ledger",
+    "Sample",
+    "SoakOptions",
+    "SoakResult",
+    "SteadyLoad",
+    "hostile_records",
+    "metric_sum",
+    "plot_soak",
+    "run_fuzz",
+    "run_scenario",
+    "run_soak",
+    "schema_documents",
+    "trend_per_minute",
+]

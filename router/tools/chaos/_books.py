@@ -1,0 +1,317 @@
+"""The books of a chaos run: what was sent, read back against everything the workers
+published, so "nothing lost" is a count and not a hope.
+
+A background reader follows decisions, dead letters, assignments and agent events
+from their beginning (the broker keeps them across its own restarts) and keeps only
+what belongs to this run (every id the harness makes starts with the run id).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+
+from kafka import KafkaConsumer, TopicPartition
+
+from omniroute.schemas import topic
+
+__all__ = ["BookReport", "Ledger"]
+
+DECISIONS = topic("omniroute.decisions").name
+DEADLETTER = topic("omniroute.deadletter").name
+ASSIGNMENTS = topic("omniroute.assignments").name
+AGENT_EVENTS = topic("omniroute.agent-events").name
+_AGENT_QUEUE = "agent_queue"
+
+
+@dataclass(slots=True)
+class BookReport:
+    """The counts a chaos run prints and writes; ``lost`` and the violations must be 0."""
+
+    arrivals_sent: int = 0
+    follow_ups_sent: int = 0
+    decided: int = 0
+    undecided: int = 0
+    decided_twice: int = 0
+    """Contacts with two *different* decision ids: a redelivery must reuse the id."""
+    duplicate_decisions: int = 0
+    """Records repeating a decision id already seen: harmless redeliveries."""
+    queued: int = 0
+    assigned_once: int = 0
+    assigned_twice: int = 0
+    duplicate_assignments: int = 0
+    ended: int = 0
+    unresolved: int = 0
+    still_queued: int = 0
+    overlapping_offers: int = 0
+    """An offer made while another offer for the same contact was still open."""
+    offers_after_end: int = 0
+    """Offers made more than a grace period after the contact was abandoned."""
+    lost: int = 0
+    dead_letters: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def violations(self) -> int:
+        return self.lost + self.decided_twice + self.assigned_twice + self.overlapping_offers
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self) | {"violations": self.violations}
+
+
+@dataclass(slots=True)
+class _Contact:
+    arrival_id: str
+    sent_at: float
+    ended_at: float | None = None
+    decision_ids: set[str] = field(default_factory=set)
+    decision_records: int = 0
+    decided_at: float | None = None
+    target: str | None = None
+    offers: dict[str, float] = field(default_factory=dict)  # offer id -> broker time
+    closed: dict[str, float] = field(default_factory=dict)  # offer id -> close time
+    assigned: set[str] = field(default_factory=set)
+    assigned_records: int = 0
+
+
+class Ledger:
+    """Sent contacts on one side, the workers' outputs on the other."""
+
+    def __init__(self, bootstrap_servers: str, run_id: str) -> None:
+        self.run_id = run_id
+        self._marker = run_id.encode()
+        self._lock = threading.Lock()
+        self._contacts: dict[str, _Contact] = {}
+        self._follow_ups = 0
+        self.dead_letters: Counter[str] = Counter()
+        self.dead_positions: dict[tuple[str, int, int], str] = {}
+        self.decision_latencies: list[tuple[float, float]] = []  # (decided at, seconds)
+        self.offer_latencies: list[tuple[float, float]] = []  # (offered at, since decision)
+        self.offers_by_agent: Counter[str] = Counter()
+        self.assigned_by_pool: Counter[str] = Counter()
+        self.refused_sends = 0
+        self._stop = threading.Event()
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            enable_auto_commit=False,
+            group_id=None,
+            reconnect_backoff_max_ms=2000,
+        )
+        partitions = [
+            TopicPartition(name, p)
+            for name in (DECISIONS, DEADLETTER, ASSIGNMENTS, AGENT_EVENTS)
+            for p in sorted(self._consumer.partitions_for_topic(name) or ())
+        ]
+        self._consumer.assign(partitions)
+        self._consumer.seek_to_beginning(*partitions)
+        self._thread = threading.Thread(target=self._loop, name="ledger", daemon=True)
+
+    # What the harness sent -------------------------------------------------------
+    def sent_arrival(self, interaction_id: str, event_id: str, at: float) -> None:
+        with self._lock:
+            self._contacts[interaction_id] = _Contact(event_id, at)
+
+    def refused(self, interaction_id: str) -> None:
+        """The broker refused the arrival: it was never sent, so it is owed nothing."""
+        with self._lock:
+            self._contacts.pop(interaction_id, None)
+            self.refused_sends += 1
+
+    def sent_end(self, interaction_id: str, at: float) -> None:
+        with self._lock:
+            self._follow_ups += 1
+            contact = self._contacts.get(interaction_id)
+            if contact is not None:
+                contact.ended_at = at
+
+    # Reading the outputs ---------------------------------------------------------
+    def start(self) -> Ledger:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._consumer.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                batches = self._consumer.poll(timeout_ms=200, max_records=5000)
+            except Exception:
+                time.sleep(0.5)
+                continue
+            with self._lock:
+                for messages in batches.values():
+                    for message in messages:
+                        self._read(message.topic, message.value, message.timestamp / 1000)
+
+    def _read(self, name: str, value: bytes | None, at: float) -> None:
+        if value is None:
+            return
+        if name == DEADLETTER:
+            self._dead_letter(value)
+            return
+        if self._marker not in value:
+            return
+        try:
+            message = json.loads(value)
+        except ValueError:
+            return
+        contact = self._contacts.get(str(message.get("interaction_id")))
+        if contact is None:
+            return
+        if name == DECISIONS:
+            self._decision(contact, message, at)
+        else:
+            self._assignment(contact, message, at)
+
+    def _decision(self, contact: _Contact, message: dict[str, object], at: float) -> None:
+        if message.get("cause_id") != contact.arrival_id:
+            return
+        contact.decision_records += 1
+        if not contact.decision_ids:
+            contact.decided_at = at
+            contact.target = str(message.get("target"))
+            self.decision_latencies.append((at, max(0.0, at - contact.sent_at)))
+        contact.decision_ids.add(str(message["id"]))
+
+    def _assignment(self, contact: _Contact, message: dict[str, object], at: float) -> None:
+        kind = str(message.get("type"))
+        offer_id = str(message.get("offer_id"))
+        if kind == "omniroute.offer":
+            if offer_id not in contact.offers:
+                contact.offers[offer_id] = at
+                self.offers_by_agent[str(message.get("agent_id"))] += 1
+                if len(contact.offers) == 1 and contact.decided_at is not None:
+                    self.offer_latencies.append((at, max(0.0, at - contact.decided_at)))
+        elif kind == "omniroute.offer.assigned":
+            if offer_id not in contact.assigned:
+                self.assigned_by_pool[str(message.get("pool"))] += 1
+            contact.assigned.add(offer_id)
+            contact.assigned_records += 1
+            contact.closed.setdefault(offer_id, at)
+        elif kind in ("omniroute.offer.revoked", "omniroute.agent.offer_rejected"):
+            contact.closed.setdefault(offer_id, at)
+
+    def _dead_letter(self, value: bytes) -> None:
+        try:
+            letter = json.loads(value)
+            reason = str(letter["reason"])
+            position = (
+                str(letter["original_topic"]),
+                int(letter["original_partition"]),
+                int(letter["original_offset"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            reason, position = "unreadable_dead_letter", ("?", -1, -1)
+        self.dead_letters[reason] += 1
+        self.dead_positions[position] = reason
+
+    # The books ---------------------------------------------------------------------
+    def pending(self) -> int:
+        """Contacts still waiting for something: no decision, or queued and unresolved."""
+        with self._lock:
+            return sum(1 for c in self._contacts.values() if _open(c))
+
+    def settled(self, before: float) -> bool:
+        """Everything sent up to ``before`` is decided, and every queued contact among
+        them has been offered at least once, assigned or ended."""
+        with self._lock:
+            return not any(
+                c.sent_at <= before and (not c.decision_ids or _waiting_for_offer(c))
+                for c in self._contacts.values()
+            )
+
+    def status(self) -> dict[str, int]:
+        """Counts for progress lines: sent, decided, queued, offered, assigned, waiting."""
+        with self._lock:
+            contacts = list(self._contacts.values())
+        queued = [c for c in contacts if c.target == _AGENT_QUEUE]
+        return {
+            "sent": len(contacts),
+            "decided": sum(1 for c in contacts if c.decision_ids),
+            "queued": len(queued),
+            "offered": sum(1 for c in queued if c.offers),
+            "assigned": sum(1 for c in queued if c.assigned),
+            "waiting_for_offer": sum(1 for c in queued if _waiting_for_offer(c)),
+        }
+
+    def decided_count(self) -> int:
+        with self._lock:
+            return sum(1 for c in self._contacts.values() if c.decision_ids)
+
+    def report(self, still_queued: int = 0, end_grace: float = 5.0) -> BookReport:
+        with self._lock:
+            contacts = list(self._contacts.items())
+            report = BookReport(
+                arrivals_sent=len(contacts),
+                follow_ups_sent=self._follow_ups,
+                dead_letters=dict(self.dead_letters),
+            )
+        examples: dict[str, list[str]] = defaultdict(list)
+
+        def note(kind: str, interaction: str) -> None:
+            if len(examples[kind]) < 5:
+                examples[kind].append(interaction)
+
+        for interaction, c in contacts:
+            if not c.decision_ids:
+                report.undecided += 1
+                note("undecided", interaction)
+                continue
+            report.decided += 1
+            report.decided_twice += len(c.decision_ids) > 1
+            report.duplicate_decisions += c.decision_records - len(c.decision_ids)
+            if c.target != _AGENT_QUEUE:
+                continue
+            report.queued += 1
+            if len(c.assigned) > 1:
+                report.assigned_twice += 1
+                note("assigned_twice", interaction)
+            elif c.assigned:
+                report.assigned_once += 1
+            report.duplicate_assignments += c.assigned_records - len(c.assigned)
+            if not c.assigned and c.ended_at is not None:
+                report.ended += 1
+            elif not c.assigned:
+                report.unresolved += 1
+                note("unresolved", interaction)
+            overlaps = _overlaps(c)
+            if overlaps:
+                report.overlapping_offers += overlaps
+                note("overlapping_offers", interaction)
+            if c.ended_at is not None and any(
+                t > c.ended_at + end_grace for t in c.offers.values()
+            ):
+                report.offers_after_end += 1
+                note("offers_after_end", interaction)
+        report.still_queued = min(still_queued, report.unresolved)
+        report.lost = report.undecided + report.unresolved - report.still_queued
+        report.examples = dict(examples)
+        return report
+
+
+def _open(c: _Contact) -> bool:
+    if not c.decision_ids:
+        return True
+    return c.target == _AGENT_QUEUE and not c.assigned and c.ended_at is None
+
+
+def _waiting_for_offer(c: _Contact) -> bool:
+    return c.target == _AGENT_QUEUE and not c.offers and not c.assigned and c.ended_at is None
+
+
+def _overlaps(c: _Contact) -> int:
+    """Offers that began before the previous offer for the contact was closed."""
+    ordered = sorted(c.offers.items(), key=lambda item: item[1])
+    count = 0
+    for (previous, _), (_, started) in itertools.pairwise(ordered):
+        closed = c.closed.get(previous)
+        if closed is None or closed > started:
+            count += 1
+    return count

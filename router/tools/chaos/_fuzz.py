@@ -1,0 +1,223 @@
+"""``omniroute fuzz``: hostile records through live workers. Each record's broker
+position is kept, so its fate is known exactly: a dead letter naming that position
+(with a reason), accepted because the contract model accepts it, or silently dropped
+(a finding). Good contacts sent between the hostile ones must all be decided and
+offered, and no worker may stop."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import urllib.request
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from omniroute.router.tools import AgentFloor, TrafficGenerator, floor_agents, seed_customers
+from omniroute.schemas import topic, utc_now
+
+from ._books import BookReport, Ledger
+from ._fleet import Fleet, FleetOptions
+from ._hostile import Hostile, hostile_records, schema_documents
+
+__all__ = ["FuzzOptions", "FuzzResult", "run_fuzz"]
+
+INTERACTIONS = "omniroute.interactions"
+FUZZED_TOPICS = (INTERACTIONS, "omniroute.agent-events", "omniroute.assigner-input")
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzOptions:
+    interactions: int = 100_000
+    agent_events: int = 20_000
+    assigner_inputs: int = 20_000
+    good_every: int = 50
+    corpus: int = 300
+    huge: tuple[int, ...] = (900 * 1024, 10 * 1024 * 1024)
+    state_dir: Path = Path(".omniroute/fuzz")
+    timeout: float = 600.0
+    seed: int = 7
+
+
+@dataclass(slots=True)
+class FuzzResult:
+    run_id: str
+    sent: Counter[str] = field(default_factory=Counter)
+    refused_by_broker: Counter[str] = field(default_factory=Counter)
+    outcomes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    dead_by_reason: Counter[str] = field(default_factory=Counter)
+    good: BookReport = field(default_factory=BookReport)
+    unhealthy_workers: list[str] = field(default_factory=list)
+    crashed_workers: list[str] = field(default_factory=list)
+    silently_dropped_examples: list[str] = field(default_factory=list)
+
+    @property
+    def silently_dropped(self) -> int:
+        return sum(c["silently_dropped"] for c in self.outcomes.values())
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.silently_dropped == 0
+            and self.good.violations == 0
+            and not self.unhealthy_workers
+            and not self.crashed_workers
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "ok": self.ok,
+            "hostile_sent": dict(self.sent),
+            "refused_by_broker": dict(self.refused_by_broker),
+            "dead_lettered_by_reason": dict(self.dead_by_reason),
+            "outcomes_by_mutation": {k: dict(v) for k, v in sorted(self.outcomes.items())},
+            "silently_dropped": self.silently_dropped,
+            "silently_dropped_examples": self.silently_dropped_examples,
+            "good_contacts": self.good.as_dict(),
+            "unhealthy_workers": self.unhealthy_workers,
+            "crashed_workers": self.crashed_workers,
+            "worker_restarts": 0,
+        }
+
+
+@dataclass(slots=True)
+class _Sent:
+    topic: str
+    record: Hostile
+    future: object
+
+
+def run_fuzz(options: FuzzOptions) -> FuzzResult:
+    run_id = f"fuzz{uuid.uuid4().hex[:8]}"
+    fleet = Fleet(
+        FleetOptions(state_dir=options.state_dir / run_id, routers=1, assigners=1, partitions=3)
+    )
+    result = FuzzResult(run_id)
+    ledger: Ledger | None = None
+    floor: AgentFloor | None = None
+    try:
+        fleet.start()
+        seed_customers(fleet.settings, 500)
+        ledger = Ledger(fleet.bootstrap, run_id).start()
+        floor = AgentFloor(
+            fleet.bootstrap, floor_agents(20, run_id), reject_share=0.0, ready_after_pause=1.0
+        ).start()
+        sent = _send_all(fleet.bootstrap, ledger, options, run_id)
+        _wait(ledger, sent, options.timeout)
+        _account(result, ledger, sent)
+        result.good = ledger.report()
+        result.unhealthy_workers = _unhealthy(fleet)
+        result.crashed_workers = fleet.crashed()
+    finally:
+        if floor is not None:
+            floor.stop()
+        if ledger is not None:
+            ledger.stop()
+        fleet.close()
+    return result
+
+
+def _send_all(bootstrap: str, ledger: Ledger, options: FuzzOptions, run_id: str) -> list[_Sent]:
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        linger_ms=20,
+        batch_size=512 * 1024,
+        max_request_size=12 * 1024 * 1024,
+        acks=1,
+    )
+    good = TrafficGenerator(500, seed=options.seed, bad_share=0.0, run_id=run_id)
+    sent: list[_Sent] = []
+    counts = {
+        INTERACTIONS: options.interactions,
+        "omniroute.agent-events": options.agent_events,
+        "omniroute.assigner-input": options.assigner_inputs,
+    }
+    try:
+        for name, count in counts.items():
+            if count == 0:
+                continue
+            corpus = schema_documents(name, options.corpus, options.seed)
+            huge = options.huge if name == INTERACTIONS else ()
+            records = hostile_records(corpus, count, seed=options.seed, huge=huge)
+            for n, record in enumerate(records):
+                try:
+                    future = producer.send(name, key=record.key, value=record.value)
+                except KafkaError as error:
+                    future = error
+                sent.append(_Sent(name, record, future))
+                if n % options.good_every == 0:
+                    event = good.arrival(utc_now())
+                    ledger.sent_arrival(event.event_id[3:], event.event_id, time.time())
+                    producer.send(INTERACTIONS, key=event.key, value=event.value)
+        producer.flush(timeout=120)
+    finally:
+        producer.close(timeout=10)
+    return sent
+
+
+def _wait(ledger: Ledger, sent: list[_Sent], timeout: float) -> None:
+    """Until every good contact is settled and the dead letters stop coming."""
+    deadline = time.monotonic() + timeout
+    last, quiet_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = len(ledger.dead_positions)
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        if ledger.settled(time.time()) and time.monotonic() - quiet_since > 10:
+            return
+        time.sleep(0.5)
+
+
+def _account(result: FuzzResult, ledger: Ledger, sent: list[_Sent]) -> None:
+    for item in sent:
+        mutation = item.record.mutation
+        result.sent[item.topic] += 1
+        try:
+            metadata = item.future.get(timeout=0)  # type: ignore[attr-defined]
+        except (KafkaError, AttributeError):
+            result.refused_by_broker[mutation] += 1
+            result.outcomes[mutation]["refused_by_broker"] += 1
+            continue
+        reason = ledger.dead_positions.get((item.topic, metadata.partition, metadata.offset))
+        if reason is not None:
+            result.dead_by_reason[reason] += 1
+            result.outcomes[mutation][f"dead_letter:{reason}"] += 1
+        elif _model_accepts(item.topic, item.record.value):
+            result.outcomes[mutation]["accepted_valid"] += 1
+        else:
+            result.outcomes[mutation]["silently_dropped"] += 1
+            if len(result.silently_dropped_examples) < 10:
+                preview = (item.record.value or b"<null>")[:120]
+                result.silently_dropped_examples.append(
+                    f"{item.topic}[{metadata.partition}]@{metadata.offset} {mutation}: {preview!r}"
+                )
+
+
+def _model_accepts(name: str, value: bytes | None) -> bool:
+    if value is None:
+        return False
+    try:
+        topic(name).adapter.validate_json(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _unhealthy(fleet: Fleet) -> list[str]:
+    bad = []
+    for worker in fleet.all_workers():
+        url = f"http://127.0.0.1:{worker.settings.metrics_port}/healthz"
+        status = 0
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(url, timeout=2) as response,
+        ):
+            status = response.status
+        if status != 200:
+            bad.append(f"{worker.kind} {worker.log_path.name}: /healthz {status or 'down'}")
+    return bad

@@ -1,0 +1,172 @@
+"""The short version of each fault scenario, fuzz and soak (``omniroute chaos --short``):
+real workers, a private broker and Redis, faults injected, and the books asserted.
+
+Each test runs its own fleet instead of the session stack, because the faults stop
+the broker and Redis themselves. Known runtime bugs that other work is fixing are
+marked xfail (not strict) with the issue item, so the test starts passing when the
+fix lands; the schedule the harness ran is in the failure message as a regression case.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from omniroute.router.tools.chaos import (
+    ChaosOptions,
+    ChaosResult,
+    FuzzOptions,
+    SoakOptions,
+    plot_soak,
+    run_fuzz,
+    run_scenario,
+    run_soak,
+)
+
+pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
+
+
+def _run(name: str, tmp_path: Path) -> ChaosResult:
+    return run_scenario(
+        name, ChaosOptions(short=True, state_dir=tmp_path, drain_seconds=30.0, rate=10.0)
+    )
+
+
+def _assert_books(result: ChaosResult) -> None:
+    """Nothing lost, nothing decided or assigned twice, no worker stopped: hard
+    assertions. Recovery in time is soft: the Faust assigner's throughput after a
+    rebalance is a known problem being rewritten (an aiokafka batch loop)."""
+    books = result.books
+    regression = json.dumps(result.as_dict(), default=str)[:3000]
+    assert books.arrivals_sent > 50, regression
+    assert (books.lost, books.undecided, books.decided_twice) == (0, 0, 0), regression
+    assert (books.assigned_twice, books.overlapping_offers) == (0, 0), regression
+    assert books.decided == books.arrivals_sent, regression
+    assert books.assigned_once + books.ended + books.still_queued == books.queued, regression
+    assert result.crashed_workers == [], regression
+    if not all(f.recovery_seconds is not None for f in result.faults):
+        pytest.xfail(
+            "assignment did not catch up within the recovery window after a fault (the Faust "
+            "assigner after a rebalance; being rewritten as an aiokafka batch loop): " + regression
+        )
+
+
+def test_sigkill_of_routers_and_assigners_loses_nothing(tmp_path: Path) -> None:
+    result = _run("kill", tmp_path)
+    assert [f.target.split("-")[0] for f in result.faults] == ["router", "assigner"] * 2
+    _assert_books(result)
+
+
+@pytest.mark.xfail(
+    reason="issue 10 item 2: follow-ups are dropped while Redis is down (fix in progress)",
+    strict=False,
+    raises=AssertionError,
+)
+def test_redis_outage_under_load_loses_nothing(tmp_path: Path) -> None:
+    result = _run("redis", tmp_path)
+    assert [f.kind for f in result.faults] == ["redis_down"]
+    _assert_books(result)
+    assert result.books.offers_after_end == 0, result.books.examples
+
+
+@pytest.mark.xfail(
+    reason=(
+        "chaos finding: after a broker restart on S3 storage the routers decided 2 of 477 "
+        "contacts (lost 476 in the short run); worker resume after a broker restart, to "
+        "investigate"
+    ),
+    strict=False,
+    raises=AssertionError,
+)
+def test_broker_restart_with_its_log_kept_loses_nothing(tmp_path: Path) -> None:
+    result = _run("broker", tmp_path)
+    assert [f.kind for f in result.faults] == ["broker_down"]
+    _assert_books(result)
+
+
+@pytest.mark.xfail(
+    reason=(
+        "chaos finding: 3 queued contacts were neither assigned, ended nor in the queue depth"
+        " after the run (lost 3); Faust assigner, being rewritten"
+    ),
+    strict=False,
+    raises=AssertionError,
+)
+def test_a_silent_desktop_stalls_no_other_agent_or_pool(tmp_path: Path) -> None:
+    result = _run("silent-desktop", tmp_path)
+    _assert_books(result)
+    while_silent = result.extra["assigned_by_pool_while_silent"]
+    assert isinstance(while_silent, dict)
+    assert while_silent.get("care", 0) > 0, result.extra
+    assert while_silent.get("tech", 0) > 0, result.extra
+
+
+@pytest.mark.xfail(
+    reason=(
+        "chaos finding: an assigner SIGSTOPped past the session timeout and resumed assigned "
+        "8 contacts a second time (zombie offers); the aiokafka rewrite must fence stale "
+        "owners"
+    ),
+    strict=False,
+    raises=AssertionError,
+)
+def test_a_paused_worker_makes_no_offer_after_its_partitions_moved(tmp_path: Path) -> None:
+    result = _run("pause", tmp_path)
+    assert [f.kind for f in result.faults] == ["sigstop", "sigstop"]
+    _assert_books(result)
+
+
+def _fuzz(tmp_path: Path, huge: tuple[int, ...]) -> None:
+    result = run_fuzz(
+        FuzzOptions(
+            interactions=3000,
+            agent_events=600,
+            assigner_inputs=600,
+            good_every=25,
+            corpus=30,
+            huge=huge,
+            state_dir=tmp_path,
+            timeout=180,
+        )
+    )
+    summary = json.dumps(result.as_dict(), default=str)[:4000]
+    assert sum(result.sent.values()) == 4200 + len(huge), summary
+    assert result.silently_dropped == 0, summary
+    assert sum(result.dead_by_reason.values()) > 2000, summary
+    assert (result.good.lost, result.good.decided_twice) == (0, 0), summary
+    assert result.good.decided == result.good.arrivals_sent > 100, summary
+    assert result.unhealthy_workers == [], summary
+    assert result.crashed_workers == [], summary
+
+
+@pytest.mark.xfail(
+    reason="issue 10 item 1 (the same in the assigner): a PoolTick with pool '' on "
+    "assigner-input crashes the Faust assigner (pydantic ValidationError out of the agent), "
+    "after which assigner inputs are never read (fix in progress)",
+    strict=False,
+    raises=AssertionError,
+)
+def test_hostile_records_are_dead_lettered_and_good_ones_decided(tmp_path: Path) -> None:
+    _fuzz(tmp_path, huge=())
+
+
+@pytest.mark.xfail(
+    reason="issue 10 item 1: a 900 KB record's dead letter outgrows the producer limit and "
+    "stops routing (poison pill, fix in progress)",
+    strict=False,
+    raises=AssertionError,
+)
+def test_a_900_kb_record_does_not_stop_routing(tmp_path: Path) -> None:
+    _fuzz(tmp_path, huge=(900 * 1024,))
+
+
+def test_soak_samples_and_plots_a_steady_run(tmp_path: Path) -> None:
+    result = run_soak(SoakOptions(minutes=0.5, rate=20, interval=2, agents=30, state_dir=tmp_path))
+    png = plot_soak(result, tmp_path / "soak.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(result.samples) >= 10
+    assert all(s.router_rss_mib > 20 and s.assigner_rss_mib > 20 for s in result.samples)
+    assert result.books.lost == 0, result.as_dict()["books"]
+    assert {"router_rss_start_mib", "router_rss_end_mib", "assigner_lag_end"} <= set(result.summary)
