@@ -4,8 +4,6 @@ Grafana dashboards spec.
 """
 
 from ._assigner_bench import main
-from ._bench import BenchResult, bench_decisions, bench_policy, bench_stage
-from ._bench_e2e import bench_end_to_end
 from ._collector import OutputCollector, RunOutputs
 from ._dashboards import (
     DASHBOARD_DIR,
@@ -30,13 +28,30 @@ from ._simulation import (
 from ._stack import ComponentStatus, EmbeddedStack, StackError, create_topics, free_port, port_open
 from ._top import Snapshot, fetch, parse, quantile, rate, render
 from ._workers import WorkerProcess
+from .bench import (
+    RATIO_KEYS,
+    AssignerFigures,
+    AssignerMeasure,
+    BenchOptions,
+    BenchResult,
+    Progress,
+    bench_decisions,
+    bench_policy,
+    bench_stage,
+    measure_assigner,
+    run_bench,
+)
 
 __all__ = [
     "BAD_KINDS",
     "DASHBOARDS",
     "DASHBOARD_DIR",
+    "RATIO_KEYS",
     "REASONS",
     "AgentFloor",
+    "AssignerFigures",
+    "AssignerMeasure",
+    "BenchOptions",
     "BenchResult",
     "ComponentStatus",
     "DemoOptions",
@@ -44,6 +59,7 @@ __all__ = [
     "FloorReport",
     "OutputCollector",
     "Panel",
+    "Progress",
     "PublishReport",
     "ReplayInput",
     "RunOutputs",
@@ -54,7 +70,6 @@ __all__ = [
     "WorkerProcess",
     "all_queries",
     "bench_decisions",
-    "bench_end_to_end",
     "bench_policy",
     "bench_stage",
     "create_topics",
@@ -66,6 +81,7 @@ __all__ = [
     "generate_customers",
     "load_inputs",
     "main",
+    "measure_assigner",
     "parse",
     "port_open",
     "publish_traffic",
@@ -74,6 +90,7 @@ __all__ = [
     "read_source",
     "render",
     "replay",
+    "run_bench",
     "run_demo",
     "seed_customers",
     "segment_for",
