@@ -19,6 +19,7 @@ from omniroute.schemas import (
     PoolLoad,
     RecentContact,
     RoutingDecision,
+    Tier,
 )
 
 __all__ = ["RECENT_IN_CONTEXT", "CustomerRecord", "LoadView", "RoutableEvent", "RoutingPolicy"]
@@ -50,10 +51,19 @@ class CustomerRecord:
         profile = self.profile
         recent = self.recent[-RECENT_IN_CONTEXT:]
         if profile is None:
-            return CustomerContext(
-                customer_id=self.customer_id, known=False, recent_contacts=recent
+            return CustomerContext.model_construct(
+                customer_id=self.customer_id,
+                known=False,
+                name="",
+                tier=Tier.STANDARD,
+                arpu=0.0,
+                segment=None,
+                language=None,
+                preferred_channel=None,
+                recent_contacts=recent,
             )
-        return CustomerContext(
+        # From a validated profile and validated lines: no need to validate again.
+        return CustomerContext.model_construct(
             customer_id=self.customer_id,
             known=True,
             name=profile.name,

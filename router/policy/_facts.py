@@ -66,7 +66,19 @@ def _load_facts(load: LoadView) -> dict[str, dict[str, Any]]:
 class FactSheet:
     """Facts about one contact, each computed the first time a condition asks."""
 
-    __slots__ = ("_computed", "_getters", "customer", "event", "load", "now", "window")
+    __slots__ = (
+        "_computed",
+        "_repeat",
+        "customer",
+        "event",
+        "failure_window",
+        "load",
+        "now",
+        "profile",
+        "recent",
+        "timezone",
+        "window",
+    )
 
     def __init__(
         self,
@@ -84,51 +96,78 @@ class FactSheet:
         self.load = load
         self.now = now
         self.window = repeat_window
+        self.failure_window = failure_window
+        self.timezone = timezone
+        self.profile = customer.profile
+        interaction_id = event.interaction_id
+        self.recent = tuple(r for r in customer.recent if r.interaction_id != interaction_id)
+        self._repeat: list[RecentContact] | None = None
         self._computed: dict[str, Any] = {}
-        profile = customer.profile
-        recent = tuple(r for r in customer.recent if r.interaction_id != event.interaction_id)
 
-        def within(window: timedelta) -> list[RecentContact]:
-            return [r for r in recent if now - r.at <= window]
-
-        self._getters: dict[str, Callable[[], Any]] = {
-            "channel": lambda: event.channel.value,
-            "known": lambda: profile is not None,
-            "tier": lambda: profile.tier.value if profile else "standard",
-            "arpu": lambda: float(profile.arpu) if profile else 0.0,
-            "segment": lambda: (profile.segment or "") if profile else "",
-            "language": lambda: (profile.language or "") if profile else "",
-            "preferred_channel": lambda: (
-                profile.preferred_channel.value if profile and profile.preferred_channel else ""
-            ),
-            "reason": lambda: event.reason or "",
-            "requested_agent": lambda: bool(event.requested_agent),
-            "escalated": lambda: isinstance(event, InteractionEscalated),
-            "automation_seconds": lambda: float(event.automation_seconds),
-            "automation_steps": lambda: len(event.automation_path),
-            "automation_path": lambda: list(event.automation_path),
-            "recent_contacts": lambda: len(within(repeat_window)),
-            "same_reason_recent": lambda: sum(
-                1 for r in within(repeat_window) if event.reason and r.reason == event.reason
-            ),
-            "last_outcome": lambda: recent[-1].outcome.value if recent else "",
-            "failed_automation_recently": lambda: any(
-                r.outcome in _FAILED and r.target in _AUTOMATED for r in within(failure_window)
-            ),
-            "hour": lambda: now.astimezone(timezone).hour,
-            "weekday": lambda: now.astimezone(timezone).isoweekday(),
-            "load": lambda: _load_facts(load),
-        }
+    def in_repeat_window(self) -> list[RecentContact]:
+        if self._repeat is None:
+            self._repeat = _within(self, self.window)
+        return self._repeat
 
     def __getitem__(self, name: str) -> Any:
         try:
             return self._computed[name]
         except KeyError:
-            value = self._computed[name] = self._getters[name]()
+            value = self._computed[name] = _GETTERS[name](self)
             return value
 
     def pool_load(self, pool: str) -> PoolLoad | None:
         return self.load.get(pool)
+
+
+def _within(sheet: FactSheet, window: timedelta) -> list[RecentContact]:
+    now = sheet.now
+    return [r for r in sheet.recent if now - r.at <= window]
+
+
+def _preferred_channel(sheet: FactSheet) -> str:
+    profile = sheet.profile
+    return profile.preferred_channel.value if profile and profile.preferred_channel else ""
+
+
+def _same_reason_recent(sheet: FactSheet) -> int:
+    reason = sheet.event.reason
+    if not reason:
+        return 0
+    return sum(1 for r in sheet.in_repeat_window() if r.reason == reason)
+
+
+def _failed_automation_recently(sheet: FactSheet) -> bool:
+    return any(
+        r.outcome in _FAILED and r.target in _AUTOMATED
+        for r in _within(sheet, sheet.failure_window)
+    )
+
+
+# One table for every sheet: building twenty closures per contact cost more than
+# most contacts spend evaluating the facts their rules read.
+_GETTERS: dict[str, Callable[[FactSheet], Any]] = {
+    "channel": lambda s: s.event.channel.value,
+    "known": lambda s: s.profile is not None,
+    "tier": lambda s: s.profile.tier.value if s.profile else "standard",
+    "arpu": lambda s: float(s.profile.arpu) if s.profile else 0.0,
+    "segment": lambda s: (s.profile.segment or "") if s.profile else "",
+    "language": lambda s: (s.profile.language or "") if s.profile else "",
+    "preferred_channel": _preferred_channel,
+    "reason": lambda s: s.event.reason or "",
+    "requested_agent": lambda s: bool(s.event.requested_agent),
+    "escalated": lambda s: isinstance(s.event, InteractionEscalated),
+    "automation_seconds": lambda s: float(s.event.automation_seconds),
+    "automation_steps": lambda s: len(s.event.automation_path),
+    "automation_path": lambda s: list(s.event.automation_path),
+    "recent_contacts": lambda s: len(s.in_repeat_window()),
+    "same_reason_recent": _same_reason_recent,
+    "last_outcome": lambda s: s.recent[-1].outcome.value if s.recent else "",
+    "failed_automation_recently": _failed_automation_recently,
+    "hour": lambda s: s.now.astimezone(s.timezone).hour,
+    "weekday": lambda s: s.now.astimezone(s.timezone).isoweekday(),
+    "load": lambda s: _load_facts(s.load),
+}
 
 
 def sample_facts(pools: Iterable[str] = ()) -> Mapping[str, Any]:

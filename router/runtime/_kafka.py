@@ -82,8 +82,10 @@ BatchHandler = Callable[[Sequence[InboundRecord]], Awaitable[Sequence[Outbound]]
 
 
 class BatchLoop:
-    """Consume, hand a batch to ``handler``, produce its output, wait for the acks,
-    then commit: at least once, and nothing is committed that was not produced."""
+    """Consume, hand a batch to ``handler``, produce its output (one producer batch
+    per partition), and commit once the acks are in: at least once, and nothing is
+    committed that was not produced. The next batch is fetched and handled while
+    the previous batch's acks are in flight."""
 
     def __init__(
         self,
@@ -109,6 +111,7 @@ class BatchLoop:
         self._partitions: dict[str, list[int]] = {}
         self._partitioner = DefaultPartitioner()
         self._lag_recorded = 0.0
+        self._in_flight: asyncio.Future[None] | None = None
         self.last_poll = time.monotonic()
 
     async def run(self, stopping: asyncio.Event) -> None:
@@ -124,19 +127,42 @@ class BatchLoop:
                     for m in messages
                 ]
                 await self._process(records)
+            elif self._in_flight is not None and self._in_flight.done():
+                await self._settle()  # idle: a failed produce still stops the loop now
             await self._record_lag()
+        await self._settle()
 
     async def _process(self, records: Sequence[InboundRecord]) -> None:
+        """Hand the batch to the stage and put its output on the wire, then return
+        while the acks are in flight: the next batch is fetched and routed meanwhile.
+        Each batch commits its own offsets only after its acks, and only after the
+        batch before it committed, so commits stay in order and at least once holds."""
         outbound = await self._handler(records)
-        sends = [
-            await self._producer.send(topic, value=value, key=key) for topic, key, value in outbound
-        ]
-        if sends:
-            await asyncio.gather(*sends)
+        futures = await self._send_batches(outbound)
+        await self._settle()  # the previous batch: acked and committed, or raises
+        self._in_flight = asyncio.ensure_future(self._complete(records, futures))
+
+    async def _settle(self) -> None:
+        """Wait for the batch in flight; a failed produce raises here, before any later
+        batch can commit past it."""
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            await in_flight
+
+    async def _complete(
+        self, records: Sequence[InboundRecord], futures: Sequence[asyncio.Future[Any]]
+    ) -> None:
+        if futures:
+            await asyncio.gather(*futures)
         if self._on_produced is not None:
             self._on_produced(records, time.time())
+        offsets: dict[TopicPartition, int] = {}
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            offsets[tp] = max(offsets.get(tp, -1), record.offset + 1)
         try:
-            await self._consumer.commit()
+            # Explicit offsets: the consumer's position is already past the next batch.
+            await self._consumer.commit(offsets)
         except CommitFailedError as error:
             # A rebalance took the partitions; the next owner re-reads from the
             # last commit, and decision ids make the duplicates recognisable.
