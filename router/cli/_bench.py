@@ -101,7 +101,8 @@ def render_report(report: dict[str, Any]) -> Table:
     table.add_row("ratio_two_workers", f"{report['ratio_two_workers']:.2f}", "2 workers / 1")
     table.caption = (
         f"{report['cpus']} CPUs, load average {report['load_average_before']} before, "
-        f"{report['load_average_after']} after; {report['seconds']:.0f} s"
+        f"{report['load_average_after']} after; {report['seconds']:.0f} s; "
+        f"yardstick {report['python_cpu_ms']:.0f} ms CPU for a fixed Python loop"
     )
     return table
 

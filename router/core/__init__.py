@@ -6,6 +6,7 @@ No Kafka, Redis, clock or randomness here, not even on import: time comes in as 
 argument, so the router stage, the replay tool and the simulator run this exact code.
 """
 
+from ._construct import construct_validated
 from ._history import apply_to_history
 from ._records import DecodeResult, InboundRecord, dead_letter_for, decode_batch
 from ._routing import AssignerMessage, RoutedBatch, decision_id, route_events
@@ -22,6 +23,7 @@ __all__ = [
     "RoutedBatch",
     "RoutingPolicy",
     "apply_to_history",
+    "construct_validated",
     "dead_letter_for",
     "decision_id",
     "decode_batch",

@@ -21,6 +21,8 @@ from omniroute.schemas import (
     RoutingDecision,
 )
 
+from ._construct import construct_validated
+
 __all__ = ["apply_to_history"]
 
 _ENDED = {
@@ -66,21 +68,24 @@ def apply_to_history(
     )
     if decision is not None:
         # Every field comes from a validated event or decision: built without
-        # validating again (a third of the fold's time), every field given.
-        line = RecentContact.model_construct(
-            interaction_id=event.interaction_id,
-            at=lines[index].at if index is not None else event.time,
-            channel=event.channel,
-            reason=decision.reason,
-            target=decision.target,
-            queue=decision.queue,
-            pool=decision.pool,
-            agent_id=None,
-            outcome=(
-                ContactOutcome.ESCALATED
-                if isinstance(event, InteractionEscalated)
-                else ContactOutcome.ROUTED
-            ),
+        # validating again, every field given.
+        line = construct_validated(
+            RecentContact,
+            {
+                "interaction_id": event.interaction_id,
+                "at": lines[index].at if index is not None else event.time,
+                "channel": event.channel,
+                "reason": decision.reason,
+                "target": decision.target,
+                "queue": decision.queue,
+                "pool": decision.pool,
+                "agent_id": None,
+                "outcome": (
+                    ContactOutcome.ESCALATED
+                    if isinstance(event, InteractionEscalated)
+                    else ContactOutcome.ROUTED
+                ),
+            },
         )
         if index is None:
             lines.append(line)

@@ -30,6 +30,7 @@ __all__ = [
     "create_bench_topics",
     "make_backlog",
     "produce_all",
+    "python_cpu_ms",
     "rss_mb",
 ]
 
@@ -169,3 +170,13 @@ def create_bench_topics(bootstrap: str, names: Sequence[str], partitions: int) -
                 admin.create_topics(wanted)
     finally:
         admin.close()
+
+
+def python_cpu_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload in this process: a yardstick
+    for the figures of a run on a machine shared with other work, where CPU time
+    per operation grows too (caches, SMT siblings), not only the wall clock."""
+    started = time.process_time()
+    for _ in range(200):
+        sum(range(10_000))
+    return (time.process_time() - started) * 1000

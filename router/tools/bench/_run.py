@@ -28,7 +28,7 @@ from .._demo import seed_customers
 from .._stack import EmbeddedStack, free_port
 from ._assigner import AssignerMeasure, measure_assigner
 from ._ceiling import run_ceiling
-from ._io import count_outputs, create_bench_topics, make_backlog, produce_all
+from ._io import count_outputs, create_bench_topics, make_backlog, produce_all, python_cpu_ms
 from ._micro import bench_decisions, bench_policy, bench_stage
 from ._naive import NAIVE_SINK, NAIVE_SOURCE, start_naive
 from ._router import drain, offered_load, router_fleet, worker_rss
@@ -234,6 +234,7 @@ def run_bench(
         "short": options.short,
         "cpus": os.cpu_count(),
         "load_average_before": round(os.getloadavg()[0], 2),
+        "python_cpu_ms": round(python_cpu_ms(), 1),
         "events": options.events,
         "customers": options.customers,
     }
@@ -253,7 +254,8 @@ def run_bench(
         seed_customers(settings, options.customers)
         report["ceiling_events_per_second"] = round(_ceiling(settings, options, progress), 1)
         report["naive_events_per_second"] = round(_naive(settings, options, progress), 1)
-        _router(settings, options, progress, report)
+        # Before the router parts: the assigner reads assigner-input from the start,
+        # and the router's decisions there would be a backlog ahead of this part's.
         progress.start("assigner through the broker", options.agents + options.queued)
         figures = assigner(
             settings,
@@ -266,6 +268,7 @@ def run_bench(
         report["assigner"] = {
             k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(figures).items()
         }
+        _router(settings, options, progress, report)
     finally:
         stack.down()
     one = report["router_1w_events_per_second"]
