@@ -62,7 +62,8 @@ def apply_to_history(
     reason still sees it; other events update its outcome. Lines older than
     ``max_age`` or beyond the newest ``keep`` drop off.
     """
-    lines = [line for line in recent if now - line.at <= max_age]
+    oldest = now - max_age  # one subtraction, not one per line
+    lines = [line for line in recent if line.at >= oldest]
     index = next(
         (i for i, line in enumerate(lines) if line.interaction_id == event.interaction_id), None
     )

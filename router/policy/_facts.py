@@ -121,8 +121,8 @@ class FactSheet:
 
 
 def _within(sheet: FactSheet, window: timedelta) -> list[RecentContact]:
-    now = sheet.now
-    return [r for r in sheet.recent if now - r.at <= window]
+    oldest = sheet.now - window  # one subtraction, not one per line
+    return [r for r in sheet.recent if r.at >= oldest]
 
 
 def _preferred_channel(sheet: FactSheet) -> str:

@@ -3,6 +3,7 @@ guardrails no rule can override, and an explanation of each step."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -52,7 +53,21 @@ _NO_ACTION = RouteAction()
 
 
 def _guardrail(name: str, detail: str | None = None) -> Explanation:
-    return Explanation(kind=ExplanationKind.GUARDRAIL, name=name, detail=detail or GUARDRAILS[name])
+    if detail is None:
+        return _standing_guardrail(name)
+    return Explanation(kind=ExplanationKind.GUARDRAIL, name=name, detail=detail)
+
+
+@functools.cache
+def _standing_guardrail(name: str) -> Explanation:
+    """Guardrails whose text never changes, built once (explanations are frozen)."""
+    return Explanation(kind=ExplanationKind.GUARDRAIL, name=name, detail=GUARDRAILS[name])
+
+
+@functools.lru_cache(maxsize=4096)
+def _rule_explanation(kind: ExplanationKind, name: str, detail: str) -> Explanation:
+    """A rule's explanation depends only on the rule and its target: built once."""
+    return Explanation(kind=kind, name=name, detail=detail)
 
 
 def _merge_skills(*groups: tuple[SkillRequirement, ...]) -> tuple[SkillRequirement, ...]:
@@ -154,10 +169,10 @@ class Policy:
                         else (AutomationTarget.SELF_SERVICE)
                     )
                 why.append(
-                    Explanation(
-                        kind=ExplanationKind.RULE,
-                        name=rule.name,
-                        detail=rule.description or f"starts in {target.value}",
+                    _rule_explanation(
+                        ExplanationKind.RULE,
+                        rule.name,
+                        rule.description or f"starts in {target.value}",
                     )
                 )
                 return ContactTarget(target.value)
@@ -188,19 +203,19 @@ class Policy:
             if self._matches(condition, facts, why):
                 action, rule_name = rule.then, rule.name
                 why.append(
-                    Explanation(
-                        kind=ExplanationKind.RULE,
-                        name=rule.name,
-                        detail=rule.description or f"queue {rule.then.queue or spec.default_queue}",
+                    _rule_explanation(
+                        ExplanationKind.RULE,
+                        rule.name,
+                        rule.description or f"queue {rule.then.queue or spec.default_queue}",
                     )
                 )
                 break
         if rule_name is None:
             why.append(
-                Explanation(
-                    kind=ExplanationKind.DEFAULT,
-                    name="default-queue",
-                    detail=f"no routing rule matched: {spec.default_queue}",
+                _rule_explanation(
+                    ExplanationKind.DEFAULT,
+                    "default-queue",
+                    f"no routing rule matched: {spec.default_queue}",
                 )
             )
         queue_name = action.queue or spec.default_queue

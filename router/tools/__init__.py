@@ -4,6 +4,9 @@ Grafana dashboards spec.
 """
 
 from ._assigner_bench import main
+from ._bench_assigner import AssignerFigures, AssignerMeasure, measure_assigner
+from ._bench_micro import BenchResult, bench_decisions, bench_policy, bench_stage
+from ._bench_run import RATIO_KEYS, BenchOptions, Progress, run_bench
 from ._collector import OutputCollector, RunOutputs
 from ._dashboards import (
     DASHBOARD_DIR,
@@ -28,19 +31,6 @@ from ._simulation import (
 from ._stack import ComponentStatus, EmbeddedStack, StackError, create_topics, free_port, port_open
 from ._top import Snapshot, fetch, parse, quantile, rate, render
 from ._workers import WorkerProcess
-from .bench import (
-    RATIO_KEYS,
-    AssignerFigures,
-    AssignerMeasure,
-    BenchOptions,
-    BenchResult,
-    Progress,
-    bench_decisions,
-    bench_policy,
-    bench_stage,
-    measure_assigner,
-    run_bench,
-)
 
 __all__ = [
     "BAD_KINDS",

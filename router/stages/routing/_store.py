@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from omniroute.router.core import CustomerRecord
+from omniroute.router.core import CustomerRecord, construct_validated
 from omniroute.router.runtime import RedisSettings
 from omniroute.schemas import CustomerProfile, RecentContact, RecentContacts
 
@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_RECENT_JSON = RecentContacts.__pydantic_serializer__.to_json
 
 
 _SET_WITH_TTL = """
@@ -197,7 +198,7 @@ class RedisCustomerStore:
         keys = [recent_key(customer_id) for customer_id in updates]
         # The lines were validated when built; construct skips validating them again.
         encoded = [
-            RecentContacts.model_construct(contacts=contacts).model_dump_json().encode()
+            _RECENT_JSON(construct_validated(RecentContacts, {"contacts": contacts}))
             for contacts in updates.values()
         ]
         try:

@@ -18,10 +18,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from omniroute.router.runtime import Settings
 from omniroute.schemas import topic, utc_now
 
-from .._simulation import SimulatedEvent, TrafficGenerator
-from .._stack import free_port
-from .._workers import WorkerProcess
-from ._io import Backlog, count_outputs, produce_all, rss_mb
+from ._bench_io import Backlog, count_outputs, produce_all, rss_mb
+from ._simulation import SimulatedEvent, TrafficGenerator
+from ._stack import free_port
+from ._workers import WorkerProcess
 
 __all__ = [
     "DrainFigures",

@@ -21,7 +21,7 @@ from omniroute.schemas import (
     utc_now,
 )
 
-from ._naive import NAIVE_SINK, NAIVE_SOURCE
+from ._bench_naive import NAIVE_SINK, NAIVE_SOURCE
 
 __all__ = ["main"]
 

@@ -24,14 +24,14 @@ from omniroute.router.policy import default_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.stages.routing import connect_redis
 
-from .._demo import seed_customers
-from .._stack import EmbeddedStack, free_port
-from ._assigner import AssignerMeasure, measure_assigner
-from ._ceiling import run_ceiling
-from ._io import count_outputs, create_bench_topics, make_backlog, produce_all, python_cpu_ms
-from ._micro import bench_decisions, bench_policy, bench_stage
-from ._naive import NAIVE_SINK, NAIVE_SOURCE, start_naive
-from ._router import drain, offered_load, router_fleet, worker_rss
+from ._bench_assigner import AssignerMeasure, measure_assigner
+from ._bench_ceiling import run_ceiling
+from ._bench_io import count_outputs, create_bench_topics, make_backlog, produce_all, python_cpu_ms
+from ._bench_micro import bench_decisions, bench_policy, bench_stage
+from ._bench_naive import NAIVE_SINK, NAIVE_SOURCE, start_naive
+from ._bench_router import drain, offered_load, router_fleet, worker_rss
+from ._demo import seed_customers
+from ._stack import EmbeddedStack, free_port
 
 __all__ = ["RATIO_KEYS", "BenchOptions", "Progress", "run_bench"]
 

@@ -32,7 +32,7 @@ from omniroute.schemas import (
     utc_now,
 )
 
-from .._simulation import TrafficGenerator, generate_customers
+from ._simulation import TrafficGenerator, generate_customers
 
 __all__ = ["BenchResult", "bench_decisions", "bench_policy", "bench_stage"]
 

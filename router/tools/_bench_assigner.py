@@ -35,8 +35,8 @@ from omniroute.schemas import (
     topic,
 )
 
-from .._workers import WorkerProcess
-from ._io import produce_all, rss_mb
+from ._bench_io import produce_all, rss_mb
+from ._workers import WorkerProcess
 
 __all__ = ["AssignerFigures", "AssignerMeasure", "measure_assigner"]
 

@@ -21,7 +21,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from omniroute.schemas import utc_now
 
-from .._simulation import TrafficGenerator
+from ._simulation import TrafficGenerator
 
 __all__ = [
     "Backlog",
