@@ -1,31 +1,44 @@
-"""``omniroute bench``: performance numbers measured on this machine."""
+"""``omniroute bench``: performance numbers measured on this machine.
+
+``omniroute bench`` alone runs everything side by side (ceiling, naive router,
+omniroute's router, assigner); ``bench router`` and ``bench assigner`` are the
+parts on their own.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from omniroute.router.policy import default_policy, load_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
 from omniroute.router.tools import (
+    BenchOptions,
     BenchResult,
     EmbeddedStack,
+    Progress,
     bench_decisions,
-    bench_end_to_end,
     bench_policy,
     bench_stage,
     free_port,
+    run_bench,
 )
-from omniroute.router.tools import main as run_assigner_bench
+from omniroute.router.tools import run_assigner_core_bench as run_assigner_bench
 
 from ._common import console, friendly_errors
 
-__all__ = ["bench_app"]
+__all__ = ["bench_app", "render_report"]
 
-bench_app = typer.Typer(help="Measure throughput and latency on this machine.")
+bench_app = typer.Typer(
+    help="Measure throughput and latency on this machine.", invoke_without_command=True
+)
 
 
 def _print(results: list[BenchResult]) -> None:
@@ -42,17 +55,119 @@ def _print(results: list[BenchResult]) -> None:
     console.print(table)
 
 
+def render_report(report: dict[str, Any]) -> Table:
+    """The report as one table: what was measured, the figure, and its unit."""
+    table = Table("measurement", "figure", "unit", title="omniroute bench")
+    for part in report.get("parts", []):
+        table.add_row(f"part: {part['name']}", f"{part['us_per_event']:.1f}", "us/event")
+    rows = [
+        ("ceiling: raw aiokafka consume -> produce", "ceiling_events_per_second", "events/s"),
+        ("naive router: Faust, GET + send per event", "naive_events_per_second", "events/s"),
+        ("omniroute router, 1 worker, backlog", "router_1w_events_per_second", "events/s"),
+        ("omniroute router, 2 workers, backlog", "router_2w_events_per_second", "events/s"),
+        ("  1 worker per CPU-second it used", "router_1w_events_per_cpu_second", "events/s"),
+        ("  2 workers per CPU-second they used", "router_2w_events_per_cpu_second", "events/s"),
+    ]
+    for label, key, unit in rows:
+        table.add_row(label, f"{report[key]:,.0f}", unit)
+    for step in report.get("router_latency", []):
+        table.add_row(
+            f"event -> decision at {step['offered_per_second']:,}/s offered "
+            f"({step['achieved_per_second']:,.0f}/s sent)",
+            f"{step['p50_ms']:.1f} / {step['p95_ms']:.1f} / {step['p99_ms']:.1f}",
+            "ms p50/p95/p99",
+        )
+    assigner = report.get("assigner", {})
+    if assigner:
+        scale = f"{assigner['agents']:,} agents, {assigner['queued']:,} queued"
+        table.add_row(f"assigner inputs ({scale})", f"{assigner['inputs_per_second']:,.0f}", "/s")
+        table.add_row(
+            "assigner agent-ready -> offer",
+            f"{assigner['ready_to_offer_p50_ms']:.1f} / {assigner['ready_to_offer_p99_ms']:.1f}",
+            "ms p50/p99",
+        )
+        table.add_row(
+            "assigner contact-arrived -> offer",
+            f"{assigner['arrived_to_offer_p50_ms']:.1f} / "
+            f"{assigner['arrived_to_offer_p99_ms']:.1f}",
+            "ms p50/p99",
+        )
+        table.add_row("RSS assigner", f"{assigner['rss_mb']:.0f}", "MB")
+    for workers in (1, 2):
+        rss = ", ".join(f"{m:.0f}" for m in report.get(f"router_{workers}w_rss_mb", []))
+        table.add_row(f"RSS router, {workers} worker(s)", rss, "MB each")
+    table.add_row("ratio_to_ceiling", f"{report['ratio_to_ceiling']:.3f}", "router / ceiling")
+    table.add_row("ratio_to_naive", f"{report['ratio_to_naive']:.1f}", "router / naive")
+    table.add_row("ratio_two_workers", f"{report['ratio_two_workers']:.2f}", "2 workers / 1")
+    table.caption = (
+        f"{report['cpus']} CPUs, load average {report['load_average_before']} before, "
+        f"{report['load_average_after']} after; {report['seconds']:.0f} s; "
+        f"yardstick {report['python_cpu_ms']:.0f} ms CPU for a fixed Python loop"
+    )
+    return table
+
+
+@bench_app.callback()
+@friendly_errors
+def everything(
+    ctx: typer.Context,
+    short: Annotated[bool, typer.Option(help="Every part on small numbers (seconds).")] = False,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the report here.")
+    ] = None,
+    state_dir: Annotated[Path, typer.Option(help="Logs and bench.json.")] = Path(
+        ".omniroute/bench"
+    ),
+    events: Annotated[int | None, typer.Option(help="Backlog size for the drains.")] = None,
+    agents: Annotated[int | None, typer.Option(help="Assigner agents.")] = None,
+    queued: Annotated[int | None, typer.Option(help="Assigner queued contacts.")] = None,
+) -> None:
+    """Ceiling, naive router, omniroute's router and the assigner, side by side."""
+    if ctx.invoked_subcommand is not None:
+        return
+    options = BenchOptions.quick(state_dir) if short else BenchOptions(state_dir=state_dir)
+    options = replace(
+        options,
+        events=events or options.events,
+        agents=agents or options.agents,
+        queued=queued or options.queued,
+    )
+    with RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        current: list[TaskID] = []
+
+        def start(name: str, total: int) -> None:
+            if current:
+                bar.update(current[-1], completed=bar.tasks[-1].total)
+            current.append(bar.add_task(name, total=total))
+
+        def advance(count: int) -> None:
+            if current:
+                bar.advance(current[-1], count)
+
+        report = run_bench(options, progress=Progress(start, advance))
+        if current:
+            bar.update(current[-1], completed=bar.tasks[-1].total)
+    console.print(render_report(report))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2))
+        console.print(f"report: {json_path}")
+
+
 @bench_app.command()
 @friendly_errors
 def router(
     events: Annotated[int, typer.Option(min=1000)] = 100_000,
     customers: Annotated[int, typer.Option(min=1)] = 20_000,
     batch: Annotated[int, typer.Option(min=1)] = 1000,
-    end_to_end: Annotated[bool, typer.Option(help="Also drain a backlog through a worker.")] = True,
     policy_file: Annotated[Path | None, typer.Option(help="Default: the shipped policy.")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Router processes draining the backlog.")] = 1,
 ) -> None:
-    """The router: pure policy, the stage with real Redis, and a worker end to end."""
+    """The router's parts: pure policy, and the stage with real Redis."""
     policy = load_policy(policy_file) if policy_file else default_policy()
     results = [
         bench_decisions(policy, events=events, customers=customers),
@@ -68,10 +183,6 @@ def router(
         results += bench_stage(settings, policy, events=events, customers=customers, batch=batch)
     finally:
         stack.down()
-    if end_to_end:
-        results += bench_end_to_end(
-            events=events, customers=customers, batch=batch, workers=workers
-        )
     _print(results)
 
 

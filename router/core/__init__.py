@@ -6,6 +6,7 @@ No Kafka, Redis, clock or randomness here, not even on import: time comes in as 
 argument, so the router stage, the replay tool and the simulator run this exact code.
 """
 
+from ._construct import construct_validated
 from ._history import AUTOMATION_FAILURES, apply_to_history
 from ._records import (
     MAX_DEAD_LETTER_ORIGINAL_BYTES,
@@ -43,6 +44,7 @@ __all__ = [
     "RoutedBatch",
     "RoutingPolicy",
     "apply_to_history",
+    "construct_validated",
     "content_digest",
     "dead_letter_for",
     "decision_id",

@@ -19,7 +19,10 @@ from omniroute.schemas import (
     PoolLoad,
     RecentContact,
     RoutingDecision,
+    Tier,
 )
+
+from ._construct import construct_validated
 
 __all__ = ["RECENT_IN_CONTEXT", "CustomerRecord", "LoadView", "RoutableEvent", "RoutingPolicy"]
 
@@ -51,19 +54,34 @@ class CustomerRecord:
         profile = self.profile
         recent = self.recent[-RECENT_IN_CONTEXT:]
         if profile is None:
-            return CustomerContext(
-                customer_id=self.customer_id, known=False, recent_contacts=recent
+            return construct_validated(
+                CustomerContext,
+                {
+                    "customer_id": self.customer_id,
+                    "known": False,
+                    "name": "",
+                    "tier": Tier.STANDARD,
+                    "arpu": 0.0,
+                    "segment": None,
+                    "language": None,
+                    "preferred_channel": None,
+                    "recent_contacts": recent,
+                },
             )
-        return CustomerContext(
-            customer_id=self.customer_id,
-            known=True,
-            name=profile.name,
-            tier=profile.tier,
-            arpu=profile.arpu,
-            segment=profile.segment,
-            language=profile.language,
-            preferred_channel=profile.preferred_channel,
-            recent_contacts=recent,
+        # From a validated profile and validated lines: no need to validate again.
+        return construct_validated(
+            CustomerContext,
+            {
+                "customer_id": self.customer_id,
+                "known": True,
+                "name": profile.name,
+                "tier": profile.tier,
+                "arpu": profile.arpu,
+                "segment": profile.segment,
+                "language": profile.language,
+                "preferred_channel": profile.preferred_channel,
+                "recent_contacts": recent,
+            },
         )
 
 

@@ -89,8 +89,10 @@ BatchHandler = Callable[[Sequence[InboundRecord]], Awaitable[Sequence[Outbound]]
 
 
 class BatchLoop:
-    """Consume, hand a batch to ``handler``, produce its output, wait for the acks,
-    then commit: at least once, and nothing is committed that was not produced."""
+    """Consume, hand a batch to ``handler``, produce its output (one producer batch
+    per partition), and commit once the acks are in: at least once, and nothing is
+    committed that was not produced. The next batch is fetched and handled while
+    the previous batch's acks are in flight."""
 
     def __init__(
         self,
@@ -117,6 +119,7 @@ class BatchLoop:
         self._partitions: dict[str, list[int]] = {}
         self._partitioner = DefaultPartitioner()
         self._lag_recorded = 0.0
+        self._in_flight: asyncio.Future[None] | None = None
         self.last_poll = time.monotonic()
         self._dead_letters = DeadLetterProducer(
             producer, dead_letter_topic, stage=stage, metrics=metrics
@@ -148,12 +151,18 @@ class BatchLoop:
                 ]
                 await self._process(records)
                 self._unexplained = 0
+            elif self._in_flight is not None and self._in_flight.done():
+                await self._settle()  # idle: a failed produce still stops the loop now
             await self._record_lag()
+        await self._settle()
 
     async def _recover(self, error: Exception) -> None:
         """A fetch that raised: dead-letter the batch that cannot be decoded and go on
         past it; re-raise (the worker exits) only what repeats unexplained."""
         started = time.monotonic()
+        # Everything fetched before is committed first: isolating goes back to the
+        # committed offsets, and must not re-read a batch whose acks are in flight.
+        await self._settle()
         salvaged = await self._undecodable.isolate(error)
         for salvage in salvaged:
             letter = salvage.dead_letter
@@ -161,8 +170,9 @@ class BatchLoop:
             await self._process(
                 salvage.records,
                 extra=[(self._dead_letters.topic, None, letter.model_dump_json().encode())],
-                offsets={salvage.partition: salvage.resume_at},
+                resume={salvage.partition: salvage.resume_at},
             )
+        await self._settle()
         if salvaged:
             self._unexplained = 0
             log.info(
@@ -185,41 +195,61 @@ class BatchLoop:
             raise error
         await backoff(self._unexplained)
 
-    async def _produce(self, outbound: Sequence[Outbound]) -> None:
-        """Everything of a batch, waiting for every ack. A dead letter the broker
-        refuses never fails the batch (see ``DeadLetterProducer``); anything else does."""
-        sends: list[asyncio.Future[Any]] = []
-        letters: list[tuple[bytes | None, bytes]] = []
-        for topic, key, value, *headers in outbound:
-            if topic == self._dead_letters.topic:
-                letters.append((key, value))
-                continue
-            sends.append(
-                await self._producer.send(
-                    topic, value=value, key=key, headers=list(headers[0]) if headers else None
-                )
-            )
-        if letters:
-            await asyncio.gather(*(self._dead_letters.send(key, value) for key, value in letters))
-        if sends:
-            await asyncio.gather(*sends)
-
     async def _process(
         self,
         records: Sequence[InboundRecord],
         *,
         extra: Sequence[Outbound] = (),
-        offsets: dict[TopicPartition, int] | None = None,
+        resume: dict[TopicPartition, int] | None = None,
     ) -> None:
+        """Hand the batch to the stage and put its output on the wire, then return
+        while the acks are in flight: the next batch is fetched and routed meanwhile.
+        Each batch commits its own offsets only after its acks, and only after the
+        batch before it committed, so commits stay in order and at least once holds.
+        ``resume``: where a partition goes on after an undecodable batch."""
         outbound = [*(await self._handler(records) if records else ()), *extra]
-        await self._produce(outbound)
+        letters = [
+            (key, value) for topic, key, value, *_ in outbound if topic == self._dead_letters.topic
+        ]
+        rest = [item for item in outbound if item[0] != self._dead_letters.topic]
+        futures = await self._send_batches(rest)
+        if resume:
+            for tp, offset in resume.items():
+                self._consumer.seek(tp, offset)
+        await self._settle()  # the previous batch: acked and committed, or raises
+        self._in_flight = asyncio.ensure_future(self._complete(records, futures, letters, resume))
+
+    async def _settle(self) -> None:
+        """Wait for the batch in flight; a failed produce raises here, before any later
+        batch can commit past it."""
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            await in_flight
+
+    async def _complete(
+        self,
+        records: Sequence[InboundRecord],
+        futures: Sequence[asyncio.Future[Any]],
+        letters: Sequence[tuple[bytes | None, bytes]],
+        resume: dict[TopicPartition, int] | None,
+    ) -> None:
+        """Acks first (a dead letter the broker refuses never fails the batch: see
+        ``DeadLetterProducer``; anything else does), then the commit."""
+        if futures:
+            await asyncio.gather(*futures)
+        if letters:
+            await asyncio.gather(*(self._dead_letters.send(key, value) for key, value in letters))
         if records and self._on_produced is not None:
             self._on_produced(records, time.time())
+        offsets: dict[TopicPartition, int] = {}
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            offsets[tp] = max(offsets.get(tp, -1), record.offset + 1)
+        offsets.update(resume or {})
         try:
+            # Explicit offsets: the consumer's position is already past the next batch.
             if offsets:
-                for tp, offset in offsets.items():
-                    self._consumer.seek(tp, offset)
-            await self._consumer.commit(offsets)
+                await self._consumer.commit(offsets)
         except CommitFailedError as error:
             # A rebalance took the partitions; the next owner re-reads from the
             # last commit, and decision ids make the duplicates recognisable.
@@ -228,25 +258,32 @@ class BatchLoop:
 
     async def _send_batches(self, outbound: Sequence[Outbound]) -> list[asyncio.Future[Any]]:
         """One producer batch per partition, not one send per record: aiokafka's
-        per-message send path costs more than routing the event did."""
+        per-message send path costs more than routing the event did. Records keep
+        their key's partition (the default partitioner, as every client computes it)."""
         producer = self._producer
-        by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes]]] = {}
-        for topic, key, value, *_headers in outbound:
+        by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes, Headers]]] = {}
+        for topic, key, value, *headers in outbound:
             partitions = self._partitions.get(topic)
             if partitions is None:
-                await producer.client.force_metadata_update()
-                partitions = sorted(producer.client.cluster.partitions_for_topic(topic) or [0])
+                # partitions_for waits for the topic's metadata; the cluster view alone
+                # knows only topics already produced to.
+                partitions = sorted(await producer.partitions_for(topic))
                 self._partitions[topic] = partitions
             partition = self._partitioner(key, partitions, partitions) if key else 0
-            by_partition.setdefault((topic, partition), []).append((key, value))
+            by_partition.setdefault((topic, partition), []).append(
+                (key, value, headers[0] if headers else ())
+            )
         futures: list[asyncio.Future[Any]] = []
         for (topic, partition), items in by_partition.items():
             batch = producer.create_batch()
-            for key, value in items:
-                if batch.append(key=key, value=value, timestamp=None) is None:
+            for key, value, item_headers in items:
+                if (
+                    batch.append(key=key, value=value, timestamp=None, headers=list(item_headers))
+                    is None
+                ):
                     futures.append(await producer.send_batch(batch, topic, partition=partition))
                     batch = producer.create_batch()
-                    batch.append(key=key, value=value, timestamp=None)
+                    batch.append(key=key, value=value, timestamp=None, headers=list(item_headers))
             futures.append(await producer.send_batch(batch, topic, partition=partition))
         return futures
 

@@ -3,10 +3,32 @@ traffic, the simulated agent floor, the demo, benchmarks, replay, ``top`` and th
 Grafana dashboards spec.
 """
 
-from ._assigner_bench import main
+from ._assigner_bench import run_assigner_core_bench
 from ._assigner_e2e import AssignerE2EResult, bench_assigner_e2e
-from ._bench import BenchResult, bench_decisions, bench_policy, bench_stage
-from ._bench_e2e import bench_end_to_end
+from ._bench_assigner import AssignerFigures, AssignerMeasure, measure_assigner
+from ._bench_ceiling import run_ceiling
+from ._bench_io import (
+    Backlog,
+    Drained,
+    count_outputs,
+    create_bench_topics,
+    make_backlog,
+    produce_all,
+    python_cpu_ms,
+    rss_mb,
+)
+from ._bench_micro import BenchResult, bench_decisions, bench_policy, bench_stage
+from ._bench_naive import NAIVE_SINK, NAIVE_SOURCE, start_naive
+from ._bench_router import (
+    DrainFigures,
+    LatencyFigures,
+    cpu_seconds,
+    drain,
+    offered_load,
+    router_fleet,
+    worker_rss,
+)
+from ._bench_run import RATIO_KEYS, BenchOptions, Progress, run_bench
 from ._collector import OutputCollector, RunOutputs
 from ._dashboards import (
     DASHBOARD_DIR,
@@ -36,16 +58,27 @@ __all__ = [
     "BAD_KINDS",
     "DASHBOARDS",
     "DASHBOARD_DIR",
+    "NAIVE_SINK",
+    "NAIVE_SOURCE",
+    "RATIO_KEYS",
     "REASONS",
     "AgentFloor",
     "AssignerE2EResult",
+    "AssignerFigures",
+    "AssignerMeasure",
+    "Backlog",
+    "BenchOptions",
     "BenchResult",
     "ComponentStatus",
     "DemoOptions",
+    "DrainFigures",
+    "Drained",
     "EmbeddedStack",
     "FloorReport",
+    "LatencyFigures",
     "OutputCollector",
     "Panel",
+    "Progress",
     "PublishReport",
     "ReplayInput",
     "RunOutputs",
@@ -57,27 +90,41 @@ __all__ = [
     "all_queries",
     "bench_assigner_e2e",
     "bench_decisions",
-    "bench_end_to_end",
     "bench_policy",
     "bench_stage",
+    "count_outputs",
+    "cpu_seconds",
+    "create_bench_topics",
     "create_topics",
     "dashboard_json",
+    "drain",
     "export_dashboards",
     "fetch",
     "floor_agents",
     "free_port",
     "generate_customers",
     "load_inputs",
-    "main",
+    "make_backlog",
+    "measure_assigner",
+    "offered_load",
     "parse",
     "port_open",
+    "produce_all",
     "publish_traffic",
+    "python_cpu_ms",
     "quantile",
     "rate",
     "read_source",
     "render",
     "replay",
+    "router_fleet",
+    "rss_mb",
+    "run_assigner_core_bench",
+    "run_bench",
+    "run_ceiling",
     "run_demo",
     "seed_customers",
     "segment_for",
+    "start_naive",
+    "worker_rss",
 ]

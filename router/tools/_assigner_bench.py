@@ -34,7 +34,7 @@ from omniroute.agents import (
 )
 from omniroute.schemas import Channel, CustomerContext, Tier
 
-__all__ = ["main"]
+__all__ = ["run_assigner_core_bench"]
 
 LANGUAGES = ("en", "de", "fr", "es")
 PRODUCTS = ("mobile", "broadband", "tv", "billing", "devices")
@@ -214,7 +214,7 @@ class Replay:
         self.accept_all(effects)
 
 
-def main(argv: list[str] | None = None) -> None:
+def run_assigner_core_bench(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--agents", type=int, default=10_000)
     parser.add_argument("--contacts", type=int, default=100_000)
@@ -249,4 +249,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_assigner_core_bench()

@@ -9,6 +9,7 @@ from ._policy_source import PolicyWatcher, initial_policy
 from ._stage import PolicyHolder, RouterStage, StageOutput
 from ._store import (
     CustomerStore,
+    ParsedCache,
     RedisCustomerStore,
     StoreUnavailableError,
     connect_redis,
@@ -19,6 +20,7 @@ from ._store import (
 
 __all__ = [
     "CustomerStore",
+    "ParsedCache",
     "PolicyHolder",
     "PolicyWatcher",
     "RedisCustomerStore",

@@ -9,6 +9,7 @@ import contextlib
 import gc
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -31,7 +32,7 @@ from omniroute.router.runtime import (
     run_worker,
     stop_worker_process,
 )
-from omniroute.schemas import PoolLoad, topic
+from omniroute.schemas import InteractionUpdate, PoolLoad, RoutingDecision, topic
 
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
@@ -54,6 +55,12 @@ ASSIGNER_INPUT = topic("omniroute.assigner-input").name
 POOL_LOAD = topic("omniroute.pool-load")
 
 
+def _to_json(message: RoutingDecision | InteractionUpdate) -> bytes:
+    """The model's own serialiser, called directly: ``model_dump_json`` adds a str
+    round trip and argument handling per call."""
+    return type(message).__pydantic_serializer__.to_json(message)
+
+
 def _decode_key(key_b64: str | None) -> bytes | None:
     return None if key_b64 is None else base64.b64decode(key_b64)
 
@@ -72,7 +79,8 @@ class RouterRuntime:
         )
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._last_output = StageOutput()
+        # Outputs whose acks are not in yet, oldest first: batches complete in order.
+        self._unacked: deque[StageOutput] = deque()
         self.started_at = time.monotonic()
         self.first_decision_at: float | None = None
         self.loop: BatchLoop | None = None
@@ -165,18 +173,18 @@ class RouterRuntime:
 
     async def _handle(self, records: Sequence[InboundRecord]) -> list[Outbound]:
         out = await self.stage.process(records)
-        self._last_output = out
-        outbound: list[Outbound] = [
-            (
-                DECISIONS,
-                decision.customer_id.encode(),
-                decision.model_dump_json().encode(),
-                reply_headers(record.headers),
-            )
-            if record.headers
-            else (DECISIONS, decision.customer_id.encode(), decision.model_dump_json().encode())
-            for record, decision in out.decisions
-        ]
+        self._unacked.append(out)
+        # Each decision is serialised once: an agent-queue decision goes to the
+        # assigner as the same bytes.
+        encoded: dict[int, bytes] = {}
+        outbound: list[Outbound] = []
+        for record, decision in out.decisions:
+            value = encoded[id(decision)] = _to_json(decision)
+            customer = decision.customer_id.encode()
+            if record.headers:
+                outbound.append((DECISIONS, customer, value, reply_headers(record.headers)))
+            else:
+                outbound.append((DECISIONS, customer, value))
         if trace.isEnabledFor(logging.INFO):
             for _, decision in out.decisions:
                 trace.info(
@@ -193,7 +201,7 @@ class RouterRuntime:
                     },
                 )
         outbound.extend(
-            (ASSIGNER_INPUT, pool.encode(), message.model_dump_json().encode())
+            (ASSIGNER_INPUT, pool.encode(), encoded.get(id(message)) or _to_json(message))
             for pool, message in out.to_assigner
         )
         for letter in out.dead_letters:
@@ -210,7 +218,7 @@ class RouterRuntime:
         return outbound
 
     def _produced(self, records: Sequence[InboundRecord], now: float) -> None:
-        decisions = self._last_output.decisions
+        decisions = self._unacked.popleft().decisions if self._unacked else []
         if decisions and self.first_decision_at is None:
             self.first_decision_at = time.monotonic()
             log.info(

@@ -1,0 +1,182 @@
+"""What every part of ``omniroute bench`` shares: a backlog of simulated events, a
+fast way to put it on the broker, and a reader that counts one run's outputs.
+
+Runs are told apart by a marker in the event ids (the traffic generator's run id),
+so every part can share one broker, one Redis and the contract topics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from omniroute.schemas import utc_now
+
+from ._simulation import TrafficGenerator
+
+__all__ = [
+    "Backlog",
+    "Drained",
+    "count_outputs",
+    "create_bench_topics",
+    "make_backlog",
+    "produce_all",
+    "python_cpu_ms",
+    "rss_mb",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    records: list[tuple[bytes, bytes]]
+    routable: int
+    marker: bytes
+    """Bytes found in every event id of this run, and so in every decision on it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Drained:
+    count: int
+    first_ms: int
+    last_ms: int
+
+    @property
+    def per_second(self) -> float:
+        return self.count / max(self.last_ms - self.first_ms, 1) * 1000
+
+
+def make_backlog(run_id: str, events: int, customers: int, seed: int = 5) -> Backlog:
+    generator = TrafficGenerator(customers, seed=seed, bad_share=0.0, run_id=run_id)
+    now = utc_now()
+    records: list[tuple[bytes, bytes]] = []
+    routable = 0
+    for _ in range(events):
+        event = generator.next(now)
+        records.append((event.key, event.value))
+        routable += event.routable
+    return Backlog(records, routable, f"ev-{run_id}-".encode())
+
+
+async def _partitions(producer: AIOKafkaProducer, topic: str) -> list[int]:
+    await producer.client.force_metadata_update()
+    return sorted(producer.client.cluster.partitions_for_topic(topic) or [0])
+
+
+async def produce_all(
+    bootstrap: str, topic: str, records: Sequence[tuple[bytes | None, bytes]]
+) -> float:
+    """Put ``records`` on ``topic`` keyed as a front end would, one producer batch
+    per partition at a time (~1M records/s): seconds taken, acks included."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, max_batch_size=1024 * 1024)
+    await producer.start()
+    started = time.perf_counter()
+    try:
+        partitions = await _partitions(producer, topic)
+        partitioner = DefaultPartitioner()
+        by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
+        for key, value in records:
+            partition = partitioner(key, partitions, partitions) if key else 0
+            by_partition.setdefault(partition, []).append((key, value))
+        futures = []
+        for partition, items in by_partition.items():
+            batch = producer.create_batch()
+            for key, value in items:
+                if batch.append(key=key, value=value, timestamp=None) is None:
+                    futures.append(await producer.send_batch(batch, topic, partition=partition))
+                    batch = producer.create_batch()
+                    batch.append(key=key, value=value, timestamp=None)
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return time.perf_counter() - started
+
+
+async def count_outputs(
+    bootstrap: str,
+    topic: str,
+    marker: bytes,
+    expected: int,
+    *,
+    wait: float,
+    on_progress: Callable[[int], None] | None = None,
+    poll_every: float = 0.25,
+) -> Drained:
+    """Count the records on ``topic`` that carry ``marker`` until ``expected`` arrived,
+    with the first and last producer timestamps: the producer's own rate, which
+    neither this reader nor the load generator can limit. It polls, and sleeps in
+    between, so it takes little of the CPU the measured workers need."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=100,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    await consumer.start()
+    count, first, last = 0, 2**63, 0
+    try:
+        consumer.subscribe([topic])
+        deadline = time.monotonic() + wait
+        while count < expected and time.monotonic() < deadline:
+            fetched = await consumer.getmany(timeout_ms=200, max_records=100_000)
+            new = 0
+            for messages in fetched.values():
+                for message in messages:
+                    if message.value is not None and marker in message.value:
+                        new += 1
+                        first = min(first, message.timestamp)
+                        last = max(last, message.timestamp)
+            count += new
+            if on_progress is not None and new:
+                on_progress(new)
+            if not fetched:
+                await asyncio.sleep(poll_every)
+    finally:
+        await consumer.stop()
+    return Drained(count, first if count else 0, last)
+
+
+def rss_mb(pid: int | None) -> float:
+    """Resident memory of a process and its threads, from /proc (0 if gone)."""
+    if pid is None:
+        return 0.0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return 0.0
+    return 0.0
+
+
+def create_bench_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:
+    """The bench's own topics (the ceiling's and the naive router's), beside the contract's."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    try:
+        existing = set(admin.list_topics())
+        wanted = [NewTopic(name, partitions, 1) for name in names if name not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(wanted)
+    finally:
+        admin.close()
+
+
+def python_cpu_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload in this process: a yardstick
+    for the figures of a run on a machine shared with other work, where CPU time
+    per operation grows too (caches, SMT siblings), not only the wall clock."""
+    started = time.process_time()
+    for _ in range(200):
+        sum(range(10_000))
+    return (time.process_time() - started) * 1000

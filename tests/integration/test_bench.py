@@ -1,0 +1,64 @@
+"""``omniroute bench --short``: every part runs on the real broker, Redis and worker
+processes, and the report carries every figure other tools read. No timed
+assertion: the figures only have to exist and be positive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from omniroute.router.cli import app
+from omniroute.router.tools import RATIO_KEYS
+
+pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.timeout(900)]
+
+FIGURES = (
+    "ceiling_events_per_second",
+    "naive_events_per_second",
+    "router_1w_events_per_second",
+    "router_2w_events_per_second",
+    "router_1w_events_per_cpu_second",
+    "router_2w_events_per_cpu_second",
+    *RATIO_KEYS,
+)
+ASSIGNER = (
+    "inputs_per_second",
+    "ready_to_offer_p50_ms",
+    "ready_to_offer_p99_ms",
+    "arrived_to_offer_p50_ms",
+    "arrived_to_offer_p99_ms",
+    "rss_mb",
+)
+LATENCY = ("achieved_per_second", "decisions", "p50_ms", "p95_ms", "p99_ms")
+
+
+def test_the_short_bench_reports_every_figure_as_a_positive_number(tmp_path: Path) -> None:
+    report_path = tmp_path / "bench.json"
+    result = CliRunner().invoke(
+        app,
+        ["bench", "--short", "--json", str(report_path), "--state-dir", str(tmp_path / "state")],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(report_path.read_text())
+
+    for key in FIGURES:
+        assert isinstance(report[key], int | float), key
+        assert report[key] > 0, key
+    assert [step["offered_per_second"] for step in report["router_latency"]] == [200, 1000]
+    for step in report["router_latency"]:
+        for key in LATENCY:
+            assert step[key] > 0, (step["offered_per_second"], key)
+    for key in ASSIGNER:
+        assert report["assigner"][key] > 0, key
+    for workers, count in ((1, 1), (2, 2)):
+        rss = report[f"router_{workers}w_rss_mb"]
+        assert len(rss) == count
+        assert all(megabytes > 0 for megabytes in rss)
+    assert {part["name"] for part in report["parts"]} >= {
+        "policy.route alone (decision built)",
+        "policy + history (pure)",
+    }
+    assert all(part["us_per_event"] > 0 for part in report["parts"])
