@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 from omniroute.schemas import (
     AgentLoggedIn,
@@ -99,12 +100,7 @@ def effect_message(
     """
     if isinstance(effect, OfferPlan):
         return Offer(
-            id=new_event_id(),
-            source=source,
-            offer_id=effect.offer_id,
-            agent_id=effect.agent_id,
-            interaction_id=effect.interaction_id,
-            pool=pool,
+            **_offer_fields("offer", effect, pool, source),
             queue=effect.queue,
             channel=effect.channel,
             priority=effect.priority,
@@ -120,30 +116,36 @@ def effect_message(
         )
     if isinstance(effect, ContactAssigned):
         return OfferAssigned(
-            id=new_event_id(),
-            source=source,
-            offer_id=effect.offer_id,
-            agent_id=effect.agent_id,
-            interaction_id=effect.interaction_id,
-            pool=pool,
+            **_offer_fields("assigned", effect, pool, source),
             queue=effect.queue,
             enqueued_at=to_datetime(effect.enqueued_at),
             waited_seconds=effect.waited_seconds,
         )
     if isinstance(effect, OfferRevocation):
         return OfferRevoked(
-            id=new_event_id(),
-            source=source,
-            offer_id=effect.offer_id,
-            agent_id=effect.agent_id,
-            interaction_id=effect.interaction_id,
-            pool=pool,
+            **_offer_fields(f"revoked:{effect.why}", effect, pool, source),
             queue=effect.queue or pool,
             why=effect.why,
         )
     if isinstance(effect, AgentPaused):
         return None
     raise TypeError(f"not an effect: {effect!r}")  # pragma: no cover
+
+
+def _offer_fields(
+    kind: str, effect: OfferPlan | ContactAssigned | OfferRevocation, pool: str, source: str
+) -> dict[str, Any]:
+    """What every message about one offer carries. The id derives from the offer
+    (``interaction#attempt``) and what happened to it, so the same effect published
+    again after a takeover has the same id and a desktop drops the duplicate."""
+    return {
+        "id": f"{kind}:{effect.offer_id}"[:128],
+        "source": source,
+        "offer_id": effect.offer_id,
+        "agent_id": effect.agent_id,
+        "interaction_id": effect.interaction_id,
+        "pool": pool,
+    }
 
 
 def pool_load_message(view: PoolLoadView, pool: str, source: str) -> PoolLoad:

@@ -3,12 +3,21 @@ health and metrics HTTP server, JSON logging, the aiokafka batch loop and the
 metrics every worker has. Stages sit on top of it; the pure cores never import it.
 """
 
-from ._host import EXIT_FAILED, faust_settings, run_worker, stop_worker_process
+from ._host import (
+    EXIT_FAILED,
+    StageRuntime,
+    StageService,
+    faust_settings,
+    host_stage,
+    run_worker,
+    stop_worker_process,
+)
 from ._http import HealthServer
 from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, producer_config
 from ._logging import TRACE_LOGGER, JsonFormatter, logging_config
 from ._metrics import LATENCY_BUCKETS, WorkerMetrics
 from ._poison import DeadLetterProducer, Salvage, UndecodableBatches, minimal_dead_letter
+from ._produce import BatchProducer, LagRecorder, Produced
 from ._settings import (
     AssignerSettings,
     KafkaSettings,
@@ -24,21 +33,27 @@ __all__ = [
     "TRACE_LOGGER",
     "AssignerSettings",
     "BatchLoop",
+    "BatchProducer",
     "CompactedReader",
     "DeadLetterProducer",
     "HealthServer",
     "JsonFormatter",
     "KafkaSettings",
+    "LagRecorder",
     "Outbound",
+    "Produced",
     "Profile",
     "RedisSettings",
     "RouterSettings",
     "Salvage",
     "Settings",
+    "StageRuntime",
+    "StageService",
     "UndecodableBatches",
     "WorkerMetrics",
     "consumer_config",
     "faust_settings",
+    "host_stage",
     "logging_config",
     "minimal_dead_letter",
     "producer_config",

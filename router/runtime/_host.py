@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import faust
 import mode
@@ -20,7 +20,15 @@ from ._http import HealthServer
 from ._logging import logging_config
 from ._settings import Settings
 
-__all__ = ["EXIT_FAILED", "faust_settings", "run_worker", "stop_worker_process"]
+__all__ = [
+    "EXIT_FAILED",
+    "StageRuntime",
+    "StageService",
+    "faust_settings",
+    "host_stage",
+    "run_worker",
+    "stop_worker_process",
+]
 
 log = logging.getLogger("omniroute.worker")
 EXIT_FAILED = 70  # EX_SOFTWARE: an internal error, not a usage error
@@ -79,3 +87,41 @@ def run_worker(
         raise
     finally:
         http.stop()
+
+
+class StageRuntime(Protocol):
+    """A stage's clients and loops for the lifetime of one worker."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def live(self) -> bool: ...
+
+    def ready(self) -> bool: ...
+
+
+class StageService(mode.Service):
+    """A stage runtime as a mode service, given to the Faust worker beside the host
+    app, so the stage's consumer-group joins run while Faust joins its own, not after."""
+
+    def __init__(self, runtime: StageRuntime, **kwargs: Any) -> None:
+        self.runtime = runtime
+        super().__init__(**kwargs)
+
+    async def on_start(self) -> None:
+        await self.runtime.start()
+
+    async def on_stop(self) -> None:
+        await self.runtime.stop()
+
+
+def host_stage(
+    settings: Settings, registry: CollectorRegistry, name: str, runtime: StageRuntime
+) -> None:
+    """Run one stage as a worker until SIGTERM/SIGINT: Faust owns the event loop and
+    signals, the HTTP endpoints report the runtime's health."""
+    app = faust.App(name, **faust_settings(settings))
+    run_worker(
+        settings, registry, app, StageService(runtime), live=runtime.live, ready=runtime.ready
+    )

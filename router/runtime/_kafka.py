@@ -9,21 +9,20 @@ events a second with a send per event; Faust still hosts the worker.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import CommitFailedError, ConsumerStoppedError, KafkaError
-from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.errors import CommitFailedError, ConsumerStoppedError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from omniroute.router.core import Headers, InboundRecord
 
 from ._metrics import WorkerMetrics
 from ._poison import DeadLetterProducer, UndecodableBatches, backoff
+from ._produce import BatchProducer, LagRecorder
 from ._settings import Settings
 
 __all__ = [
@@ -116,9 +115,8 @@ class BatchLoop:
         self._wait_ms = wait_ms
         self._on_produced = on_produced
         self.batches = 0
-        self._partitions: dict[str, list[int]] = {}
-        self._partitioner = DefaultPartitioner()
-        self._lag_recorded = 0.0
+        self._batches = BatchProducer(producer)
+        self._lag = LagRecorder(consumer, metrics, stage)
         self._in_flight: asyncio.Future[None] | None = None
         self.last_poll = time.monotonic()
         self._dead_letters = DeadLetterProducer(
@@ -153,7 +151,7 @@ class BatchLoop:
                 self._unexplained = 0
             elif self._in_flight is not None and self._in_flight.done():
                 await self._settle()  # idle: a failed produce still stops the loop now
-            await self._record_lag()
+            await self._lag.maybe_record()
         await self._settle()
 
     async def _recover(self, error: Exception) -> None:
@@ -212,7 +210,10 @@ class BatchLoop:
             (key, value) for topic, key, value, *_ in outbound if topic == self._dead_letters.topic
         ]
         rest = [item for item in outbound if item[0] != self._dead_letters.topic]
-        futures = await self._send_batches(rest)
+        futures = await self._batches.send(
+            (topic, key, value, headers[0] if headers else ())
+            for topic, key, value, *headers in rest
+        )
         if resume:
             for tp, offset in resume.items():
                 self._consumer.seek(tp, offset)
@@ -255,54 +256,6 @@ class BatchLoop:
             # last commit, and decision ids make the duplicates recognisable.
             log.warning("commit failed after rebalance: %s", error)
         self.batches += 1
-
-    async def _send_batches(self, outbound: Sequence[Outbound]) -> list[asyncio.Future[Any]]:
-        """One producer batch per partition, not one send per record: aiokafka's
-        per-message send path costs more than routing the event did. Records keep
-        their key's partition (the default partitioner, as every client computes it)."""
-        producer = self._producer
-        by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes, Headers]]] = {}
-        for topic, key, value, *headers in outbound:
-            partitions = self._partitions.get(topic)
-            if partitions is None:
-                # partitions_for waits for the topic's metadata; the cluster view alone
-                # knows only topics already produced to.
-                partitions = sorted(await producer.partitions_for(topic))
-                self._partitions[topic] = partitions
-            partition = self._partitioner(key, partitions, partitions) if key else 0
-            by_partition.setdefault((topic, partition), []).append(
-                (key, value, headers[0] if headers else ())
-            )
-        futures: list[asyncio.Future[Any]] = []
-        for (topic, partition), items in by_partition.items():
-            batch = producer.create_batch()
-            for key, value, item_headers in items:
-                if (
-                    batch.append(key=key, value=value, timestamp=None, headers=list(item_headers))
-                    is None
-                ):
-                    futures.append(await producer.send_batch(batch, topic, partition=partition))
-                    batch = producer.create_batch()
-                    batch.append(key=key, value=value, timestamp=None, headers=list(item_headers))
-            futures.append(await producer.send_batch(batch, topic, partition=partition))
-        return futures
-
-    async def _record_lag(self) -> None:
-        # The fetch high watermark, not end_offsets(): the embedded broker's
-        # ListOffsets LATEST answer is wrong for multi-record batches.
-        now = time.monotonic()
-        if now - self._lag_recorded < 1.0:
-            return
-        self._lag_recorded = now
-        for tp in self._consumer.assignment():
-            high = self._consumer.highwater(tp)
-            if high is None:
-                continue
-            with contextlib.suppress(KafkaError, AssertionError):
-                position = await self._consumer.position(tp)
-                self._metrics.lag.labels(self._stage, tp.topic, str(tp.partition)).set(
-                    max(0, high - position)
-                )
 
 
 class CompactedReader(Generic[ModelT]):

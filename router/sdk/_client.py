@@ -4,6 +4,7 @@ reader of the one partition a key lives on."""
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Self
@@ -13,6 +14,9 @@ from kafka.partitioner.default import murmur2
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from omniroute.schemas import Compression
+
+_SEEN_IDS_KEPT = 100_000
+"""Ids remembered to drop redelivered duplicates: far more than one session reads."""
 
 __all__ = ["ClientSession", "ContractProducer", "KeyedReader", "partition_for"]
 
@@ -87,6 +91,9 @@ class KeyedReader:
         self._consumer.assign(self._tps)
         self._consumer.seek_to_beginning(*self._tps)
         self._adapter = adapter
+        # Delivery is at least once: a message seen again (same id, e.g. republished
+        # after a worker takeover) is dropped here, so callers see each message once.
+        self._seen: OrderedDict[str, None] = OrderedDict()
         self._skip_below: dict[int, int] = {}
         if not from_beginning:
             self._skip_below = self._current_ends()
@@ -114,10 +121,22 @@ class KeyedReader:
                     if record.offset < self._skip_below.get(record.partition, 0):
                         continue
                     try:
-                        yield self._adapter.validate_json(record.value)
+                        message = self._adapter.validate_json(record.value)
                     except ValidationError:
                         continue
                     idle_since = time.monotonic()
+                    if self._first_time(getattr(message, "id", None)):
+                        yield message
+
+    def _first_time(self, message_id: str | None) -> bool:
+        if message_id is None:
+            return True
+        if message_id in self._seen:
+            return False
+        self._seen[message_id] = None
+        if len(self._seen) > _SEEN_IDS_KEPT:
+            self._seen.popitem(last=False)
+        return True
 
     def close(self) -> None:
         self._consumer.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from omniroute.schemas import (
     AgentEvent,
@@ -65,7 +66,12 @@ class AgentDesktop(ClientSession):
         self.revoked: dict[str, OfferRevoked] = {}
         self.paused: AgentPausedNotice | None = None
 
-    def _send(self, event: AgentEvent) -> None:
+    def _send(self, kind: type[AgentEvent], **fields: Any) -> None:
+        """One agent event: a fresh id (a redelivery keeps it), this desktop's
+        source, agent and pool, and the event's own fields."""
+        event = kind(
+            id=new_event_id(), source=self.source, agent_id=self.agent_id, pool=self.pool, **fields
+        )
         self._producer.send(AGENT_EVENTS.name, self.agent_id, event)
 
     def login(
@@ -79,81 +85,38 @@ class AgentDesktop(ClientSession):
         ready: bool = True,
     ) -> None:
         self._send(
-            AgentLoggedIn(
-                id=new_event_id(),
-                source=self.source,
-                agent_id=self.agent_id,
-                pool=self.pool,
-                name=name,
-                queues=queues,
-                skills=dict(skills or {}),
-                capacity=dict(capacity or {Channel.VOICE: 1}),
-                max_total=max_total,
-                presence=AgentPresence.READY if ready else AgentPresence.NOT_READY,
-            )
+            AgentLoggedIn,
+            name=name,
+            queues=queues,
+            skills=dict(skills or {}),
+            capacity=dict(capacity or {Channel.VOICE: 1}),
+            max_total=max_total,
+            presence=AgentPresence.READY if ready else AgentPresence.NOT_READY,
         )
 
     def ready(self) -> None:
-        self._presence(AgentPresence.READY)
+        self._send(AgentStateChanged, presence=AgentPresence.READY, note="")
 
     def not_ready(self, note: str = "") -> None:
-        self._presence(AgentPresence.NOT_READY, note)
-
-    def _presence(self, presence: AgentPresence, note: str = "") -> None:
-        self._send(
-            AgentStateChanged(
-                id=new_event_id(),
-                source=self.source,
-                agent_id=self.agent_id,
-                pool=self.pool,
-                presence=presence,
-                note=note,
-            )
-        )
+        self._send(AgentStateChanged, presence=AgentPresence.NOT_READY, note=note)
 
     def accept(self, offer: Offer) -> None:
-        self._send(
-            OfferAccepted(
-                id=new_event_id(),
-                source=self.source,
-                agent_id=self.agent_id,
-                pool=self.pool,
-                offer_id=offer.offer_id,
-                interaction_id=offer.interaction_id,
-            )
-        )
+        self._send(OfferAccepted, offer_id=offer.offer_id, interaction_id=offer.interaction_id)
 
     def reject(self, offer: Offer, note: str = "") -> None:
         self._send(
-            OfferRejected(
-                id=new_event_id(),
-                source=self.source,
-                agent_id=self.agent_id,
-                pool=self.pool,
-                offer_id=offer.offer_id,
-                interaction_id=offer.interaction_id,
-                note=note,
-            )
+            OfferRejected,
+            offer_id=offer.offer_id,
+            interaction_id=offer.interaction_id,
+            note=note,
         )
 
     def complete(self, offer: Offer) -> None:
         """The contact is done: the agent's capacity is offered again at once."""
-        self._send(
-            WorkCompleted(
-                id=new_event_id(),
-                source=self.source,
-                agent_id=self.agent_id,
-                pool=self.pool,
-                interaction_id=offer.interaction_id,
-            )
-        )
+        self._send(WorkCompleted, interaction_id=offer.interaction_id)
 
     def logout(self) -> None:
-        self._send(
-            AgentLoggedOut(
-                id=new_event_id(), source=self.source, agent_id=self.agent_id, pool=self.pool
-            )
-        )
+        self._send(AgentLoggedOut)
 
     def messages(self, timeout: float | None = None) -> Iterator[AssignmentMessage]:
         """Everything the assigner tells this agent, in order."""

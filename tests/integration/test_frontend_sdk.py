@@ -8,9 +8,16 @@ import pytest
 import redis
 
 from omniroute.router.runtime import Settings
-from omniroute.router.sdk import FrontEndClient
+from omniroute.router.sdk import ContractProducer, FrontEndClient, KeyedReader
 from omniroute.router.tools import WorkerProcess
-from omniroute.schemas import Channel, ContactTarget, CustomerProfile, Tier
+from omniroute.schemas import (
+    Channel,
+    ContactTarget,
+    CustomerProfile,
+    RoutingDecision,
+    Tier,
+    topic,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
@@ -30,3 +37,38 @@ def test_a_front_end_publishes_a_contact_and_reads_its_decision(
     assert decision.target is ContactTarget.AGENT_QUEUE
     assert decision.customer.name == "Grace"
     assert decision.reason == "billing"
+
+
+def test_a_redelivered_message_reaches_the_sdk_once(stack_settings: Settings) -> None:
+    """Delivery is at least once: the same decision republished (a router that died
+    after producing, before committing) carries the same id, and the SDK's reader
+    drops it; a different message on the same key still comes through."""
+    bootstrap = stack_settings.kafka.bootstrap_servers
+    decisions = topic("omniroute.decisions")
+    customer = f"c-dup-{uuid.uuid4().hex[:6]}"
+    reader = KeyedReader(bootstrap, decisions.name, [customer.encode()], decisions.adapter)
+    producer = ContractProducer(bootstrap)
+    try:
+        first = RoutingDecision.model_validate(
+            {
+                "id": f"d:{uuid.uuid4().hex}",
+                "source": "/tests",
+                "interaction_id": f"ix-{uuid.uuid4().hex[:8]}",
+                "customer_id": customer,
+                "channel": "voice",
+                "cause_id": "e1",
+                "cause_type": "omniroute.interaction.arrived",
+                "target": "ivr",
+                "policy_version": "t",
+                "expected_cost": 0.36,
+                "customer": {"customer_id": customer, "known": False},
+            }
+        )
+        other = first.model_copy(update={"id": f"d:{uuid.uuid4().hex}"})
+        for message in (first, first, other):
+            producer.send(decisions.name, customer, message)
+        seen = [m.id for m in reader.messages(timeout=3)]
+    finally:
+        producer.close()
+        reader.close()
+    assert seen == [first.id, other.id]

@@ -3,7 +3,7 @@ their state in a compacted changelog, the pure ``omniroute.agents.Pool`` decidin
 every offer.
 """
 
-from ._app import AssignerRuntime, AssignerService, create_assigner_app, run_assigner_worker
+from ._app import AssignerRuntime, run_assigner_worker
 from ._changelog import (
     ChangelogReader,
     changelog_topic,
@@ -25,7 +25,6 @@ __all__ = [
     "AssignerLoop",
     "AssignerMetrics",
     "AssignerRuntime",
-    "AssignerService",
     "AssignerStage",
     "BatchResult",
     "ChangelogReader",
@@ -36,7 +35,6 @@ __all__ = [
     "StageResult",
     "WindowFigures",
     "changelog_topic",
-    "create_assigner_app",
     "decode_key",
     "encode_key",
     "encode_value",

@@ -23,8 +23,6 @@ import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-import faust
-import mode
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry
@@ -36,9 +34,8 @@ from omniroute.router.runtime import (
     Outbound,
     Settings,
     consumer_config,
-    faust_settings,
+    host_stage,
     producer_config,
-    run_worker,
     stop_worker_process,
 )
 from omniroute.schemas import AgentEventAdapter, DeadLetterReason, topic, utc_now
@@ -49,7 +46,7 @@ from ._loop import AssignerLoop
 from ._metrics import AssignerMetrics
 from ._stage import AssignerStage, PoolRecords
 
-__all__ = ["AssignerRuntime", "AssignerService", "create_assigner_app", "run_assigner_worker"]
+__all__ = ["AssignerRuntime", "run_assigner_worker"]
 
 log = logging.getLogger("omniroute.assigner")
 AGENT_EVENTS = topic("omniroute.agent-events").name
@@ -211,30 +208,7 @@ def _admin_config(settings: Settings) -> dict[str, Any]:
     return {key: value for key, value in config.items() if key in keep}
 
 
-class AssignerService(mode.Service):
-    """The runtime as a mode service beside the host app (see the router's)."""
-
-    def __init__(self, runtime: AssignerRuntime, **kwargs: Any) -> None:
-        self.runtime = runtime
-        super().__init__(**kwargs)
-
-    async def on_start(self) -> None:
-        await self.runtime.start()
-
-    async def on_stop(self) -> None:
-        await self.runtime.stop()
-
-
-def create_assigner_app(
-    settings: Settings, registry: CollectorRegistry
-) -> tuple[faust.App, AssignerService]:
-    """The host app and the assigner service a worker runs; nothing global."""
-    app = faust.App("omniroute-assigner-host", **faust_settings(settings))
-    return app, AssignerService(AssignerRuntime(settings, registry))
-
-
 def run_assigner_worker(settings: Settings) -> None:
+    """Run until SIGTERM/SIGINT; a loop that stops on an error stops the process."""
     registry = CollectorRegistry()
-    app, service = create_assigner_app(settings, registry)
-    runtime = service.runtime
-    run_worker(settings, registry, app, service, live=runtime.live, ready=runtime.ready)
+    host_stage(settings, registry, "omniroute-assigner-host", AssignerRuntime(settings, registry))

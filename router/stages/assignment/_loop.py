@@ -27,17 +27,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import logging
 import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
-from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.errors import CommitFailedError
 
-from omniroute.router.core import InboundRecord
-from omniroute.router.runtime import AssignerSettings, WorkerMetrics
+from omniroute.router.core import Headers, InboundRecord
+from omniroute.router.runtime import AssignerSettings, BatchProducer, LagRecorder, WorkerMetrics
 from omniroute.schemas import topic
 
 from ._changelog import ChangelogReader, encode_key, encode_value
@@ -65,7 +63,6 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         max_records: int = 2000,
     ) -> None:
         self._consumer = consumer
-        self._producer = producer
         self._changelog = changelog
         self._changelog_topic = changelog_topic
         self.engine = engine
@@ -76,10 +73,9 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         self._lock = asyncio.Lock()
         self._pending: set[int] = set()  # assigned, not yet rebuilt from the changelog
         self.owned: set[int] = set()
-        self._partitions: dict[str, list[int]] = {}
-        self._partitioner = DefaultPartitioner()
+        self._batches = BatchProducer(producer)
+        self._lag = LagRecorder(consumer, metrics, "assigner")
         self._next_load = 0.0
-        self._lag_recorded = 0.0
         self.last_poll = time.monotonic()
         self.batches = 0
         self.resyncs = 0
@@ -118,7 +114,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
             fetched = await consumer.getmany(timeout_ms=wait_ms, max_records=self._max_records)
             async with self._lock:
                 await self._step(fetched, deadline)
-            await self._record_lag()
+            await self._lag.maybe_record()
 
     def _wait_ms(self) -> int:
         now = time.time()
@@ -209,11 +205,11 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
     async def _produce(self, out: BatchResult) -> None:
         """Outputs, dead letters and changelog writes as one producer batch per
         partition, then wait for every ack."""
-        by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes | None]]] = {}
+        by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes | None, Headers]]] = {}
         key: bytes | None
         for name, key, value in out.outbound:
-            partition = await self._partition(name, key)
-            by_partition.setdefault((name, partition), []).append((key, value))
+            partition = await self._batches.partition(name, key)
+            by_partition.setdefault((name, partition), []).append((key, value, ()))
         for letter in out.dead_letters:
             self._metrics.dead_letters.labels("assigner", letter.reason.value).inc()
             log.warning(
@@ -229,50 +225,14 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                 if letter.original_key_b64 is None
                 else base64.b64decode(letter.original_key_b64)
             )
-            partition = await self._partition(DEADLETTER, key)
+            partition = await self._batches.partition(DEADLETTER, key)
             by_partition.setdefault((DEADLETTER, partition), []).append(
-                (key, letter.model_dump_json().encode())
+                (key, letter.model_dump_json().encode(), ())
             )
         for key_text, (partition, record) in out.writes.items():
             by_partition.setdefault((self._changelog_topic, partition), []).append(
-                (encode_key(key_text), encode_value(record))
+                (encode_key(key_text), encode_value(record), ())
             )
-        producer = self._producer
-        futures: list[asyncio.Future[Any]] = []
-        for (name, partition), items in by_partition.items():
-            batch = producer.create_batch()
-            for item_key, item_value in items:
-                if batch.append(key=item_key, value=item_value, timestamp=None) is None:
-                    futures.append(await producer.send_batch(batch, name, partition=partition))
-                    batch = producer.create_batch()
-                    batch.append(key=item_key, value=item_value, timestamp=None)
-            futures.append(await producer.send_batch(batch, name, partition=partition))
+        futures = await self._batches.send_grouped(by_partition)
         if futures:
             await asyncio.gather(*futures)
-
-    async def _partition(self, name: str, key: bytes | None) -> int:
-        partitions = self._partitions.get(name)
-        if partitions is None:
-            # partitions_for waits for the topic's metadata; the cluster view alone
-            # knows only topics the producer already sent to (and would say [0]).
-            partitions = self._partitions[name] = sorted(await self._producer.partitions_for(name))
-        if key is None:
-            return partitions[0]
-        partition: int = self._partitioner(key, partitions, partitions)
-        return partition
-
-    async def _record_lag(self) -> None:
-        # The fetch high watermark, not end_offsets() (see the module docstring).
-        now = time.monotonic()
-        if now - self._lag_recorded < 1.0:
-            return
-        self._lag_recorded = now
-        for tp in self._consumer.assignment():
-            high = self._consumer.highwater(tp)
-            if high is None:
-                continue
-            with contextlib.suppress(KafkaError, AssertionError):
-                position = await self._consumer.position(tp)
-                self._metrics.lag.labels("assigner", tp.topic, str(tp.partition)).set(
-                    max(0, high - position)
-                )

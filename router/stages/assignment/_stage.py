@@ -7,7 +7,6 @@ it returns, so tests drive it directly with the same code.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -261,9 +260,9 @@ class AssignerStage:
             message: BaseModel | None = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
                 metrics.offers.labels(pool_name, "offered").inc()
-                if cause is not None:
+                if cause is not None:  # ``now`` is the wall clock the loop passed in
                     metrics.offer_latency.labels(pool_name).observe(
-                        max(0.0, time.time() - cause.time.timestamp())
+                        max(0.0, now - cause.time.timestamp())
                     )
             elif isinstance(effect, ContactAssigned):
                 metrics.offers.labels(pool_name, "accepted").inc()

@@ -3,7 +3,7 @@ interaction events, reads the customers from Redis in one ``MGET``, routes with 
 pure policy, writes history back and produces decisions and assigner input.
 """
 
-from ._app import RouterRuntime, RouterService, create_router_app, run_router_worker
+from ._app import RouterRuntime, run_router_worker
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._stage import PolicyHolder, RouterStage, StageOutput
@@ -26,12 +26,10 @@ __all__ = [
     "RedisCustomerStore",
     "RouterMetrics",
     "RouterRuntime",
-    "RouterService",
     "RouterStage",
     "StageOutput",
     "StoreUnavailableError",
     "connect_redis",
-    "create_router_app",
     "customer_record",
     "initial_policy",
     "profile_key",

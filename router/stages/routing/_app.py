@@ -11,10 +11,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
 
-import faust
-import mode
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
@@ -27,9 +24,8 @@ from omniroute.router.runtime import (
     Outbound,
     Settings,
     consumer_config,
-    faust_settings,
+    host_stage,
     producer_config,
-    run_worker,
     stop_worker_process,
 )
 from omniroute.schemas import InteractionUpdate, PoolLoad, RoutingDecision, topic
@@ -41,8 +37,6 @@ from ._store import RedisCustomerStore, connect_redis
 
 __all__ = [
     "RouterRuntime",
-    "RouterService",
-    "create_router_app",
     "run_router_worker",
 ]
 
@@ -246,40 +240,9 @@ class RouterRuntime:
         )
 
 
-class RouterService(mode.Service):
-    """The runtime as a mode service, given to the Faust worker beside the app so
-    its consumer-group join runs while Faust joins its own group, not after."""
-
-    def __init__(self, runtime: RouterRuntime, **kwargs: Any) -> None:
-        self.runtime = runtime
-        super().__init__(**kwargs)
-
-    async def on_start(self) -> None:
-        await self.runtime.start()
-
-    async def on_stop(self) -> None:
-        await self.runtime.stop()
-
-
-def create_router_app(
-    settings: Settings, registry: CollectorRegistry
-) -> tuple[faust.App, RouterService]:
-    """The Faust app and the router service a worker runs; nothing global."""
-    app = faust.App("omniroute-router-host", **faust_settings(settings))
-    return app, RouterService(RouterRuntime(settings, registry))
-
-
 def run_router_worker(settings: Settings) -> None:
-    """Run until SIGTERM/SIGINT; Faust owns the event loop and signal handling."""
+    """Run until SIGTERM/SIGINT; a loop that stops on an error stops the process."""
     registry = CollectorRegistry()
-    app, service = create_router_app(settings, registry)
-    runtime = service.runtime
+    runtime = RouterRuntime(settings, registry)
     runtime.on_fatal = stop_worker_process
-    run_worker(
-        settings,
-        registry,
-        app,
-        service,
-        live=runtime.live,
-        ready=runtime.ready,
-    )
+    host_stage(settings, registry, "omniroute-router-host", runtime)

@@ -1,0 +1,103 @@
+"""What every batch loop does at its edges, written once: records grouped into one
+producer batch per partition (aiokafka's per-message ``send`` costs more than
+routing an event does), and consumer lag from the fetch high watermark.
+
+Both the router's ``BatchLoop`` and the assigner's loop compose these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
+
+from omniroute.router.core import Headers
+
+from ._metrics import WorkerMetrics
+
+__all__ = ["BatchProducer", "LagRecorder", "Produced"]
+
+Produced = tuple[str, bytes | None, bytes | None, Headers]
+"""(topic, key, value, headers) of one record to produce."""
+
+
+class BatchProducer:
+    """Sends records as one producer batch per (topic, partition). A keyed record
+    goes to the partition Kafka's default partitioner gives its key, as every
+    client computes it, so readers of one key's partition (the SDKs) find it."""
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+        self._partitions: dict[str, list[int]] = {}
+        self._partitioner = DefaultPartitioner()
+
+    async def partition(self, topic: str, key: bytes | None) -> int:
+        partitions = self._partitions.get(topic)
+        if partitions is None:
+            # partitions_for waits for the topic's metadata; the cluster view alone
+            # knows only topics the producer already sent to (and would say [0]).
+            partitions = sorted(await self._producer.partitions_for(topic))
+            self._partitions[topic] = partitions
+        if key is None:
+            return partitions[0]
+        partition: int = self._partitioner(key, partitions, partitions)
+        return partition
+
+    async def send(self, records: Iterable[Produced]) -> list[asyncio.Future[Any]]:
+        """Queue every record; the futures resolve with the acks."""
+        grouped: dict[tuple[str, int], list[tuple[bytes | None, bytes | None, Headers]]] = {}
+        for topic, key, value, headers in records:
+            partition = await self.partition(topic, key)
+            grouped.setdefault((topic, partition), []).append((key, value, headers))
+        return await self.send_grouped(grouped)
+
+    async def send_grouped(
+        self, grouped: dict[tuple[str, int], list[tuple[bytes | None, bytes | None, Headers]]]
+    ) -> list[asyncio.Future[Any]]:
+        """Records already placed on their partitions (e.g. a changelog partition)."""
+        producer = self._producer
+        futures: list[asyncio.Future[Any]] = []
+        for (topic, partition), items in grouped.items():
+            batch = producer.create_batch()
+            for key, value, headers in items:
+                fields = {"key": key, "value": value, "timestamp": None, "headers": list(headers)}
+                if batch.append(**fields) is None:  # full: send it, start the next
+                    futures.append(await producer.send_batch(batch, topic, partition=partition))
+                    batch = producer.create_batch()
+                    batch.append(**fields)
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
+        return futures
+
+
+class LagRecorder:
+    """Records behind the fetch high watermark, per partition, at most once a second.
+
+    Never ``end_offsets()``: the embedded broker's ListOffsets LATEST answer is the
+    last *batch's* base offset + 1, wrong for any multi-record batch."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, metrics: WorkerMetrics, stage: str) -> None:
+        self._consumer = consumer
+        self._metrics = metrics
+        self._stage = stage
+        self._recorded = 0.0
+
+    async def maybe_record(self) -> None:
+        now = time.monotonic()
+        if now - self._recorded < 1.0:
+            return
+        self._recorded = now
+        for tp in self._consumer.assignment():
+            high = self._consumer.highwater(tp)
+            if high is None:
+                continue
+            with contextlib.suppress(KafkaError, AssertionError):
+                position = await self._consumer.position(tp)
+                self._metrics.lag.labels(self._stage, tp.topic, str(tp.partition)).set(
+                    max(0, high - position)
+                )
