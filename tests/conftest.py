@@ -3,15 +3,41 @@ free ports, and worker processes started exactly as an operator starts them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import HealthCheck, settings
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.tools import EmbeddedStack, WorkerProcess, free_port
+
+# Property tests: the same examples on every CI run (a red build is the code's doing,
+# not the seed's), random ones on a developer's machine, and a long random search on
+# demand: `HYPOTHESIS_PROFILE=explore ./dev.sh test tests/unit`. A test's own
+# ``max_examples`` is a floor; ``explore`` raises it (see ``examples`` in the tests).
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None)
+settings.register_profile(
+    "explore",
+    max_examples=2000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from omniroute.agents import AgentSpec, Contact, OfferPlan, Pool, PoolConfig, Pr
 from omniroute.schemas import Channel
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=max(60, settings().max_examples // 10), deadline=None)
 @given(
     agents=st.integers(1, 3),
     handle=st.integers(5, 30),

@@ -371,7 +371,8 @@ class PoolVersusReference(RuleBasedStateMachine):
 
 
 PoolVersusReference.TestCase.settings = settings(
-    max_examples=int(os.environ.get("POOL_EXAMPLES", "150")),
+    # 150 per run; more under the ``explore`` profile, or exactly POOL_EXAMPLES.
+    max_examples=int(os.environ.get("POOL_EXAMPLES", max(150, settings().max_examples))),
     stateful_step_count=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
