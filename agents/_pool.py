@@ -56,8 +56,9 @@ class Pool:
     """Queues, agents and offers of one pool (a set of queues sharing agents).
 
     Each method first applies what time did by ``now`` (widening, sticky
-    windows ending), then the event, then matches what the event touched, so
-    the state is stable after every call. Offers time out only in ``tick``.
+    windows ending), then the event, then matches once what both touched, so
+    the state is stable after every call and no offer goes against what the
+    event itself declared. Offers time out only in ``tick``.
     The state and its indexes live in a ``PoolIndex``; the search for pairs
     in a ``Matcher`` over it; this class holds what each event means.
     """
@@ -68,14 +69,16 @@ class Pool:
         self._matcher = Matcher(self._index)
 
     def _begin(self, now: float) -> _Step:
-        """Every event's opening: the clock moves on and what time did is matched."""
+        """Every event's opening: the clock moves on and what time did by ``now``
+        (widening, sticky windows ending) is applied, but not matched yet: the
+        event at ``now`` may change who can take what (an agent reconnecting
+        with less capacity, going on break, logging out), and an offer must
+        never be decided on a state the same event has already replaced."""
         now = self._index.advance_clock(now)
-        moved = self._index.advance(now)
-        effects: list[Effect] = list(self._matcher.match(now, moved, [])) if moved else []
-        return _Step(now, effects)
+        return _Step(now, [], self._index.advance(now))
 
     def _settle(self, step: _Step) -> list[Effect]:
-        """Every event's close: match what it touched, so the state is stable again."""
+        """Every event's close: match, once, what time and the event touched."""
         if step.contacts or step.agents:
             step.effects += self._matcher.match(step.now, step.contacts, step.agents)
         return step.effects
@@ -195,6 +198,10 @@ class Pool:
         """Everything time does: widening, sticky windows, and offers timing out
         (revoked, re-queued in their original place, counted as the agent's miss)."""
         step = self._begin(now)
+        self._expire_offers(step)
+        return self._settle(step)
+
+    def _expire_offers(self, step: _Step) -> None:
         missed: dict[str, Agent] = {}
         for contact in self._index.expired_offers(step.now):
             step.effects.append(_revocation(contact, "timeout"))
@@ -203,7 +210,6 @@ class Pool:
             missed[agent.agent_id] = agent
             self._index.count_miss(agent)
         self._pause_missers(step, list(missed.values()))
-        return self._settle(step)
 
     def complete_work(self, agent_id: str, interaction_id: str, now: float) -> list[Effect]:
         """The agent is done: its room goes at once to whoever waits for it."""
@@ -307,7 +313,7 @@ class Pool:
         now: float,
     ) -> tuple[Pool, list[Effect]]:
         """Rebuild a pool from its records, then catch up on what time did while
-        nobody owned it (offers expired, waits widened) and match."""
+        nobody owned it (offers expired, waits widened) and match, like ``tick``."""
         pool = cls(config)
         index = pool._index
         now = index.advance_clock(now)
@@ -317,9 +323,10 @@ class Pool:
             (handle_time_from_record(record) for record in handle_times),
             now,
         )
-        effects: list[Effect] = list(pool._matcher.match(now, [], index.agents()))
-        effects += pool.tick(now)
-        return pool, effects
+        step = pool._begin(now)
+        step.agents += index.agents()  # time since the records may pair any of them
+        pool._expire_offers(step)
+        return pool, pool._settle(step)
 
 
 def _revocation(contact: Contact, why: RevokeWhy) -> OfferRevocation:
