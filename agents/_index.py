@@ -1,6 +1,6 @@
-"""The pool's state and its indexes: where each queued contact sits (a lane of
-its queue, or held for its preferred agent), which agents have room for which
-(queue, channel), longest idle first, and the timers time drives.
+"""The pool's state: its contacts and agents, which agents have room for which
+(queue, channel), longest idle first, when offers expire, and what changed since
+the last drain. Where each queued contact sits is its ``QueueIndex`` (``_queues``).
 
 Every mutation of contacts and agents that an index depends on goes through a
 public method here, so the indexes cannot drift from the state they index. No
