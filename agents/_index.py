@@ -32,8 +32,9 @@ __all__ = ["PoolIndex"]
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
+_ASSIGNED = ContactState.ASSIGNED
 _READY = Presence.READY
-_NO_AGENTS: Mapping[str, Agent] = {}
+_OFFLINE = Presence.OFFLINE
 
 
 class PoolIndex:
@@ -48,6 +49,11 @@ class PoolIndex:
         # (queue, channel) -> ready agents with room for it, longest idle first
         self._available: dict[tuple[str, Channel], dict[str, Agent]] = {}
         self._expiries: list[tuple[float, str, str]] = []
+        # Read-only views for the matcher (plain lookups on its hot path, no calls).
+        self.contact_by_id: Mapping[str, Contact] = self._contacts
+        self.agent_by_id: Mapping[str, Agent] = self._agents
+        self.available: Mapping[tuple[str, Channel], Mapping[str, Agent]] = self._available
+        """(queue, channel) -> ready agents with room for it, longest idle first."""
         self._clock = float("-inf")
         self._idle_seq = 0
         self._changed_contacts: set[str] = set()
@@ -67,11 +73,6 @@ class PoolIndex:
     def read_time(self, now: float) -> float:
         """``now`` for a query: never before the last event, and the clock is left alone."""
         return max(now, self._clock)
-
-    def advance(self, now: float) -> list[Contact]:
-        """Apply the widening and sticky-window ends due by ``now``; returns the
-        queued contacts that moved (the only ones that may have gained an agent)."""
-        return self.queues.advance(now)
 
     def expired_offers(self, now: float) -> Iterator[Contact]:
         """Contacts whose current offer expires by ``now``, earliest first."""
@@ -115,13 +116,18 @@ class PoolIndex:
     def queued_contacts(self) -> Iterator[Contact]:
         return (c for c in self._contacts.values() if c.state is _QUEUED)
 
-    def is_queued(self, contact: Contact) -> bool:
-        """Still waiting in this pool (not offered, and not removed during this event)."""
-        return contact.state is _QUEUED and self._contacts.get(contact.interaction_id) is contact
-
-    def ready_with_room(self, queue: str, channel: Channel) -> Iterable[Agent]:
-        """Ready agents with room for (queue, channel), longest idle first."""
-        return self._available.get((queue, channel), _NO_AGENTS).values()
+    def current_offer(self, agent_id: str, interaction_id: str, offer_id: str) -> Contact | None:
+        """The contact if ``offer_id`` is its live offer to ``agent_id``; else None
+        (a late answer to an offer that expired, was revoked or re-offered)."""
+        contact = self._contacts.get(interaction_id)
+        if (
+            contact is None
+            or contact.state is not _OFFERED
+            or contact.offer_id != offer_id
+            or contact.agent_id != agent_id
+        ):
+            return None
+        return contact
 
     # -- contacts ------------------------------------------------------------
 
@@ -150,7 +156,7 @@ class PoolIndex:
 
     def assign(self, contact: Contact, now: float) -> None:
         """An accepted offer: the contact stays on the agent, no longer expiring."""
-        contact.state = ContactState.ASSIGNED
+        contact.state = _ASSIGNED
         contact.assigned_at = now
         contact.offer_expires_at = None
         agent = self._agents[contact.agent_id or ""]
@@ -179,7 +185,7 @@ class PoolIndex:
             self.queues.leave(contact)
             return None
         agent = self._agents[contact.agent_id or ""]
-        if contact.state is ContactState.ASSIGNED and contact.assigned_at is not None:
+        if contact.state is _ASSIGNED and contact.assigned_at is not None:
             self._record_handle_time(contact.queue, now - contact.assigned_at)
         self._release(agent, contact, now)
         return None if self.forget_if_gone(agent) else agent
@@ -248,7 +254,7 @@ class PoolIndex:
 
     def forget_if_gone(self, agent: Agent) -> bool:
         """A logged-out agent is kept only until its last assigned contact is done."""
-        if agent.presence is Presence.OFFLINE and not agent.work:
+        if agent.presence is _OFFLINE and not agent.work:
             del self._agents[agent.agent_id]
             self._changed_agents.add(agent.agent_id)
             return True

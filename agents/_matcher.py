@@ -10,7 +10,9 @@ That is exactly what a brute-force "serve the best contact that has any
 eligible agent" loop does from a stable state, which the property tests check.
 
 The matcher owns no state but the agents' level cache: it reads the index
-through its public view and changes it only through ``PoolIndex.reserve``.
+through its read-only views (``contact_by_id``, ``agent_by_id``, ``available``,
+``queues.lanes``, ``queues.holds``) and changes it only through
+``PoolIndex.reserve``.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from collections.abc import Iterable
 
 from ._effects import OfferPlan
 from ._index import PoolIndex
-from ._model import Agent, Contact, Presence, Signature
+from ._model import Agent, Contact, ContactState, Presence, Signature
 from ._rules import OrderKey, agent_level, order_key
 
 __all__ = ["Matcher"]
 
+_QUEUED = ContactState.QUEUED
 _READY = Presence.READY
 
 
@@ -32,8 +35,12 @@ class Matcher:
 
     def __init__(self, index: PoolIndex) -> None:
         self._index = index
-        self._queues = index.queues
         self._config = index.config
+        self._contacts = index.contact_by_id
+        self._agents = index.agent_by_id
+        self._available = index.available
+        self._lanes = index.queues.lanes
+        self._holds = index.queues.holds
 
     def match(
         self, now: float, contacts: Iterable[Contact], agents: Iterable[Agent]
@@ -44,10 +51,10 @@ class Matcher:
         found without a partner is dropped for good: matching only consumes
         room and contacts, so it cannot gain one later in the same call.
         """
-        is_queued = self._index.is_queued
+        live = self._contacts  # a contact removed by this event is gone
         queue_config = self._config.queue
         pending = sorted(
-            (c for c in contacts if is_queued(c)),
+            (c for c in contacts if c.state is _QUEUED and live.get(c.interaction_id) is c),
             key=lambda c: order_key(c, queue_config(c.queue), now),
         )
         seekers = list({a.agent_id: a for a in agents}.values())
@@ -59,7 +66,7 @@ class Matcher:
             chosen_agent: Agent | None = None
             while position < len(pending):
                 contact = pending[position]
-                agent = self._best_agent(contact) if is_queued(contact) else None
+                agent = self._best_agent(contact) if contact.state is _QUEUED else None
                 if agent is not None:
                     chosen, chosen_agent = contact, agent
                     chosen_key = order_key(contact, queue_config(contact.queue), now)
@@ -107,24 +114,28 @@ class Matcher:
 
     def _best_agent(self, contact: Contact) -> Agent | None:
         """Its preferred agent if eligible, else the longest-idle eligible one."""
-        index = self._index
         if contact.held_by is not None:
-            holder = index.agent(contact.held_by)
-            return holder if holder is not None and self._eligible(holder, contact) else None
+            holder = self._agents[contact.held_by]
+            return holder if self._eligible(holder, contact) else None
         if contact.preferred_agent is not None:
-            preferred = index.agent(contact.preferred_agent)
+            preferred = self._agents.get(contact.preferred_agent)
             if preferred is not None and self._eligible(preferred, contact):
                 return preferred
-        for agent in index.ready_with_room(contact.queue, contact.channel):
-            level = self._level(agent, contact.level_key, contact.queue, contact.requirements)
-            if level <= contact.stage:
-                return agent
+        candidates = self._available.get((contact.queue, contact.channel))
+        if candidates:
+            for agent in candidates.values():
+                level = self._level(agent, contact.level_key, contact.queue, contact.requirements)
+                if level <= contact.stage:
+                    return agent
         return None
 
     def _best_contact_for(self, agent: Agent, now: float) -> tuple[OrderKey, Contact] | None:
         """The best queued contact this agent may take: lane heads, then its holds."""
         best = self._best_in_lanes(agent, now)
-        for contact in self._queues.held_for(agent.agent_id):
+        held = self._holds.get(agent.agent_id)
+        if not held:
+            return best
+        for contact in held.values():
             if self._eligible(agent, contact):
                 key = order_key(contact, self._config.queue(contact.queue), now)
                 if best is None or key < best[0]:
@@ -134,9 +145,9 @@ class Matcher:
     def _best_in_lanes(self, agent: Agent, now: float) -> tuple[OrderKey, Contact] | None:
         """One head per lane the agent qualifies for: cost grows with lanes, not contacts."""
         best: tuple[OrderKey, Contact] | None = None
-        lane_groups = self._queues.lane_groups
+        lanes = self._lanes
         for queue in agent.queues:
-            by_channel = lane_groups(queue)
+            by_channel = lanes.get(queue)
             if not by_channel:
                 continue
             config = self._config.queue(queue)

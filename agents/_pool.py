@@ -19,7 +19,6 @@ timer at ``next_timer()``                      ``tick``
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferRevocation, RevokeWhy
@@ -41,15 +40,19 @@ _OFFERED = ContactState.OFFERED
 _READY = Presence.READY
 
 
-@dataclass(slots=True)
 class _Step:
-    """One event in progress: its time, the effects so far, and what it touched
-    (the only contacts and agents that can form new pairs when it settles)."""
+    """The event in progress: its time, the effects so far, and what time and
+    the event touched (the only contacts and agents that can form new pairs).
+    One per pool, reset by ``Pool._begin``: an object per event would cost
+    more than the cheapest events (an accept) do."""
 
-    now: float
-    effects: list[Effect]
-    contacts: list[Contact] = field(default_factory=list)
-    agents: list[Agent] = field(default_factory=list)
+    __slots__ = ("agents", "contacts", "effects", "now")
+
+    def __init__(self) -> None:
+        self.now = float("-inf")
+        self.effects: list[Effect] = []
+        self.contacts: list[Contact] = []
+        self.agents: list[Agent] = []
 
 
 class Pool:
@@ -67,15 +70,21 @@ class Pool:
         self.config = config
         self._index = PoolIndex(config)
         self._matcher = Matcher(self._index)
+        self._step = _Step()
 
     def _begin(self, now: float) -> _Step:
         """Every event's opening: the clock moves on and what time did by ``now``
         (widening, sticky windows ending) is applied, but not matched yet: the
         event at ``now`` may change who can take what (an agent reconnecting
-        with less capacity, going on break, logging out), and an offer must
-        never be decided on a state the same event has already replaced."""
-        now = self._index.advance_clock(now)
-        return _Step(now, [], self._index.advance(now))
+        with less capacity, going on break, logging out), and no offer may be
+        decided on a state the same event replaces. ``_settle`` closes."""
+        index = self._index
+        step = self._step
+        step.now = now = index.advance_clock(now)
+        step.contacts = index.queues.advance(now)
+        step.effects = []
+        step.agents = []
+        return step
 
     def _settle(self, step: _Step) -> list[Effect]:
         """Every event's close: match, once, what time and the event touched."""
@@ -162,7 +171,7 @@ class Pool:
         """The offer becomes an assignment; a late or unknown accept is answered
         with a revocation so the desktop drops it."""
         step = self._begin(now)
-        contact = self._current_offer(agent_id, interaction_id, offer_id)
+        contact = self._index.current_offer(agent_id, interaction_id, offer_id)
         if contact is None:
             known = self._index.contact(interaction_id)
             queue = known.queue if known is not None else ""
@@ -186,7 +195,7 @@ class Pool:
     def reject(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
         """Back in line at its original place; the agent's room is free again."""
         step = self._begin(now)
-        contact = self._current_offer(agent_id, interaction_id, offer_id)
+        contact = self._index.current_offer(agent_id, interaction_id, offer_id)
         if contact is not None:
             agent = self._index.requeue(contact, step.now)
             step.contacts.append(contact)
@@ -249,17 +258,6 @@ class Pool:
                 step.effects.append(AgentPaused(agent.agent_id, agent.misses))
                 step.contacts += self._index.replace_preferrers(agent.agent_id, step.now)
         step.agents += agents
-
-    def _current_offer(self, agent_id: str, interaction_id: str, offer_id: str) -> Contact | None:
-        contact = self._index.contact(interaction_id)
-        if (
-            contact is None
-            or contact.state is not _OFFERED
-            or contact.offer_id != offer_id
-            or contact.agent_id != agent_id
-        ):
-            return None
-        return contact
 
     # -- reading -------------------------------------------------------------
 

@@ -9,7 +9,7 @@ queued contacts only through the methods below.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from omniroute.schemas import Channel
 
@@ -21,8 +21,6 @@ __all__ = ["QueueIndex"]
 
 _QUEUED = ContactState.QUEUED
 _READY = Presence.READY
-_NO_CONTACTS: Mapping[str, Contact] = {}
-_NO_GROUPS: Mapping[Channel, Mapping[Signature, LaneGroup]] = {}
 
 
 class QueueIndex:
@@ -44,16 +42,13 @@ class QueueIndex:
         self._level_keys: dict[tuple[bool, int, bool, Signature], int] = {}
         self._queued: dict[str, int] = {}
         self._waits: dict[str, list[tuple[float, str, int]]] = {}
+        # Read-only views for the matcher (plain lookups on its hot path, no calls).
+        self.lanes: Mapping[str, Mapping[Channel, Mapping[Signature, LaneGroup]]] = self._groups
+        """Queue -> channel -> requirement signature -> the lanes of queued contacts."""
+        self.holds: Mapping[str, Mapping[str, Contact]] = self._holds
+        """Agent -> the contacts waiting for it alone (its sticky window), by id."""
 
     # -- reading -------------------------------------------------------------
-
-    def lane_groups(self, queue: str) -> Mapping[Channel, Mapping[Signature, LaneGroup]]:
-        """The queue's lanes of queued contacts, per channel and requirement signature."""
-        return self._groups.get(queue, _NO_GROUPS)
-
-    def held_for(self, agent_id: str) -> Iterable[Contact]:
-        """Contacts waiting for this agent alone (its sticky window)."""
-        return self._holds.get(agent_id, _NO_CONTACTS).values()
 
     def counts(self) -> dict[str, int]:
         return {queue: count for queue, count in self._queued.items() if count}
@@ -126,8 +121,10 @@ class QueueIndex:
     def advance(self, now: float) -> list[Contact]:
         """Apply the widening and sticky-window ends due by ``now``; returns the
         contacts that moved (the only ones that may have gained an agent)."""
-        changed: dict[str, Contact] = {}
         timers = self._timers
+        if not timers or timers[0][0] > now:
+            return []
+        changed: dict[str, Contact] = {}
         while timers and timers[0][0] <= now:
             _, iid, epoch = heapq.heappop(timers)
             if not self._current(iid, epoch):
