@@ -86,7 +86,7 @@ case "${1:-}" in
         shift
         export HYPOTHESIS_PROFILE=explore OMNIROUTE_EXAMPLES_SCALE=${OMNIROUTE_EXAMPLES_SCALE:-10}
         exec "$VENV/bin/python" -m pytest -m "not kafka and not redis and not prometheus and not packaging" \
-            tests/unit "$@"
+            --timeout=0 tests/unit "$@"
         ;;
     check)
         ensure_venv

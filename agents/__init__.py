@@ -5,6 +5,13 @@ One ``Pool`` per pool (a set of queues sharing agents). Every input event is a
 ``Pool`` method taking ``now`` and returning the effects to publish; state is
 persisted as one record per contact and per agent (``Pool.drain_changes``) and
 rebuilt with ``Pool.restore``. No Kafka, Redis, clock or randomness in here.
+
+Inside, by composition: ``Pool`` (``_pool``: what each event means) owns a
+``PoolIndex`` (``_index``: contacts, agents, availability, offers, changes; its
+``QueueIndex`` in ``_queues`` places queued contacts in ``_lanes``) and a
+``Matcher`` (``_matcher``: who serves whom) that reads the index through its
+public methods. ``_rules`` holds the formulas both the pool and the tests'
+reference share.
 """
 
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation, RevokeWhy

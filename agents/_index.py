@@ -1,25 +1,40 @@
-"""The pool's state and its indexes: where each queued contact sits (a lane of
-its queue, or held for its preferred agent) and which agents have room for
-which (queue, channel), longest idle first. No matching here: see ``_matcher``.
+"""The pool's state: its contacts and agents, which agents have room for which
+(queue, channel), longest idle first, when offers expire, and what changed since
+the last drain. Where each queued contact sits is its ``QueueIndex`` (``_queues``).
+
+Every mutation of contacts and agents that an index depends on goes through a
+public method here, so the indexes cannot drift from the state they index. No
+matching here (see ``_matcher``) and no event semantics (see ``_pool``): the
+methods below are the whole vocabulary those two use.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable, Iterator, Mapping
 
 from omniroute.schemas import Channel
 
 from ._estimate import HandleTime, updated_handle_time
-from ._lanes import LaneGroup
-from ._model import Agent, Contact, ContactState, PoolConfig, Presence, QueueConfig, Signature
+from ._model import (
+    Agent,
+    AgentSpec,
+    Contact,
+    ContactState,
+    PoolConfig,
+    Presence,
+)
+from ._queues import QueueIndex
 from ._records import Changes, agent_record, contact_record, handle_time_record
-from ._rules import agent_level, prepare, stage_at, stage_changes, sticky_until
+from ._rules import prepare
 
 __all__ = ["PoolIndex"]
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
+_ASSIGNED = ContactState.ASSIGNED
 _READY = Presence.READY
+_OFFLINE = Presence.OFFLINE
 
 
 class PoolIndex:
@@ -29,19 +44,16 @@ class PoolIndex:
         self.config = config
         self._contacts: dict[str, Contact] = {}
         self._agents: dict[str, Agent] = {}
-        # queue -> channel -> signature -> lanes of queued contacts
-        self._groups: dict[str, dict[Channel, dict[Signature, LaneGroup]]] = {}
+        self.queues = QueueIndex(config, self._contacts, self._agents)
+        """Where queued contacts sit: read by the matcher, changed only from here."""
         # (queue, channel) -> ready agents with room for it, longest idle first
         self._available: dict[tuple[str, Channel], dict[str, Agent]] = {}
-        # agent -> contacts waiting for that agent only (sticky window)
-        self._holds: dict[str, dict[str, Contact]] = {}
-        # agent -> queued contacts that prefer it, to re-place when it comes or goes
-        self._preferrers: dict[str, set[str]] = {}
-        self._timers: list[tuple[float, str, int]] = []
         self._expiries: list[tuple[float, str, str]] = []
-        self._level_keys: dict[tuple[bool, int, bool, Signature], int] = {}
-        self._queued: dict[str, int] = {}
-        self._waits: dict[str, list[tuple[float, str, int]]] = {}
+        # Read-only views for the matcher (plain lookups on its hot path, no calls).
+        self.contact_by_id: Mapping[str, Contact] = self._contacts
+        self.agent_by_id: Mapping[str, Agent] = self._agents
+        self.available: Mapping[tuple[str, Channel], Mapping[str, Agent]] = self._available
+        """(queue, channel) -> ready agents with room for it, longest idle first."""
         self._clock = float("-inf")
         self._idle_seq = 0
         self._changed_contacts: set[str] = set()
@@ -51,151 +63,166 @@ class PoolIndex:
 
     # -- time ---------------------------------------------------------------
 
-    def _now(self, now: float) -> float:
+    def advance_clock(self, now: float) -> float:
         """Time never runs backwards inside a pool: bound promotions are one-way."""
         if now < self._clock:
             return self._clock
         self._clock = now
         return now
 
-    # -- contacts in the index ---------------------------------------------
+    def read_time(self, now: float) -> float:
+        """``now`` for a query: never before the last event, and the clock is left alone."""
+        return max(now, self._clock)
 
-    def _level_key(self, contact: Contact) -> int:
-        config = self.config.queue(contact.queue)
-        key = (
-            config.relax_after_seconds is not None,
-            config.relax_by,
-            config.any_agent_after_seconds is not None,
-            contact.requirements,
-        )
-        found = self._level_keys.get(key)
-        if found is None:
-            found = self._level_keys[key] = len(self._level_keys)
-        return found
+    def expired_offers(self, now: float) -> Iterator[Contact]:
+        """Contacts whose current offer expires by ``now``, earliest first."""
+        expiries = self._expiries
+        while expiries and expiries[0][0] <= now:
+            _, offer_id, iid = heapq.heappop(expiries)
+            contact = self._contacts.get(iid)
+            if contact is not None and contact.state is _OFFERED and contact.offer_id == offer_id:
+                yield contact
 
-    def _enter_queue(self, contact: Contact, now: float) -> None:
-        """(Re-)queue a contact; its ``enqueued_at`` is never touched here."""
-        contact.state = _QUEUED
-        contact.agent_id = None
-        contact.offer_id = None
-        contact.offer_expires_at = None
-        contact.assigned_at = None
-        contact.epoch += 1
-        config = self.config.queue(contact.queue)
-        self._schedule_next(contact, config, now)
-        if contact.preferred_agent is not None:
-            self._preferrers.setdefault(contact.preferred_agent, set()).add(contact.interaction_id)
-        queue = contact.queue
-        self._queued[queue] = self._queued.get(queue, 0) + 1
-        heapq.heappush(
-            self._waits.setdefault(queue, []),
-            (contact.wait_origin, contact.interaction_id, contact.epoch),
-        )
-        self._place(contact, config, now)
+    def next_timer(self) -> float | None:
+        """When time next changes something: an offer expiring or a wait widening."""
+        expiries = self._expiries
+        while expiries:
+            _, offer_id, iid = expiries[0]
+            contact = self._contacts.get(iid)
+            if contact is not None and contact.offer_id == offer_id and contact.state is _OFFERED:
+                break
+            heapq.heappop(expiries)
+        moments = [expiries[0][0]] if expiries else []
+        widening = self.queues.next_timer()
+        if widening is not None:
+            moments.append(widening)
+        return min(moments) if moments else None
 
-    def _schedule_next(self, contact: Contact, config: QueueConfig, now: float) -> None:
-        """One pending timer per queued contact (its next change), not all three:
-        at 100k contacts each heap entry costs ~90 bytes."""
-        upcoming = [moment for moment in stage_changes(contact, config) if moment > now]
-        if upcoming:
-            heapq.heappush(self._timers, (min(upcoming), contact.interaction_id, contact.epoch))
+    # -- reading -------------------------------------------------------------
 
-    def _leave_queue(self, contact: Contact) -> None:
-        self._unplace(contact)
-        self._queued[contact.queue] -= 1
-        if contact.preferred_agent is not None:
-            preferrers = self._preferrers.get(contact.preferred_agent)
-            if preferrers is not None:
-                preferrers.discard(contact.interaction_id)
-                if not preferrers:
-                    del self._preferrers[contact.preferred_agent]
+    def contact(self, interaction_id: str) -> Contact | None:
+        """Read-only view for tests and tools: do not mutate what it returns."""
+        return self._contacts.get(interaction_id)
 
-    def _holder(self, contact: Contact, config: QueueConfig, now: float) -> str | None:
-        """The agent a contact waits for alone: its preferred agent, while that
-        agent is ready for the queue and the sticky window is open. A preferred
-        agent on break or logged out is not worth waiting for."""
-        until = sticky_until(contact, config)
-        if until is None or now >= until:
+    def agent(self, agent_id: str) -> Agent | None:
+        return self._agents.get(agent_id)
+
+    def contacts(self) -> list[Contact]:
+        return list(self._contacts.values())
+
+    def agents(self) -> list[Agent]:
+        return list(self._agents.values())
+
+    def queued_contacts(self) -> Iterator[Contact]:
+        return (c for c in self._contacts.values() if c.state is _QUEUED)
+
+    def current_offer(self, agent_id: str, interaction_id: str, offer_id: str) -> Contact | None:
+        """The contact if ``offer_id`` is its live offer to ``agent_id``; else None
+        (a late answer to an offer that expired, was revoked or re-offered)."""
+        contact = self._contacts.get(interaction_id)
+        if (
+            contact is None
+            or contact.state is not _OFFERED
+            or contact.offer_id != offer_id
+            or contact.agent_id != agent_id
+        ):
             return None
-        agent = self._agents.get(contact.preferred_agent or "")
-        if agent is None or agent.presence is not _READY or contact.queue not in agent.queue_set:
-            return None
-        return agent.agent_id
+        return contact
 
-    def _place(self, contact: Contact, config: QueueConfig, now: float) -> None:
-        contact.stage = stage_at(contact, config, now)
-        holder = self._holder(contact, config, now)
-        if holder is not None:
-            contact.held_by = holder
-            self._holds.setdefault(holder, {})[contact.interaction_id] = contact
-            return
-        groups = self._groups.setdefault(contact.queue, {}).setdefault(contact.channel, {})
-        group = groups.get(contact.requirements)
-        if group is None:
-            group = groups[contact.requirements] = LaneGroup(
-                contact.requirements, contact.level_key
-            )
-        group.stages[contact.stage].push(contact, now)
+    # -- contacts ------------------------------------------------------------
 
-    def _unplace(self, contact: Contact) -> None:
-        holder = contact.held_by
-        if holder is not None:
-            held = self._holds[holder]
-            del held[contact.interaction_id]
-            if not held:
-                del self._holds[holder]
-            contact.held_by = None
-            return
-        lane = contact.lane
-        if lane is None:
-            return
-        lane.remove(contact)
-        if lane.group.live == 0:
-            by_signature = self._groups[contact.queue][contact.channel]
-            del by_signature[contact.requirements]
-            if not by_signature:
-                del self._groups[contact.queue][contact.channel]
-
-    def _replace(self, contact: Contact, now: float) -> bool:
-        """Move a queued contact if its stage or hold changed; True if it moved."""
-        config = self.config.queue(contact.queue)
-        stage = stage_at(contact, config, now)
-        holder = self._holder(contact, config, now)
-        if stage == contact.stage and holder == contact.held_by:
+    def admit(self, contact: Contact, now: float) -> bool:
+        """Queue a new contact; False (and nothing changes) if the id is known."""
+        if contact.interaction_id in self._contacts:
             return False
-        self._unplace(contact)
-        self._place(contact, config, now)
+        prepare(contact, self.config.queue(contact.queue))
+        contact.level_key = self.queues.level_key(contact)
+        self._contacts[contact.interaction_id] = contact
+        self._changed_contacts.add(contact.interaction_id)
+        self.queues.enter(contact, now)
         return True
 
-    def _replace_preferrers(self, agent_id: str, now: float) -> list[Contact]:
-        moved = []
-        for iid in self._preferrers.get(agent_id, ()):
-            contact = self._contacts[iid]
-            if self._replace(contact, now):
-                moved.append(contact)
-        return moved
+    def reserve(self, contact: Contact, agent: Agent, expires_at: float, now: float) -> None:
+        """Out of the queue and onto the agent until the offer is answered or expires.
+        The caller has set the contact's ``offer_id`` and ``attempts``."""
+        self.queues.leave(contact)
+        contact.state = _OFFERED
+        contact.agent_id = agent.agent_id
+        contact.offer_expires_at = expires_at
+        self._hold_work(agent, contact)
+        self.touch(agent, now)
+        heapq.heappush(self._expiries, (expires_at, contact.offer_id or "", contact.interaction_id))
+        self._changed_contacts.add(contact.interaction_id)
 
-    def _longest_waits(self, now: float) -> dict[str, float]:
-        """Longest perceived wait per queue: heads of lazily cleaned heaps."""
-        longest = {}
-        for queue, heap in self._waits.items():
-            while heap:
-                _, iid, epoch = heap[0]
-                contact = self._contacts.get(iid)
-                if contact is not None and contact.state is _QUEUED and contact.epoch == epoch:
-                    longest[queue] = max(0.0, now - heap[0][0])
-                    break
-                heapq.heappop(heap)
-        return longest
+    def assign(self, contact: Contact, now: float) -> None:
+        """An accepted offer: the contact stays on the agent, no longer expiring."""
+        contact.state = _ASSIGNED
+        contact.assigned_at = now
+        contact.offer_expires_at = None
+        agent = self._agents[contact.agent_id or ""]
+        agent.misses = 0
+        self._changed_agents.add(agent.agent_id)
+        self._changed_contacts.add(contact.interaction_id)
 
-    def _record_handle_time(self, queue: str, seconds: float) -> None:
-        previous = self._handle_times.get(queue)
-        self._handle_times[queue] = updated_handle_time(previous, seconds, self.config)
-        self._changed_handle_times.add(queue)
+    def mark_callback(self, contact: Contact) -> None:
+        contact.callback = True
+        self._changed_contacts.add(contact.interaction_id)
 
-    # -- agents in the index -------------------------------------------------
+    def requeue(self, contact: Contact, now: float) -> Agent:
+        """An offer withdrawn: back in line at its original place; returns the agent."""
+        agent = self._agents[contact.agent_id or ""]
+        self._release(agent, contact, now)
+        self._changed_contacts.add(contact.interaction_id)
+        self.queues.enter(contact, now)
+        return agent
 
-    def _touch(self, agent: Agent, now: float) -> None:
+    def remove(self, contact: Contact, now: float) -> Agent | None:
+        """Remove a contact for good; returns the agent whose room it freed, unless
+        that agent was logged out and is now gone too."""
+        del self._contacts[contact.interaction_id]
+        self._changed_contacts.add(contact.interaction_id)
+        if contact.state is _QUEUED:
+            self.queues.leave(contact)
+            return None
+        agent = self._agents[contact.agent_id or ""]
+        if contact.state is _ASSIGNED and contact.assigned_at is not None:
+            self._record_handle_time(contact.queue, now - contact.assigned_at)
+        self._release(agent, contact, now)
+        return None if self.forget_if_gone(agent) else agent
+
+    # -- agents --------------------------------------------------------------
+
+    def log_in(self, spec: AgentSpec, now: float) -> Agent:
+        """A new agent, or a logged-in one's new profile (work in progress is kept);
+        either way it goes to the back of the idle line."""
+        agent = self._agents.get(spec.agent_id)
+        if agent is None:
+            agent = Agent(
+                agent_id=spec.agent_id,
+                queues=(),
+                skills={},
+                capacity={},
+                max_total=spec.max_total,
+                presence=spec.presence,
+            )
+            self._agents[spec.agent_id] = agent
+        agent.queues = tuple(dict.fromkeys(spec.queues))
+        agent.queue_set = frozenset(agent.queues)
+        agent.skills = dict(spec.skills)
+        agent.capacity = dict(spec.capacity)
+        agent.max_total = spec.max_total
+        agent.presence = spec.presence
+        agent.levels.clear()
+        self.touch(agent, now)
+        return agent
+
+    def make_ready(self, agent: Agent, now: float) -> None:
+        """Back from a break: a clean slate of misses, at the back of the idle line."""
+        agent.presence = _READY
+        agent.misses = 0
+        self.touch(agent, now)
+
+    def touch(self, agent: Agent, now: float) -> None:
         """The agent's availability changed: it goes to the back of the idle line.
 
         Every call appends, so each ``_available`` dict stays in
@@ -207,6 +234,106 @@ class PoolIndex:
         self._changed_agents.add(agent.agent_id)
         self._unlist(agent)
         self._list(agent)
+
+    def stop_offering(self, agent: Agent, presence: Presence) -> None:
+        """Not ready or logged out: off every availability list; its place in the
+        idle line is kept for when it comes back."""
+        agent.presence = presence
+        self._unlist(agent)
+        self._changed_agents.add(agent.agent_id)
+
+    def count_miss(self, agent: Agent) -> None:
+        """An offer rejected or left to expire."""
+        agent.misses += 1
+        self._changed_agents.add(agent.agent_id)
+
+    def replace_preferrers(self, agent_id: str, now: float) -> list[Contact]:
+        """The agent came or went: re-place the contacts that prefer it; returns
+        those that moved (held for it, or released to their lanes)."""
+        return self.queues.replace_preferrers(agent_id, now)
+
+    def forget_if_gone(self, agent: Agent) -> bool:
+        """A logged-out agent is kept only until its last assigned contact is done."""
+        if agent.presence is _OFFLINE and not agent.work:
+            del self._agents[agent.agent_id]
+            self._changed_agents.add(agent.agent_id)
+            return True
+        return False
+
+    # -- queries -------------------------------------------------------------
+
+    def handle_times(self) -> dict[str, HandleTime]:
+        return self._handle_times
+
+    # -- persisting ----------------------------------------------------------
+
+    def drain_changes(self) -> Changes:
+        """The records changed since the last drain, to write to the stage's tables."""
+        changes = Changes()
+        for iid in self._changed_contacts:
+            contact = self._contacts.get(iid)
+            changes.contacts[iid] = None if contact is None else contact_record(contact)
+        for agent_id in self._changed_agents:
+            agent = self._agents.get(agent_id)
+            changes.agents[agent_id] = None if agent is None else agent_record(agent)
+        for queue in self._changed_handle_times:
+            changes.handle_times[queue] = handle_time_record(queue, self._handle_times[queue])
+        self._changed_contacts.clear()
+        self._changed_agents.clear()
+        self._changed_handle_times.clear()
+        return changes
+
+    def rebuild(
+        self,
+        contacts: Iterable[Contact],
+        agents: Iterable[Agent],
+        handle_times: Iterable[tuple[str, HandleTime]],
+        now: float,
+    ) -> None:
+        """Load persisted state into an empty index; nothing counts as changed."""
+        for agent in agents:
+            self._agents[agent.agent_id] = agent
+            self._idle_seq = max(self._idle_seq, agent.idle_seq + 1)
+        self._handle_times.update(handle_times)
+        for contact in contacts:
+            self._adopt(contact, now)
+        for agent in sorted(self._agents.values(), key=lambda a: (a.idle_since, a.idle_seq)):
+            self._list(agent)
+        self.drain_changes()
+
+    def _adopt(self, contact: Contact, now: float) -> None:
+        prepare(contact, self.config.queue(contact.queue))
+        contact.level_key = self.queues.level_key(contact)
+        self._contacts[contact.interaction_id] = contact
+        agent = self._agents.get(contact.agent_id or "")
+        if contact.state is _QUEUED or agent is None:
+            self.queues.enter(contact, now)
+            return
+        self._hold_work(agent, contact)
+        if contact.state is _OFFERED:
+            expires_at = contact.offer_expires_at if contact.offer_expires_at is not None else now
+            heapq.heappush(
+                self._expiries, (expires_at, contact.offer_id or "", contact.interaction_id)
+            )
+
+    def _record_handle_time(self, queue: str, seconds: float) -> None:
+        previous = self._handle_times.get(queue)
+        self._handle_times[queue] = updated_handle_time(previous, seconds, self.config)
+        self._changed_handle_times.add(queue)
+
+    # -- internals -----------------------------------------------------------------
+
+    def _hold_work(self, agent: Agent, contact: Contact) -> None:
+        channel = contact.channel
+        agent.work[contact.interaction_id] = channel
+        agent.load[channel] = agent.load.get(channel, 0) + 1
+        agent.total += 1
+
+    def _release(self, agent: Agent, contact: Contact, now: float) -> None:
+        channel = agent.work.pop(contact.interaction_id)
+        agent.load[channel] -= 1
+        agent.total -= 1
+        self.touch(agent, now)
 
     def _list(self, agent: Agent) -> None:
         if agent.presence is not _READY:
@@ -225,60 +352,3 @@ class PoolIndex:
             if not listed:
                 del self._available[key]
         agent.listed.clear()
-
-    def _level(self, agent: Agent, level_key: int, queue: str, signature: Signature) -> int:
-        level = agent.levels.get(level_key)
-        if level is None:
-            level = agent.levels[level_key] = agent_level(
-                agent.skills, signature, self.config.queue(queue)
-            )
-        return level
-
-    # -- reading and persisting ----------------------------------------------
-
-    def contact(self, interaction_id: str) -> Contact | None:
-        """Read-only view for tests and tools: do not mutate what it returns."""
-        return self._contacts.get(interaction_id)
-
-    def agent(self, agent_id: str) -> Agent | None:
-        return self._agents.get(agent_id)
-
-    def contacts(self) -> list[Contact]:
-        return list(self._contacts.values())
-
-    def agents(self) -> list[Agent]:
-        return list(self._agents.values())
-
-    def drain_changes(self) -> Changes:
-        """The records changed since the last drain, to write to the stage's tables."""
-        changes = Changes()
-        for iid in self._changed_contacts:
-            contact = self._contacts.get(iid)
-            changes.contacts[iid] = None if contact is None else contact_record(contact)
-        for agent_id in self._changed_agents:
-            agent = self._agents.get(agent_id)
-            changes.agents[agent_id] = None if agent is None else agent_record(agent)
-        for queue in self._changed_handle_times:
-            changes.handle_times[queue] = handle_time_record(queue, self._handle_times[queue])
-        self._changed_contacts.clear()
-        self._changed_agents.clear()
-        self._changed_handle_times.clear()
-        return changes
-
-    def _adopt(self, contact: Contact, now: float) -> None:
-        prepare(contact, self.config.queue(contact.queue))
-        contact.level_key = self._level_key(contact)
-        self._contacts[contact.interaction_id] = contact
-        agent = self._agents.get(contact.agent_id or "")
-        if contact.state is _QUEUED or agent is None:
-            self._enter_queue(contact, now)
-            return
-        channel = contact.channel
-        agent.work[contact.interaction_id] = channel
-        agent.load[channel] = agent.load.get(channel, 0) + 1
-        agent.total += 1
-        if contact.state is _OFFERED:
-            expires_at = contact.offer_expires_at if contact.offer_expires_at is not None else now
-            heapq.heappush(
-                self._expiries, (expires_at, contact.offer_id or "", contact.interaction_id)
-            )

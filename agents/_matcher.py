@@ -1,24 +1,28 @@
-"""The incremental matcher over the pool's indexes.
+"""The incremental matcher over a pool's indexes.
 
 Invariant kept after every public mutation: *no ready agent with room is
 eligible for a queued contact*. An event can only create new eligible pairs
 that involve what it touched (an agent that gained room, a contact that
-entered the queue or widened), so ``_match`` only looks from those: each
+entered the queue or widened), so ``match`` only looks from those: each
 touched contact asks for its best agent, each touched agent for its best
 contact, and the globally best such contact is served first, again and again.
 That is exactly what a brute-force "serve the best contact that has any
 eligible agent" loop does from a stable state, which the property tests check.
+
+The matcher owns no state but the agents' level cache: it reads the index
+through its read-only views (``contact_by_id``, ``agent_by_id``, ``available``,
+``queues.lanes``, ``queues.holds``) and changes it only through
+``PoolIndex.reserve``.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable
 
 from ._effects import OfferPlan
 from ._index import PoolIndex
-from ._model import Agent, Contact, ContactState, Presence
-from ._rules import OrderKey, order_key
+from ._model import Agent, Contact, ContactState, Presence, Signature
+from ._rules import OrderKey, agent_level, order_key
 
 __all__ = ["Matcher"]
 
@@ -26,88 +30,19 @@ _QUEUED = ContactState.QUEUED
 _READY = Presence.READY
 
 
-class Matcher(PoolIndex):
-    """Eligibility, search and offers over the pool's indexes."""
+class Matcher:
+    """Eligibility, search and offers over one pool's index."""
 
-    def _advance(self, now: float) -> list[OfferPlan]:
-        """Apply the widening and sticky-window ends due by ``now``, then match them."""
-        changed: dict[str, Contact] = {}
-        timers = self._timers
-        while timers and timers[0][0] <= now:
-            _, iid, epoch = heapq.heappop(timers)
-            contact = self._contacts.get(iid)
-            if contact is None or contact.state is not _QUEUED or contact.epoch != epoch:
-                continue
-            self._schedule_next(contact, self.config.queue(contact.queue), now)
-            if self._replace(contact, now):
-                changed[iid] = contact
-        if not changed:
-            return []
-        return self._match(now, list(changed.values()), [])
+    def __init__(self, index: PoolIndex) -> None:
+        self._index = index
+        self._config = index.config
+        self._contacts = index.contact_by_id
+        self._agents = index.agent_by_id
+        self._available = index.available
+        self._lanes = index.queues.lanes
+        self._holds = index.queues.holds
 
-    # -- matching ------------------------------------------------------------
-
-    def _eligible(self, agent: Agent, contact: Contact) -> bool:
-        return (
-            agent.presence is _READY
-            and contact.queue in agent.queue_set
-            and agent.has_room(contact.channel)
-            and self._level(agent, contact.level_key, contact.queue, contact.requirements)
-            <= contact.stage
-        )
-
-    def _best_agent(self, contact: Contact) -> Agent | None:
-        """Its preferred agent if eligible, else the longest-idle eligible one."""
-        if contact.held_by is not None:
-            holder = self._agents[contact.held_by]
-            return holder if self._eligible(holder, contact) else None
-        if contact.preferred_agent is not None:
-            preferred = self._agents.get(contact.preferred_agent)
-            if preferred is not None and self._eligible(preferred, contact):
-                return preferred
-        candidates = self._available.get((contact.queue, contact.channel))
-        if candidates:
-            for agent in candidates.values():
-                level = self._level(agent, contact.level_key, contact.queue, contact.requirements)
-                if level <= contact.stage:
-                    return agent
-        return None
-
-    def _best_contact_for(self, agent: Agent, now: float) -> tuple[OrderKey, Contact] | None:
-        """The best queued contact this agent may take: lane heads, then its holds."""
-        best = self._best_in_lanes(agent, now)
-        held = self._holds.get(agent.agent_id)
-        if held:
-            for contact in held.values():
-                if self._eligible(agent, contact):
-                    key = order_key(contact, self.config.queue(contact.queue), now)
-                    if best is None or key < best[0]:
-                        best = (key, contact)
-        return best
-
-    def _best_in_lanes(self, agent: Agent, now: float) -> tuple[OrderKey, Contact] | None:
-        """One head per lane the agent qualifies for: cost grows with lanes, not contacts."""
-        best: tuple[OrderKey, Contact] | None = None
-        for queue in agent.queues:
-            by_channel = self._groups.get(queue)
-            if not by_channel:
-                continue
-            config = self.config.queue(queue)
-            for channel, groups in by_channel.items():
-                if not agent.has_room(channel):
-                    continue
-                for signature, group in groups.items():
-                    level = self._level(agent, group.level_key, queue, signature)
-                    for lane in group.stages[level:]:
-                        head = lane.head(now) if lane.live else None
-                        if head is None:
-                            continue
-                        key = order_key(head, config, now)
-                        if best is None or key < best[0]:
-                            best = (key, head)
-        return best
-
-    def _match(
+    def match(
         self, now: float, contacts: Iterable[Contact], agents: Iterable[Agent]
     ) -> list[OfferPlan]:
         """Serve the best contact that has an eligible agent, until none has.
@@ -116,9 +51,10 @@ class Matcher(PoolIndex):
         found without a partner is dropped for good: matching only consumes
         room and contacts, so it cannot gain one later in the same call.
         """
-        queue_config = self.config.queue
+        live = self._contacts  # a contact removed by this event is gone
+        queue_config = self._config.queue
         pending = sorted(
-            (c for c in contacts if c.state is _QUEUED),
+            (c for c in contacts if c.state is _QUEUED and live.get(c.interaction_id) is c),
             key=lambda c: order_key(c, queue_config(c.queue), now),
         )
         seekers = list({a.agent_id: a for a in agents}.values())
@@ -156,17 +92,86 @@ class Matcher(PoolIndex):
                     raise AssertionError(f"{chosen.interaction_id} found by an agent has none")
             offers.append(self._offer(chosen, chosen_agent, now))
 
+    # -- search --------------------------------------------------------------
+
+    def _level(self, agent: Agent, level_key: int, queue: str, signature: Signature) -> int:
+        """The widening stage from which ``agent`` qualifies, cached per level key."""
+        level = agent.levels.get(level_key)
+        if level is None:
+            level = agent.levels[level_key] = agent_level(
+                agent.skills, signature, self._config.queue(queue)
+            )
+        return level
+
+    def _eligible(self, agent: Agent, contact: Contact) -> bool:
+        return (
+            agent.presence is _READY
+            and contact.queue in agent.queue_set
+            and agent.has_room(contact.channel)
+            and self._level(agent, contact.level_key, contact.queue, contact.requirements)
+            <= contact.stage
+        )
+
+    def _best_agent(self, contact: Contact) -> Agent | None:
+        """Its preferred agent if eligible, else the longest-idle eligible one."""
+        if contact.held_by is not None:
+            holder = self._agents[contact.held_by]
+            return holder if self._eligible(holder, contact) else None
+        if contact.preferred_agent is not None:
+            preferred = self._agents.get(contact.preferred_agent)
+            if preferred is not None and self._eligible(preferred, contact):
+                return preferred
+        candidates = self._available.get((contact.queue, contact.channel))
+        if candidates:
+            for agent in candidates.values():
+                level = self._level(agent, contact.level_key, contact.queue, contact.requirements)
+                if level <= contact.stage:
+                    return agent
+        return None
+
+    def _best_contact_for(self, agent: Agent, now: float) -> tuple[OrderKey, Contact] | None:
+        """The best queued contact this agent may take: lane heads, then its holds."""
+        best = self._best_in_lanes(agent, now)
+        held = self._holds.get(agent.agent_id)
+        if not held:
+            return best
+        for contact in held.values():
+            if self._eligible(agent, contact):
+                key = order_key(contact, self._config.queue(contact.queue), now)
+                if best is None or key < best[0]:
+                    best = (key, contact)
+        return best
+
+    def _best_in_lanes(self, agent: Agent, now: float) -> tuple[OrderKey, Contact] | None:
+        """One head per lane the agent qualifies for: cost grows with lanes, not contacts."""
+        best: tuple[OrderKey, Contact] | None = None
+        lanes = self._lanes
+        for queue in agent.queues:
+            by_channel = lanes.get(queue)
+            if not by_channel:
+                continue
+            config = self._config.queue(queue)
+            for channel, groups in by_channel.items():
+                if not agent.has_room(channel):
+                    continue
+                for signature, group in groups.items():
+                    level = self._level(agent, group.level_key, queue, signature)
+                    for lane in group.stages[level:]:
+                        head = lane.head(now) if lane.live else None
+                        if head is None:
+                            continue
+                        key = order_key(head, config, now)
+                        if best is None or key < best[0]:
+                            best = (key, head)
+        return best
+
+    # -- offers --------------------------------------------------------------
+
     def _offer(self, contact: Contact, agent: Agent, now: float) -> OfferPlan:
-        self._leave_queue(contact)
-        contact.state = ContactState.OFFERED
         contact.attempts += 1
-        contact.agent_id = agent.agent_id
         contact.offer_id = f"{contact.interaction_id}#{contact.attempts}"
-        expires_at = now + self.config.offer_timeout_seconds
-        contact.offer_expires_at = expires_at
-        self._reserve(agent, contact, now)
-        heapq.heappush(self._expiries, (expires_at, contact.offer_id, contact.interaction_id))
-        self._changed_contacts.add(contact.interaction_id)
+        expires_at = now + self._config.offer_timeout_seconds
+        self._index.reserve(contact, agent, expires_at, now)
         return OfferPlan(
             offer_id=contact.offer_id,
             agent_id=agent.agent_id,
@@ -184,16 +189,3 @@ class Matcher(PoolIndex):
             automation_seconds=contact.wait_offset,
             customer=contact.customer,
         )
-
-    def _reserve(self, agent: Agent, contact: Contact, now: float) -> None:
-        channel = contact.channel
-        agent.work[contact.interaction_id] = channel
-        agent.load[channel] = agent.load.get(channel, 0) + 1
-        agent.total += 1
-        self._touch(agent, now)
-
-    def _release(self, agent: Agent, contact: Contact, now: float) -> None:
-        channel = agent.work.pop(contact.interaction_id)
-        agent.load[channel] -= 1
-        agent.total -= 1
-        self._touch(agent, now)

@@ -18,52 +18,88 @@ timer at ``next_timer()``                      ``tick``
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferRevocation, RevokeWhy
 from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load
+from ._index import PoolIndex
 from ._matcher import Matcher
 from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
 from ._records import (
+    Changes,
     agent_from_record,
     contact_from_record,
     handle_time_from_record,
 )
-from ._rules import prepare
 
 __all__ = ["Pool"]
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
-_ASSIGNED = ContactState.ASSIGNED
 _READY = Presence.READY
 
 
-class Pool(Matcher):
+class _Step:
+    """The event in progress: its time, the effects so far, and what time and
+    the event touched (the only contacts and agents that can form new pairs).
+    One per pool, reset by ``Pool._begin``: an object per event would cost
+    more than the cheapest events (an accept) do."""
+
+    __slots__ = ("agents", "contacts", "effects", "now")
+
+    def __init__(self) -> None:
+        self.now = float("-inf")
+        self.effects: list[Effect] = []
+        self.contacts: list[Contact] = []
+        self.agents: list[Agent] = []
+
+
+class Pool:
     """Queues, agents and offers of one pool (a set of queues sharing agents).
 
     Each method first applies what time did by ``now`` (widening, sticky
-    windows ending), then the event, then matches what the event touched, so
-    the state is stable after every call. Offers time out only in ``tick``.
+    windows ending), then the event, then matches once what both touched, so
+    the state is stable after every call and no offer goes against what the
+    event itself declared. Offers time out only in ``tick``.
+    The state and its indexes live in a ``PoolIndex``; the search for pairs
+    in a ``Matcher`` over it; this class holds what each event means.
     """
+
+    def __init__(self, config: PoolConfig) -> None:
+        self.config = config
+        self._index = PoolIndex(config)
+        self._matcher = Matcher(self._index)
+        self._step = _Step()
+
+    def _begin(self, now: float) -> _Step:
+        """Every event's opening: the clock moves on and what time did by ``now``
+        (widening, sticky windows ending) is applied, but not matched yet: the
+        event at ``now`` may change who can take what (an agent reconnecting
+        with less capacity, going on break, logging out), and no offer may be
+        decided on a state the same event replaces. ``_settle`` closes."""
+        index = self._index
+        step = self._step
+        step.now = now = index.advance_clock(now)
+        step.contacts = index.queues.advance(now)
+        step.effects = []
+        step.agents = []
+        return step
+
+    def _settle(self, step: _Step) -> list[Effect]:
+        """Every event's close: match, once, what time and the event touched."""
+        if step.contacts or step.agents:
+            step.effects += self._matcher.match(step.now, step.contacts, step.agents)
+        return step.effects
 
     # -- contacts ------------------------------------------------------------
 
     def enqueue(self, contact: Contact, now: float) -> list[Effect]:
         """Queue a new contact. A redelivered one (same interaction id) is ignored."""
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        if contact.interaction_id in self._contacts:
-            return effects
-        prepare(contact, self.config.queue(contact.queue))
-        contact.level_key = self._level_key(contact)
-        self._contacts[contact.interaction_id] = contact
-        self._changed_contacts.add(contact.interaction_id)
-        self._enter_queue(contact, now)
-        effects += self._match(now, [contact], [])
-        return effects
+        step = self._begin(now)
+        if self._index.admit(contact, step.now):
+            step.contacts.append(contact)
+        return self._settle(step)
 
     def abandon(self, interaction_id: str, now: float) -> list[Effect]:
         """The customer left: out of the queue, any offer revoked, room freed."""
@@ -75,285 +111,195 @@ class Pool(Matcher):
 
     def to_callback(self, interaction_id: str, now: float) -> list[Effect]:
         """The customer asked to be called back: they keep their place in line."""
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        contact = self._contacts.get(interaction_id)
+        step = self._begin(now)
+        contact = self._index.contact(interaction_id)
         if contact is not None and not contact.callback:
-            contact.callback = True
-            self._changed_contacts.add(interaction_id)
-        return effects
+            self._index.mark_callback(contact)
+        return self._settle(step)
 
     # -- agents --------------------------------------------------------------
 
     def login(self, spec: AgentSpec, now: float) -> list[Effect]:
         """Log an agent in, or update a logged-in agent's profile (desktop reconnect):
         work and offers in progress are kept."""
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        agent = self._agents.get(spec.agent_id)
-        if agent is None:
-            agent = Agent(
-                agent_id=spec.agent_id,
-                queues=(),
-                skills={},
-                capacity={},
-                max_total=spec.max_total,
-                presence=spec.presence,
-            )
-            self._agents[spec.agent_id] = agent
-        agent.queues = tuple(dict.fromkeys(spec.queues))
-        agent.queue_set = frozenset(agent.queues)
-        agent.skills = dict(spec.skills)
-        agent.capacity = dict(spec.capacity)
-        agent.max_total = spec.max_total
-        agent.presence = spec.presence
-        agent.levels.clear()
-        self._touch(agent, now)
-        moved = self._replace_preferrers(agent.agent_id, now)
-        effects += self._match(now, moved, [agent])
-        return effects
+        step = self._begin(now)
+        agent = self._index.log_in(spec, step.now)
+        step.contacts += self._index.replace_preferrers(agent.agent_id, step.now)
+        step.agents.append(agent)
+        return self._settle(step)
 
     def set_presence(self, agent_id: str, presence: Presence, now: float) -> list[Effect]:
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        agent = self._agents.get(agent_id)
+        step = self._begin(now)
+        agent = self._index.agent(agent_id)
         if agent is None or agent.presence is Presence.OFFLINE or agent.presence is presence:
-            return effects
+            return self._settle(step)
         if presence is Presence.OFFLINE:
-            return effects + self.logout(agent_id, now)
-        agent.presence = presence
+            self._log_out(step, agent)
+            return self._settle(step)
         if presence is _READY:
-            agent.misses = 0
-            self._touch(agent, now)
+            self._index.make_ready(agent, step.now)
         else:
-            self._unlist(agent)
-            self._changed_agents.add(agent_id)
-        moved = self._replace_preferrers(agent_id, now)
-        effects += self._match(now, moved, [agent])
-        return effects
+            self._index.stop_offering(agent, presence)
+        step.contacts += self._index.replace_preferrers(agent_id, step.now)
+        step.agents.append(agent)
+        return self._settle(step)
 
     def logout(self, agent_id: str, now: float) -> list[Effect]:
         """Offers are revoked and their contacts re-queued in their original place;
         assigned work stays the agent's until it is completed or ended."""
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        agent = self._agents.get(agent_id)
-        if agent is None:
-            return effects
-        agent.presence = Presence.OFFLINE
-        self._unlist(agent)
-        self._changed_agents.add(agent_id)
-        requeued = []
+        step = self._begin(now)
+        agent = self._index.agent(agent_id)
+        if agent is not None:
+            self._log_out(step, agent)
+        return self._settle(step)
+
+    def _log_out(self, step: _Step, agent: Agent) -> None:
+        index = self._index
+        index.stop_offering(agent, Presence.OFFLINE)
         for iid in list(agent.work):
-            contact = self._contacts[iid]
-            if contact.state is _OFFERED:
-                effects.append(self._revocation(contact, "agent_logged_out"))
-                self._withdraw(contact, agent, now)
-                requeued.append(contact)
-        moved = self._replace_preferrers(agent_id, now)
-        self._forget_if_gone(agent)
-        effects += self._match(now, requeued + moved, [])
-        return effects
+            contact = index.contact(iid)
+            if contact is not None and contact.state is _OFFERED:
+                step.effects.append(_revocation(contact, "agent_logged_out"))
+                index.requeue(contact, step.now)
+                step.contacts.append(contact)
+        step.contacts += index.replace_preferrers(agent.agent_id, step.now)
+        index.forget_if_gone(agent)
 
     # -- offers and work -----------------------------------------------------
 
     def accept(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
         """The offer becomes an assignment; a late or unknown accept is answered
         with a revocation so the desktop drops it."""
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        contact = self._current_offer(agent_id, interaction_id, offer_id)
+        step = self._begin(now)
+        contact = self._index.current_offer(agent_id, interaction_id, offer_id)
         if contact is None:
-            known = self._contacts.get(interaction_id)
+            known = self._index.contact(interaction_id)
             queue = known.queue if known is not None else ""
-            effects.append(OfferRevocation(offer_id, agent_id, interaction_id, queue, "superseded"))
-            return effects
-        contact.state = _ASSIGNED
-        contact.assigned_at = now
-        contact.offer_expires_at = None
-        self._agents[agent_id].misses = 0
-        self._changed_agents.add(agent_id)
-        self._changed_contacts.add(interaction_id)
-        effects.append(
+            step.effects.append(
+                OfferRevocation(offer_id, agent_id, interaction_id, queue, "superseded")
+            )
+            return self._settle(step)
+        self._index.assign(contact, step.now)
+        step.effects.append(
             ContactAssigned(
                 offer_id=offer_id,
                 agent_id=agent_id,
                 interaction_id=interaction_id,
                 queue=contact.queue,
                 enqueued_at=contact.enqueued_at,
-                waited_seconds=max(0.0, now - contact.enqueued_at),
+                waited_seconds=max(0.0, step.now - contact.enqueued_at),
             )
         )
-        return effects
+        return self._settle(step)
 
     def reject(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
         """Back in line at its original place; the agent's room is free again."""
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        contact = self._current_offer(agent_id, interaction_id, offer_id)
-        if contact is None:
-            return effects
-        agent = self._agents[agent_id]
-        self._withdraw(contact, agent, now)
-        effects += self._missed(agent, now, [contact])
-        return effects
+        step = self._begin(now)
+        contact = self._index.current_offer(agent_id, interaction_id, offer_id)
+        if contact is not None:
+            agent = self._index.requeue(contact, step.now)
+            step.contacts.append(contact)
+            self._index.count_miss(agent)
+            self._pause_missers(step, [agent])
+        return self._settle(step)
 
     def tick(self, now: float) -> list[Effect]:
         """Everything time does: widening, sticky windows, and offers timing out
         (revoked, re-queued in their original place, counted as the agent's miss)."""
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        expiries = self._expiries
-        requeued: list[Contact] = []
+        step = self._begin(now)
+        self._expire_offers(step)
+        return self._settle(step)
+
+    def _expire_offers(self, step: _Step) -> None:
         missed: dict[str, Agent] = {}
-        while expiries and expiries[0][0] <= now:
-            _, offer_id, iid = heapq.heappop(expiries)
-            contact = self._contacts.get(iid)
-            if contact is None or contact.state is not _OFFERED or contact.offer_id != offer_id:
-                continue
-            agent = self._agents[contact.agent_id or ""]
-            effects.append(self._revocation(contact, "timeout"))
-            self._withdraw(contact, agent, now)
-            requeued.append(contact)
+        for contact in self._index.expired_offers(step.now):
+            step.effects.append(_revocation(contact, "timeout"))
+            agent = self._index.requeue(contact, step.now)
+            step.contacts.append(contact)
             missed[agent.agent_id] = agent
-            agent.misses += 1
-        effects += self._pause_missers(list(missed.values()), now, requeued)
-        return effects
+            self._index.count_miss(agent)
+        self._pause_missers(step, list(missed.values()))
 
     def complete_work(self, agent_id: str, interaction_id: str, now: float) -> list[Effect]:
         """The agent is done: its room goes at once to whoever waits for it."""
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        contact = self._contacts.get(interaction_id)
-        if contact is None or contact.state is _QUEUED or contact.agent_id != agent_id:
-            return effects
-        agent = self._finish(contact, now)
-        effects += self._match(now, [], [agent] if agent is not None else [])
-        return effects
+        step = self._begin(now)
+        contact = self._index.contact(interaction_id)
+        if contact is not None and contact.state is not _QUEUED and contact.agent_id == agent_id:
+            self._finish(step, contact)
+        return self._settle(step)
 
     def next_timer(self) -> float | None:
         """When ``tick`` next has work (an offer expiring or a wait widening)."""
-        self._drop_stale_timers()
-        moments = [heap[0][0] for heap in (self._timers, self._expiries) if heap]
-        return min(moments) if moments else None
+        return self._index.next_timer()
 
     # -- internals -----------------------------------------------------------
 
     def _drop(self, interaction_id: str, now: float, why: RevokeWhy) -> list[Effect]:
-        now = self._now(now)
-        effects: list[Effect] = list(self._advance(now))
-        contact = self._contacts.get(interaction_id)
-        if contact is None:
-            return effects
-        if contact.state is _OFFERED:
-            effects.append(self._revocation(contact, why))
-        agent = self._finish(contact, now)
-        effects += self._match(now, [], [agent] if agent is not None else [])
-        return effects
+        step = self._begin(now)
+        contact = self._index.contact(interaction_id)
+        if contact is not None:
+            if contact.state is _OFFERED:
+                step.effects.append(_revocation(contact, why))
+            self._finish(step, contact)
+        return self._settle(step)
 
-    def _finish(self, contact: Contact, now: float) -> Agent | None:
-        """Remove a contact for good; returns the agent whose room it freed."""
-        del self._contacts[contact.interaction_id]
-        self._changed_contacts.add(contact.interaction_id)
-        if contact.state is _QUEUED:
-            self._leave_queue(contact)
-            return None
-        agent = self._agents[contact.agent_id or ""]
-        if contact.state is _ASSIGNED and contact.assigned_at is not None:
-            self._record_handle_time(contact.queue, now - contact.assigned_at)
-        self._release(agent, contact, now)
-        return None if self._forget_if_gone(agent) else agent
+    def _finish(self, step: _Step, contact: Contact) -> None:
+        """Remove a contact for good; the room it freed goes to the matcher."""
+        agent = self._index.remove(contact, step.now)
+        if agent is not None:
+            step.agents.append(agent)
 
-    def _withdraw(self, contact: Contact, agent: Agent, now: float) -> None:
-        self._release(agent, contact, now)
-        self._changed_contacts.add(contact.interaction_id)
-        self._enter_queue(contact, now)
-
-    def _missed(self, agent: Agent, now: float, requeued: list[Contact]) -> list[Effect]:
-        agent.misses += 1
-        return self._pause_missers([agent], now, requeued)
-
-    def _pause_missers(
-        self, agents: list[Agent], now: float, requeued: list[Contact]
-    ) -> list[Effect]:
-        """Pause agents that missed too often, then match the freed room and contacts."""
-        effects: list[Effect] = []
-        moved: list[Contact] = []
+    def _pause_missers(self, step: _Step, agents: list[Agent]) -> None:
+        """Pause agents that missed too often; the rest look for work again."""
         for agent in agents:
-            self._changed_agents.add(agent.agent_id)
             paused = agent.misses >= self.config.misses_before_not_ready
             if paused and agent.presence is _READY:
-                agent.presence = Presence.NOT_READY
-                self._unlist(agent)
-                effects.append(AgentPaused(agent.agent_id, agent.misses))
-                moved += self._replace_preferrers(agent.agent_id, now)
-        effects += self._match(now, requeued + moved, agents)
-        return effects
+                self._index.stop_offering(agent, Presence.NOT_READY)
+                step.effects.append(AgentPaused(agent.agent_id, agent.misses))
+                step.contacts += self._index.replace_preferrers(agent.agent_id, step.now)
+        step.agents += agents
 
-    def _forget_if_gone(self, agent: Agent) -> bool:
-        """A logged-out agent is kept only until its last assigned contact is done."""
-        if agent.presence is Presence.OFFLINE and not agent.work:
-            del self._agents[agent.agent_id]
-            self._changed_agents.add(agent.agent_id)
-            return True
-        return False
+    # -- reading -------------------------------------------------------------
 
-    def _current_offer(self, agent_id: str, interaction_id: str, offer_id: str) -> Contact | None:
-        contact = self._contacts.get(interaction_id)
-        if (
-            contact is None
-            or contact.state is not _OFFERED
-            or contact.offer_id != offer_id
-            or contact.agent_id != agent_id
-        ):
-            return None
-        return contact
+    def contact(self, interaction_id: str) -> Contact | None:
+        """Read-only view for tests and tools: do not mutate what it returns."""
+        return self._index.contact(interaction_id)
 
-    def _revocation(self, contact: Contact, why: RevokeWhy) -> OfferRevocation:
-        return OfferRevocation(
-            offer_id=contact.offer_id or "",
-            agent_id=contact.agent_id or "",
-            interaction_id=contact.interaction_id,
-            queue=contact.queue,
-            why=why,
-        )
+    def agent(self, agent_id: str) -> Agent | None:
+        return self._index.agent(agent_id)
 
-    def _drop_stale_timers(self) -> None:
-        timers = self._timers
-        while timers:
-            _, iid, epoch = timers[0]
-            contact = self._contacts.get(iid)
-            if contact is not None and contact.state is _QUEUED and contact.epoch == epoch:
-                break
-            heapq.heappop(timers)
-        expiries = self._expiries
-        while expiries:
-            _, offer_id, iid = expiries[0]
-            contact = self._contacts.get(iid)
-            if contact is not None and contact.offer_id == offer_id and contact.state is _OFFERED:
-                break
-            heapq.heappop(expiries)
+    def contacts(self) -> list[Contact]:
+        return self._index.contacts()
 
-    # -- queries ---------------------------------------------------------------
+    def agents(self) -> list[Agent]:
+        return self._index.agents()
 
     def load(self, now: float) -> PoolLoadView:
-        now = max(now, self._clock)
-        queued = {queue: count for queue, count in self._queued.items() if count}
+        now = self._index.read_time(now)
         return pool_load(
-            self._agents.values(),
-            queued,
-            self._longest_waits(now),
-            self._handle_times,
+            self._index.agents(),
+            self._index.queues.counts(),
+            self._index.queues.longest_waits(now),
+            self._index.handle_times(),
             self.config,
         )
 
     def wait_estimates(self, now: float) -> list[ContactWait]:
         """Position and estimated wait of every queued contact (one sort per queue)."""
-        now = max(now, self._clock)
-        queued = (c for c in self._contacts.values() if c.state is _QUEUED)
-        return contact_waits(queued, self._agents.values(), self._handle_times, self.config, now)
+        now = self._index.read_time(now)
+        return contact_waits(
+            self._index.queued_contacts(),
+            self._index.agents(),
+            self._index.handle_times(),
+            self.config,
+            now,
+        )
 
     # -- persistence -----------------------------------------------------------
+
+    def drain_changes(self) -> Changes:
+        """The records changed since the last drain, to write to the stage's tables."""
+        return self._index.drain_changes()
 
     @classmethod
     def restore(
@@ -365,21 +311,27 @@ class Pool(Matcher):
         now: float,
     ) -> tuple[Pool, list[Effect]]:
         """Rebuild a pool from its records, then catch up on what time did while
-        nobody owned it (offers expired, waits widened) and match."""
+        nobody owned it (offers expired, waits widened) and match, like ``tick``."""
         pool = cls(config)
-        now = pool._now(now)
-        for record in agents:
-            agent = agent_from_record(record)
-            pool._agents[agent.agent_id] = agent
-            pool._idle_seq = max(pool._idle_seq, agent.idle_seq + 1)
-        for record in handle_times:
-            queue, handle = handle_time_from_record(record)
-            pool._handle_times[queue] = handle
-        for record in contacts:
-            pool._adopt(contact_from_record(record), now)
-        for agent in sorted(pool._agents.values(), key=lambda a: (a.idle_since, a.idle_seq)):
-            pool._list(agent)
-        pool.drain_changes()  # rebuilding changed nothing; the catch-up below did
-        effects: list[Effect] = list(pool._match(now, [], list(pool._agents.values())))
-        effects += pool.tick(now)
-        return pool, effects
+        index = pool._index
+        now = index.advance_clock(now)
+        index.rebuild(
+            (contact_from_record(record) for record in contacts),
+            [agent_from_record(record) for record in agents],
+            (handle_time_from_record(record) for record in handle_times),
+            now,
+        )
+        step = pool._begin(now)
+        step.agents += index.agents()  # time since the records may pair any of them
+        pool._expire_offers(step)
+        return pool, pool._settle(step)
+
+
+def _revocation(contact: Contact, why: RevokeWhy) -> OfferRevocation:
+    return OfferRevocation(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        why=why,
+    )

@@ -139,7 +139,8 @@ def _offer_fields(
     (``interaction#attempt``) and what happened to it, so the same effect published
     again after a takeover has the same id and a desktop drops the duplicate."""
     return {
-        "id": f"{kind}:{effect.offer_id}"[:128],
+        # ``#`` is no id character: the attempt number follows ``@`` instead.
+        "id": f"{kind}:{effect.offer_id.replace('#', '@')}"[:128],
         "source": source,
         "offer_id": effect.offer_id,
         "agent_id": effect.agent_id,

@@ -182,17 +182,17 @@ class ReferencePool:
         return []
 
     # -- the events (same API as Pool) ---------------------------------------------
+    # Each event changes the state as of ``now`` (stages and holds are read at
+    # ``now``, there is nothing to advance), then serves: one match per event,
+    # after it, so no offer is decided on a state the event itself replaced.
 
     def enqueue(self, contact: Contact, now: float) -> list[Effect]:
-        effects = self.match(now)
-        if contact.interaction_id in self.contacts:
-            return effects
-        prepare(contact, self.config.queue(contact.queue))
-        self.contacts[contact.interaction_id] = contact
-        return effects + self.match(now)
+        if contact.interaction_id not in self.contacts:
+            prepare(contact, self.config.queue(contact.queue))
+            self.contacts[contact.interaction_id] = contact
+        return self.match(now)
 
     def login(self, spec: AgentSpec, now: float) -> list[Effect]:
-        effects = self.match(now)
         agent = self.agents.get(spec.agent_id)
         if agent is None:
             agent = self.agents[spec.agent_id] = RefAgent(
@@ -204,34 +204,32 @@ class ReferencePool:
         agent.max_total = spec.max_total
         agent.presence = spec.presence
         self.touch(agent, now)
-        return effects + self.match(now)
+        return self.match(now)
 
     def set_presence(self, agent_id: str, presence: Presence, now: float) -> list[Effect]:
-        effects = self.match(now)
         agent = self.agents.get(agent_id)
         if agent is None or agent.presence in (Presence.OFFLINE, presence):
-            return effects
+            return self.match(now)
         if presence is Presence.OFFLINE:
-            return effects + self.logout(agent_id, now)
+            return self.logout(agent_id, now)
         agent.presence = presence
         if presence is Presence.READY:
             agent.misses = 0
             self.touch(agent, now)
-        return effects + self.match(now)
+        return self.match(now)
 
     def logout(self, agent_id: str, now: float) -> list[Effect]:
-        effects = self.match(now)
+        effects: list[Effect] = []
         agent = self.agents.get(agent_id)
-        if agent is None:
-            return effects
-        agent.presence = Presence.OFFLINE
-        for iid in list(agent.work):
-            contact = self.contacts[iid]
-            if contact.state is OFFERED:
-                effects.append(self.revocation(contact, "agent_logged_out"))
-                self.release(contact, now)
-                self.requeue(contact)
-        self.forget_if_gone(agent)
+        if agent is not None:
+            agent.presence = Presence.OFFLINE
+            for iid in list(agent.work):
+                contact = self.contacts[iid]
+                if contact.state is OFFERED:
+                    effects.append(self.revocation(contact, "agent_logged_out"))
+                    self.release(contact, now)
+                    self.requeue(contact)
+            self.forget_if_gone(agent)
         return effects + self.match(now)
 
     def current_offer(self, agent_id: str, iid: str, offer_id: str) -> Contact | None:
@@ -249,34 +247,32 @@ class ReferencePool:
         return None
 
     def accept(self, agent_id: str, iid: str, offer_id: str, now: float) -> list[Effect]:
-        effects = self.match(now)
         contact = self.current_offer(agent_id, iid, offer_id)
         if contact is None:
             known = self.contacts.get(iid)
             queue = known.queue if known else ""
-            return [*effects, OfferRevocation(offer_id, agent_id, iid, queue, "superseded")]
+            return [OfferRevocation(offer_id, agent_id, iid, queue, "superseded"), *self.match(now)]
         contact.state = ASSIGNED
         contact.assigned_at = now
         contact.offer_expires_at = None
         self.agents[agent_id].misses = 0
         waited = max(0.0, now - contact.enqueued_at)
         return [
-            *effects,
             ContactAssigned(offer_id, agent_id, iid, contact.queue, contact.enqueued_at, waited),
+            *self.match(now),
         ]
 
     def reject(self, agent_id: str, iid: str, offer_id: str, now: float) -> list[Effect]:
-        effects = self.match(now)
+        effects: list[Effect] = []
         contact = self.current_offer(agent_id, iid, offer_id)
-        if contact is None:
-            return effects
-        agent = self.release(contact, now)
-        self.requeue(contact)
-        effects += self.pause_if_missing(agent)
+        if contact is not None:
+            agent = self.release(contact, now)
+            self.requeue(contact)
+            effects += self.pause_if_missing(agent)
         return effects + self.match(now)
 
     def tick(self, now: float) -> list[Effect]:
-        effects = self.match(now)
+        effects: list[Effect] = []
         expired = sorted(
             (c for c in self.contacts.values() if c.state is OFFERED),
             key=lambda c: (c.offer_expires_at or 0.0, c.offer_id or ""),
@@ -300,21 +296,18 @@ class ReferencePool:
         return effects + self.match(now)
 
     def complete_work(self, agent_id: str, iid: str, now: float) -> list[Effect]:
-        effects = self.match(now)
         contact = self.contacts.get(iid)
-        if contact is None or contact.state is QUEUED or contact.agent_id != agent_id:
-            return effects
-        self.finish(contact, now)
-        return effects + self.match(now)
+        if contact is not None and contact.state is not QUEUED and contact.agent_id == agent_id:
+            self.finish(contact, now)
+        return self.match(now)
 
     def drop(self, iid: str, now: float, why: RevokeWhy) -> list[Effect]:
-        effects = self.match(now)
+        effects: list[Effect] = []
         contact = self.contacts.get(iid)
-        if contact is None:
-            return effects
-        if contact.state is OFFERED:
-            effects.append(self.revocation(contact, why))
-        self.finish(contact, now)
+        if contact is not None:
+            if contact.state is OFFERED:
+                effects.append(self.revocation(contact, why))
+            self.finish(contact, now)
         return effects + self.match(now)
 
     def abandon(self, iid: str, now: float) -> list[Effect]:
@@ -324,11 +317,10 @@ class ReferencePool:
         return self.drop(iid, now, "superseded")
 
     def to_callback(self, iid: str, now: float) -> list[Effect]:
-        effects = self.match(now)
         contact = self.contacts.get(iid)
         if contact is not None:
             contact.callback = True
-        return effects
+        return self.match(now)
 
     def finish(self, contact: Contact, now: float) -> None:
         del self.contacts[contact.interaction_id]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from omniroute.agents import (
@@ -238,3 +240,43 @@ def test_an_agent_leaving_stops_getting_offers(presence: Presence) -> None:
     p.login(agent("a"), 0)
     p.set_presence("a", presence, 1)
     assert offers(p.enqueue(contact("c", at=2), 2)) == []
+
+
+def reconnect_with_less_voice(p: Pool, now: float) -> list[Effect]:
+    return p.login(agent("a", capacity={VOICE: 0, CHAT: 1}, max_total=2), now)
+
+
+@pytest.mark.parametrize(
+    "declare_less",
+    [
+        reconnect_with_less_voice,
+        lambda p, now: p.set_presence("a", Presence.NOT_READY, now),
+        lambda p, now: p.logout("a", now),
+    ],
+    ids=["reconnect-without-voice", "not-ready", "logout"],
+)
+def test_no_offer_past_what_the_agent_declares_as_a_widening_falls_due(
+    declare_less: Callable[[Pool, float], list[Effect]],
+) -> None:
+    """Issue 10 item 8. A voice call for German speakers widens to any agent at 10 s;
+    at that very moment the only agent says it can take less (a desktop reconnect
+    without voice, a break, a logout) before any timer ran. What time did by ``now``
+    and the event are both known when the pool decides: no offer may go out past
+    what the agent just declared (and none offered only to be revoked at once)."""
+    p = pool(any_agent_after_seconds=10)
+    p.login(agent("a", capacity={VOICE: 1, CHAT: 1}, max_total=2), 0)
+    p.enqueue(contact("chat", channel=CHAT), 0)
+    p.accept("a", "chat", "chat#1", 1)
+    p.enqueue(contact("call", at=2, requirements=(("de", 5),)), 2)
+    assert p.next_timer() == 12
+
+    effects = declare_less(p, 12)
+
+    assert offers(effects) == []
+    assert [e for e in effects if isinstance(e, OfferRevocation)] == []
+    call = p.contact("call")
+    assert call is not None
+    assert (call.state, call.attempts) == (ContactState.QUEUED, 0)
+    held = p.agent("a")
+    assert held is not None
+    assert list(held.work) == ["chat"]  # work in progress is kept
