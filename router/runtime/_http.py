@@ -38,11 +38,14 @@ class HealthServer:
                 status, content_type, body = (
                     route() if route else (404, "text/plain", b"not found\n")
                 )
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the scraper gave up (timeout, restart): nothing to answer
 
             def log_message(self, format: str, *args: object) -> None:
                 return  # scrapes every few seconds would drown the logs
