@@ -16,10 +16,21 @@ from ._dashboards import (
     dashboard_json,
     export_dashboards,
 )
-from ._demo import DemoOptions, run_demo, seed_customers
+from ._demo import DemoOptions, DemoResult, run_demo, seed_customers
+from ._demo_floor import FloorComparison, FloorRow, compare_floor
 from ._floor import AgentFloor, FloorReport, floor_agents
+from ._floor_plan import (
+    DEFAULT_SCENARIO,
+    Draws,
+    FloorPlan,
+    Staffing,
+    in_floor_seconds,
+    plan_floor,
+    simulate_floor,
+)
 from ._publish import PublishReport, publish_traffic
 from ._replay import ReplayInput, load_inputs, read_source, replay
+from ._scaled_floor import ScaledFloor
 from ._simulation import (
     BAD_KINDS,
     REASONS,
@@ -36,22 +47,30 @@ __all__ = [
     "BAD_KINDS",
     "DASHBOARDS",
     "DASHBOARD_DIR",
+    "DEFAULT_SCENARIO",
     "REASONS",
     "AgentFloor",
     "AssignerE2EResult",
     "BenchResult",
     "ComponentStatus",
     "DemoOptions",
+    "DemoResult",
+    "Draws",
     "EmbeddedStack",
+    "FloorComparison",
+    "FloorPlan",
     "FloorReport",
+    "FloorRow",
     "OutputCollector",
     "Panel",
     "PublishReport",
     "ReplayInput",
     "RunOutputs",
+    "ScaledFloor",
     "SimulatedEvent",
     "Snapshot",
     "StackError",
+    "Staffing",
     "TrafficGenerator",
     "WorkerProcess",
     "all_queries",
@@ -60,6 +79,7 @@ __all__ = [
     "bench_end_to_end",
     "bench_policy",
     "bench_stage",
+    "compare_floor",
     "create_topics",
     "dashboard_json",
     "export_dashboards",
@@ -67,9 +87,11 @@ __all__ = [
     "floor_agents",
     "free_port",
     "generate_customers",
+    "in_floor_seconds",
     "load_inputs",
     "main",
     "parse",
+    "plan_floor",
     "port_open",
     "publish_traffic",
     "quantile",
@@ -80,4 +102,5 @@ __all__ = [
     "run_demo",
     "seed_customers",
     "segment_for",
+    "simulate_floor",
 ]
