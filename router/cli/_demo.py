@@ -66,7 +66,7 @@ def traffic(
 @friendly_errors
 def demo(
     customers: Annotated[int, typer.Option(min=1)] = 20_000,
-    events: Annotated[int, typer.Option(min=1)] = 4_800,
+    events: Annotated[int, typer.Option(min=1)] = 1_250,
     rate: Annotated[
         float,
         typer.Option(
@@ -74,7 +74,7 @@ def demo(
             help="Events per second; 0 = flat out. Above ~400/s one assigner falls behind "
             "on 2 cores (about 2.5 Faust events per contact event; ~1.1k/s per worker).",
         ),
-    ] = 120,
+    ] = 25,
     bad_share: Annotated[float, typer.Option(min=0, max=1)] = 0.02,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for all outputs.")] = 120,
     agents: Annotated[
@@ -91,7 +91,7 @@ def demo(
     compression: Annotated[
         float,
         typer.Option(min=1, help="Floor seconds per wall second: durations are divided by it."),
-    ] = 60.0,
+    ] = 20.0,
     service_level: Annotated[
         float,
         typer.Option(min=0.05, max=0.99, help="Erlang C staffs each pool and channel for it."),

@@ -42,8 +42,8 @@ __all__ = ["DemoOptions", "DemoResult", "run_demo", "seed_customers"]
 @dataclass(frozen=True, slots=True)
 class DemoOptions:
     customers: int = 20_000
-    events: int = 4_800
-    rate: float = 120.0
+    events: int = 1_250
+    rate: float = 25.0
     bad_share: float = 0.02
     seed: int = 11
     timeout: float = 120.0
@@ -53,7 +53,7 @@ class DemoOptions:
     record_dir: Path | None = None
     scenario: Path | None = DEFAULT_SCENARIO
     """Handle, answer and patience times of the floor; ``None``: the old toy floor."""
-    compression: float = 60.0
+    compression: float = 20.0
     """Floor seconds per wall second."""
     service_level: float = 0.8
     """What Erlang C staffs each (pool, channel) for, within the policy's target."""
@@ -191,7 +191,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         floor_report = floor.stop()
         comparison = None
         if isinstance(floor, ScaledFloor) and options.compare:
-            comparison = compare_floor(floor.plan, floor.runs.values(), floor.elapsed())
+            comparison = compare_floor(floor.plan, floor.runs.values(), floor.elapsed(), floor.hops)
         floor = None
         if not complete:
             console.print(f"[yellow]timed out[/] waiting for outputs; see {worker.log_path}")

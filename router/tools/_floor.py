@@ -112,9 +112,10 @@ class AgentFloor:
         self._reject = reject_share
         # A person whose desktop was set not-ready (missed offers) clicks "ready" again.
         self._ready_after_pause = ready_after_pause
-        self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, linger_ms=5)
+        # Short waits both ways: a sped-up floor multiplies every millisecond here.
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, linger_ms=1)
         self._consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers, enable_auto_commit=False
+            bootstrap_servers=bootstrap_servers, enable_auto_commit=False, fetch_max_wait_ms=10
         )
         tps = [
             TopicPartition(name, p)

@@ -38,6 +38,9 @@ class ScaledFloor(AgentFloor):
         self._run_id = run_id
         self._answers: dict[str, float] = {}
         self._work: dict[str, float] = {}
+        self.hops: list[float] = []
+        """Wall seconds from each decision to this desktop: one Kafka hop, of the three
+        (decision, offer, accept) every contact's measured wait includes."""
 
     def _answer_after(self, interaction_id: str) -> float:
         return self._answers.get(interaction_id, 0.0)
@@ -74,6 +77,7 @@ class ScaledFloor(AgentFloor):
         arrived = decision.time.timestamp() - self.started
         if arrived < 0:  # the start-up probe, decided before the floor was staffed
             return
+        self.hops.append(time.time() - self.started - arrived)
         run = ContactRun(
             contact=dataclasses.replace(contact_from_decision(decision), enqueued_at=arrived),
             pool=decision.pool or "",
