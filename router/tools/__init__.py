@@ -17,7 +17,7 @@ from ._dashboards import (
     export_dashboards,
 )
 from ._demo import DemoOptions, DemoResult, run_demo, seed_customers
-from ._demo_floor import FloorComparison, FloorRow, compare_floor
+from ._demo_floor import FloorComparison, FloorRow, compare_floor, demo_plan
 from ._floor import AgentFloor, FloorReport, floor_agents
 from ._floor_plan import (
     DEFAULT_SCENARIO,
@@ -44,6 +44,7 @@ from ._top import Snapshot, fetch, parse, quantile, rate, render
 from ._workers import WorkerProcess
 
 __all__ = [
+    "demo_plan",
     "BAD_KINDS",
     "DASHBOARDS",
     "DASHBOARD_DIR",

@@ -113,7 +113,7 @@ def compare_floor(
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
+    return "-" if value is None else f"{value:.0%}"
 
 
 def print_comparison(console: Console, comparison: FloorComparison) -> None:
@@ -122,18 +122,9 @@ def print_comparison(console: Console, comparison: FloorComparison) -> None:
         f"(floor at {comparison.compression:g}x; floor seconds)",
         show_footer=False,
     )
-    for name in (
-        "channel",
-        "agents",
-        "contacts",
-        "SL demo",
-        "SL sim",
-        "SL Erlang C",
-        "ASA demo",
-        "ASA sim",
-        "abandon demo",
-        "abandon sim",
-    ):
+    headers = ("channel", "agents", "contacts", "SL\ndemo", "SL\nsim", "SL\nErlang C")
+    headers += ("ASA s\ndemo", "ASA s\nsim", "aband.\ndemo", "aband.\nsim")
+    for name in headers:
         table.add_column(name, justify="left" if name == "channel" else "right")
     for row in (*comparison.rows, comparison.total):
         table.add_row(
@@ -143,8 +134,8 @@ def print_comparison(console: Console, comparison: FloorComparison) -> None:
             _pct(row.demo.service_level),
             _pct(row.simulated.service_level),
             _pct(row.erlang_c_service_level),
-            f"{row.demo.asa_seconds:.1f} s",
-            f"{row.simulated.asa_seconds:.1f} s",
+            f"{row.demo.asa_seconds:.1f}",
+            f"{row.simulated.asa_seconds:.1f}",
             _pct(row.demo.abandon_rate),
             _pct(row.simulated.abandon_rate),
         )
