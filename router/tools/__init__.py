@@ -44,7 +44,6 @@ from ._top import Snapshot, fetch, parse, quantile, rate, render
 from ._workers import WorkerProcess
 
 __all__ = [
-    "demo_plan",
     "BAD_KINDS",
     "DASHBOARDS",
     "DASHBOARD_DIR",
@@ -83,6 +82,7 @@ __all__ = [
     "compare_floor",
     "create_topics",
     "dashboard_json",
+    "demo_plan",
     "export_dashboards",
     "fetch",
     "floor_agents",
