@@ -122,8 +122,8 @@ def print_comparison(console: Console, comparison: FloorComparison) -> None:
         f"(floor at {comparison.compression:g}x; floor seconds)",
         show_footer=False,
     )
-    headers = ("channel", "agents", "contacts", "SL\ndemo", "SL\nsim", "SL\nErlang C")
-    headers += ("ASA s\ndemo", "ASA s\nsim", "aband.\ndemo", "aband.\nsim")
+    headers: tuple[str, ...] = ("channel", "agents", "contacts", "SL\ndemo", "SL\nsim")
+    headers += ("SL\nErlang C", "ASA s\ndemo", "ASA s\nsim", "aband.\ndemo", "aband.\nsim")
     for name in headers:
         table.add_column(name, justify="left" if name == "channel" else "right")
     for row in (*comparison.rows, comparison.total):

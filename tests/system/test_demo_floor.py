@@ -33,7 +33,8 @@ def test_a_short_demo_on_the_real_floor_beside_the_simulator(tmp_path: Path) -> 
         state_dir=tmp_path / "demo",
         compare=True,
     )
-    result = run_demo(options, Console(file=(tmp_path / "out.txt").open("w"), width=120))
+    with (tmp_path / "out.txt").open("w") as out:
+        result = run_demo(options, Console(file=out, width=120))
     comparison = result.comparison
     assert comparison is not None
     assert comparison.compression == 20.0
