@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress
 
 from omniroute.router.tools import (
+    DEFAULT_SCENARIO,
     DemoOptions,
     TrafficGenerator,
     publish_traffic,
@@ -65,7 +66,7 @@ def traffic(
 @friendly_errors
 def demo(
     customers: Annotated[int, typer.Option(min=1)] = 20_000,
-    events: Annotated[int, typer.Option(min=1)] = 9_000,
+    events: Annotated[int, typer.Option(min=1)] = 1_250,
     rate: Annotated[
         float,
         typer.Option(
@@ -73,18 +74,41 @@ def demo(
             help="Events per second; 0 = flat out. Above ~400/s one assigner falls behind "
             "on 2 cores (about 2.5 Faust events per contact event; ~1.1k/s per worker).",
         ),
-    ] = 300,
+    ] = 25,
     bad_share: Annotated[float, typer.Option(min=0, max=1)] = 0.02,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for all outputs.")] = 120,
     agents: Annotated[
-        int, typer.Option(min=1, help="Simulated agents (staffed for the default rate).")
+        int, typer.Option(min=1, help="Agents of the toy floor (--toy-floor only).")
     ] = 300,
+    scenario: Annotated[
+        Path,
+        typer.Option(help="Handle, answer and patience times of the floor (a sim scenario)."),
+    ] = DEFAULT_SCENARIO,
+    toy_floor: Annotated[
+        bool,
+        typer.Option(help="The old floor: agents answer in 0.05-0.3 s and handle in 0.2-0.8 s."),
+    ] = False,
+    compression: Annotated[
+        float,
+        typer.Option(min=1, help="Floor seconds per wall second: durations are divided by it."),
+    ] = 20.0,
+    service_level: Annotated[
+        float,
+        typer.Option(min=0.05, max=0.99, help="Erlang C staffs each pool and channel for it."),
+    ] = 0.8,
+    compare: Annotated[
+        bool,
+        typer.Option(help="Replay the run's contacts in the simulator; print both side by side."),
+    ] = False,
     state_dir: Annotated[Path, typer.Option(help="Logs of this run.")] = Path(".omniroute/demo"),
     record: Annotated[
         Path | None, typer.Option(help="Write the run's events and decisions here (for replay).")
     ] = None,
 ) -> None:
-    """Stack up, seed, start the router, send traffic, print a summary, tear down."""
+    """Stack up, seed, start the router, send traffic, print a summary, tear down.
+
+    The agent floor is a real one sped up: the scenario's handle, answer and patience
+    times divided by --compression, staffed by Erlang C for the traffic's load."""
     options = DemoOptions(
         customers=customers,
         events=events,
@@ -94,7 +118,11 @@ def demo(
         agents=agents,
         state_dir=state_dir,
         record_dir=record,
+        scenario=None if toy_floor else scenario,
+        compression=compression,
+        service_level=service_level,
+        compare=compare,
     )
-    outputs = run_demo(options, console)
+    outputs = run_demo(options, console).outputs
     if outputs.decisions == 0:
         raise typer.Exit(1)

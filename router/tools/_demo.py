@@ -20,27 +20,51 @@ from omniroute.router.stages.routing import RedisCustomerStore, connect_redis
 from omniroute.schemas import Channel, ContactTarget, CustomerProfile
 
 from ._collector import OutputCollector, RunOutputs
+from ._demo_floor import (
+    FloorComparison,
+    compare_floor,
+    demo_plan,
+    print_comparison,
+    print_staffing,
+)
 from ._floor import AgentFloor, FloorReport, floor_agents
+from ._floor_plan import DEFAULT_SCENARIO, FloorPlan
 from ._publish import PublishReport, publish_traffic
 from ._replay import record_jsonl
+from ._scaled_floor import ScaledFloor
 from ._simulation import TrafficGenerator, generate_customers
 from ._stack import EmbeddedStack, StackError, free_port
 from ._workers import WorkerProcess
 
-__all__ = ["DemoOptions", "run_demo", "seed_customers"]
+__all__ = ["DemoOptions", "DemoResult", "run_demo", "seed_customers"]
 
 
 @dataclass(frozen=True, slots=True)
 class DemoOptions:
     customers: int = 20_000
-    events: int = 9_000
-    rate: float = 300.0
+    events: int = 1_250
+    rate: float = 25.0
     bad_share: float = 0.02
     seed: int = 11
     timeout: float = 120.0
     agents: int = 300
+    """Agents of the toy floor (``scenario=None``); a real floor is staffed by Erlang C."""
     state_dir: Path = Path(".omniroute/demo")
     record_dir: Path | None = None
+    scenario: Path | None = DEFAULT_SCENARIO
+    """Handle, answer and patience times of the floor; ``None``: the old toy floor."""
+    compression: float = 20.0
+    """Floor seconds per wall second."""
+    service_level: float = 0.8
+    """What Erlang C staffs each (pool, channel) for, within the policy's target."""
+    compare: bool = False
+    """Replay the demo's contacts in the simulator and print both service levels."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    outputs: RunOutputs
+    comparison: FloorComparison | None = None
 
 
 async def _seed(settings: Settings, profiles: list[CustomerProfile]) -> int:
@@ -69,7 +93,24 @@ def _private_settings(options: DemoOptions) -> Settings:
     )
 
 
-def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
+def _plan(options: DemoOptions) -> FloorPlan | None:
+    if options.scenario is None:
+        return None
+    return demo_plan(
+        options.scenario,
+        default_policy(),
+        customers=options.customers,
+        events=options.events,
+        traffic_seed=options.seed,
+        bad_share=options.bad_share,
+        events_per_second=options.rate,
+        compression=options.compression,
+        service_level=options.service_level,
+    )
+
+
+def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR0915
+    plan = _plan(options)  # before the stack: a bad scenario file fails fast
     settings = _private_settings(options)
     stack = EmbeddedStack(settings)
     console.print(
@@ -90,7 +131,11 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
         assigner.start()
         run_id = f"run{uuid.uuid4().hex[:8]}"
         generator = TrafficGenerator(
-            options.customers, seed=options.seed, bad_share=options.bad_share, run_id=run_id
+            options.customers,
+            seed=options.seed,
+            bad_share=options.bad_share,
+            run_id=run_id,
+            customer_exits=plan is None,
         )
         sent_at: dict[str, float] = {}
         sent: list[bytes] = []
@@ -115,9 +160,13 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
         first_decision = (collector.outputs.first_decision_at or 0.0) - worker.started_at
         worker.wait_ready()
         assigner.wait_ready()
-        floor = AgentFloor(
-            settings.kafka.bootstrap_servers, floor_agents(options.agents, run_id)
-        ).start()
+        if plan is None:
+            floor = AgentFloor(
+                settings.kafka.bootstrap_servers, floor_agents(options.agents, run_id)
+            ).start()
+        else:
+            print_staffing(console, plan, options.service_level)
+            floor = ScaledFloor(settings.kafka.bootstrap_servers, plan, run_id).start()
         with Progress(
             TextColumn("[bold]traffic"),
             BarColumn(),
@@ -140,11 +189,16 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
         outputs = collector.stop()
         _drain(floor, console)
         floor_report = floor.stop()
+        comparison = None
+        if isinstance(floor, ScaledFloor) and options.compare:
+            comparison = compare_floor(floor.plan, floor.runs.values(), floor.elapsed(), floor.hops)
         floor = None
         if not complete:
             console.print(f"[yellow]timed out[/] waiting for outputs; see {worker.log_path}")
         _print_summary(console, report, outputs, first_decision)
-        _print_assignment(console, floor_report, options.agents)
+        _print_assignment(console, floor_report, plan, options.agents)
+        if comparison is not None:
+            print_comparison(console, comparison)
         if options.record_dir is not None:
             record_jsonl(options.record_dir / "interactions.jsonl", sent)
             record_jsonl(options.record_dir / "decisions.jsonl", outputs.raw_decisions)
@@ -154,7 +208,7 @@ def run_demo(options: DemoOptions, console: Console) -> RunOutputs:
                 f"{options.record_dir}/interactions.jsonl --decisions "
                 f"{options.record_dir}/decisions.jsonl --policy NEW.yaml)"
             )
-        return outputs
+        return DemoResult(outputs, comparison)
     finally:
         if floor is not None:
             floor.stop()
@@ -229,9 +283,18 @@ def _drain(floor: AgentFloor, console: Console, idle: float = 4.0, limit: float 
             time.sleep(0.2)
 
 
-def _print_assignment(console: Console, report: FloorReport, agents: int) -> None:
+def _print_assignment(
+    console: Console, report: FloorReport, plan: FloorPlan | None, agents: int
+) -> None:
     targets = default_policy().spec.service_targets
-    table = Table(title=f"Assignment ({agents} simulated agents)")
+    title = f"Assignment ({agents} simulated agents, toy handle times)"
+    if plan is not None:
+        title = (
+            f"Assignment ({plan.agent_count} agents; {plan.scenario.name} times at "
+            f"{plan.compression:g}x compression: 1 s = {plan.compression:g} floor s; "
+            "waits in floor seconds)"
+        )
+    table = Table(title=title)
     for name in ("channel", "assigned", "wait p50", "wait p90", "perceived p90", "in target"):
         table.add_column(name, justify="left" if name == "channel" else "right")
     for channel in Channel:
@@ -254,3 +317,8 @@ def _print_assignment(console: Console, report: FloorReport, agents: int) -> Non
         f"offers {report.offers}: accepted {report.accepted}, rejected {report.rejected}, "
         f"assigned {report.assigned}; revoked: {revoked}; agents paused: {report.paused}"
     )
+    if report.queued:
+        console.print(
+            f"customers queued {report.queued}: abandoned {report.abandoned} "
+            f"({report.abandoned / report.queued:.1%}) when their patience ran out"
+        )

@@ -10,6 +10,7 @@ import random
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -70,6 +71,10 @@ def floor_agents(count: int, run_id: str, seed: int = 5) -> list[AgentLoggedIn]:
     return agents
 
 
+_Due = AgentStateChanged | OfferAccepted | OfferRejected | WorkCompleted | Callable[[], None]
+"""What the floor does when its moment comes: send an agent event, or act."""
+
+
 @dataclass(slots=True)
 class FloorReport:
     offers: int = 0
@@ -78,11 +83,17 @@ class FloorReport:
     assigned: int = 0
     revoked: Counter[str] = field(default_factory=Counter)
     paused: int = 0
+    queued: int = 0
+    """Contacts the floor saw queued and abandoned (a floor acting out patience)."""
+    abandoned: int = 0
     waits: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     perceived: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
 
 class AgentFloor:
+    topics: tuple[str, ...] = (ASSIGNMENTS,)
+    """What the floor reads: a desktop's offers and assignments."""
+
     def __init__(
         self,
         bootstrap_servers: str,
@@ -101,26 +112,24 @@ class AgentFloor:
         self._reject = reject_share
         # A person whose desktop was set not-ready (missed offers) clicks "ready" again.
         self._ready_after_pause = ready_after_pause
-        self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, linger_ms=5)
+        # Short waits both ways: a sped-up floor multiplies every millisecond here.
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, linger_ms=1)
         self._consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers, enable_auto_commit=False
+            bootstrap_servers=bootstrap_servers, enable_auto_commit=False, fetch_max_wait_ms=10
         )
         tps = [
-            TopicPartition(ASSIGNMENTS, p)
-            for p in sorted(self._consumer.partitions_for_topic(ASSIGNMENTS) or ())
+            TopicPartition(name, p)
+            for name in self.topics
+            for p in sorted(self._consumer.partitions_for_topic(name) or ())
         ]
         self._consumer.assign(tps)
         self._consumer.seek_to_beginning(*tps)
-        self._due: list[
-            tuple[
-                float,
-                int,
-                AgentLoggedOut | AgentStateChanged | OfferAccepted | OfferRejected | WorkCompleted,
-            ]
-        ] = []
+        self._due: list[tuple[float, int, _Due]] = []
         self._serial = 0
         self._offers: dict[str, tuple[str, float]] = {}  # offer id -> (channel, automation s)
         self.report = FloorReport()
+        self.compression = 1.0
+        """Floor seconds per wall second: waits are reported in floor seconds."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="agent-floor", daemon=True)
 
@@ -161,22 +170,34 @@ class AgentFloor:
             AGENT_EVENTS, key=event.agent_id.encode(), value=event.model_dump_json().encode()
         )
 
-    def _later(
-        self,
-        seconds: float,
-        event: AgentStateChanged | OfferAccepted | OfferRejected | WorkCompleted,
-    ) -> None:
+    def _later(self, seconds: float, event: _Due) -> None:
+        self._at(time.time() + seconds, event)
+
+    def _at(self, moment: float, event: _Due) -> None:
+        """Do ``event`` at ``moment`` (epoch seconds, to line up with event times)."""
         self._serial += 1
-        heapq.heappush(self._due, (time.monotonic() + seconds, self._serial, event))
+        heapq.heappush(self._due, (moment, self._serial, event))
+
+    def _answer_after(self, interaction_id: str) -> float:
+        """Seconds until the agent answers an offer of this contact."""
+        return self._rng.uniform(*self._think)
+
+    def _work_for(self, interaction_id: str) -> float:
+        """Seconds the agent works this contact (handle and wrap-up)."""
+        return self._rng.uniform(*self._handle_time)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            for records in self._consumer.poll(timeout_ms=20, max_records=2000).values():
+            for records in self._consumer.poll(timeout_ms=5, max_records=2000).values():
                 for record in records:
                     self._handle(json.loads(record.value))
-            now = time.monotonic()
+            now = time.time()
             while self._due and self._due[0][0] <= now:
-                self._send(heapq.heappop(self._due)[2])
+                due = heapq.heappop(self._due)[2]
+                if callable(due):
+                    due()
+                else:
+                    self._send(due)
             self._producer.flush()
 
     def _handle(self, message: dict[str, object]) -> None:
@@ -197,7 +218,7 @@ class AgentFloor:
             if self._rng.random() < self._reject:
                 report.rejected += 1
                 self._later(
-                    self._rng.uniform(*self._think),
+                    self._answer_after(interaction),
                     OfferRejected(
                         id=new_event_id(),
                         source=source,
@@ -211,7 +232,7 @@ class AgentFloor:
             else:
                 report.accepted += 1
                 self._later(
-                    self._rng.uniform(*self._think),
+                    self._answer_after(interaction),
                     OfferAccepted(
                         id=new_event_id(),
                         source=source,
@@ -224,11 +245,11 @@ class AgentFloor:
         elif kind == "omniroute.offer.assigned":
             report.assigned += 1
             channel, automation = self._offers.pop(offer_id, ("unknown", 0.0))
-            waited = float(str(message["waited_seconds"]))
+            waited = float(str(message["waited_seconds"])) * self.compression
             report.waits[channel].append(waited)
             report.perceived[channel].append(waited + automation)
             self._later(
-                self._rng.uniform(*self._handle_time),
+                self._work_for(interaction),
                 WorkCompleted(
                     id=new_event_id(),
                     source=source,

@@ -129,14 +129,23 @@ class TrafficGenerator:
     real center sees (escalations out of IVR, automation results, abandons, ends)."""
 
     def __init__(
-        self, customers: int, *, seed: int = 11, bad_share: float = 0.02, run_id: str = "demo"
+        self,
+        customers: int,
+        *,
+        seed: int = 11,
+        bad_share: float = 0.02,
+        run_id: str = "demo",
+        customer_exits: bool = True,
     ) -> None:
+        """``customer_exits=False``: no made-up abandons or ends; a floor that acts
+        out its customers' patience and its agents' work publishes those itself."""
         if customers < 1:
             raise ValueError("need at least one customer")
         self._rng = random.Random(seed)
         self._customers = customers
         self._bad_share = bad_share
         self._run = run_id
+        self._exits = customer_exits
         self._serial = 0
         self._open: list[
             tuple[str, str, Channel, str]
@@ -197,6 +206,8 @@ class TrafficGenerator:
             "channel": channel,
         }
         roll = rng.random()
+        if not self._exits and roll >= 0.62:
+            roll = rng.uniform(0.25, 0.55)  # an automation result instead
         stage = "ivr" if channel is Channel.VOICE else "self_service"
         event: (
             InteractionEscalated
