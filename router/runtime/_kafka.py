@@ -77,6 +77,7 @@ def producer_config(settings: Settings) -> dict[str, Any]:
     return {
         "bootstrap_servers": settings.kafka.bootstrap_servers,
         "acks": "all",
+        "enable_idempotence": settings.kafka.idempotent_producer,
         "linger_ms": 2,
         "max_batch_size": 512 * 1024,
         "max_request_size": MAX_REQUEST_BYTES,
