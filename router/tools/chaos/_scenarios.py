@@ -239,7 +239,7 @@ def run_scenario(name: str, options: ChaosOptions) -> ChaosResult:
         load.stop()
         load_stopped = time.time()
         deadline = time.monotonic() + options.drain_seconds
-        while time.monotonic() < deadline and not ledger.settled(load_stopped):
+        while time.monotonic() < deadline and not ledger.drained(load_stopped):
             time.sleep(0.5)
         run.say(f"load stopped, drained: {ledger.status()}")
         time.sleep(2)  # the last assignments and revocations
