@@ -28,16 +28,22 @@ from omniroute.router.tools.chaos import (
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
 
 
-def _run(name: str, tmp_path: Path) -> ChaosResult:
+def _run(name: str, tmp_path: Path, *, drain: float = 30.0, recovery: float = 30.0) -> ChaosResult:
     return run_scenario(
-        name, ChaosOptions(short=True, state_dir=tmp_path, drain_seconds=30.0, rate=10.0)
+        name,
+        ChaosOptions(
+            short=True,
+            state_dir=tmp_path,
+            drain_seconds=drain,
+            recovery_timeout=recovery,
+            rate=10.0,
+        ),
     )
 
 
 def _assert_books(result: ChaosResult) -> None:
-    """Nothing lost, nothing decided or assigned twice, no worker stopped: hard
-    assertions. Recovery in time is soft: the Faust assigner's throughput after a
-    rebalance is a known problem being rewritten (an aiokafka batch loop)."""
+    """Nothing lost, nothing decided or assigned twice, no worker stopped, and every
+    fault recovered from within the recovery window: hard assertions."""
     books = result.books
     regression = json.dumps(result.as_dict(), default=str)[:3000]
     assert books.arrivals_sent > 50, regression
@@ -46,11 +52,7 @@ def _assert_books(result: ChaosResult) -> None:
     assert books.decided == books.arrivals_sent, regression
     assert books.assigned_once + books.ended + books.still_queued == books.queued, regression
     assert result.crashed_workers == [], regression
-    if not all(f.recovery_seconds is not None for f in result.faults):
-        pytest.xfail(
-            "assignment did not catch up within the recovery window after a fault (the Faust "
-            "assigner after a rebalance; being rewritten as an aiokafka batch loop): " + regression
-        )
+    assert all(f.recovery_seconds is not None for f in result.faults), regression
 
 
 def test_sigkill_of_routers_and_assigners_loses_nothing(tmp_path: Path) -> None:
@@ -59,11 +61,6 @@ def test_sigkill_of_routers_and_assigners_loses_nothing(tmp_path: Path) -> None:
     _assert_books(result)
 
 
-@pytest.mark.xfail(
-    reason="issue 10 item 2: follow-ups are dropped while Redis is down (fix in progress)",
-    strict=False,
-    raises=AssertionError,
-)
 def test_redis_outage_under_load_loses_nothing(tmp_path: Path) -> None:
     result = _run("redis", tmp_path)
     assert [f.kind for f in result.faults] == ["redis_down"]
@@ -73,27 +70,22 @@ def test_redis_outage_under_load_loses_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.xfail(
     reason=(
-        "chaos finding: after a broker restart on S3 storage the routers decided 2 of 477 "
-        "contacts (lost 476 in the short run); worker resume after a broker restart, to "
-        "investigate"
+        "Tansu 0.6 S3 storage (moto), not omniroute: with the broker's log in S3 the "
+        "consumer groups never settle even before the restart (every group write is a "
+        "conditional S3 PUT; about a third answer 412 and members rebalance every few "
+        "seconds, UnknownMemberId on commit), so the routers decided 1 of 482 in the short "
+        "run. Same workers on memory storage pass the kill and redis scenarios"
     ),
     strict=False,
     raises=AssertionError,
 )
 def test_broker_restart_with_its_log_kept_loses_nothing(tmp_path: Path) -> None:
-    result = _run("broker", tmp_path)
+    # Short windows: on S3 storage nothing is decided in time anyway (see the xfail).
+    result = _run("broker", tmp_path, drain=10.0, recovery=10.0)
     assert [f.kind for f in result.faults] == ["broker_down"]
     _assert_books(result)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "chaos finding: 3 queued contacts were neither assigned, ended nor in the queue depth"
-        " after the run (lost 3); Faust assigner, being rewritten"
-    ),
-    strict=False,
-    raises=AssertionError,
-)
 def test_a_silent_desktop_stalls_no_other_agent_or_pool(tmp_path: Path) -> None:
     result = _run("silent-desktop", tmp_path)
     _assert_books(result)
@@ -103,15 +95,6 @@ def test_a_silent_desktop_stalls_no_other_agent_or_pool(tmp_path: Path) -> None:
     assert while_silent.get("tech", 0) > 0, result.extra
 
 
-@pytest.mark.xfail(
-    reason=(
-        "chaos finding: an assigner SIGSTOPped past the session timeout and resumed assigned "
-        "8 contacts a second time (zombie offers); the aiokafka rewrite must fence stale "
-        "owners"
-    ),
-    strict=False,
-    raises=AssertionError,
-)
 def test_a_paused_worker_makes_no_offer_after_its_partitions_moved(tmp_path: Path) -> None:
     result = _run("pause", tmp_path)
     assert [f.kind for f in result.faults] == ["sigstop", "sigstop"]
