@@ -43,6 +43,7 @@ MAX_FETCH_BYTES = 4 * 1024 * 1024
 MAX_REQUEST_BYTES = 1024 * 1024
 """What a producer may send in one request: Apache Kafka's default message limit."""
 _UNEXPLAINED_FETCH_ERRORS = 3
+_PRODUCE_ATTEMPTS = 6
 
 
 def _security(settings: Settings) -> dict[str, Any]:
@@ -187,6 +188,28 @@ class BatchLoop:
         await backoff(self._unexplained)
 
     async def _produce(self, outbound: Sequence[Outbound]) -> None:
+        """``_produce_once``, again after a retriable broker error (a leader moving or
+        not known yet: Tansu answers NotLeaderForPartition under load, which ended
+        the assigner's re-key loop and the worker; found by ``omniroute fuzz``).
+        The records of the failed attempt that did land are sent twice: at least
+        once, with the same event ids, which consumers drop."""
+        for attempt in range(1, _PRODUCE_ATTEMPTS + 1):
+            try:
+                await self._produce_once(outbound)
+                return
+            except KafkaError as error:
+                if not error.retriable or attempt == _PRODUCE_ATTEMPTS:
+                    raise
+                log.warning(
+                    "produce failed (%s), retry %d of %d",
+                    type(error).__name__,
+                    attempt,
+                    _PRODUCE_ATTEMPTS - 1,
+                    extra={"stage": self._stage},
+                )
+                await backoff(attempt)
+
+    async def _produce_once(self, outbound: Sequence[Outbound]) -> None:
         """Everything of a batch, waiting for every ack. A dead letter the broker
         refuses never fails the batch (see ``DeadLetterProducer``); anything else does."""
         sends: list[asyncio.Future[Any]] = []

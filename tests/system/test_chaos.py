@@ -25,7 +25,14 @@ from omniroute.router.tools.chaos import (
     run_soak,
 )
 
-pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.kafka,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    # kafka-python 3's network thread leaves the sockets of connections the faults
+    # broke to the garbage collector; they surface as unraisable ResourceWarnings.
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 
 def _run(name: str, tmp_path: Path, *, drain: float = 30.0, recovery: float = 30.0) -> ChaosResult:
@@ -81,7 +88,7 @@ def test_redis_outage_under_load_loses_nothing(tmp_path: Path) -> None:
 )
 def test_broker_restart_with_its_log_kept_loses_nothing(tmp_path: Path) -> None:
     # Short windows: on S3 storage nothing is decided in time anyway (see the xfail).
-    result = _run("broker", tmp_path, drain=10.0, recovery=10.0)
+    result = _run("broker", tmp_path, drain=5.0, recovery=5.0)
     assert [f.kind for f in result.faults] == ["broker_down"]
     _assert_books(result)
 
@@ -104,9 +111,9 @@ def test_a_paused_worker_makes_no_offer_after_its_partitions_moved(tmp_path: Pat
 def _fuzz(tmp_path: Path, huge: tuple[int, ...]) -> None:
     result = run_fuzz(
         FuzzOptions(
-            interactions=3000,
-            agent_events=600,
-            assigner_inputs=600,
+            interactions=1500,
+            agent_events=300,
+            assigner_inputs=300,
             good_every=25,
             corpus=30,
             huge=huge,
@@ -115,32 +122,19 @@ def _fuzz(tmp_path: Path, huge: tuple[int, ...]) -> None:
         )
     )
     summary = json.dumps(result.as_dict(), default=str)[:4000]
-    assert sum(result.sent.values()) == 4200 + len(huge), summary
+    assert sum(result.sent.values()) == 2100 + len(huge), summary
     assert result.silently_dropped == 0, summary
-    assert sum(result.dead_by_reason.values()) > 2000, summary
+    assert sum(result.dead_by_reason.values()) > 1000, summary
     assert (result.good.lost, result.good.decided_twice) == (0, 0), summary
-    assert result.good.decided == result.good.arrivals_sent > 100, summary
+    assert result.good.decided == result.good.arrivals_sent > 50, summary
     assert result.unhealthy_workers == [], summary
     assert result.crashed_workers == [], summary
 
 
-@pytest.mark.xfail(
-    reason="issue 10 item 1 (the same in the assigner): a PoolTick with pool '' on "
-    "assigner-input crashes the Faust assigner (pydantic ValidationError out of the agent), "
-    "after which assigner inputs are never read (fix in progress)",
-    strict=False,
-    raises=AssertionError,
-)
 def test_hostile_records_are_dead_lettered_and_good_ones_decided(tmp_path: Path) -> None:
     _fuzz(tmp_path, huge=())
 
 
-@pytest.mark.xfail(
-    reason="issue 10 item 1: a 900 KB record's dead letter outgrows the producer limit and "
-    "stops routing (poison pill, fix in progress)",
-    strict=False,
-    raises=AssertionError,
-)
 def test_a_900_kb_record_does_not_stop_routing(tmp_path: Path) -> None:
     _fuzz(tmp_path, huge=(900 * 1024,))
 
