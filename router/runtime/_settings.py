@@ -43,6 +43,22 @@ class KafkaSettings(BaseModel):
     bootstrap_servers: str = "127.0.0.1:9092"
     partitions: int = Field(default=6, ge=1, le=1024, description="For topics omniroute creates.")
     replication_factor: int = Field(default=1, ge=1, le=7)
+    min_insync_replicas: int | None = Field(
+        default=None,
+        ge=1,
+        le=7,
+        description=(
+            "min.insync.replicas of the topics omniroute creates. Production: 2 with"
+            " replication 3, so an acks=all write is on two brokers before it counts."
+        ),
+    )
+    idempotent_producer: bool = Field(
+        default=False,
+        description=(
+            "enable.idempotence on the workers' producers: a retried send is not written"
+            " twice. Production Kafka only: the embedded broker refuses InitProducerId."
+        ),
+    )
     session_timeout_seconds: float | None = Field(
         default=None, gt=0, description="Consumer-group session timeout; None: by profile."
     )
@@ -59,6 +75,13 @@ class KafkaSettings(BaseModel):
     @property
     def producer_compression(self) -> str | None:
         return self.compression.client_value
+
+    def topic_configs(self, *, compacted: bool) -> dict[str, str]:
+        """The topic-level configs of a topic omniroute creates."""
+        configs = {"cleanup.policy": "compact"} if compacted else {}
+        if self.min_insync_replicas is not None:
+            configs["min.insync.replicas"] = str(self.min_insync_replicas)
+        return configs
 
 
 class RedisSettings(BaseModel):

@@ -65,6 +65,8 @@ class AgentDesktop(ClientSession):
         self.assigned: dict[str, OfferAssigned] = {}
         self.revoked: dict[str, OfferRevoked] = {}
         self.paused: AgentPausedNotice | None = None
+        # Offers are redelivered at least once; an offer id is yielded only once.
+        self._offered: set[str] = set()
 
     def _send(self, kind: type[AgentEvent], **fields: Any) -> None:
         """One agent event: a fresh id (a redelivery keeps it), this desktop's
@@ -133,10 +135,17 @@ class AgentDesktop(ClientSession):
             yield message
 
     def offers(self, timeout: float | None = None) -> Iterator[Offer]:
-        """Live offers for this agent; expired or revoked ones are skipped."""
+        """Live offers for this agent, each offer id once (a redelivered offer is
+        dropped); expired or revoked ones are skipped."""
         deadline = None if timeout is None else time.monotonic() + timeout
         for message in self.messages(timeout=timeout):
-            if isinstance(message, Offer) and message.expires_at > datetime.now(UTC):
+            if (
+                isinstance(message, Offer)
+                and message.offer_id not in self._offered
+                and message.offer_id not in self.revoked
+                and message.expires_at > datetime.now(UTC)
+            ):
+                self._offered.add(message.offer_id)
                 yield message
             if deadline is not None and time.monotonic() > deadline:
                 return

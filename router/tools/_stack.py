@@ -230,7 +230,7 @@ def create_topics(settings: Settings) -> list[str]:
                 spec.name,
                 settings.kafka.partitions,
                 settings.kafka.replication_factor,
-                topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+                topic_configs=settings.kafka.topic_configs(compacted=spec.compacted),
             )
             for spec in TOPICS
             if spec.name not in existing

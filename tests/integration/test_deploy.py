@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel
 
 from omniroute.router.policy import load_policy, parse_policy
-from omniroute.router.runtime import Settings
+from omniroute.router.runtime import Settings, producer_config
 from omniroute.router.tools import DASHBOARDS, all_queries, dashboard_json
 from omniroute.schemas import TOPICS
 from tests.support.promql import known_metrics, references
@@ -120,6 +120,50 @@ def test_compose_creates_every_contract_topic_before_the_workers_start() -> None
         assert services[worker]["deploy"]["replicas"] >= 2
     partitions = services["router"]["environment"]["OMNIROUTE_KAFKA__PARTITIONS"]
     assert f"--partitions {partitions}" in script
+
+
+def _k8s_config() -> dict[str, str]:
+    docs = yaml.safe_load_all((DEPLOY / "k8s" / "omniroute.yaml").read_text())
+    config = next(
+        d
+        for d in docs
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "omniroute-settings"
+    )
+    data: dict[str, str] = config["data"]
+    return data
+
+
+def test_compose_kafka_keeps_a_write_on_two_of_three_brokers() -> None:
+    services = _compose()["services"]
+    for n in (1, 2, 3):
+        env = services[f"kafka-{n}"]["environment"]
+        assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == 3
+        assert env["KAFKA_MIN_INSYNC_REPLICAS"] == 2
+        assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == 3
+    script = services["topics"]["command"][0]
+    assert "--replication-factor 3 --config min.insync.replicas=2" in script
+
+
+@pytest.mark.parametrize("where", ["compose", "k8s"])
+def test_workers_produce_with_acks_all_and_idempotence_on_replicated_topics(where: str) -> None:
+    env = _compose()["services"]["router"]["environment"] if where == "compose" else _k8s_config()
+    settings = Settings.model_validate(
+        {
+            "kafka": {
+                "replication_factor": env["OMNIROUTE_KAFKA__REPLICATION_FACTOR"],
+                "min_insync_replicas": env["OMNIROUTE_KAFKA__MIN_INSYNC_REPLICAS"],
+                "idempotent_producer": env["OMNIROUTE_KAFKA__IDEMPOTENT_PRODUCER"],
+            }
+        }
+    )
+    assert settings.kafka.replication_factor == 3
+    assert settings.kafka.topic_configs(compacted=True) == {
+        "cleanup.policy": "compact",
+        "min.insync.replicas": "2",
+    }
+    producer = producer_config(settings)
+    assert (producer["acks"], producer["enable_idempotence"]) == ("all", True)
+    assert env["OMNIROUTE_PROFILE"] == "production"
 
 
 def test_compose_and_k8s_only_name_settings_that_exist() -> None:

@@ -2,9 +2,10 @@
 real workers, a private broker and Redis, faults injected, and the books asserted.
 
 Each test runs its own fleet instead of the session stack, because the faults stop
-the broker and Redis themselves. Known runtime bugs that other work is fixing are
-marked xfail (not strict) with the issue item, so the test starts passing when the
-fix lands; the schedule the harness ran is in the failure message as a regression case.
+the broker and Redis themselves. Findings not fixed yet are marked xfail (not strict)
+with what is known, so the test starts passing when the fix lands; the schedule the
+harness ran is in the failure message as a regression case. Sized for CI on a 2-core
+machine: about a minute each, the whole file under ten minutes even on a busy host.
 """
 
 from __future__ import annotations
@@ -25,19 +26,32 @@ from omniroute.router.tools.chaos import (
     run_soak,
 )
 
-pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.kafka,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    # kafka-python 3's network thread leaves the sockets of connections the faults
+    # broke to the garbage collector; they surface as unraisable ResourceWarnings.
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 
-def _run(name: str, tmp_path: Path) -> ChaosResult:
+def _run(name: str, tmp_path: Path, *, drain: float = 30.0, recovery: float = 30.0) -> ChaosResult:
     return run_scenario(
-        name, ChaosOptions(short=True, state_dir=tmp_path, drain_seconds=30.0, rate=10.0)
+        name,
+        ChaosOptions(
+            short=True,
+            state_dir=tmp_path,
+            drain_seconds=drain,
+            recovery_timeout=recovery,
+            rate=10.0,
+        ),
     )
 
 
 def _assert_books(result: ChaosResult) -> None:
-    """Nothing lost, nothing decided or assigned twice, no worker stopped: hard
-    assertions. Recovery in time is soft: the Faust assigner's throughput after a
-    rebalance is a known problem being rewritten (an aiokafka batch loop)."""
+    """Nothing lost, nothing decided or assigned twice, no worker stopped, and every
+    fault recovered from within the recovery window: hard assertions."""
     books = result.books
     regression = json.dumps(result.as_dict(), default=str)[:3000]
     assert books.arrivals_sent > 50, regression
@@ -46,24 +60,31 @@ def _assert_books(result: ChaosResult) -> None:
     assert books.decided == books.arrivals_sent, regression
     assert books.assigned_once + books.ended + books.still_queued == books.queued, regression
     assert result.crashed_workers == [], regression
-    if not all(f.recovery_seconds is not None for f in result.faults):
-        pytest.xfail(
-            "assignment did not catch up within the recovery window after a fault (the Faust "
-            "assigner after a rebalance; being rewritten as an aiokafka batch loop): " + regression
-        )
+    assert all(f.recovery_seconds is not None for f in result.faults), regression
 
 
 def test_sigkill_of_routers_and_assigners_loses_nothing(tmp_path: Path) -> None:
     result = _run("kill", tmp_path)
-    assert [f.target.split("-")[0] for f in result.faults] == ["router", "assigner"] * 2
+    assert [f.target.split("-")[0] for f in result.faults] == ["router", "assigner"]
     _assert_books(result)
 
 
-@pytest.mark.xfail(
-    reason="issue 10 item 2: follow-ups are dropped while Redis is down (fix in progress)",
+_REKEY_STALL = pytest.mark.xfail(
+    reason=(
+        "intermittent (2 of 6 short runs of redis and silent-desktop on a loaded 2-core "
+        "host): one assigner's re-key loop (agent-events -> assigner-input) stops "
+        "forwarding its partitions (both times the group leader's 0, 2, 4) seconds after "
+        "start, with nothing logged; agents keyed there keep their log-in but their "
+        "accepts (and the silent agent's log-in) never reach the pool, so their offers "
+        "time out and the contacts end up neither assigned nor queued (lost 6 and 21). "
+        "Not yet root-caused: needs the re-key consumer's positions and lag at the end"
+    ),
     strict=False,
     raises=AssertionError,
 )
+
+
+@_REKEY_STALL
 def test_redis_outage_under_load_loses_nothing(tmp_path: Path) -> None:
     result = _run("redis", tmp_path)
     assert [f.kind for f in result.faults] == ["redis_down"]
@@ -73,27 +94,23 @@ def test_redis_outage_under_load_loses_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.xfail(
     reason=(
-        "chaos finding: after a broker restart on S3 storage the routers decided 2 of 477 "
-        "contacts (lost 476 in the short run); worker resume after a broker restart, to "
-        "investigate"
+        "Tansu 0.6 S3 storage (moto), not omniroute: with the broker's log in S3 the "
+        "consumer groups never settle even before the restart (every group write is a "
+        "conditional S3 PUT; about a third answer 412 and members rebalance every few "
+        "seconds, UnknownMemberId on commit), so the routers decided 1 of 482 in the short "
+        "run. Same workers on memory storage pass the kill and redis scenarios"
     ),
     strict=False,
     raises=AssertionError,
 )
 def test_broker_restart_with_its_log_kept_loses_nothing(tmp_path: Path) -> None:
-    result = _run("broker", tmp_path)
+    # Short windows: on S3 storage nothing is decided in time anyway (see the xfail).
+    result = _run("broker", tmp_path, drain=5.0, recovery=5.0)
     assert [f.kind for f in result.faults] == ["broker_down"]
     _assert_books(result)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "chaos finding: 3 queued contacts were neither assigned, ended nor in the queue depth"
-        " after the run (lost 3); Faust assigner, being rewritten"
-    ),
-    strict=False,
-    raises=AssertionError,
-)
+@_REKEY_STALL
 def test_a_silent_desktop_stalls_no_other_agent_or_pool(tmp_path: Path) -> None:
     result = _run("silent-desktop", tmp_path)
     _assert_books(result)
@@ -103,15 +120,6 @@ def test_a_silent_desktop_stalls_no_other_agent_or_pool(tmp_path: Path) -> None:
     assert while_silent.get("tech", 0) > 0, result.extra
 
 
-@pytest.mark.xfail(
-    reason=(
-        "chaos finding: an assigner SIGSTOPped past the session timeout and resumed assigned "
-        "8 contacts a second time (zombie offers); the aiokafka rewrite must fence stale "
-        "owners"
-    ),
-    strict=False,
-    raises=AssertionError,
-)
 def test_a_paused_worker_makes_no_offer_after_its_partitions_moved(tmp_path: Path) -> None:
     result = _run("pause", tmp_path)
     assert [f.kind for f in result.faults] == ["sigstop", "sigstop"]
@@ -121,9 +129,9 @@ def test_a_paused_worker_makes_no_offer_after_its_partitions_moved(tmp_path: Pat
 def _fuzz(tmp_path: Path, huge: tuple[int, ...]) -> None:
     result = run_fuzz(
         FuzzOptions(
-            interactions=3000,
-            agent_events=600,
-            assigner_inputs=600,
+            interactions=1500,
+            agent_events=300,
+            assigner_inputs=300,
             good_every=25,
             corpus=30,
             huge=huge,
@@ -132,32 +140,19 @@ def _fuzz(tmp_path: Path, huge: tuple[int, ...]) -> None:
         )
     )
     summary = json.dumps(result.as_dict(), default=str)[:4000]
-    assert sum(result.sent.values()) == 4200 + len(huge), summary
+    assert sum(result.sent.values()) == 2100 + len(huge), summary
     assert result.silently_dropped == 0, summary
-    assert sum(result.dead_by_reason.values()) > 2000, summary
+    assert sum(result.dead_by_reason.values()) > 1000, summary
     assert (result.good.lost, result.good.decided_twice) == (0, 0), summary
-    assert result.good.decided == result.good.arrivals_sent > 100, summary
+    assert result.good.decided == result.good.arrivals_sent > 50, summary
     assert result.unhealthy_workers == [], summary
     assert result.crashed_workers == [], summary
 
 
-@pytest.mark.xfail(
-    reason="issue 10 item 1 (the same in the assigner): a PoolTick with pool '' on "
-    "assigner-input crashes the Faust assigner (pydantic ValidationError out of the agent), "
-    "after which assigner inputs are never read (fix in progress)",
-    strict=False,
-    raises=AssertionError,
-)
 def test_hostile_records_are_dead_lettered_and_good_ones_decided(tmp_path: Path) -> None:
     _fuzz(tmp_path, huge=())
 
 
-@pytest.mark.xfail(
-    reason="issue 10 item 1: a 900 KB record's dead letter outgrows the producer limit and "
-    "stops routing (poison pill, fix in progress)",
-    strict=False,
-    raises=AssertionError,
-)
 def test_a_900_kb_record_does_not_stop_routing(tmp_path: Path) -> None:
     _fuzz(tmp_path, huge=(900 * 1024,))
 

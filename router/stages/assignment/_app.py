@@ -131,6 +131,7 @@ class AssignerRuntime:
                 self.changelog_topic,
                 partitions or self.settings.kafka.partitions,
                 self.settings.kafka.replication_factor,
+                self.settings.kafka.topic_configs(compacted=True),
             )
         finally:
             await admin.close()

@@ -58,12 +58,17 @@ def encode_value(record: Record | None) -> bytes | None:
 
 
 async def ensure_changelog(
-    admin: AIOKafkaAdminClient, topic: str, partitions: int, replication: int
+    admin: AIOKafkaAdminClient,
+    topic: str,
+    partitions: int,
+    replication: int,
+    configs: dict[str, str] | None = None,
 ) -> None:
     """Create the compacted changelog if missing (Faust created it before)."""
+    topic_configs = configs or {"cleanup.policy": "compact"}
     with contextlib.suppress(TopicAlreadyExistsError):
         await admin.create_topics(
-            [NewTopic(topic, partitions, replication, topic_configs={"cleanup.policy": "compact"})]
+            [NewTopic(topic, partitions, replication, topic_configs=topic_configs)]
         )
 
 

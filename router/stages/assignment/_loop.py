@@ -13,10 +13,14 @@ watermark) when it is assigned, before any of its inputs is applied, and dropped
 when it is revoked. The revoke callback waits for the batch in flight, so a
 cooperative rebalance never races a batch. A worker that was stopped (paused, a
 long GC, a stalled host) past the session timeout may already have been replaced
-while it still holds its pools: before producing, a batch whose processing began
-more than half a session timeout ago, or that touches a partition no longer
-assigned, is thrown away and its partitions re-synchronised (changelog re-read,
-inputs re-consumed from the last commit). Residual risk: a pause that starts
+while it still holds its pools: before producing, a batch during which the event
+loop stood still for more than half a session timeout (so no heartbeat could go
+out), or that touches a partition no longer assigned, is thrown away and its
+partitions re-synchronised (changelog re-read, inputs re-consumed from the last
+commit). Stillness, not wall time: a batch that is merely slow (a busy host, a
+long replay after a takeover) keeps heartbeating and keeps its partitions; timing
+it out by the clock threw it away again on every retry (a livelock found by
+``omniroute chaos pause``). Residual risk: a pause that starts
 after that check and outlasts the session timeout lets one batch of a replaced
 worker land after the new owner's takeover read; fencing it needs the
 transactional producer, which production Kafka has and the embedded broker does
@@ -77,6 +81,8 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         self._lag = LagRecorder(consumer, metrics, "assigner")
         self._next_load = 0.0
         self.last_poll = time.monotonic()
+        self._last_tick = time.monotonic()
+        self._longest_stall = 0.0
         self.batches = 0
         self.resyncs = 0
 
@@ -102,19 +108,32 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def run(self, stopping: asyncio.Event) -> None:
         consumer = self._consumer
-        while not stopping.is_set():
-            self.last_poll = time.monotonic()
-            if self._pending:
+        watch = asyncio.create_task(self._watch_stalls(stopping))
+        try:
+            while not stopping.is_set():
+                self.last_poll = time.monotonic()
+                if self._pending:
+                    async with self._lock:
+                        self._longest_stall = 0.0
+                        await self._step({})
+                wait_ms = self._wait_ms()
+                self._longest_stall = 0.0  # from here to the produce: see _still_owner
+                fetched = await consumer.getmany(timeout_ms=wait_ms, max_records=self._max_records)
                 async with self._lock:
-                    await self._step({}, time.monotonic() + self._stale_after)
-            wait_ms = self._wait_ms()
-            # getmany returns within wait_ms unless this process stopped running:
-            # the deadline below is how a paused worker notices on waking.
-            deadline = time.monotonic() + wait_ms / 1000 + self._stale_after
-            fetched = await consumer.getmany(timeout_ms=wait_ms, max_records=self._max_records)
-            async with self._lock:
-                await self._step(fetched, deadline)
-            await self._lag.maybe_record()
+                    await self._step(fetched)
+                await self._lag.maybe_record()
+        finally:
+            watch.cancel()
+
+    async def _watch_stalls(self, stopping: asyncio.Event) -> None:
+        """The longest time the event loop stood still (SIGSTOP, a long GC pause, a
+        blocking call): heartbeats run on this loop, so while it stands still the
+        group may be giving this worker's partitions to another."""
+        while not stopping.is_set():
+            await asyncio.sleep(0.1)
+            now = time.monotonic()
+            self._longest_stall = max(self._longest_stall, now - self._last_tick)
+            self._last_tick = now
 
     def _wait_ms(self) -> int:
         now = time.time()
@@ -124,13 +143,12 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
             wake = min(wake, due)
         return max(1, min(500, int((wake - now) * 1000) + 1))
 
-    async def _step(self, fetched: dict[TopicPartition, list[Any]], deadline: float) -> None:
+    async def _step(self, fetched: dict[TopicPartition, list[Any]]) -> None:
         now = time.time()
         out = BatchResult()
         if self._pending:
             await self._adopt_pending(now, out)
             now = time.time()
-            deadline = max(deadline, time.monotonic() + self._stale_after)
         records = [
             InboundRecord(m.topic, m.partition, m.offset, m.key, m.value, m.timestamp)
             for tp, messages in fetched.items()
@@ -151,7 +169,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         if not (out.outbound or out.writes or out.dead_letters or offsets):
             return
         touched = {p for p, _ in out.writes.values()} | {tp.partition for tp in offsets}
-        if not self._still_owner(deadline, touched):
+        if not self._still_owner(touched):
             await self._resync(touched)
             return
         await self._produce(out)
@@ -173,11 +191,14 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                 self.owned.add(partition)
         self._pending.clear()
 
-    def _still_owner(self, deadline: float, touched: set[int]) -> bool:
+    def _still_owner(self, touched: set[int]) -> bool:
         """False when this batch may have been applied by a worker the group has
-        already replaced: it ran past its deadline, or a partition was taken."""
+        already replaced: the event loop stood still for half a session timeout
+        since the batch was fetched (a stall still going on counts too), or a
+        partition was taken."""
         assigned = {tp.partition for tp in self._consumer.assignment() if tp.topic == INPUT}
-        stalled = time.monotonic() > deadline
+        stall = max(self._longest_stall, time.monotonic() - self._last_tick)
+        stalled = stall > self._stale_after
         return not stalled and touched <= assigned and touched <= self.owned
 
     async def _resync(self, partitions: set[int]) -> None:

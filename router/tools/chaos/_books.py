@@ -227,6 +227,14 @@ class Ledger:
                 for c in self._contacts.values()
             )
 
+    def drained(self, before: float) -> bool:
+        """``settled`` and no queued contact waits on an open offer: an offer still
+        open at the end may time out and send its contact back to the queue, so a
+        run that stopped there would count it neither assigned nor queued."""
+        with self._lock:
+            in_flight = any(_offer_open(c) for c in self._contacts.values())
+        return not in_flight and self.settled(before)
+
     def status(self) -> dict[str, int]:
         """Counts for progress lines: sent, decided, queued, offered, assigned, waiting."""
         with self._lock:
@@ -300,6 +308,15 @@ def _open(c: _Contact) -> bool:
     if not c.decision_ids:
         return True
     return c.target == _AGENT_QUEUE and not c.assigned and c.ended_at is None
+
+
+def _offer_open(c: _Contact) -> bool:
+    return (
+        c.target == _AGENT_QUEUE
+        and not c.assigned
+        and c.ended_at is None
+        and any(offer not in c.closed for offer in c.offers)
+    )
 
 
 def _waiting_for_offer(c: _Contact) -> bool:

@@ -92,6 +92,7 @@ class Fleet:
             state_dir=state,
             metrics_port=free_port(),
             log_level="INFO",
+            trace_contacts=True,
         )
         url = f"tcp://127.0.0.1:{kafka_port}"
         storage = f"s3://{_BUCKET}/" if options.durable_broker else "memory://tansu/"

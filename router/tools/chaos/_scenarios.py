@@ -36,7 +36,7 @@ class ChaosOptions:
     customers: int = 2000
     agents: int = 60
     kills: int | None = None
-    """Kills of each worker kind; default 2 short, 20 full."""
+    """Kills of each worker kind; default 1 short, 20 full."""
     outage_seconds: float | None = None
     """How long Redis or the broker stays down; default 5 s short, 30 s full."""
     drain_seconds: float = 60.0
@@ -129,7 +129,7 @@ class _Run:
 
 
 def _kills(run: _Run) -> None:
-    count = run.options.kills or (2 if run.options.short else 20)
+    count = run.options.kills or (1 if run.options.short else 20)
     for n in range(count):
         for kind in ("router", "assigner"):
             slot = n % len(run.fleet.workers[kind])
@@ -239,7 +239,7 @@ def run_scenario(name: str, options: ChaosOptions) -> ChaosResult:
         load.stop()
         load_stopped = time.time()
         deadline = time.monotonic() + options.drain_seconds
-        while time.monotonic() < deadline and not ledger.settled(load_stopped):
+        while time.monotonic() < deadline and not ledger.drained(load_stopped):
             time.sleep(0.5)
         run.say(f"load stopped, drained: {ledger.status()}")
         time.sleep(2)  # the last assignments and revocations

@@ -135,7 +135,7 @@ def run_soak(options: SoakOptions) -> SoakResult:
         load.stop()
         stopped = time.time()
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not ledger.settled(stopped):
+        while time.monotonic() < deadline and not ledger.drained(stopped):
             time.sleep(0.5)
         result.books = ledger.report(
             still_queued=int(metric_sum(fleet.metrics("assigner"), "omniroute_queue_depth"))
