@@ -40,8 +40,10 @@ ensure_venv() {
     local stamp="$VENV/.omniroute-installed"
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
         say "installing omniroute and its dependencies into $VENV"
-        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-        "$VENV/bin/python" -m pip install -q -e '.[dev]'
+        "$VENV/bin/python" -m pip install -qq --upgrade pip >/dev/null 2>&1
+        # -qq: errors only (this machine's pip config names index folders that may not exist,
+        # and setuptools narrates the editable build); a failure still prints in full.
+        "$VENV/bin/python" -m pip install -qq -e '.[dev]'
         touch "$stamp"
     fi
 }
