@@ -17,7 +17,7 @@ from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, produ
 from ._logging import TRACE_LOGGER, JsonFormatter, logging_config
 from ._metrics import LATENCY_BUCKETS, WorkerMetrics
 from ._poison import DeadLetterProducer, Salvage, UndecodableBatches, minimal_dead_letter
-from ._produce import BatchProducer, LagRecorder, Produced
+from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Produced
 from ._settings import (
     AssignerSettings,
     KafkaSettings,
@@ -30,12 +30,14 @@ from ._settings import (
 __all__ = [
     "EXIT_FAILED",
     "LATENCY_BUCKETS",
+    "PRODUCE_ATTEMPTS",
     "TRACE_LOGGER",
     "AssignerSettings",
     "BatchLoop",
     "BatchProducer",
     "CompactedReader",
     "DeadLetterProducer",
+    "Grouped",
     "HealthServer",
     "JsonFormatter",
     "KafkaSettings",

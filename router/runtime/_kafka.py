@@ -15,14 +15,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import CommitFailedError, ConsumerStoppedError, KafkaError
+from aiokafka.errors import CommitFailedError, ConsumerStoppedError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from omniroute.router.core import Headers, InboundRecord
 
 from ._metrics import WorkerMetrics
 from ._poison import DeadLetterProducer, UndecodableBatches, backoff
-from ._produce import BatchProducer, LagRecorder, Produced
+from ._produce import BatchProducer, Grouped, LagRecorder, Produced
 from ._settings import Settings
 
 __all__ = [
@@ -42,7 +42,6 @@ MAX_FETCH_BYTES = 4 * 1024 * 1024
 MAX_REQUEST_BYTES = 1024 * 1024
 """What a producer may send in one request: Apache Kafka's default message limit."""
 _UNEXPLAINED_FETCH_ERRORS = 3
-_PRODUCE_ATTEMPTS = 6
 
 
 def _security(settings: Settings) -> dict[str, Any]:
@@ -216,40 +215,15 @@ class BatchLoop:
             (topic, key, value, headers[0] if headers else ())
             for topic, key, value, *headers in rest
         ]
-        futures = await self._batches.send(produced)
+        grouped = await self._batches.group(produced)
+        futures = await self._batches.send_grouped(grouped)
         if resume:
             for tp, offset in resume.items():
                 self._consumer.seek(tp, offset)
         await self._settle()  # the previous batch: acked and committed, or raises
         self._in_flight = asyncio.ensure_future(
-            self._complete(records, produced, futures, letters, resume)
+            self._complete(records, grouped, futures, letters, resume)
         )
-
-    async def _acked(
-        self, produced: Sequence[Produced], futures: Sequence[asyncio.Future[Any]]
-    ) -> None:
-        """Every ack of a batch; the batch again after a retriable broker error (a
-        leader moving or not known yet: Tansu answers NotLeaderForPartition under
-        load, which ended the assigner's re-key loop; found by ``omniroute fuzz``).
-        Records of the failed attempt that did land are sent twice: at least once,
-        with the same ids, which consumers drop."""
-        for attempt in range(1, _PRODUCE_ATTEMPTS + 1):
-            try:
-                if futures:
-                    await asyncio.gather(*futures)
-                return
-            except KafkaError as error:
-                if not error.retriable or attempt == _PRODUCE_ATTEMPTS:
-                    raise
-                log.warning(
-                    "produce failed (%s), retry %d of %d",
-                    type(error).__name__,
-                    attempt,
-                    _PRODUCE_ATTEMPTS - 1,
-                    extra={"stage": self._stage},
-                )
-                await backoff(attempt)
-                futures = await self._batches.send(produced)
 
     async def _settle(self) -> None:
         """Wait for the batch in flight; a failed produce raises here, before any later
@@ -261,14 +235,14 @@ class BatchLoop:
     async def _complete(
         self,
         records: Sequence[InboundRecord],
-        produced: Sequence[Produced],
+        grouped: Grouped,
         futures: Sequence[asyncio.Future[Any]],
         letters: Sequence[tuple[bytes | None, bytes]],
         resume: dict[TopicPartition, int] | None,
     ) -> None:
         """Acks first (a dead letter the broker refuses never fails the batch: see
         ``DeadLetterProducer``; anything else does), then the commit."""
-        await self._acked(produced, futures)
+        await self._batches.acked(grouped, futures, stage=self._stage)
         if letters:
             await asyncio.gather(*(self._dead_letters.send(key, value) for key, value in letters))
         if records and self._on_produced is not None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -20,11 +21,19 @@ from aiokafka.partitioner import DefaultPartitioner
 from omniroute.router.core import Headers
 
 from ._metrics import WorkerMetrics
+from ._poison import backoff
 
-__all__ = ["BatchProducer", "LagRecorder", "Produced"]
+__all__ = ["PRODUCE_ATTEMPTS", "BatchProducer", "Grouped", "LagRecorder", "Produced"]
 
 Produced = tuple[str, bytes | None, bytes | None, Headers]
 """(topic, key, value, headers) of one record to produce."""
+
+Grouped = dict[tuple[str, int], list[tuple[bytes | None, bytes | None, Headers]]]
+"""Records by (topic, partition), each one producer batch."""
+
+PRODUCE_ATTEMPTS = 6
+
+log = logging.getLogger("omniroute.kafka")
 
 
 class BatchProducer:
@@ -49,17 +58,42 @@ class BatchProducer:
         partition: int = self._partitioner(key, partitions, partitions)
         return partition
 
-    async def send(self, records: Iterable[Produced]) -> list[asyncio.Future[Any]]:
-        """Queue every record; the futures resolve with the acks."""
-        grouped: dict[tuple[str, int], list[tuple[bytes | None, bytes | None, Headers]]] = {}
+    async def group(self, records: Iterable[Produced]) -> Grouped:
+        """Records placed on their key's partition."""
+        grouped: Grouped = {}
         for topic, key, value, headers in records:
             partition = await self.partition(topic, key)
             grouped.setdefault((topic, partition), []).append((key, value, headers))
-        return await self.send_grouped(grouped)
+        return grouped
 
-    async def send_grouped(
-        self, grouped: dict[tuple[str, int], list[tuple[bytes | None, bytes | None, Headers]]]
-    ) -> list[asyncio.Future[Any]]:
+    async def acked(
+        self, grouped: Grouped, futures: Sequence[asyncio.Future[Any]], *, stage: str
+    ) -> None:
+        """Every ack of what ``send_grouped`` queued; everything again after a
+        retriable broker error (a leader moving or not known yet: Tansu answers
+        NotLeaderForPartition under load and right after a topic is created, which
+        ended the assigner's loops; found by ``omniroute fuzz`` and CI). Records of
+        the failed attempt that did land are sent twice: at least once, with the same
+        ids and keys, which consumers and compaction drop."""
+        for attempt in range(1, PRODUCE_ATTEMPTS + 1):
+            try:
+                if futures:
+                    await asyncio.gather(*futures)
+                return
+            except KafkaError as error:
+                if not error.retriable or attempt == PRODUCE_ATTEMPTS:
+                    raise
+                log.warning(
+                    "produce failed (%s), retry %d of %d",
+                    type(error).__name__,
+                    attempt,
+                    PRODUCE_ATTEMPTS - 1,
+                    extra={"stage": stage},
+                )
+                await backoff(attempt)
+                futures = await self.send_grouped(grouped)
+
+    async def send_grouped(self, grouped: Grouped) -> list[asyncio.Future[Any]]:
         """Records already placed on their partitions (e.g. a changelog partition)."""
         producer = self._producer
         futures: list[asyncio.Future[Any]] = []

@@ -255,5 +255,4 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                 (encode_key(key_text), encode_value(record), ())
             )
         futures = await self._batches.send_grouped(by_partition)
-        if futures:
-            await asyncio.gather(*futures)
+        await self._batches.acked(by_partition, futures, stage="assigner")

@@ -1,0 +1,75 @@
+"""A retriable broker error (Tansu answers NotLeaderForPartition right after a topic
+is created and under load) makes the batch go again instead of ending the loop; a
+non-retriable one, or one that keeps coming, still fails the batch."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiokafka.errors import NotLeaderForPartitionError, RecordTooLargeError
+
+from omniroute.router.runtime import BatchProducer
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.records: list[tuple[bytes | None, bytes | None]] = []
+
+    def append(self, *, key: bytes | None, value: bytes | None, **_: Any) -> object:
+        self.records.append((key, value))
+        return object()
+
+
+class _Broker:
+    """Answers each send with the next scripted outcome (None: acked)."""
+
+    def __init__(self, outcomes: list[BaseException | None]) -> None:
+        self.outcomes = outcomes
+        self.sent: list[tuple[str, int, list[tuple[bytes | None, bytes | None]]]] = []
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        return {0, 1, 2}
+
+    def create_batch(self) -> _Batch:
+        return _Batch()
+
+    async def send_batch(self, batch: _Batch, topic: str, *, partition: int) -> asyncio.Future[Any]:
+        self.sent.append((topic, partition, batch.records))
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        outcome = self.outcomes.pop(0) if self.outcomes else None
+        if outcome is None:
+            future.set_result(None)
+        else:
+            future.set_exception(outcome)
+        return future
+
+
+async def _deliver(broker: _Broker) -> None:
+    producer = BatchProducer(broker)
+    grouped = await producer.group([("t", b"k", b"v", ())])
+    futures = await producer.send_grouped(grouped)
+    await producer.acked(grouped, futures, stage="test")
+
+
+def test_a_retriable_error_sends_the_batch_again() -> None:
+    broker = _Broker([NotLeaderForPartitionError(), NotLeaderForPartitionError(), None])
+    asyncio.run(_deliver(broker))
+    assert len(broker.sent) == 3
+    assert {records[0] for _, _, records in broker.sent} == {(b"k", b"v")}
+    assert len({partition for _, partition, _ in broker.sent}) == 1  # same key, same place
+
+
+def test_a_non_retriable_error_fails_the_batch() -> None:
+    broker = _Broker([RecordTooLargeError()])
+    with pytest.raises(RecordTooLargeError):
+        asyncio.run(_deliver(broker))
+    assert len(broker.sent) == 1
+
+
+def test_a_retriable_error_that_keeps_coming_fails_the_batch() -> None:
+    broker = _Broker([NotLeaderForPartitionError() for _ in range(10)])
+    with pytest.raises(NotLeaderForPartitionError):
+        asyncio.run(_deliver(broker))
+    assert len(broker.sent) == 6
