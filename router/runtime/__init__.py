@@ -15,6 +15,7 @@ from ._host import (
 from ._http import HealthServer
 from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, producer_config
 from ._logging import TRACE_LOGGER, JsonFormatter, logging_config
+from ._loops import Loops
 from ._metrics import LATENCY_BUCKETS, WorkerMetrics
 from ._poison import DeadLetterProducer, Salvage, UndecodableBatches, minimal_dead_letter
 from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Produced
@@ -42,6 +43,7 @@ __all__ = [
     "JsonFormatter",
     "KafkaSettings",
     "LagRecorder",
+    "Loops",
     "Outbound",
     "Produced",
     "Profile",

@@ -15,12 +15,11 @@ one-record-per-batch producer any more.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -31,6 +30,7 @@ from pydantic import ValidationError
 from omniroute.router.core import InboundRecord, dead_letter_for, envelope_bytes
 from omniroute.router.runtime import (
     BatchLoop,
+    Loops,
     Outbound,
     Settings,
     consumer_config,
@@ -70,9 +70,8 @@ class AssignerRuntime:
         self.loop: AssignerLoop | None = None
         self.rekey: BatchLoop | None = None
         self._clients: list[Any] = []
-        self._stopping = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-        self.failed = False
+        # A loop that stops on an error stops the process: a supervisor restarts it.
+        self.loops = Loops(on_fatal=stop_worker_process)
         self.started_at = time.monotonic()
 
     async def start(self) -> None:
@@ -114,10 +113,8 @@ class AssignerRuntime:
         )
         gc.collect()
         gc.freeze()  # start-up objects never die: keep the cyclic GC off them
-        self._tasks = [
-            asyncio.create_task(self._guard("assign-loop", self.loop.run(self._stopping))),
-            asyncio.create_task(self._guard("rekey-loop", self.rekey.run(self._stopping))),
-        ]
+        self.loops.start("assign-loop", self.loop.run)
+        self.loops.start("rekey-loop", self.rekey.run)
         log.info("assigner started", extra={"stage": "assigner"})
 
     async def _ensure_changelog(self, consumer: AIOKafkaConsumer) -> None:
@@ -136,24 +133,8 @@ class AssignerRuntime:
         finally:
             await admin.close()
 
-    async def _guard(self, name: str, work: Coroutine[object, object, None]) -> None:
-        try:
-            await work
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("%s stopped on an error; the worker will exit", name)
-            self.failed = True
-            stop_worker_process()  # exit non-zero: a supervisor restarts a whole worker
-            raise
-
     async def stop(self) -> None:
-        self._stopping.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self.loops.stop()
         for client in self._clients:
             with contextlib.suppress(Exception):
                 await client.stop()
@@ -184,12 +165,12 @@ class AssignerRuntime:
         return (DEADLETTER, record.key, letter.model_dump_json().encode())
 
     def live(self) -> bool:
-        return not self.failed
+        return not self.loops.failed
 
     def ready(self) -> bool:
         loop, rekey = self.loop, self.rekey
         return (
-            not self.failed
+            not self.loops.failed
             and loop is not None
             and rekey is not None
             and loop.caught_up

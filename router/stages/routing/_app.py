@@ -3,14 +3,13 @@ hosting the batch loop, the pool-load reader and the HTTP endpoints."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import gc
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -21,6 +20,7 @@ from omniroute.router.runtime import (
     TRACE_LOGGER,
     BatchLoop,
     CompactedReader,
+    Loops,
     Outbound,
     Settings,
     consumer_config,
@@ -71,8 +71,7 @@ class RouterRuntime:
             if settings.router.policy_file
             else None
         )
-        self._stopping = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self.loops = Loops()
         # Outputs whose acks are not in yet, oldest first: batches complete in order.
         self._unacked: deque[StageOutput] = deque()
         self.started_at = time.monotonic()
@@ -82,9 +81,6 @@ class RouterRuntime:
         self._loads_consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._redis: aioredis.Redis | None = None
-        self.failed = False
-        self.on_fatal: Callable[[], None] | None = None
-        """Called once a loop has stopped on an error: the host stops the worker."""
 
     async def start(self) -> None:
         settings = self.settings
@@ -125,38 +121,17 @@ class RouterRuntime:
         # rescanning them on every collection (decode went 12 -> 8 us/event).
         gc.collect()
         gc.freeze()
-        self._tasks = [
-            asyncio.create_task(self._guard("router-loop", self.loop.run(self._stopping))),
-            asyncio.create_task(self._guard("pool-load", self.loads.run(self._stopping))),
-        ]
+        self.loops.start("router-loop", self.loop.run)
+        self.loops.start("pool-load", self.loads.run)
         if self.watcher is not None:
-            self._tasks.append(
-                asyncio.create_task(self._guard("policy-watch", self.watcher.run(self._stopping)))
-            )
+            self.loops.start("policy-watch", self.watcher.run)
         log.info(
             "router started",
             extra={"stage": "router", "policy_version": self.policy.current.version},
         )
 
-    async def _guard(self, name: str, work: Coroutine[object, object, None]) -> None:
-        try:
-            await work
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("%s stopped on an error; the worker will exit", name)
-            self.failed = True
-            if self.on_fatal is not None:
-                self.on_fatal()
-            raise
-
     async def stop(self) -> None:
-        self._stopping.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self.loops.stop()
         for client in (self._consumer, self._loads_consumer, self._producer):
             if client is not None:
                 with contextlib.suppress(Exception):
@@ -227,12 +202,12 @@ class RouterRuntime:
                 )
 
     def live(self) -> bool:
-        return not self.failed
+        return not self.loops.failed
 
     def ready(self) -> bool:
         consumer = self._consumer
         return (
-            not self.failed
+            not self.loops.failed
             and consumer is not None
             and self.loop is not None
             and bool(consumer.assignment())
@@ -244,5 +219,5 @@ def run_router_worker(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT; a loop that stops on an error stops the process."""
     registry = CollectorRegistry()
     runtime = RouterRuntime(settings, registry)
-    runtime.on_fatal = stop_worker_process
+    runtime.loops.on_fatal = stop_worker_process
     host_stage(settings, registry, "omniroute-router-host", runtime)

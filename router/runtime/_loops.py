@@ -1,0 +1,51 @@
+"""A stage's long-running loops, supervised the same way in every stage: each runs
+until the stop event, and one that stops on an error marks the stage failed and
+calls ``on_fatal`` (the worker host exits non-zero, so a supervisor restarts the
+whole worker rather than leaving a process that answers /metrics and does nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+
+__all__ = ["Loops"]
+
+log = logging.getLogger("omniroute.worker")
+
+LoopBody = Callable[[asyncio.Event], Coroutine[object, object, None]]
+"""A loop's ``run(stopping)``."""
+
+
+class Loops:
+    def __init__(self, on_fatal: Callable[[], None] | None = None) -> None:
+        self.stopping = asyncio.Event()
+        self.failed = False
+        self.on_fatal = on_fatal
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self, name: str, run: LoopBody) -> None:
+        self._tasks.append(asyncio.create_task(self._guard(name, run(self.stopping))))
+
+    async def _guard(self, name: str, work: Coroutine[object, object, None]) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s stopped on an error; the worker will exit", name)
+            self.failed = True
+            if self.on_fatal is not None:
+                self.on_fatal()
+            raise
+
+    async def stop(self) -> None:
+        """Ask every loop to stop, then cancel and wait for what is left."""
+        self.stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
