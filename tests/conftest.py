@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,3 +91,28 @@ def router_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
 def assigner_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
     settings = stack_settings.model_copy(update={"metrics_port": free_port()})
     yield from _run_worker("assigner", settings)
+
+
+def _kafka_io_threads(known: set[int | None]) -> list[str]:
+    """kafka-python 3.x runs each client's I/O on a thread named ``kafka-io-<client>``
+    (producers add ``<client>-network-thread``)."""
+    return sorted(
+        thread.name
+        for thread in threading.enumerate()
+        if thread.ident not in known
+        and (thread.name.startswith("kafka-io-") or thread.name.endswith("-network-thread"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_kafka_client_outlives_its_test() -> Iterator[None]:
+    """A Kafka client a test (or a tool it runs) leaves open keeps reconnecting after
+    its broker is gone: it leaks a socket per refused connect and mutates the global
+    ``random`` (reconnect jitter) under a later Hypothesis test. The test that leaks
+    fails here, by name, instead of a random test later."""
+    known = {thread.ident for thread in threading.enumerate()}
+    yield
+    deadline = time.monotonic() + 10  # close() may still be joining its thread
+    while (leaked := _kafka_io_threads(known)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not leaked, f"Kafka clients left open: {leaked}"

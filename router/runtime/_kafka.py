@@ -129,6 +129,7 @@ class BatchLoop:
         self._unexplained = 0
 
     async def run(self, stopping: asyncio.Event) -> None:
+        await self._batches.track(self._dead_letters.topic)  # it shares the producer
         while not stopping.is_set():
             self.last_poll = time.monotonic()
             try:

@@ -45,10 +45,26 @@ class BatchProducer:
         self._producer = producer
         self._partitions: dict[str, list[int]] = {}
         self._partitioner = DefaultPartitioner()
+        self._tracked: set[str] = set()
+
+    async def track(self, topic: str) -> None:
+        """Name ``topic`` in every metadata refresh of the producer.
+
+        Once an aiokafka client tracks any topic, its refreshes ask for the tracked
+        topics only and the answer replaces its whole view; a topic it learnt from
+        the first, all-topics refresh is not tracked. The assigner's changelog,
+        created after the producer started, became the one tracked topic, the next
+        refresh dropped every other topic, and a batch already queued for one of them
+        waited for a leader until it expired: ~40 s of NotLeaderForPartition with
+        every pool stalled (CI; tests/unit/runtime/test_produce_live.py)."""
+        if topic not in self._tracked:
+            self._tracked.add(topic)
+            await self._producer.client.add_topic(topic)
 
     async def partition(self, topic: str, key: bytes | None) -> int:
         partitions = self._partitions.get(topic)
         if partitions is None:
+            await self.track(topic)
             # partitions_for waits for the topic's metadata; the cluster view alone
             # knows only topics the producer already sent to (and would say [0]).
             partitions = sorted(await self._producer.partitions_for(topic))
@@ -98,6 +114,7 @@ class BatchProducer:
         producer = self._producer
         futures: list[asyncio.Future[Any]] = []
         for (topic, partition), items in grouped.items():
+            await self.track(topic)
             batch = producer.create_batch()
             for key, value, headers in items:
                 fields = {"key": key, "value": value, "timestamp": None, "headers": list(headers)}

@@ -11,6 +11,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,10 @@ def run_fuzz(options: FuzzOptions) -> FuzzResult:
     result = FuzzResult(run_id)
     ledger: Ledger | None = None
     floor: AgentFloor | None = None
+    # Every hostile record is drawn before any Kafka client starts: kafka-python's
+    # I/O threads draw from the global ``random`` (reconnect jitter), and Hypothesis
+    # refuses a draw during which the global random state changed.
+    batches = _hostile_batches(options)
     try:
         fleet.start()
         seed_customers(fleet.settings, 500)
@@ -107,7 +112,7 @@ def run_fuzz(options: FuzzOptions) -> FuzzResult:
         floor = AgentFloor(
             fleet.bootstrap, floor_agents(20, run_id), reject_share=0.0, ready_after_pause=1.0
         ).start()
-        sent = _send_all(fleet.bootstrap, ledger, options, run_id)
+        sent = _send_all(fleet.bootstrap, ledger, batches, options, run_id)
         _wait(ledger, sent, options.timeout)
         _account(result, ledger, sent)
         result.good = ledger.report()
@@ -122,7 +127,32 @@ def run_fuzz(options: FuzzOptions) -> FuzzResult:
     return result
 
 
-def _send_all(bootstrap: str, ledger: Ledger, options: FuzzOptions, run_id: str) -> list[_Sent]:
+def _hostile_batches(options: FuzzOptions) -> dict[str, Iterator[Hostile]]:
+    counts = {
+        INTERACTIONS: options.interactions,
+        "omniroute.agent-events": options.agent_events,
+        "omniroute.assigner-input": options.assigner_inputs,
+    }
+    # Lazy: a 100k-record run never holds its records (or a 10 MB one) at once.
+    return {
+        name: hostile_records(
+            schema_documents(name, options.corpus, options.seed),
+            count,
+            seed=options.seed,
+            huge=options.huge if name == INTERACTIONS else (),
+        )
+        for name, count in counts.items()
+        if count > 0
+    }
+
+
+def _send_all(
+    bootstrap: str,
+    ledger: Ledger,
+    batches: dict[str, Iterator[Hostile]],
+    options: FuzzOptions,
+    run_id: str,
+) -> list[_Sent]:
     producer = KafkaProducer(
         bootstrap_servers=bootstrap,
         linger_ms=20,
@@ -132,18 +162,8 @@ def _send_all(bootstrap: str, ledger: Ledger, options: FuzzOptions, run_id: str)
     )
     good = TrafficGenerator(500, seed=options.seed, bad_share=0.0, run_id=run_id)
     sent: list[_Sent] = []
-    counts = {
-        INTERACTIONS: options.interactions,
-        "omniroute.agent-events": options.agent_events,
-        "omniroute.assigner-input": options.assigner_inputs,
-    }
     try:
-        for name, count in counts.items():
-            if count == 0:
-                continue
-            corpus = schema_documents(name, options.corpus, options.seed)
-            huge = options.huge if name == INTERACTIONS else ()
-            records = hostile_records(corpus, count, seed=options.seed, huge=huge)
+        for name, records in batches.items():
             for n, record in enumerate(records):
                 try:
                     future = producer.send(name, key=record.key, value=record.value)
