@@ -22,12 +22,23 @@ class _Batch:
         return object()
 
 
+class _Metadata:
+    """The producer client's tracked topics."""
+
+    def __init__(self) -> None:
+        self.tracked: list[str] = []
+
+    async def add_topic(self, topic: str) -> None:
+        self.tracked.append(topic)
+
+
 class _Broker:
     """Answers each send with the next scripted outcome (None: acked)."""
 
     def __init__(self, outcomes: list[BaseException | None]) -> None:
         self.outcomes = outcomes
         self.sent: list[tuple[str, int, list[tuple[bytes | None, bytes | None]]]] = []
+        self.client = _Metadata()
 
     async def partitions_for(self, topic: str) -> set[int]:
         return {0, 1, 2}
@@ -58,6 +69,7 @@ def test_a_retriable_error_sends_the_batch_again() -> None:
     asyncio.run(_deliver(broker))
     assert len(broker.sent) == 3
     assert {records[0] for _, _, records in broker.sent} == {(b"k", b"v")}
+    assert broker.client.tracked == ["t"]  # once, however often the batch goes
     assert len({partition for _, partition, _ in broker.sent}) == 1  # same key, same place
 
 
