@@ -16,7 +16,7 @@ from ._http import HealthServer
 from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, producer_config
 from ._logging import TRACE_LOGGER, JsonFormatter, logging_config
 from ._loops import Loops
-from ._metrics import LATENCY_BUCKETS, WorkerMetrics
+from ._metrics import LATENCY_BUCKETS, MetricFactory, WorkerMetrics
 from ._poison import DeadLetterProducer, Salvage, UndecodableBatches, minimal_dead_letter
 from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Produced
 from ._settings import (
@@ -44,6 +44,7 @@ __all__ = [
     "KafkaSettings",
     "LagRecorder",
     "Loops",
+    "MetricFactory",
     "Outbound",
     "Produced",
     "Profile",

@@ -13,7 +13,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner.default import murmur2
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from omniroute.schemas import Compression
+from omniroute.schemas import Compression, TopicSpec
 
 _SEEN_IDS_KEPT = 100_000
 """Ids remembered to drop redelivered duplicates: far more than one session reads."""
@@ -146,8 +146,19 @@ class ClientSession:
     """What every SDK client is: a producer of its events and a reader of the topic
     its answers come on, closed together, usable as a context manager."""
 
-    _producer: ContractProducer
-    _reader: KeyedReader
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        answers: TopicSpec,
+        keys: list[bytes] | None,
+        *,
+        compression: Compression,
+    ) -> None:
+        """The producer, then the reader of ``answers`` on the partitions of ``keys``
+        (all when None), positioned now: before the client sends anything, so no
+        answer to it can slip past."""
+        self._producer = ContractProducer(bootstrap_servers, compression=compression)
+        self._reader = KeyedReader(bootstrap_servers, answers.name, keys, answers.adapter)
 
     def close(self) -> None:
         self._producer.close()

@@ -36,7 +36,7 @@ from omniroute.schemas import (
     topic,
 )
 
-from ._client import ClientSession, ContractProducer, KeyedReader
+from ._client import ClientSession
 
 __all__ = ["AgentDesktop"]
 
@@ -57,10 +57,9 @@ class AgentDesktop(ClientSession):
         self.agent_id = agent_id
         self.pool = pool
         self.source = source or f"/desktops/{agent_id}"
-        self._producer = ContractProducer(bootstrap_servers, compression=compression)
         # Positioned before log-in, so no offer made after it can be missed.
-        self._reader = KeyedReader(
-            bootstrap_servers, ASSIGNMENTS.name, [agent_id.encode()], ASSIGNMENTS.adapter
+        super().__init__(
+            bootstrap_servers, ASSIGNMENTS, [agent_id.encode()], compression=compression
         )
         self.assigned: dict[str, OfferAssigned] = {}
         self.revoked: dict[str, OfferRevoked] = {}

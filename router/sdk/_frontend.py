@@ -22,7 +22,7 @@ from omniroute.schemas import (
     topic,
 )
 
-from ._client import ClientSession, ContractProducer, KeyedReader
+from ._client import ClientSession
 
 __all__ = ["FrontEndClient"]
 
@@ -40,9 +40,8 @@ class FrontEndClient(ClientSession):
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.source = source
-        self._producer = ContractProducer(bootstrap_servers, compression=compression)
         # Positioned now, before anything is published, so no decision can slip past.
-        self._reader = KeyedReader(bootstrap_servers, DECISIONS.name, None, DECISIONS.adapter)
+        super().__init__(bootstrap_servers, DECISIONS, None, compression=compression)
         self._pending: set[str] = set()
         self._seen: dict[str, RoutingDecision] = {}  # only for contacts we published
 

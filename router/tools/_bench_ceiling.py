@@ -3,11 +3,11 @@ no lookup, no policy. Nothing built on this client and broker can go faster."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
+
+from ._bench_io import partitions_of, send_partitioned
 
 __all__ = ["run_ceiling"]
 
@@ -32,9 +32,7 @@ async def run_ceiling(
     await producer.start()
     await consumer.start()
     try:
-        await producer.client.force_metadata_update()
-        partitions = sorted(producer.client.cluster.partitions_for_topic(sink) or [0])
-        partitioner = DefaultPartitioner()
+        partitions = await partitions_of(producer, sink)
         copied = 0
         started: float | None = None
         deadline = time.monotonic() + wait
@@ -44,22 +42,9 @@ async def run_ceiling(
                 continue
             if started is None:
                 started = time.perf_counter()
-            by_partition: dict[int, list[tuple[bytes | None, bytes | None]]] = {}
-            for messages in fetched.values():
-                for m in messages:
-                    part = partitioner(m.key, partitions, partitions) if m.key else 0
-                    by_partition.setdefault(part, []).append((m.key, m.value))
-                    copied += 1
-            futures = []
-            for partition, items in by_partition.items():
-                batch = producer.create_batch()
-                for key, value in items:
-                    if batch.append(key=key, value=value, timestamp=None) is None:
-                        futures.append(await producer.send_batch(batch, sink, partition=partition))
-                        batch = producer.create_batch()
-                        batch.append(key=key, value=value, timestamp=None)
-                futures.append(await producer.send_batch(batch, sink, partition=partition))
-            await asyncio.gather(*futures)
+            records = [(m.key, m.value) for messages in fetched.values() for m in messages]
+            copied += len(records)
+            await send_partitioned(producer, sink, partitions, records)
             await consumer.commit()
         elapsed = time.perf_counter() - (started or time.perf_counter())
         return copied / max(elapsed, 1e-6)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +29,14 @@ __all__ = [
     "count_outputs",
     "create_bench_topics",
     "make_backlog",
+    "partitions_of",
     "produce_all",
     "python_cpu_ms",
     "rss_mb",
+    "send_partitioned",
 ]
+
+_PARTITIONER = DefaultPartitioner()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +70,34 @@ def make_backlog(run_id: str, events: int, customers: int, seed: int = 5) -> Bac
     return Backlog(records, routable, f"ev-{run_id}-".encode())
 
 
-async def _partitions(producer: AIOKafkaProducer, topic: str) -> list[int]:
+async def partitions_of(producer: AIOKafkaProducer, topic: str) -> list[int]:
     await producer.client.force_metadata_update()
     return sorted(producer.client.cluster.partitions_for_topic(topic) or [0])
+
+
+async def send_partitioned(
+    producer: AIOKafkaProducer,
+    topic: str,
+    partitions: list[int],
+    records: Iterable[tuple[bytes | None, bytes | None]],
+) -> None:
+    """Send ``records`` as a batch loop does: each key on the partition Kafka's default
+    partitioner gives it, one producer batch per partition at a time; returns once
+    every batch is acknowledged."""
+    by_partition: dict[int, list[tuple[bytes | None, bytes | None]]] = {}
+    for key, value in records:
+        partition = _PARTITIONER(key, partitions, partitions) if key else 0
+        by_partition.setdefault(partition, []).append((key, value))
+    futures = []
+    for partition, items in by_partition.items():
+        batch = producer.create_batch()
+        for key, value in items:
+            if batch.append(key=key, value=value, timestamp=None) is None:
+                futures.append(await producer.send_batch(batch, topic, partition=partition))
+                batch = producer.create_batch()
+                batch.append(key=key, value=value, timestamp=None)
+        futures.append(await producer.send_batch(batch, topic, partition=partition))
+    await asyncio.gather(*futures)
 
 
 async def produce_all(
@@ -80,22 +109,7 @@ async def produce_all(
     await producer.start()
     started = time.perf_counter()
     try:
-        partitions = await _partitions(producer, topic)
-        partitioner = DefaultPartitioner()
-        by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
-        for key, value in records:
-            partition = partitioner(key, partitions, partitions) if key else 0
-            by_partition.setdefault(partition, []).append((key, value))
-        futures = []
-        for partition, items in by_partition.items():
-            batch = producer.create_batch()
-            for key, value in items:
-                if batch.append(key=key, value=value, timestamp=None) is None:
-                    futures.append(await producer.send_batch(batch, topic, partition=partition))
-                    batch = producer.create_batch()
-                    batch.append(key=key, value=value, timestamp=None)
-            futures.append(await producer.send_batch(batch, topic, partition=partition))
-        await asyncio.gather(*futures)
+        await send_partitioned(producer, topic, await partitions_of(producer, topic), records)
     finally:
         await producer.stop()
     return time.perf_counter() - started

@@ -12,10 +12,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from omniroute.schemas import (
+    AgentEvent,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPresence,
@@ -32,6 +34,7 @@ __all__ = ["AgentFloor", "FloorReport", "floor_agents"]
 
 AGENT_EVENTS = topic("omniroute.agent-events").name
 ASSIGNMENTS = topic("omniroute.assignments").name
+_SOURCE = "/demo/floor"
 _VOICE = {Channel.VOICE: 1}
 _DIGITAL = {Channel.CHAT: 3, Channel.EMAIL: 2, Channel.WEB: 2, Channel.SMS: 3, Channel.SOCIAL: 3}
 
@@ -55,7 +58,7 @@ def floor_agents(count: int, run_id: str, seed: int = 5) -> list[AgentLoggedIn]:
         agents.append(
             AgentLoggedIn(
                 id=new_event_id(),
-                source="/demo/floor",
+                source=_SOURCE,
                 agent_id=f"{run_id}-agent-{n:04d}",
                 pool="tech" if technical else "care",
                 name=f"Agent {n}",
@@ -71,6 +74,7 @@ def floor_agents(count: int, run_id: str, seed: int = 5) -> list[AgentLoggedIn]:
     return agents
 
 
+_E = TypeVar("_E", AgentLoggedOut, AgentStateChanged, OfferAccepted, OfferRejected, WorkCompleted)
 _Due = AgentStateChanged | OfferAccepted | OfferRejected | WorkCompleted | Callable[[], None]
 """What the floor does when its moment comes: send an agent event, or act."""
 
@@ -144,28 +148,25 @@ class AgentFloor:
         self._stop.set()
         self._thread.join(timeout=10)
         for agent in self._agents.values():
-            self._send(
-                AgentLoggedOut(
-                    id=new_event_id(),
-                    source="/demo/floor",
-                    agent_id=agent.agent_id,
-                    pool=agent.pool,
-                )
-            )
+            self._send(self._event(AgentLoggedOut, agent))
         self._producer.flush()
         self._producer.close()
         self._consumer.close()
         return self.report
 
-    def _send(
-        self,
-        event: AgentLoggedIn
-        | AgentLoggedOut
-        | AgentStateChanged
-        | OfferAccepted
-        | OfferRejected
-        | WorkCompleted,
-    ) -> None:
+    @staticmethod
+    def _event(kind: type[_E], agent: AgentLoggedIn, **fields: Any) -> _E:
+        """One event of ``agent``'s: its id fixed now (when scheduled, not when sent),
+        the floor's source, the agent and pool, and the event's own fields."""
+        return kind(
+            id=new_event_id(),
+            source=_SOURCE,
+            agent_id=agent.agent_id,
+            pool=agent.pool,
+            **fields,
+        )
+
+    def _send(self, event: AgentEvent) -> None:
         self._producer.send(
             AGENT_EVENTS, key=event.agent_id.encode(), value=event.model_dump_json().encode()
         )
@@ -206,9 +207,7 @@ class AgentFloor:
             return
         kind, report = message["type"], self.report
         offer_id, interaction = str(message.get("offer_id")), str(message.get("interaction_id"))
-        who = agent.agent_id
-        pool = agent.pool
-        source = "/demo/floor"
+        offer = {"offer_id": offer_id, "interaction_id": interaction}
         if kind == "omniroute.offer":
             report.offers += 1
             self._offers[offer_id] = (
@@ -219,28 +218,13 @@ class AgentFloor:
                 report.rejected += 1
                 self._later(
                     self._answer_after(interaction),
-                    OfferRejected(
-                        id=new_event_id(),
-                        source=source,
-                        agent_id=who,
-                        pool=pool,
-                        offer_id=offer_id,
-                        interaction_id=interaction,
-                        note="demo",
-                    ),
+                    self._event(OfferRejected, agent, **offer, note="demo"),
                 )
             else:
                 report.accepted += 1
                 self._later(
                     self._answer_after(interaction),
-                    OfferAccepted(
-                        id=new_event_id(),
-                        source=source,
-                        agent_id=who,
-                        pool=pool,
-                        offer_id=offer_id,
-                        interaction_id=interaction,
-                    ),
+                    self._event(OfferAccepted, agent, **offer),
                 )
         elif kind == "omniroute.offer.assigned":
             report.assigned += 1
@@ -250,13 +234,7 @@ class AgentFloor:
             report.perceived[channel].append(waited + automation)
             self._later(
                 self._work_for(interaction),
-                WorkCompleted(
-                    id=new_event_id(),
-                    source=source,
-                    agent_id=who,
-                    pool=pool,
-                    interaction_id=interaction,
-                ),
+                self._event(WorkCompleted, agent, interaction_id=interaction),
             )
         elif kind == "omniroute.offer.revoked":
             report.revoked[str(message["why"])] += 1
@@ -266,11 +244,5 @@ class AgentFloor:
             if self._ready_after_pause is not None:
                 self._later(
                     self._ready_after_pause,
-                    AgentStateChanged(
-                        id=new_event_id(),
-                        source=source,
-                        agent_id=who,
-                        pool=pool,
-                        presence=AgentPresence.READY,
-                    ),
+                    self._event(AgentStateChanged, agent, presence=AgentPresence.READY),
                 )

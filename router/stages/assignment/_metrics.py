@@ -11,9 +11,9 @@ entered) that let PromQL compute it over any window.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 
-from omniroute.router.runtime import WorkerMetrics
+from omniroute.router.runtime import MetricFactory, WorkerMetrics
 
 __all__ = ["WAIT_BUCKETS", "AssignerMetrics"]
 
@@ -24,104 +24,80 @@ _FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 class AssignerMetrics:
     def __init__(self, registry: CollectorRegistry, *, process: bool = True) -> None:
         self.worker = WorkerMetrics(registry, process=process)
+        metric = MetricFactory(registry)
         queue = ["pool", "queue", "channel"]
-        self.entered = Counter(
-            "omniroute_queue_entered_total",
-            "Contacts that entered a queue.",
-            queue,
-            registry=registry,
+        self.entered = metric.counter(
+            "omniroute_queue_entered_total", "Contacts that entered a queue.", queue
         )
-        self.answered = Counter(
+        self.answered = metric.counter(
             "omniroute_queue_answered_total",
             "Contacts accepted by an agent, by whether the wait met the channel's target.",
             [*queue, "within_target"],
-            registry=registry,
         )
-        self.abandoned = Counter(
+        self.abandoned = metric.counter(
             "omniroute_queue_abandoned_total",
             "Contacts that left the queue before an agent accepted them.",
             [*queue, "within_target"],
-            registry=registry,
         )
-        self.depth = Gauge(
+        self.depth = metric.gauge(
             "omniroute_queue_depth",
             "Contacts waiting (queued or offered, not yet accepted).",
             ["pool", "queue"],
-            registry=registry,
         )
-        self.longest_wait = Gauge(
+        self.longest_wait = metric.gauge(
             "omniroute_queue_longest_wait_seconds",
             "Wait of the longest-waiting contact, IVR/self-service time included.",
             ["pool", "queue"],
-            registry=registry,
         )
-        self.estimated_wait = Gauge(
+        self.estimated_wait = metric.gauge(
             "omniroute_queue_estimated_wait_seconds",
             "Estimated wait for a contact entering the queue now.",
             ["pool", "queue"],
-            registry=registry,
         )
-        self.service_level = Gauge(
+        self.service_level = metric.gauge(
             "omniroute_service_level_ratio",
             "Answered within target over answered plus abandoned past target, rolling window.",
             queue,
-            registry=registry,
         )
-        self.abandon_rate = Gauge(
-            "omniroute_abandon_ratio",
-            "Abandoned over entered, rolling window.",
-            queue,
-            registry=registry,
+        self.abandon_rate = metric.gauge(
+            "omniroute_abandon_ratio", "Abandoned over entered, rolling window.", queue
         )
-        self.wait = Histogram(
-            "omniroute_queue_wait_seconds",
-            "Queue entry to acceptance.",
-            queue,
-            buckets=WAIT_BUCKETS,
-            registry=registry,
+        self.wait = metric.histogram(
+            "omniroute_queue_wait_seconds", "Queue entry to acceptance.", queue, WAIT_BUCKETS
         )
-        self.perceived_wait = Histogram(
+        self.perceived_wait = metric.histogram(
             "omniroute_perceived_wait_seconds",
             "What the customer felt: IVR/self-service time plus queue wait, at acceptance.",
             queue,
-            buckets=WAIT_BUCKETS,
-            registry=registry,
+            WAIT_BUCKETS,
         )
-        self.offers = Counter(
+        self.offers = metric.counter(
             "omniroute_offers_total",
             "Offers by outcome: offered, accepted, rejected, timed_out, revoked.",
             ["pool", "outcome"],
-            registry=registry,
         )
-        self.offer_latency = Histogram(
+        self.offer_latency = metric.histogram(
             "omniroute_offer_latency_seconds",
             "From the event that made a match possible (agent ready, contact queued, "
             "capacity freed) to the offer being produced.",
             ["pool"],
-            buckets=_FAST,
-            registry=registry,
+            _FAST,
         )
-        self.agents = Gauge(
+        self.agents = metric.gauge(
             "omniroute_agents",
             "Logged-in agents by state: ready (spare capacity), busy (at capacity), not_ready.",
             ["pool", "state"],
-            registry=registry,
         )
-        self.occupancy = Gauge(
+        self.occupancy = metric.gauge(
             "omniroute_agent_occupancy_ratio",
             "Capacity in use over capacity offered by ready and busy agents.",
             ["pool"],
-            registry=registry,
         )
-        self.events = Counter(
-            "omniroute_assigner_events_total",
-            "Events applied to pool state, by type.",
-            ["type"],
-            registry=registry,
+        self.events = metric.counter(
+            "omniroute_assigner_events_total", "Events applied to pool state, by type.", ["type"]
         )
-        self.callbacks = Counter(
+        self.callbacks = metric.counter(
             "omniroute_callbacks_total",
             "Queued contacts that took a callback instead of waiting.",
             ["pool", "queue"],
-            registry=registry,
         )

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import Counter as Tally
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 
-from omniroute.router.runtime import LATENCY_BUCKETS, WorkerMetrics
+from omniroute.router.runtime import LATENCY_BUCKETS, MetricFactory, WorkerMetrics
 from omniroute.schemas import ExplanationKind, InteractionEvent, RoutingDecision
 
 __all__ = ["RouterMetrics"]
@@ -22,73 +22,61 @@ class RouterMetrics:
     def __init__(self, registry: CollectorRegistry, *, process: bool = True) -> None:
         self.registry = registry
         self.worker = WorkerMetrics(registry, process=process)
-        self.events = Counter(
+        metric = MetricFactory(registry)
+        self.events = metric.counter(
             "omniroute_events_consumed_total",
             "Interaction events consumed and valid, by type and channel.",
             ["type", "channel"],
-            registry=registry,
         )
-        self.decisions = Counter(
+        self.decisions = metric.counter(
             "omniroute_decisions_total",
             "Routing decisions made, by channel, target and queue.",
             ["channel", "target", "queue"],
-            registry=registry,
         )
-        self.latency = Histogram(
+        self.latency = metric.histogram(
             "omniroute_decision_latency_seconds",
             "From the event's broker timestamp to its decision being produced.",
             ["channel"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
+            LATENCY_BUCKETS,
         )
-        self.redis_seconds = Histogram(
+        self.redis_seconds = metric.histogram(
             "omniroute_redis_roundtrip_seconds",
             "Redis round trips on the hot path (one MGET or one pipeline per batch).",
             ["operation"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
+            LATENCY_BUCKETS,
         )
-        self.degraded = Counter(
+        self.degraded = metric.counter(
             "omniroute_degraded_decisions_total",
             "Decisions made without the customer's record (Redis unavailable).",
-            registry=registry,
         )
-        self.redis_errors = Counter(
+        self.redis_errors = metric.counter(
             "omniroute_redis_errors_total",
             "Redis operations that failed or timed out.",
             ["operation"],
-            registry=registry,
         )
-        self.cost = Counter(
+        self.cost = metric.counter(
             "omniroute_expected_cost_dollars_total",
             "Expected handling cost of decided contacts, by target and channel.",
             ["target", "channel"],
-            registry=registry,
         )
-        self.guardrails = Counter(
+        self.guardrails = metric.counter(
             "omniroute_guardrail_hits_total",
             "Decisions where a guardrail overrode or bounded the rules.",
             ["guardrail"],
-            registry=registry,
         )
-        self.batch_size = Histogram(
+        self.batch_size = metric.histogram(
             "omniroute_batch_records",
             "Records per consumed batch.",
             ["stage"],
-            buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
-            registry=registry,
+            (1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
         )
-        self.policy = Gauge(
-            "omniroute_policy_info",
-            "The policy version in force (value 1).",
-            ["version"],
-            registry=registry,
+        self.policy = metric.gauge(
+            "omniroute_policy_info", "The policy version in force (value 1).", ["version"]
         )
-        self.policy_reloads = Counter(
+        self.policy_reloads = metric.counter(
             "omniroute_policy_reloads_total",
             "Policy file reloads, by result (ok, error: the last good policy stays).",
             ["result"],
-            registry=registry,
         )
         # Series that exist from the start, so dashboards and alerts see a zero
         # instead of no data before the first error.

@@ -62,6 +62,10 @@ class SteadyLoad:
         return self
 
     def stop(self) -> None:
+        """Stop sending and flush; a second call does nothing (a run stops its load
+        before the final drain, and its teardown stops it again)."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._thread.join(timeout=30)
         with contextlib.suppress(KafkaError):

@@ -16,12 +16,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from omniroute.router.tools import AgentFloor, floor_agents, seed_customers
 from omniroute.schemas import AgentLoggedIn, AgentPresence, Channel, new_event_id, topic
 
 from ._books import BookReport, Ledger
-from ._fleet import Fleet, FleetOptions, metric_sum
-from ._load import SteadyLoad
+from ._fleet import Fleet, FleetOptions
+from ._under_load import under_load
 
 __all__ = ["SCENARIOS", "ChaosOptions", "ChaosResult", "Fault", "run_scenario"]
 
@@ -215,44 +214,18 @@ def run_scenario(name: str, options: ChaosOptions) -> ChaosResult:
         )
     )
     result = ChaosResult(name, run_id)
-    load: SteadyLoad | None = None
-    floor: AgentFloor | None = None
-    ledger: Ledger | None = None
-    try:
-        fleet.start()
-        seed_customers(fleet.settings, options.customers)
-        ledger = Ledger(fleet.bootstrap, run_id).start()
-        floor = AgentFloor(
-            fleet.bootstrap,
-            floor_agents(options.agents, run_id),
-            reject_share=0.0,
-            ready_after_pause=1.0,
-        ).start()
-        load = SteadyLoad(
-            fleet.bootstrap, ledger, customers=options.customers, rate=options.rate
-        ).start()
-        run = _Run(fleet, ledger, options, result)
+    with under_load(
+        fleet, run_id, customers=options.customers, agents=options.agents, rate=options.rate
+    ) as loaded:
+        run = _Run(fleet, loaded.ledger, options, result)
         run.say(f"{name}: fleet up on {fleet.bootstrap}, load at {options.rate:g}/s")
         time.sleep(3)
         schedule(run)
         time.sleep(2)
-        load.stop()
-        load_stopped = time.time()
-        deadline = time.monotonic() + options.drain_seconds
-        while time.monotonic() < deadline and not ledger.drained(load_stopped):
-            time.sleep(0.5)
-        run.say(f"load stopped, drained: {ledger.status()}")
+        loaded.stop_load_and_drain(options.drain_seconds)
+        run.say(f"load stopped, drained: {loaded.ledger.status()}")
         time.sleep(2)  # the last assignments and revocations
-        depth = metric_sum(fleet.metrics("assigner"), "omniroute_queue_depth")
-        result.books = ledger.report(still_queued=int(depth))
+        result.books = loaded.books()
         result.crashed_workers = fleet.crashed()
-        result.extra.update(refused_sends=load.refused, worker_restarts=fleet.restarts)
-    finally:
-        if load is not None and not load._stop.is_set():
-            load.stop()
-        if floor is not None:
-            floor.stop()
-        if ledger is not None:
-            ledger.stop()
-        fleet.close()
+        result.extra.update(refused_sends=loaded.load.refused, worker_restarts=fleet.restarts)
     return result

@@ -11,11 +11,11 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from omniroute.router.tools import AgentFloor, floor_agents, seed_customers
+from omniroute.router.tools import rss_mb
 
-from ._books import BookReport, Ledger
+from ._books import BookReport
 from ._fleet import Fleet, FleetOptions, metric_sum
-from ._load import SteadyLoad
+from ._under_load import under_load
 
 __all__ = ["Sample", "SoakOptions", "SoakResult", "plot_soak", "run_soak", "trend_per_minute"]
 
@@ -65,18 +65,6 @@ class SoakResult:
         }
 
 
-def _rss_mib(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def _quantiles(values: list[float]) -> tuple[float | None, float | None]:
     if len(values) < 2:
         return (values[0] * 1000, values[0] * 1000) if values else (None, None)
@@ -96,22 +84,10 @@ def run_soak(options: SoakOptions) -> SoakResult:
     run_id = f"soak{uuid.uuid4().hex[:8]}"
     fleet = Fleet(FleetOptions(state_dir=options.state_dir / run_id, routers=1, assigners=1))
     result = SoakResult(run_id)
-    ledger: Ledger | None = None
-    load: SteadyLoad | None = None
-    floor: AgentFloor | None = None
-    try:
-        fleet.start()
-        seed_customers(fleet.settings, options.customers)
-        ledger = Ledger(fleet.bootstrap, run_id).start()
-        floor = AgentFloor(
-            fleet.bootstrap,
-            floor_agents(options.agents, run_id),
-            reject_share=0.0,
-            ready_after_pause=1.0,
-        ).start()
-        load = SteadyLoad(
-            fleet.bootstrap, ledger, customers=options.customers, rate=options.rate
-        ).start()
+    with under_load(
+        fleet, run_id, customers=options.customers, agents=options.agents, rate=options.rate
+    ) as loaded:
+        ledger = loaded.ledger
         started = time.time()
         end = started + options.minutes * 60
         seen_decisions = seen_offers = 0
@@ -124,34 +100,20 @@ def run_soak(options: SoakOptions) -> SoakResult:
             result.samples.append(
                 Sample(
                     round(time.time() - started, 1),
-                    _rss_mib(fleet.workers["router"][0].pid),
-                    _rss_mib(fleet.workers["assigner"][0].pid),
+                    rss_mb(fleet.workers["router"][0].pid),
+                    rss_mb(fleet.workers["assigner"][0].pid),
                     metric_sum(fleet.metrics("router"), "omniroute_consumer_lag_records"),
                     metric_sum(fleet.metrics("assigner"), "omniroute_consumer_lag_records"),
                     *_quantiles(decisions),
                     *_quantiles(offers),
                 )
             )
-        load.stop()
-        stopped = time.time()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not ledger.drained(stopped):
-            time.sleep(0.5)
-        result.books = ledger.report(
-            still_queued=int(metric_sum(fleet.metrics("assigner"), "omniroute_queue_depth"))
-        )
+        loaded.stop_load_and_drain(60)
+        result.books = loaded.books()
         result.problems = _summarise(result, options) + [
             f"worker stopped: {w}" for w in fleet.crashed()
         ]
         result.ok = not result.problems and result.books.violations == 0
-    finally:
-        if load is not None:
-            load.stop()
-        if floor is not None:
-            floor.stop()
-        if ledger is not None:
-            ledger.stop()
-        fleet.close()
     return result
 
 

@@ -1,0 +1,72 @@
+"""A fleet under steady load, the way ``omniroute chaos`` and ``omniroute soak`` both
+run one: the fleet up, customers seeded, the books open, the agent floor logged in
+and the load started; torn down in reverse whatever failed on the way. Written once
+so a fault run and a soak run measure the same set-up."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from omniroute.router.tools import AgentFloor, floor_agents, seed_customers
+
+from ._books import BookReport, Ledger
+from ._fleet import Fleet, metric_sum
+from ._load import SteadyLoad
+
+__all__ = ["UnderLoad", "under_load"]
+
+
+@dataclass(frozen=True, slots=True)
+class UnderLoad:
+    fleet: Fleet
+    ledger: Ledger
+    floor: AgentFloor
+    load: SteadyLoad
+
+    def stop_load_and_drain(self, seconds: float) -> None:
+        """Stop the load, then wait up to ``seconds`` until everything it sent is
+        decided, offered and no offer is left open."""
+        self.load.stop()
+        stopped = time.time()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.ledger.drained(stopped):
+            time.sleep(0.5)
+
+    def books(self) -> BookReport:
+        """The ledger's books, counting what the assigners still hold queued."""
+        depth = metric_sum(self.fleet.metrics("assigner"), "omniroute_queue_depth")
+        return self.ledger.report(still_queued=int(depth))
+
+
+@contextlib.contextmanager
+def under_load(
+    fleet: Fleet, run_id: str, *, customers: int, agents: int, rate: float
+) -> Iterator[UnderLoad]:
+    """``fleet`` started with ``customers`` seeded, ``agents`` on the floor (no
+    rejects; ready again a second after a pause) and arrivals at ``rate`` per second."""
+    ledger: Ledger | None = None
+    floor: AgentFloor | None = None
+    load: SteadyLoad | None = None
+    try:
+        fleet.start()
+        seed_customers(fleet.settings, customers)
+        ledger = Ledger(fleet.bootstrap, run_id).start()
+        floor = AgentFloor(
+            fleet.bootstrap,
+            floor_agents(agents, run_id),
+            reject_share=0.0,
+            ready_after_pause=1.0,
+        ).start()
+        load = SteadyLoad(fleet.bootstrap, ledger, customers=customers, rate=rate).start()
+        yield UnderLoad(fleet, ledger, floor, load)
+    finally:
+        if load is not None:
+            load.stop()
+        if floor is not None:
+            floor.stop()
+        if ledger is not None:
+            ledger.stop()
+        fleet.close()
