@@ -4,6 +4,7 @@ another package's ``_private`` module."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import re
@@ -127,3 +128,25 @@ def test_tests_import_public_names_only() -> None:
         if private.search(path.read_text())
     ]
     assert offenders == []
+
+
+def _calls_named(name: str) -> list[str]:
+    found = []
+    for folder in ("router", "agents", "schemas"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == name
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_no_reader_takes_the_end_of_a_partition_from_list_offsets() -> None:
+    """The README's promise: lag and "the end" come from the fetch high watermark,
+    never ``end_offsets()`` (ListOffsets LATEST, which the embedded broker answers
+    with the last batch's base offset + 1; pinned in test_assigner_recovery)."""
+    assert _calls_named("end_offsets") == []
+    assert _calls_named("highwater") != []  # the probe sees a call where there is one
