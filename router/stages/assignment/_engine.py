@@ -28,7 +28,6 @@ from omniroute.schemas import (
     DeadLetter,
     DeadLetterReason,
     PoolTick,
-    utc_now,
 )
 
 from ._stage import ASSIGNMENTS, AssignerStage, PoolRecords, StageResult
@@ -111,13 +110,13 @@ class AssignerEngine:
             try:
                 message = AssignerInputAdapter.validate_json(record.value or b"")
             except ValidationError as error:
-                self._dead_letter(out, record, DeadLetterReason.INVALID_VALUE, str(error))
+                self._dead_letter(out, record, DeadLetterReason.INVALID_VALUE, str(error), now)
                 continue
             try:
                 result = stage.apply(pool, message, now)
             except Exception as error:
                 log.exception("assigner failed on an input", extra={"pool": pool})
-                self._dead_letter(out, record, DeadLetterReason.PROCESSING_ERROR, repr(error))
+                self._dead_letter(out, record, DeadLetterReason.PROCESSING_ERROR, repr(error), now)
                 await self.rebuild(record.partition, pool, out, now)
                 continue
             self.partition_of[pool] = record.partition
@@ -177,10 +176,16 @@ class AssignerEngine:
         return min(moments) if moments else None
 
     def _dead_letter(
-        self, out: BatchResult, record: InboundRecord, reason: DeadLetterReason, detail: str
+        self,
+        out: BatchResult,
+        record: InboundRecord,
+        reason: DeadLetterReason,
+        detail: str,
+        now: float,
     ) -> None:
+        """Stamped with the batch's time, as everything else this batch writes."""
         out.dead_letters.append(
-            dead_letter_for(record, reason, detail[:500], stage="assigner", now=utc_now())
+            dead_letter_for(record, reason, detail[:500], stage="assigner", now=to_datetime(now))
         )
 
 
