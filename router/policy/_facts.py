@@ -64,6 +64,9 @@ def _load_facts(load: LoadView) -> dict[str, dict[str, Any]]:
     }
 
 
+_UNSET: Any = object()
+
+
 class FactSheet:
     """Facts about one contact, each computed the first time a condition asks."""
 
@@ -124,11 +127,11 @@ class FactSheet:
         }
 
     def __getitem__(self, name: str) -> Any:
-        try:
-            return self._computed[name]
-        except KeyError:
+        # Most facts are asked for a first time: a miss must not cost a raised KeyError.
+        value = self._computed.get(name, _UNSET)
+        if value is _UNSET:
             value = self._computed[name] = self._getters[name]()
-            return value
+        return value
 
     def pool_load(self, pool: str) -> PoolLoad | None:
         return self.load.get(pool)
