@@ -42,6 +42,8 @@ _DECISION_NAMESPACE = uuid.UUID("5f0c3c9e-8f7e-4a59-9a57-0d2f3e0b6a11")
 _DIGEST_CHARS = 16
 _ID_LIMIT = 128
 _TIME = {"time"}
+_DIGEST_BYTES = _DIGEST_CHARS // 2
+_blake2b = hashlib.blake2b
 _last_digest: tuple[object, str] | None = None
 
 
@@ -58,9 +60,10 @@ def content_digest(event: InteractionEvent) -> str:
     last = _last_digest
     if last is not None and last[0] is event:
         return last[1]
-    exclude = None if "time" in event.model_fields_set else _TIME
+    # The attribute behind ``model_fields_set``, read without the property call.
+    exclude = None if "time" in event.__pydantic_fields_set__ else _TIME
     payload = event.__pydantic_serializer__.to_json(event, exclude=exclude)
-    digest = hashlib.blake2b(payload, digest_size=_DIGEST_CHARS // 2).hexdigest()
+    digest = _blake2b(payload, digest_size=_DIGEST_BYTES).hexdigest()
     _last_digest = (event, digest)
     return digest
 
