@@ -203,11 +203,12 @@ def route_events(
     every_pool = policy.pools.union(load)
     for record, event in events:
         known = customers.get(event.customer_id) or CustomerRecord(event.customer_id, None)
-        current = CustomerRecord(
-            known.customer_id,
-            known.profile,
-            out.history.get(event.customer_id, known.recent),
-            known.lookup_failed,
+        folded = out.history.get(event.customer_id)
+        # The record as fetched unless an earlier event of this batch changed its history.
+        current = (
+            known
+            if folded is None
+            else CustomerRecord(known.customer_id, known.profile, folded, known.lookup_failed)
         )
         decision: RoutingDecision | None = None
         if isinstance(event, InteractionArrived | InteractionEscalated):
