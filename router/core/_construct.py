@@ -19,11 +19,15 @@ __all__ = ["construct_validated"]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+_new = object.__new__  # BaseModel defines no __new__: the same call, looked up once
+_set = object.__setattr__  # frozen models refuse their own __setattr__
+
+
 def construct_validated(cls: type[ModelT], fields: dict[str, Any]) -> ModelT:
     """An instance of ``cls`` holding ``fields`` (every field, already valid)."""
-    model = cls.__new__(cls)
-    object.__setattr__(model, "__dict__", fields)
-    object.__setattr__(model, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(model, "__pydantic_extra__", None)
-    object.__setattr__(model, "__pydantic_private__", None)
+    model: ModelT = _new(cls)
+    _set(model, "__dict__", fields)
+    _set(model, "__pydantic_fields_set__", set(fields))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
     return model

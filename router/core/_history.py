@@ -22,6 +22,8 @@ from omniroute.schemas import (
     RoutingDecision,
 )
 
+from ._construct import construct_validated
+
 __all__ = ["AUTOMATION_FAILURES", "apply_to_history"]
 
 _ENDED = {
@@ -106,23 +108,29 @@ def apply_to_history(
     previous = lines[index] if index is not None else None
     automation = _automation_outcome(event, previous)
     if decision is not None:
-        line = RecentContact(
-            interaction_id=event.interaction_id,
-            at=previous.at if previous is not None else event.time,
-            channel=event.channel,
-            # An escalation that names no reason keeps the one its arrival gave.
-            reason=decision.reason or (previous.reason if previous is not None else None),
-            target=decision.target,
-            queue=decision.queue,
-            pool=decision.pool,
-            outcome=(
-                ContactOutcome.ESCALATED
-                if isinstance(event, InteractionEscalated)
-                else ContactOutcome.ROUTED
-            ),
-            automation_outcome=_kept(
-                previous.automation_outcome if previous is not None else None, automation
-            ),
+        # Every value comes from the validated event and decision (the same field
+        # types on both models): built without validating them a second time.
+        line = construct_validated(
+            RecentContact,
+            {
+                "interaction_id": event.interaction_id,
+                "at": previous.at if previous is not None else event.time,
+                "channel": event.channel,
+                # An escalation that names no reason keeps the one its arrival gave.
+                "reason": decision.reason or (previous.reason if previous is not None else None),
+                "target": decision.target,
+                "queue": decision.queue,
+                "pool": decision.pool,
+                "agent_id": None,
+                "outcome": (
+                    ContactOutcome.ESCALATED
+                    if isinstance(event, InteractionEscalated)
+                    else ContactOutcome.ROUTED
+                ),
+                "automation_outcome": _kept(
+                    previous.automation_outcome if previous is not None else None, automation
+                ),
+            },
         )
         if index is None:
             lines.append(line)
@@ -145,14 +153,20 @@ def apply_to_history(
             event, AutomationCompleted | InteractionAbandoned
         ):
             lines.append(
-                RecentContact(
-                    interaction_id=event.interaction_id,
-                    at=event.time,
-                    channel=event.channel,
-                    reason=event.reason,
-                    target=ContactTarget(event.stage),  # ivr or self_service, as matched
-                    outcome=automation,
-                    automation_outcome=automation,
+                construct_validated(
+                    RecentContact,
+                    {
+                        "interaction_id": event.interaction_id,
+                        "at": event.time,
+                        "channel": event.channel,
+                        "reason": event.reason,
+                        "target": ContactTarget(event.stage),  # ivr or self_service, as matched
+                        "queue": None,
+                        "pool": None,
+                        "agent_id": None,
+                        "outcome": automation,
+                        "automation_outcome": automation,
+                    },
                 )
             )
     return tuple(lines[-keep:])

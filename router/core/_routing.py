@@ -42,6 +42,8 @@ _DECISION_NAMESPACE = uuid.UUID("5f0c3c9e-8f7e-4a59-9a57-0d2f3e0b6a11")
 _DIGEST_CHARS = 16
 _ID_LIMIT = 128
 _TIME = {"time"}
+_DIGEST_BYTES = _DIGEST_CHARS // 2
+_blake2b = hashlib.blake2b
 _last_digest: tuple[object, str] | None = None
 
 
@@ -58,9 +60,10 @@ def content_digest(event: InteractionEvent) -> str:
     last = _last_digest
     if last is not None and last[0] is event:
         return last[1]
-    exclude = None if "time" in event.model_fields_set else _TIME
+    # The attribute behind ``model_fields_set``, read without the property call.
+    exclude = None if "time" in event.__pydantic_fields_set__ else _TIME
     payload = event.__pydantic_serializer__.to_json(event, exclude=exclude)
-    digest = hashlib.blake2b(payload, digest_size=_DIGEST_CHARS // 2).hexdigest()
+    digest = _blake2b(payload, digest_size=_DIGEST_BYTES).hexdigest()
     _last_digest = (event, digest)
     return digest
 
@@ -200,11 +203,12 @@ def route_events(
     every_pool = policy.pools.union(load)
     for record, event in events:
         known = customers.get(event.customer_id) or CustomerRecord(event.customer_id, None)
-        current = CustomerRecord(
-            known.customer_id,
-            known.profile,
-            out.history.get(event.customer_id, known.recent),
-            known.lookup_failed,
+        folded = out.history.get(event.customer_id)
+        # The record as fetched unless an earlier event of this batch changed its history.
+        current = (
+            known
+            if folded is None
+            else CustomerRecord(known.customer_id, known.profile, folded, known.lookup_failed)
         )
         decision: RoutingDecision | None = None
         if isinstance(event, InteractionArrived | InteractionEscalated):

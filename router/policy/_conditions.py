@@ -74,7 +74,7 @@ class Condition:
             )
 
     def __call__(self, facts: FactSheet) -> bool:
-        values = tuple(facts[v] for v in self.variables)
+        values = tuple(map(facts.__getitem__, self.variables))
         if self._cacheable:
             known = self._cache.get(values)
             if known is not None:

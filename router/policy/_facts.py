@@ -64,10 +64,24 @@ def _load_facts(load: LoadView) -> dict[str, dict[str, Any]]:
     }
 
 
-class FactSheet:
-    """Facts about one contact, each computed the first time a condition asks."""
+class FactSheet(dict[str, Any]):
+    """Facts about one contact, each computed the first time a condition asks.
 
-    __slots__ = ("_computed", "_getters", "customer", "event", "load", "now", "window")
+    A dict whose ``__missing__`` computes a fact and keeps it, so a fact asked again
+    (most lookups: every condition reads its facts) is a plain dict lookup, and the
+    getters are functions of the sheet built once, not closures built per contact.
+    """
+
+    __slots__ = (
+        "customer",
+        "event",
+        "failure_window",
+        "load",
+        "now",
+        "recent",
+        "timezone",
+        "window",
+    )
 
     def __init__(
         self,
@@ -80,58 +94,88 @@ class FactSheet:
         repeat_window: timedelta,
         failure_window: timedelta,
     ) -> None:
+        super().__init__()
         self.event = event
         self.customer = customer
         self.load = load
         self.now = now
+        self.timezone = timezone
         self.window = repeat_window
-        self._computed: dict[str, Any] = {}
-        profile = customer.profile
-        recent = tuple(r for r in customer.recent if r.interaction_id != event.interaction_id)
+        self.failure_window = failure_window
+        self.recent = tuple(r for r in customer.recent if r.interaction_id != event.interaction_id)
 
-        def within(window: timedelta) -> list[RecentContact]:
-            return [r for r in recent if now - r.at <= window]
+    def __missing__(self, name: str) -> Any:
+        value = self[name] = _GETTERS[name](self)
+        return value
 
-        self._getters: dict[str, Callable[[], Any]] = {
-            "channel": lambda: event.channel.value,
-            "known": lambda: profile is not None,
-            "tier": lambda: profile.tier.value if profile else "standard",
-            "arpu": lambda: float(profile.arpu) if profile else 0.0,
-            "segment": lambda: (profile.segment or "") if profile else "",
-            "language": lambda: (profile.language or "") if profile else "",
-            "preferred_channel": lambda: (
-                profile.preferred_channel.value if profile and profile.preferred_channel else ""
-            ),
-            "reason": lambda: event.reason or "",
-            "requested_agent": lambda: bool(event.requested_agent),
-            "escalated": lambda: isinstance(event, InteractionEscalated),
-            "automation_seconds": lambda: float(event.automation_seconds),
-            "automation_steps": lambda: len(event.automation_path),
-            "automation_path": lambda: list(event.automation_path),
-            "recent_contacts": lambda: len(within(repeat_window)),
-            "same_reason_recent": lambda: sum(
-                1 for r in within(repeat_window) if event.reason and r.reason == event.reason
-            ),
-            "last_outcome": lambda: recent[-1].outcome.value if recent else "",
-            "failed_automation_recently": lambda: any(
-                r.automation_outcome in AUTOMATION_FAILURES
-                or (r.outcome in _FAILED and r.target in _AUTOMATED)
-                for r in within(failure_window)
-            ),
-            "hour": lambda: now.astimezone(timezone).hour,
-            "weekday": lambda: now.astimezone(timezone).isoweekday(),
-            "load": lambda: _load_facts(load),
-        }
-
-    def __getitem__(self, name: str) -> Any:
-        try:
-            return self._computed[name]
-        except KeyError:
-            value = self._computed[name] = self._getters[name]()
-            return value
+    def within(self, window: timedelta) -> list[RecentContact]:
+        now = self.now
+        return [r for r in self.recent if now - r.at <= window]
 
     def pool_load(self, pool: str) -> PoolLoad | None:
         return self.load.get(pool)
+
+
+def _tier(f: FactSheet) -> str:
+    profile = f.customer.profile
+    return profile.tier.value if profile else "standard"
+
+
+def _arpu(f: FactSheet) -> float:
+    profile = f.customer.profile
+    return float(profile.arpu) if profile else 0.0
+
+
+def _segment(f: FactSheet) -> str:
+    profile = f.customer.profile
+    return (profile.segment or "") if profile else ""
+
+
+def _language(f: FactSheet) -> str:
+    profile = f.customer.profile
+    return (profile.language or "") if profile else ""
+
+
+def _preferred_channel(f: FactSheet) -> str:
+    profile = f.customer.profile
+    return profile.preferred_channel.value if profile and profile.preferred_channel else ""
+
+
+def _same_reason_recent(f: FactSheet) -> int:
+    reason = f.event.reason
+    return sum(1 for r in f.within(f.window) if reason and r.reason == reason)
+
+
+def _failed_automation_recently(f: FactSheet) -> bool:
+    return any(
+        r.automation_outcome in AUTOMATION_FAILURES
+        or (r.outcome in _FAILED and r.target in _AUTOMATED)
+        for r in f.within(f.failure_window)
+    )
+
+
+_GETTERS: dict[str, Callable[[FactSheet], Any]] = {
+    "channel": lambda f: f.event.channel.value,
+    "known": lambda f: f.customer.profile is not None,
+    "tier": _tier,
+    "arpu": _arpu,
+    "segment": _segment,
+    "language": _language,
+    "preferred_channel": _preferred_channel,
+    "reason": lambda f: f.event.reason or "",
+    "requested_agent": lambda f: bool(f.event.requested_agent),
+    "escalated": lambda f: isinstance(f.event, InteractionEscalated),
+    "automation_seconds": lambda f: float(f.event.automation_seconds),
+    "automation_steps": lambda f: len(f.event.automation_path),
+    "automation_path": lambda f: list(f.event.automation_path),
+    "recent_contacts": lambda f: len(f.within(f.window)),
+    "same_reason_recent": _same_reason_recent,
+    "last_outcome": lambda f: f.recent[-1].outcome.value if f.recent else "",
+    "failed_automation_recently": _failed_automation_recently,
+    "hour": lambda f: f.now.astimezone(f.timezone).hour,
+    "weekday": lambda f: f.now.astimezone(f.timezone).isoweekday(),
+    "load": lambda f: _load_facts(f.load),
+}
 
 
 def sample_facts(pools: Iterable[str] = ()) -> Mapping[str, Any]:

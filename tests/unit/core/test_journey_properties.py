@@ -216,6 +216,8 @@ def _route(
     routed = route_events(
         records, customers, POLICY, {}, now=now, keep=KEEP, max_age=timedelta(days=7)
     )
+    for lines in routed.history.values():  # built without validation: prove they are valid
+        assert [RecentContact.model_validate(line.model_dump()) for line in lines] == list(lines)
     if mode == "ok":  # the router stage writes history only then
         journey.store.update(routed.history)
     return routed
