@@ -174,22 +174,24 @@ class Pool:
         contact = self._index.current_offer(agent_id, interaction_id, offer_id)
         if contact is None:
             known = self._index.contact(interaction_id)
+            if (
+                known is not None
+                and known.state is ContactState.ASSIGNED
+                and (known.offer_id, known.agent_id) == (offer_id, agent_id)
+            ):
+                # The same accept again (at least once: a worker stopped after the
+                # assignment was persisted, before the accept's offset was committed):
+                # the same answer again, which the desktop drops by its id. A
+                # revocation here would take the contact from the agent who has it.
+                step.effects.append(_assigned(known, known.assigned_at or step.now))
+                return self._settle(step)
             queue = known.queue if known is not None else ""
             step.effects.append(
                 OfferRevocation(offer_id, agent_id, interaction_id, queue, "superseded")
             )
             return self._settle(step)
         self._index.assign(contact, step.now)
-        step.effects.append(
-            ContactAssigned(
-                offer_id=offer_id,
-                agent_id=agent_id,
-                interaction_id=interaction_id,
-                queue=contact.queue,
-                enqueued_at=contact.enqueued_at,
-                waited_seconds=max(0.0, step.now - contact.enqueued_at),
-            )
-        )
+        step.effects.append(_assigned(contact, step.now))
         return self._settle(step)
 
     def reject(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
@@ -334,4 +336,15 @@ def _revocation(contact: Contact, why: RevokeWhy) -> OfferRevocation:
         interaction_id=contact.interaction_id,
         queue=contact.queue,
         why=why,
+    )
+
+
+def _assigned(contact: Contact, assigned_at: float) -> ContactAssigned:
+    return ContactAssigned(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        enqueued_at=contact.enqueued_at,
+        waited_seconds=max(0.0, assigned_at - contact.enqueued_at),
     )

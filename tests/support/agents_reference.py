@@ -250,6 +250,16 @@ class ReferencePool:
         contact = self.current_offer(agent_id, iid, offer_id)
         if contact is None:
             known = self.contacts.get(iid)
+            if (
+                known is not None
+                and known.state == ASSIGNED
+                and (known.offer_id, known.agent_id) == (offer_id, agent_id)
+            ):  # a replayed accept: the same answer again
+                waited = max(0.0, (known.assigned_at or now) - known.enqueued_at)
+                again = ContactAssigned(
+                    offer_id, agent_id, iid, known.queue, known.enqueued_at, waited
+                )
+                return [again, *self.match(now)]
             queue = known.queue if known else ""
             return [OfferRevocation(offer_id, agent_id, iid, queue, "superseded"), *self.match(now)]
         contact.state = ASSIGNED

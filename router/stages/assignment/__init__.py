@@ -13,7 +13,7 @@ from ._changelog import (
     ensure_changelog,
 )
 from ._engine import AssignerEngine, BatchResult, PersistedReader, group_records
-from ._loop import AssignerLoop
+from ._loop import AssignerLoop, persist_then_publish
 from ._metrics import WAIT_BUCKETS, AssignerMetrics
 from ._service_level import Outcome, ServiceLevelWindow, WindowFigures
 from ._stage import DEFAULT_SERVICE_TARGETS, AssignerStage, PoolRecords, StageResult, table_key
@@ -40,6 +40,7 @@ __all__ = [
     "encode_value",
     "ensure_changelog",
     "group_records",
+    "persist_then_publish",
     "run_assigner_worker",
     "table_key",
 ]

@@ -2,11 +2,12 @@
 pool), the pools of the owned partitions in memory, their state in a changelog.
 
 Per fetched batch: apply every input (``AssignerEngine``), run the pools' due
-timers, produce the outputs and the changelog writes as producer batches, wait
-for the acks, then commit the inputs' offsets. At least once: a crash before the
-commit replays inputs on top of the state their changelog writes already hold,
-which the pool methods tolerate (a redelivered decision is ignored, a late
-accept is answered with a revocation).
+timers, produce the changelog writes and wait for their acks, then the outputs
+and theirs (``persist_then_publish``), then commit the inputs' offsets. At least
+once: a crash before the commit replays inputs on top of the state their
+changelog writes already hold, which the pool methods tolerate (a redelivered
+decision is ignored, a replayed accept gets the same assignment again, a late
+one a revocation).
 
 Ownership. A partition's pools are rebuilt from its changelog (to the fetch high
 watermark) when it is assigned, before any of its inputs is applied, and dropped
@@ -38,14 +39,20 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError
 
-from omniroute.router.core import Headers, InboundRecord
-from omniroute.router.runtime import AssignerSettings, BatchProducer, LagRecorder, WorkerMetrics
+from omniroute.router.core import InboundRecord
+from omniroute.router.runtime import (
+    AssignerSettings,
+    BatchProducer,
+    Grouped,
+    LagRecorder,
+    WorkerMetrics,
+)
 from omniroute.schemas import topic
 
 from ._changelog import ChangelogReader, encode_key, encode_value
 from ._engine import AssignerEngine, BatchResult
 
-__all__ = ["AssignerLoop"]
+__all__ = ["AssignerLoop", "persist_then_publish"]
 
 log = logging.getLogger("omniroute.assigner")
 DEADLETTER = topic("omniroute.deadletter").name
@@ -224,9 +231,9 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                 self._pending.add(partition)
 
     async def _produce(self, out: BatchResult) -> None:
-        """Outputs, dead letters and changelog writes as one producer batch per
-        partition, then wait for every ack."""
-        by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes | None, Headers]]] = {}
+        """The changelog writes, acked, then the outputs and dead letters: see
+        ``persist_then_publish``."""
+        by_partition: Grouped = {}
         key: bytes | None
         for name, key, value in out.outbound:
             partition = await self._batches.partition(name, key)
@@ -250,9 +257,27 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
             by_partition.setdefault((DEADLETTER, partition), []).append(
                 (key, letter.model_dump_json().encode(), ())
             )
+        state: Grouped = {}
         for key_text, (partition, record) in out.writes.items():
-            by_partition.setdefault((self._changelog_topic, partition), []).append(
+            state.setdefault((self._changelog_topic, partition), []).append(
                 (encode_key(key_text), encode_value(record), ())
             )
-        futures = await self._batches.send_grouped(by_partition)
-        await self._batches.acked(by_partition, futures, stage="assigner")
+        await persist_then_publish(self._batches, state, by_partition)
+
+
+async def persist_then_publish(batches: BatchProducer, state: Grouped, world: Grouped) -> None:
+    """Send ``state`` (changelog writes) and wait for its acks before sending ``world``
+    (offers, assignments, revocations, estimates, dead letters).
+
+    Whatever an agent or a front end sees is then already in the state a takeover
+    reads. Sent together, a SIGKILL between the two acks could land an offer whose
+    state was lost: the next owner offered the contact again, under the same offer
+    id, while the first offer still stood (the full chaos kill run: 16 overlapping
+    offers in 40 kills). The other way round is harmless: an offer persisted but
+    never seen times out and goes to the next agent; an assignment persisted but
+    never announced is announced again when its accept is replayed (the input is
+    committed only after both). The price is one more round trip per batch."""
+    for grouped in (state, world):
+        if grouped:
+            futures = await batches.send_grouped(grouped)
+            await batches.acked(grouped, futures, stage="assigner")

@@ -184,6 +184,19 @@ def test_accept_assigns_and_a_late_accept_is_told_the_offer_is_gone() -> None:
     assert p.accept("a", "c", "c#2", 21) == [ContactAssigned("c#2", "a", "c", "q", 0.0, 21.0)]
 
 
+def test_a_replayed_accept_gets_the_same_assignment_not_a_revocation() -> None:
+    """At least once: a worker that stopped after persisting the assignment and before
+    committing the accept's offset hands the accept to the next owner again."""
+    p = pool()
+    p.login(agent("a"), 0)
+    p.enqueue(contact("c"), 0)
+    first = p.accept("a", "c", "c#1", 5)
+    assert first == [ContactAssigned("c#1", "a", "c", "q", 0.0, 5.0)]
+    assert p.accept("a", "c", "c#1", 9) == first  # same answer, same waited time
+    assert p.accept("b", "c", "c#1", 9) == [OfferRevocation("c#1", "b", "c", "q", "superseded")]
+    assert p.contact("c").state is ContactState.ASSIGNED  # type: ignore[union-attr]
+
+
 def test_logout_revokes_offers_keeps_assigned_work_until_done() -> None:
     p = pool()
     p.login(agent("a", capacity={CHAT: 2}, max_total=2), 0)
