@@ -66,13 +66,15 @@ def _engine(changelog: Changelog) -> AssignerEngine:
     return AssignerEngine(stage, changelog.read)
 
 
-def _inputs(messages: list[Any], first_offset: int = 0) -> list[InboundRecord]:
+def _inputs(
+    messages: list[Any], first_offset: int = 0, key: bytes = POOL.encode()
+) -> list[InboundRecord]:
     return [
         InboundRecord(
             "omniroute.assigner-input",
             PARTITION,
             first_offset + n,
-            POOL.encode(),
+            key,
             message.model_dump_json().encode(),
         )
         for n, message in enumerate(messages)
@@ -176,3 +178,16 @@ def test_an_input_failing_mid_apply_leaves_memory_equal_to_the_changelog() -> No
     states = {c.interaction_id: c.state.value for c in pool.contacts()}
     assert states == {"i1": "offered", "i2": "assigned", "i3": "queued"}
     assert engine.partition_of == {POOL: PARTITION}
+
+
+@pytest.mark.parametrize("key", [b"", b"OMN", b"tech", "caré".encode()])
+def test_an_input_keyed_by_another_pool_than_it_names_is_dead_lettered(key: bytes) -> None:
+    """Found by ``omniroute fuzz``: such a key made a pool the contract forbids, and
+    every later tick of it failed."""
+    engine = _engine(Changelog())
+    out = BatchResult()
+    asyncio.run(engine.apply_batch(_inputs([_login("a1"), _decision("i1")], key=key), NOW, out))
+    assert [d.reason for d in out.dead_letters] == [DeadLetterReason.KEY_MISMATCH] * 2
+    assert "but the body names pool 'care'" in out.dead_letters[0].detail
+    assert engine.partition_of == {}
+    assert (out.writes, out.outbound) == ({}, [])
