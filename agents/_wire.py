@@ -5,6 +5,7 @@ which are cheaper to store and compare a hundred thousand times."""
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,9 @@ from omniroute.schemas import (
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation
 from ._estimate import ContactWait, PoolLoadView
 from ._model import AgentSpec, Contact, Presence
+
+_ID_LIMIT = 128
+_OFFER_NAMESPACE = uuid.UUID("0d9c7f0e-3a51-4c1e-9f55-6c2b8a4e7d21")
 
 __all__ = [
     "WAIT_CEILING_SECONDS",
@@ -139,14 +143,24 @@ def _offer_fields(
     (``interaction#attempt``) and what happened to it, so the same effect published
     again after a takeover has the same id and a desktop drops the duplicate."""
     return {
-        # ``#`` is no id character: the attempt number follows ``@`` instead.
-        "id": f"{kind}:{effect.offer_id.replace('#', '@')}"[:128],
+        "id": _offer_message_id(kind, effect.offer_id),
         "source": source,
         "offer_id": effect.offer_id,
         "agent_id": effect.agent_id,
         "interaction_id": effect.interaction_id,
         "pool": pool,
     }
+
+
+def _offer_message_id(kind: str, offer_id: str) -> str:
+    """``#`` is no id character: the attempt number follows ``@`` instead. An id too
+    long for the contract (a 128-character interaction id) names the offer by its
+    UUIDv5: cutting it short made every attempt of that contact one id, so desktops
+    dropped the second offer as a duplicate."""
+    readable = f"{kind}:{offer_id.replace('#', '@')}"
+    if len(readable) <= _ID_LIMIT:
+        return readable
+    return f"{kind}:{uuid.uuid5(_OFFER_NAMESPACE, offer_id)}"
 
 
 def pool_load_message(view: PoolLoadView, pool: str, source: str) -> PoolLoad:

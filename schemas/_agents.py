@@ -11,7 +11,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter
 
-from ._common import AgentId, Channel, Envelope, Integer, InteractionId, QueueName, SkillName
+from ._common import (
+    AgentId,
+    Channel,
+    Envelope,
+    Integer,
+    InteractionId,
+    OfferId,
+    QueueName,
+    SkillName,
+)
 
 __all__ = [
     "AgentEvent",
@@ -65,13 +74,13 @@ class AgentStateChanged(_AgentBase):
 
 class OfferAccepted(_AgentBase):
     type: Literal["omniroute.agent.offer_accepted"] = "omniroute.agent.offer_accepted"
-    offer_id: str
+    offer_id: OfferId
     interaction_id: InteractionId
 
 
 class OfferRejected(_AgentBase):
     type: Literal["omniroute.agent.offer_rejected"] = "omniroute.agent.offer_rejected"
-    offer_id: str
+    offer_id: OfferId
     interaction_id: InteractionId
     note: Annotated[str, StringConstraints(max_length=64)] = ""
 

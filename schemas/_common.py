@@ -36,6 +36,7 @@ __all__ = [
     "Integer",
     "InteractionId",
     "Number",
+    "OfferId",
     "QueueName",
     "SkillName",
     "Tier",
@@ -102,6 +103,15 @@ Identifier = Annotated[
 CustomerId = Identifier
 InteractionId = Identifier
 AgentId = Identifier
+OfferId = Annotated[
+    str,
+    StringConstraints(
+        min_length=3, max_length=140, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*#[1-9][0-9]{0,9}$"
+    ),
+]
+"""``<interaction id>#<attempt>``, as the assigner issues them: an answer naming any
+other offer cannot be one of its offers (``omniroute fuzz`` found such ids breaking the
+ids of the revocations they caused)."""
 QueueName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
 ]

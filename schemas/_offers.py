@@ -16,6 +16,7 @@ from ._common import (
     Integer,
     InteractionId,
     Number,
+    OfferId,
     QueueName,
     Timestamp,
 )
@@ -32,7 +33,7 @@ __all__ = [
 
 
 class _OfferBase(Envelope):
-    offer_id: str
+    offer_id: OfferId
     agent_id: AgentId
     interaction_id: InteractionId
     pool: QueueName

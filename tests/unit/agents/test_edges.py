@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from omniroute import agents
 from omniroute.agents import (
@@ -13,6 +14,7 @@ from omniroute.agents import (
     Contact,
     ContactState,
     OfferPlan,
+    OfferRevocation,
     Pool,
     PoolConfig,
     Presence,
@@ -30,6 +32,7 @@ from omniroute.schemas import (
     ContactTarget,
     CustomerContext,
     Offer,
+    OfferAccepted,
     OfferRevoked,
     RoutingDecision,
     SkillRequirement,
@@ -155,3 +158,43 @@ def test_records_rebuild_the_same_pool() -> None:
     assert [(e.interaction_id, e.agent_id) for e in effects if isinstance(e, OfferPlan)] == [
         ("c3", "b")
     ]
+
+
+def test_every_attempt_of_a_contact_with_the_longest_id_has_its_own_message_id() -> None:
+    """Cutting ``offer:<interaction>@<n>`` to 128 characters made every attempt of a
+    contact with a 128-character id one message id: desktops dropped the second offer
+    as a duplicate of the first."""
+    interaction = "i" * 128
+    ids = set()
+    for attempt in (1, 2, 12):
+        revocation = OfferRevocation(f"{interaction}#{attempt}", "a1", interaction, "q", "timeout")
+        message = effect_message(revocation, "pool", "/assigner")
+        assert isinstance(message, OfferRevoked)
+        assert message.offer_id == f"{interaction}#{attempt}"
+        ids.add(message.id)
+    assert len(ids) == 3
+    short = effect_message(OfferRevocation("i1#2", "a1", "i1", "q", "timeout"), "pool", "/a")
+    assert short is not None
+    assert short.id == "revoked:timeout:i1@2"  # readable when it fits
+
+
+@pytest.mark.parametrize("offer_id", ["i1", "i1#0", "i1#x", "i/1#1", "#1", "i1#1#2", ""])
+def test_an_answer_naming_no_offer_the_assigner_could_issue_is_refused(offer_id: str) -> None:
+    with pytest.raises(ValidationError):
+        OfferAccepted(
+            id=new_event_id(),
+            source="/d",
+            agent_id="a1",
+            pool="pool",
+            offer_id=offer_id,
+            interaction_id="i1",
+        )
+    accepted = OfferAccepted(
+        id=new_event_id(),
+        source="/d",
+        agent_id="a1",
+        pool="pool",
+        offer_id="i1#12",
+        interaction_id="i1",
+    )
+    assert accepted.offer_id == "i1#12"
