@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from omniroute.agents import PoolConfig, QueueConfig, spec_from_login
+from omniroute.agents import spec_from_login
 from omniroute.router.core import CustomerRecord
 from omniroute.router.policy import Policy
 from omniroute.router.runtime import AssignerSettings
+from omniroute.router.stages.assignment import pool_config
 from omniroute.schemas import (
     AgentLoggedIn,
     AgentPresence,
@@ -225,22 +226,6 @@ def plan_floor(
     )
 
 
-def _pool_config(pool: str, settings: AssignerSettings) -> PoolConfig:
-    """The assigner's own pool configuration (``AssignmentStage.pool_config``)."""
-    return PoolConfig(
-        name=pool,
-        default_queue=QueueConfig(
-            aging_per_second=settings.aging_per_second,
-            max_wait_seconds=settings.max_wait_seconds,
-            relax_after_seconds=settings.relax_after_seconds,
-            any_agent_after_seconds=settings.any_agent_after_seconds,
-            sticky_seconds=settings.sticky_seconds,
-        ),
-        offer_timeout_seconds=settings.offer_timeout_seconds,
-        misses_before_not_ready=settings.misses_before_not_ready,
-    )
-
-
 def simulate_floor(
     plan: FloorPlan,
     runs: Iterable[ContactRun],
@@ -251,7 +236,7 @@ def simulate_floor(
     engine with the plan's agents and the assigner's knobs, in wall seconds too."""
     settings = settings or AssignerSettings()
     rng = random.Random(plan.seed)
-    pools = {group.pool: _pool_config(group.pool, settings) for group in plan.staffing}
+    pools = {group.pool: pool_config(group.pool, settings) for group in plan.staffing}
     floor = Floor(pools, rng)
     for login in plan.agents("sim"):
         channel = next(iter(login.capacity))

@@ -16,7 +16,14 @@ from ._engine import AssignerEngine, BatchResult, PersistedReader, group_records
 from ._loop import AssignerLoop, persist_then_publish
 from ._metrics import WAIT_BUCKETS, AssignerMetrics
 from ._service_level import Outcome, ServiceLevelWindow, WindowFigures
-from ._stage import DEFAULT_SERVICE_TARGETS, AssignerStage, PoolRecords, StageResult, table_key
+from ._stage import (
+    DEFAULT_SERVICE_TARGETS,
+    AssignerStage,
+    PoolRecords,
+    StageResult,
+    pool_config,
+    table_key,
+)
 
 __all__ = [
     "DEFAULT_SERVICE_TARGETS",
@@ -41,6 +48,7 @@ __all__ = [
     "ensure_changelog",
     "group_records",
     "persist_then_publish",
+    "pool_config",
     "run_assigner_worker",
     "table_key",
 ]

@@ -56,7 +56,14 @@ from omniroute.schemas import (
 from ._metrics import AssignerMetrics
 from ._service_level import ServiceLevelWindow
 
-__all__ = ["DEFAULT_SERVICE_TARGETS", "AssignerStage", "PoolRecords", "StageResult", "table_key"]
+__all__ = [
+    "DEFAULT_SERVICE_TARGETS",
+    "AssignerStage",
+    "PoolRecords",
+    "StageResult",
+    "pool_config",
+    "table_key",
+]
 
 log = logging.getLogger("omniroute.assigner")
 ASSIGNMENTS = topic("omniroute.assignments").name
@@ -106,19 +113,7 @@ class AssignerStage:
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
 
     def pool_config(self, pool: str) -> PoolConfig:
-        s = self._settings
-        return PoolConfig(
-            name=pool,
-            default_queue=QueueConfig(
-                aging_per_second=s.aging_per_second,
-                max_wait_seconds=s.max_wait_seconds,
-                relax_after_seconds=s.relax_after_seconds,
-                any_agent_after_seconds=s.any_agent_after_seconds,
-                sticky_seconds=s.sticky_seconds,
-            ),
-            offer_timeout_seconds=s.offer_timeout_seconds,
-            misses_before_not_ready=s.misses_before_not_ready,
-        )
+        return pool_config(pool, self._settings)
 
     def forget_all(self) -> None:
         """After a rebalance: pools are rebuilt from the recovered tables on next use."""
@@ -355,3 +350,20 @@ def _series(pool: str, contact: Contact) -> tuple[str, str, str]:
 
 def _flag(within: bool) -> str:
     return "true" if within else "false"
+
+
+def pool_config(pool: str, settings: AssignerSettings) -> PoolConfig:
+    """A pool as the assigner configures it; the floor plans use the same one, so a
+    plan runs the pool the worker runs."""
+    return PoolConfig(
+        name=pool,
+        default_queue=QueueConfig(
+            aging_per_second=settings.aging_per_second,
+            max_wait_seconds=settings.max_wait_seconds,
+            relax_after_seconds=settings.relax_after_seconds,
+            any_agent_after_seconds=settings.any_agent_after_seconds,
+            sticky_seconds=settings.sticky_seconds,
+        ),
+        offer_timeout_seconds=settings.offer_timeout_seconds,
+        misses_before_not_ready=settings.misses_before_not_ready,
+    )
