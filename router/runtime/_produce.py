@@ -56,7 +56,7 @@ class BatchProducer:
         created after the producer started, became the one tracked topic, the next
         refresh dropped every other topic, and a batch already queued for one of them
         waited for a leader until it expired: ~40 s of NotLeaderForPartition with
-        every pool stalled (CI; tests/unit/runtime/test_produce_live.py)."""
+        every pool stalled (CI; tests/integration/test_produce_metadata.py)."""
         if topic not in self._tracked:
             self._tracked.add(topic)
             await self._producer.client.add_topic(topic)

@@ -90,7 +90,7 @@ class ChangelogReader:
         self._topic = topic
         self._chunk = chunk
         self._lock = asyncio.Lock()
-        self._read_to: dict[int, tuple[int, dict[bytes, bytes | None]]] = {}
+        self._read_to: dict[int, tuple[int, dict[bytes, bytes]]] = {}
         self.records_read = 0
         """Records fetched over the reader's life (tests, logs)."""
 
@@ -110,7 +110,11 @@ class ChangelogReader:
             fetched = await consumer.getmany(tp, timeout_ms=200, max_records=self._chunk)
             for message in fetched.get(tp, ()):
                 records += 1
-                if message.key is not None:
+                if message.key is None:
+                    continue
+                if message.value is None or message.value == b"null":
+                    raw.pop(message.key, None)  # a tombstone: dropped, or the map would only grow
+                else:
                     raw[message.key] = message.value
             high = consumer.highwater(tp)
             if high is not None and high < start:  # the topic was made anew: from 0
@@ -120,11 +124,7 @@ class ChangelogReader:
             await asyncio.sleep(0)  # a fetch served from the buffer does not yield
         self._read_to[partition] = (await consumer.position(tp), raw)
         self.records_read += records
-        latest = {
-            decode_key(key): json.loads(value)
-            for key, value in raw.items()
-            if value is not None and value != b"null"
-        }
+        latest = {decode_key(key): json.loads(value) for key, value in raw.items()}
         log.info(
             "read changelog partition %d: %d records from offset %d, %d keys",
             partition,
