@@ -83,7 +83,12 @@ class BatchProducer:
         return grouped
 
     async def acked(
-        self, grouped: Grouped, futures: Sequence[asyncio.Future[Any]], *, stage: str
+        self,
+        grouped: Grouped,
+        futures: Sequence[asyncio.Future[Any]],
+        *,
+        stage: str,
+        timestamp_ms: int | None = None,
     ) -> None:
         """Every ack of what ``send_grouped`` queued; everything again after a
         retriable broker error (a leader moving or not known yet: Tansu answers
@@ -107,17 +112,28 @@ class BatchProducer:
                     extra={"stage": stage},
                 )
                 await backoff(attempt)
-                futures = await self.send_grouped(grouped)
+                futures = await self.send_grouped(grouped, timestamp_ms=timestamp_ms)
 
-    async def send_grouped(self, grouped: Grouped) -> list[asyncio.Future[Any]]:
-        """Records already placed on their partitions (e.g. a changelog partition)."""
+    async def send_grouped(
+        self, grouped: Grouped, *, timestamp_ms: int | None = None
+    ) -> list[asyncio.Future[Any]]:
+        """Records already placed on their partitions (e.g. a changelog partition).
+
+        ``timestamp_ms`` stamps every record with one time (the moment a batch was
+        decided); without it each record gets its append time, and records of one
+        batch land in partition order, not in the order they were decided."""
         producer = self._producer
         futures: list[asyncio.Future[Any]] = []
         for (topic, partition), items in grouped.items():
             await self.track(topic)
             batch = producer.create_batch()
             for key, value, headers in items:
-                fields = {"key": key, "value": value, "timestamp": None, "headers": list(headers)}
+                fields = {
+                    "key": key,
+                    "value": value,
+                    "timestamp": timestamp_ms,
+                    "headers": list(headers),
+                }
                 if batch.append(**fields) is None:  # full: send it, start the next
                     futures.append(await producer.send_batch(batch, topic, partition=partition))
                     batch = producer.create_batch()

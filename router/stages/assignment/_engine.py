@@ -23,7 +23,6 @@ from omniroute.agents import Record, to_datetime
 from omniroute.router.core import InboundRecord, dead_letter_for
 from omniroute.router.runtime import TRACE_LOGGER
 from omniroute.schemas import (
-    AssignerInput,
     AssignerInputAdapter,
     DeadLetter,
     DeadLetterReason,
@@ -84,7 +83,9 @@ class AssignerEngine:
         """Take over a partition: rebuild each of its pools from the changelog."""
         for pool, records in group_records(latest.items()).items():
             self.partition_of[pool] = partition
-            out.add(partition, self.stage.restore(pool, records, now))
+            result = self.stage.restore(pool, records, now)
+            out.add(partition, result)
+            _trace(pool, "restore", result)
             log.info(
                 "restored pool with %d contacts and %d agents",
                 len(records[0]),
@@ -130,7 +131,7 @@ class AssignerEngine:
             self.partition_of[pool] = record.partition
             out.add(record.partition, result)
             if tracing:
-                _trace(pool, message, result)
+                _trace(pool, message.id, result)
 
     async def rebuild(self, partition: int, pool: str, out: BatchResult, now: float) -> None:
         """Replace the pool in memory with the one its persisted records describe."""
@@ -148,7 +149,9 @@ class AssignerEngine:
         if records == ([], [], []) and pool not in self.partition_of:
             return  # a pool that never applied an input cleanly: nothing to rebuild
         self.partition_of[pool] = partition
-        out.add(partition, self.stage.restore(pool, records, now))
+        result = self.stage.restore(pool, records, now)
+        out.add(partition, result)
+        _trace(pool, "rebuild", result)
         log.warning("rebuilt pool from its changelog", extra={"pool": pool, "stage": "assigner"})
 
     async def ticks(self, now: float, out: BatchResult, *, publish_load: bool) -> None:
@@ -204,8 +207,12 @@ _TRACED = {
 }
 
 
-def _trace(pool: str, cause: AssignerInput, result: StageResult) -> None:
-    """One line per offer, assignment and revocation: ids only, never the customer."""
+def _trace(pool: str, cause_id: str, result: StageResult) -> None:
+    """One line per offer, assignment and revocation: ids only, never the customer.
+    A takeover's catch-up (offers expired while nobody owned the pool, new matches)
+    is traced with the cause ``restore`` or ``rebuild``."""
+    if not trace.isEnabledFor(logging.INFO):
+        return
     for name, _, value in result.outbound:
         if name != ASSIGNMENTS:
             continue
@@ -217,7 +224,7 @@ def _trace(pool: str, cause: AssignerInput, result: StageResult) -> None:
                 extra={
                     "stage": "assigner",
                     "pool": pool,
-                    "event_id": cause.id,
+                    "event_id": cause_id,
                     "interaction_id": message["interaction_id"],
                     "offer_id": message["offer_id"],
                     "agent_id": message["agent_id"],

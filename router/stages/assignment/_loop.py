@@ -179,7 +179,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         if not self._still_owner(touched):
             await self._resync(touched)
             return
-        await self._produce(out)
+        await self._produce(out, now)
         if offsets:
             try:
                 await self._consumer.commit(offsets)
@@ -230,9 +230,9 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                     self._consumer.seek(tp, committed)
                 self._pending.add(partition)
 
-    async def _produce(self, out: BatchResult) -> None:
-        """The changelog writes, acked, then the outputs and dead letters: see
-        ``persist_then_publish``."""
+    async def _produce(self, out: BatchResult, now: float) -> None:
+        """The changelog writes, acked, then the outputs and dead letters, all
+        stamped with the batch's time: see ``persist_then_publish``."""
         by_partition: Grouped = {}
         key: bytes | None
         for name, key, value in out.outbound:
@@ -262,10 +262,12 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
             state.setdefault((self._changelog_topic, partition), []).append(
                 (encode_key(key_text), encode_value(record), ())
             )
-        await persist_then_publish(self._batches, state, by_partition)
+        await persist_then_publish(self._batches, state, by_partition, at=now)
 
 
-async def persist_then_publish(batches: BatchProducer, state: Grouped, world: Grouped) -> None:
+async def persist_then_publish(
+    batches: BatchProducer, state: Grouped, world: Grouped, *, at: float | None = None
+) -> None:
     """Send ``state`` (changelog writes) and wait for its acks before sending ``world``
     (offers, assignments, revocations, estimates, dead letters).
 
@@ -276,8 +278,14 @@ async def persist_then_publish(batches: BatchProducer, state: Grouped, world: Gr
     offers in 40 kills). The other way round is harmless: an offer persisted but
     never seen times out and goes to the next agent; an assignment persisted but
     never announced is announced again when its accept is replayed (the input is
-    committed only after both). The price is one more round trip per batch."""
+    committed only after both). The price is one more round trip per batch.
+
+    Every record is stamped ``at``, the time the batch was decided: one batch's
+    revocation and the re-offer it made room for are one moment, and carry one
+    time. Stamped at append, they carried times a millisecond apart in partition
+    order, the re-offer sometimes first."""
+    stamp = None if at is None else int(at * 1000)
     for grouped in (state, world):
         if grouped:
-            futures = await batches.send_grouped(grouped)
-            await batches.acked(grouped, futures, stage="assigner")
+            futures = await batches.send_grouped(grouped, timestamp_ms=stamp)
+            await batches.acked(grouped, futures, stage="assigner", timestamp_ms=stamp)

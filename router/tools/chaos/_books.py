@@ -8,12 +8,16 @@ what belongs to this run (every id the harness makes starts with the run id).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import math
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -26,6 +30,9 @@ DEADLETTER = topic("omniroute.deadletter").name
 ASSIGNMENTS = topic("omniroute.assignments").name
 AGENT_EVENTS = topic("omniroute.agent-events").name
 _AGENT_QUEUE = "agent_queue"
+_WAITING = frozenset({"queued", "offered"})
+"""Changelog states of a contact the assigners still serve (an "assigned" one the
+books never saw announced was lost to its agent)."""
 
 
 @dataclass(slots=True)
@@ -47,6 +54,7 @@ class BookReport:
     ended: int = 0
     unresolved: int = 0
     still_queued: int = 0
+    """Unresolved contacts the assigners' changelog holds queued or offered, by id."""
     overlapping_offers: int = 0
     """An offer made while another offer for the same contact was still open."""
     offers_after_end: int = 0
@@ -73,6 +81,7 @@ class _Contact:
     decided_at: float | None = None
     target: str | None = None
     offers: dict[str, float] = field(default_factory=dict)  # offer id -> broker time
+    expires: dict[str, float] = field(default_factory=dict)  # offer id -> its expires_at
     closed: dict[str, float] = field(default_factory=dict)  # offer id -> close time
     assigned: set[str] = field(default_factory=set)
     assigned_records: int = 0
@@ -94,20 +103,9 @@ class Ledger:
         self.offers_by_agent: Counter[str] = Counter()
         self.assigned_by_pool: Counter[str] = Counter()
         self.refused_sends = 0
+        self._bootstrap = bootstrap_servers
         self._stop = threading.Event()
-        self._consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            enable_auto_commit=False,
-            group_id=None,
-            reconnect_backoff_max_ms=2000,
-        )
-        partitions = [
-            TopicPartition(name, p)
-            for name in (DECISIONS, DEADLETTER, ASSIGNMENTS, AGENT_EVENTS)
-            for p in sorted(self._consumer.partitions_for_topic(name) or ())
-        ]
-        self._consumer.assign(partitions)
-        self._consumer.seek_to_beginning(*partitions)
+        self._consumer: KafkaConsumer | None = None
         self._thread = threading.Thread(target=self._loop, name="ledger", daemon=True)
 
     # What the harness sent -------------------------------------------------------
@@ -130,15 +128,33 @@ class Ledger:
 
     # Reading the outputs ---------------------------------------------------------
     def start(self) -> Ledger:
+        """Read the outputs from their beginning, in a background thread. (The books
+        themselves need no broker: tests feed ``read`` directly.)"""
+        consumer = self._consumer = KafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            reconnect_backoff_max_ms=2000,
+        )
+        partitions = [
+            TopicPartition(name, p)
+            for name in (DECISIONS, DEADLETTER, ASSIGNMENTS, AGENT_EVENTS)
+            for p in sorted(consumer.partitions_for_topic(name) or ())
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
-        self._consumer.close()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        if self._consumer is not None:
+            self._consumer.close()
 
     def _loop(self) -> None:
+        assert self._consumer is not None
         while not self._stop.is_set():
             try:
                 batches = self._consumer.poll(timeout_ms=200, max_records=5000)
@@ -149,6 +165,11 @@ class Ledger:
                 for messages in batches.values():
                     for message in messages:
                         self._read(message.topic, message.value, message.timestamp / 1000)
+
+    def read(self, name: str, value: bytes | None, at: float) -> None:
+        """One output record of topic ``name``, published at ``at`` (broker time)."""
+        with self._lock:
+            self._read(name, value, at)
 
     def _read(self, name: str, value: bytes | None, at: float) -> None:
         if value is None:
@@ -186,6 +207,9 @@ class Ledger:
         if kind == "omniroute.offer":
             if offer_id not in contact.offers:
                 contact.offers[offer_id] = at
+                with contextlib.suppress(TypeError, ValueError):
+                    expires = datetime.fromisoformat(str(message["expires_at"]))
+                    contact.expires[offer_id] = expires.timestamp()
                 self.offers_by_agent[str(message.get("agent_id"))] += 1
                 if len(contact.offers) == 1 and contact.decided_at is not None:
                     self.offer_latencies.append((at, max(0.0, at - contact.decided_at)))
@@ -253,7 +277,12 @@ class Ledger:
         with self._lock:
             return sum(1 for c in self._contacts.values() if c.decision_ids)
 
-    def report(self, still_queued: int = 0, end_grace: float = 5.0) -> BookReport:
+    def report(self, held: Mapping[str, str] | None = None, end_grace: float = 5.0) -> BookReport:
+        """The books. ``held`` is what the assigners' changelog holds at the end
+        (interaction id -> state, ``held_contacts``): an unresolved contact counts
+        as still queued only if it is held queued or offered, by its id; any other
+        unresolved contact is lost. Without ``held``, every unresolved one is."""
+        held = held or {}
         with self._lock:
             contacts = list(self._contacts.items())
             report = BookReport(
@@ -288,7 +317,11 @@ class Ledger:
                 report.ended += 1
             elif not c.assigned:
                 report.unresolved += 1
-                note("unresolved", interaction)
+                if held.get(interaction) in _WAITING:
+                    report.still_queued += 1
+                else:
+                    report.lost += 1
+                    note("lost", interaction)
             overlaps = _overlaps(c)
             if overlaps:
                 report.overlapping_offers += overlaps
@@ -298,8 +331,7 @@ class Ledger:
             ):
                 report.offers_after_end += 1
                 note("offers_after_end", interaction)
-        report.still_queued = min(still_queued, report.unresolved)
-        report.lost = report.undecided + report.unresolved - report.still_queued
+        report.lost += report.undecided
         report.examples = dict(examples)
         return report
 
@@ -324,11 +356,20 @@ def _waiting_for_offer(c: _Contact) -> bool:
 
 
 def _overlaps(c: _Contact) -> int:
-    """Offers that began before the previous offer for the contact was closed."""
+    """Offers that began while the contact's previous offer still stood: neither
+    closed (assigned, rejected, revoked) nor past its ``expires_at``, the moment the
+    contract ends the reservation and the desktop SDK stops showing it.
+
+    The expiry counts because a revocation is not the only end of an offer: an
+    offer that timed out while no assigner owned its pool is revoked by the next
+    owner's takeover in the same batch as the contact's next offer, and records of
+    one batch on different partitions carried append-time timestamps a millisecond
+    apart in either order (the full kill run's 27 "overlaps", all re-offers after
+    their first offer had expired)."""
     ordered = sorted(c.offers.items(), key=lambda item: item[1])
     count = 0
     for (previous, _), (_, started) in itertools.pairwise(ordered):
-        closed = c.closed.get(previous)
-        if closed is None or closed > started:
+        closed = min(c.closed.get(previous, math.inf), c.expires.get(previous, math.inf))
+        if closed > started:
             count += 1
     return count

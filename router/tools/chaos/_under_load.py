@@ -10,13 +10,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from omniroute.router.stages.assignment import changelog_topic
 from omniroute.router.tools import AgentFloor, floor_agents, seed_customers
 
 from ._books import BookReport, Ledger
-from ._fleet import Fleet, metric_sum
+from ._fleet import Fleet
+from ._held import held_contacts
 from ._load import SteadyLoad
 
-__all__ = ["UnderLoad", "under_load"]
+__all__ = ["UnderLoad", "held_by_assigners", "under_load"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +38,12 @@ class UnderLoad:
             time.sleep(0.5)
 
     def books(self) -> BookReport:
-        """The ledger's books, counting what the assigners still hold queued."""
-        depth = metric_sum(self.fleet.metrics("assigner"), "omniroute_queue_depth")
-        return self.ledger.report(still_queued=int(depth))
+        """The ledger's books, against what the assigners' changelog still holds."""
+        return self.ledger.report(held=held_by_assigners(self.fleet))
+
+
+def held_by_assigners(fleet: Fleet) -> dict[str, str]:
+    return held_contacts(fleet.bootstrap, changelog_topic(fleet.settings.assigner.app_id))
 
 
 @contextlib.contextmanager

@@ -13,11 +13,13 @@ from omniroute.router.stages.assignment import persist_then_publish
 
 
 class _Batch:
-    def __init__(self) -> None:
+    def __init__(self, stamps: list[int | None]) -> None:
         self.values: list[bytes | None] = []
+        self._stamps = stamps
 
-    def append(self, *, value: bytes | None, **_: Any) -> object:
+    def append(self, *, value: bytes | None, timestamp: int | None, **_: Any) -> object:
         self.values.append(value)
+        self._stamps.append(timestamp)
         return object()
 
 
@@ -31,10 +33,11 @@ class _Broker:
 
     def __init__(self) -> None:
         self.log: list[str] = []
+        self.stamps: list[int | None] = []
         self.client = _Metadata()
 
     def create_batch(self) -> _Batch:
-        return _Batch()
+        return _Batch(self.stamps)
 
     async def send_batch(self, batch: _Batch, topic: str, *, partition: int) -> asyncio.Future[Any]:
         self.log.append(f"send {topic}")
@@ -77,3 +80,21 @@ def test_a_batch_without_state_changes_still_publishes() -> None:
 
     asyncio.run(run())
     assert broker.log == ["send omniroute.pool-load", "ack omniroute.pool-load"]
+
+
+def test_every_record_of_a_batch_carries_the_batch_time() -> None:
+    """A revocation and the re-offer it made room for, on two partitions: one time,
+    whatever order the partitions are sent in (appended, the re-offer could carry
+    the earlier millisecond and look like two offers standing at once)."""
+    broker = _Broker()
+    state = {("changelog", 0): [(b"c", b"offered", ())]}
+    world = {
+        ("omniroute.assignments", 1): [(b"agent-2", b"offer #2", ())],
+        ("omniroute.assignments", 0): [(b"agent-1", b"revoke #1", ())],
+    }
+
+    async def run() -> None:
+        await persist_then_publish(BatchProducer(broker), state, world, at=1_700_000_000.1234)  # type: ignore[arg-type]
+
+    asyncio.run(run())
+    assert broker.stamps == [1_700_000_000_123] * 3
