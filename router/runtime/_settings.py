@@ -105,6 +105,14 @@ class RouterSettings(BaseModel):
     max_event_bytes: int = Field(default=64 * 1024, ge=256)
     recent_contacts_kept: int = Field(default=20, ge=1, le=500)
     recent_contacts_ttl_seconds: int = Field(default=30 * 86_400, ge=60)
+    parse_cache_records: int = Field(
+        default=50_000,
+        ge=0,
+        description=(
+            "Parsed profiles, and parsed history lines, each kept for customers whose "
+            "stored bytes did not change: ~1.5 KB a record, so ~150 MB at most by default."
+        ),
+    )
     policy_file: Path | None = Field(default=None, description="None: the built-in default policy.")
 
 

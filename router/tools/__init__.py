@@ -66,6 +66,7 @@ from ._simulation import (
     SimulatedEvent,
     TrafficGenerator,
     generate_customers,
+    past_contacts,
     segment_for,
 )
 from ._stack import ComponentStatus, EmbeddedStack, StackError, create_topics, free_port, port_open
@@ -137,6 +138,7 @@ __all__ = [
     "measure_assigner",
     "offered_load",
     "parse",
+    "past_contacts",
     "plan_floor",
     "port_open",
     "print_comparison",

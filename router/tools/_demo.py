@@ -17,7 +17,7 @@ from rich.table import Table
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
 from omniroute.router.stages.routing import RedisCustomerStore, connect_redis
-from omniroute.schemas import Channel, ContactTarget, CustomerProfile
+from omniroute.schemas import Channel, ContactTarget, CustomerProfile, utc_now
 
 from ._collector import OutputCollector, RunOutputs
 from ._demo_floor import (
@@ -32,7 +32,7 @@ from ._floor_plan import DEFAULT_SCENARIO, FloorPlan
 from ._publish import PublishReport, publish_traffic
 from ._replay import record_jsonl
 from ._scaled_floor import ScaledFloor
-from ._simulation import TrafficGenerator, generate_customers
+from ._simulation import TrafficGenerator, generate_customers, past_contacts
 from ._stack import EmbeddedStack, StackError, free_port
 from ._workers import WorkerProcess
 
@@ -67,7 +67,7 @@ class DemoResult:
     comparison: FloorComparison | None = None
 
 
-async def _seed(settings: Settings, profiles: list[CustomerProfile]) -> int:
+async def _seed(settings: Settings, profiles: list[CustomerProfile], history_lines: int) -> int:
     client = connect_redis(settings.redis)
     try:
         store = RedisCustomerStore(
@@ -75,13 +75,22 @@ async def _seed(settings: Settings, profiles: list[CustomerProfile]) -> int:
             recent_ttl_seconds=settings.router.recent_contacts_ttl_seconds,
             timeout=settings.redis.timeout_seconds,
         )
-        return await store.save_profiles(profiles)
+        saved = await store.save_profiles(profiles)
+        now = utc_now()
+        for start in range(0, len(profiles) if history_lines else 0, 500):
+            chunk = profiles[start : start + 500]
+            await store.save_recent(
+                {p.customer_id: past_contacts(p.customer_id, history_lines, now) for p in chunk}
+            )
+        return saved
     finally:
         await client.aclose()
 
 
-def seed_customers(settings: Settings, count: int, seed: int = 7) -> int:
-    return asyncio.run(_seed(settings, list(generate_customers(count, seed))))
+def seed_customers(settings: Settings, count: int, seed: int = 7, *, history_lines: int = 0) -> int:
+    """``count`` profiles in Redis and, with ``history_lines``, a settled history each."""
+    profiles = list(generate_customers(count, seed))
+    return asyncio.run(_seed(settings, profiles, history_lines))
 
 
 def _private_settings(options: DemoOptions) -> Settings:

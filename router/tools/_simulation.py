@@ -8,18 +8,21 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from omniroute.schemas import (
     AutomationCompleted,
     CallbackRequested,
     Channel,
+    ContactOutcome,
+    ContactTarget,
     CustomerProfile,
     InteractionAbandoned,
     InteractionArrived,
     InteractionEnded,
     InteractionEscalated,
+    RecentContact,
     Tier,
 )
 
@@ -29,6 +32,7 @@ __all__ = [
     "SimulatedEvent",
     "TrafficGenerator",
     "generate_customers",
+    "past_contacts",
     "segment_for",
 ]
 
@@ -96,6 +100,24 @@ def segment_for(arpu: float) -> str:
     if arpu < 150:
         return "early_adopter"
     return "premium"
+
+
+def past_contacts(customer_id: str, lines: int, now: datetime) -> tuple[RecentContact, ...]:
+    """A settled customer's history, oldest first as the router keeps it: ``lines``
+    resolved contacts one a day up to yesterday, so a run starts with histories at
+    their steady size (and outside the policy's hour-long repeat and failure windows)."""
+    reasons = [reason for reason, _ in REASONS]
+    return tuple(
+        RecentContact(
+            interaction_id=f"hist-{customer_id}-{n:03d}",
+            at=now - timedelta(days=lines - n),
+            channel=Channel.VOICE,
+            reason=reasons[n % len(reasons)],
+            target=ContactTarget.AGENT_QUEUE,
+            outcome=ContactOutcome.RESOLVED,
+        )
+        for n in range(lines)
+    )
 
 
 def generate_customers(count: int, seed: int = 7) -> Iterator[CustomerProfile]:

@@ -146,5 +146,6 @@ def test_soak_samples_and_plots_a_steady_run(tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(result.samples) >= 10
     assert all(s.router_rss_mib > 20 and s.assigner_rss_mib > 20 for s in result.samples)
+    assert all(s.broker_rss_mib > 5 for s in result.samples)
     assert result.books.lost == 0, result.as_dict()["books"]
     assert {"router_rss_start_mib", "router_rss_end_mib", "assigner_lag_end"} <= set(result.summary)

@@ -89,6 +89,7 @@ class RouterRuntime:
             self._redis,
             recent_ttl_seconds=settings.router.recent_contacts_ttl_seconds,
             timeout=settings.redis.timeout_seconds,
+            cached_records=settings.router.parse_cache_records,
         )
         consumer = self._consumer = AIOKafkaConsumer(
             INTERACTIONS, **consumer_config(settings, settings.router.group_id)

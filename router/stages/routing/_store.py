@@ -130,13 +130,19 @@ class ParsedCache(Generic[_Parsed]):
     pydantic's validation, and a bulk ``TypeAdapter`` over a list measured no
     faster); the router writes every history it later reads, so it primes this
     cache with what it wrote and reads a customer's next event without parsing.
-    Oldest entries go first once ``limit`` customers are held."""
 
-    __slots__ = ("_entries", "_limit", "hits", "misses")
+    Bounded by *records held* (a profile, or one history line, each ~1.5 KB once
+    parsed), oldest entry first: bounded by customers, a history cache grows with
+    every line its customers gain (the 10-minute soak: +52 MiB as 5,000 customers
+    went from 0 to 6 lines; 50,000 customers at 20 lines would have held 1.4 GB)."""
+
+    __slots__ = ("_entries", "_limit", "hits", "misses", "weight")
 
     def __init__(self, limit: int) -> None:
-        self._entries: dict[str, tuple[bytes, _Parsed]] = {}
+        self._entries: dict[str, tuple[bytes, _Parsed, int]] = {}
         self._limit = limit
+        self.weight = 0
+        """Records held now (never above ``limit``, but for one over-sized entry)."""
         self.hits = 0
         self.misses = 0
 
@@ -148,12 +154,19 @@ class ParsedCache(Generic[_Parsed]):
         self.misses += 1
         return None
 
-    def put(self, customer_id: str, raw: bytes, parsed: _Parsed) -> None:
+    def put(self, customer_id: str, raw: bytes, parsed: _Parsed, weight: int = 1) -> None:
         entries = self._entries
-        entries.pop(customer_id, None)
-        entries[customer_id] = (raw, parsed)
-        if len(entries) > self._limit:
-            del entries[next(iter(entries))]
+        previous = entries.pop(customer_id, None)
+        if previous is not None:
+            self.weight -= previous[2]
+        entries[customer_id] = (raw, parsed, weight)
+        self.weight += weight
+        while self.weight > self._limit and len(entries) > 1:
+            _, _, dropped = entries.pop(next(iter(entries)))
+            self.weight -= dropped
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class RedisCustomerStore:
@@ -165,14 +178,14 @@ class RedisCustomerStore:
         *,
         recent_ttl_seconds: int,
         timeout: float,
-        cached_customers: int = 50_000,
+        cached_records: int = 50_000,
     ) -> None:
         self._client = client
         self._ttl = recent_ttl_seconds
         self._timeout = timeout
         self._set_with_ttl = client.register_script(_SET_WITH_TTL)
-        self.profiles = ParsedCache[tuple[CustomerProfile | None, bool]](cached_customers)
-        self.recents = ParsedCache[tuple[tuple[RecentContact, ...], bool]](cached_customers)
+        self.profiles = ParsedCache[tuple[CustomerProfile | None, bool]](cached_records)
+        self.recents = ParsedCache[tuple[tuple[RecentContact, ...], bool]](cached_records)
 
     async def fetch(self, customer_ids: Sequence[str]) -> dict[str, CustomerRecord]:
         ids = list(dict.fromkeys(customer_ids))
@@ -220,7 +233,7 @@ class RedisCustomerStore:
         cached = self.recents.get(customer_id, raw)
         if cached is None:
             cached = _parse_recent(raw)
-            self.recents.put(customer_id, raw, cached)
+            self.recents.put(customer_id, raw, cached, max(1, len(cached[0])))
         return cached
 
     async def save_recent(self, updates: Mapping[str, tuple[RecentContact, ...]]) -> None:
@@ -240,7 +253,7 @@ class RedisCustomerStore:
         except (RedisError, TimeoutError, OSError) as error:
             raise StoreUnavailableError(str(error) or type(error).__name__) from error
         for customer_id, raw, contacts in zip(updates, encoded, updates.values(), strict=True):
-            self.recents.put(customer_id, raw, (contacts, True))
+            self.recents.put(customer_id, raw, (contacts, True), max(1, len(contacts)))
 
     async def save_profiles(self, profiles: Iterable[CustomerProfile], chunk: int = 5000) -> int:
         """Bulk-load profiles (seeding, CRM sync): MSET in chunks."""

@@ -202,6 +202,11 @@ class Fleet:
         """Workers that exited on their own (not killed by the harness)."""
         return [w.kind + f" {w.log_path.name}" for w in self.all_workers() if not w.alive()]
 
+    def service_pid(self, name: str) -> int | None:
+        """The pid of ``s3``, ``broker`` or ``redis`` while it runs."""
+        process = self._services[name].process
+        return None if process is None else process.pid
+
     def metrics(self, kind: str) -> list[str]:
         """The /metrics text of every live worker of ``kind`` (empty when unreachable)."""
         texts = []

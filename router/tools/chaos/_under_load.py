@@ -48,16 +48,23 @@ def held_by_assigners(fleet: Fleet) -> dict[str, str]:
 
 @contextlib.contextmanager
 def under_load(
-    fleet: Fleet, run_id: str, *, customers: int, agents: int, rate: float
+    fleet: Fleet,
+    run_id: str,
+    *,
+    customers: int,
+    agents: int,
+    rate: float,
+    history_lines: int = 0,
 ) -> Iterator[UnderLoad]:
-    """``fleet`` started with ``customers`` seeded, ``agents`` on the floor (no
-    rejects; ready again a second after a pause) and arrivals at ``rate`` per second."""
+    """``fleet`` started with ``customers`` seeded (with ``history_lines`` of settled
+    history each), ``agents`` on the floor (no rejects; ready again a second after a
+    pause) and arrivals at ``rate`` per second."""
     ledger: Ledger | None = None
     floor: AgentFloor | None = None
     load: SteadyLoad | None = None
     try:
         fleet.start()
-        seed_customers(fleet.settings, customers)
+        seed_customers(fleet.settings, customers, history_lines=history_lines)
         ledger = Ledger(fleet.bootstrap, run_id).start()
         floor = AgentFloor(
             fleet.bootstrap,

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from omniroute.router.core import InboundRecord, route_events
+from omniroute.router.core import InboundRecord, apply_to_history, route_events
 from omniroute.router.policy import default_policy
 from omniroute.router.stages.routing import customer_record
+from omniroute.router.tools import past_contacts
 from omniroute.schemas import (
     ContactTarget,
     ExplanationKind,
@@ -67,3 +68,21 @@ def test_a_readable_profile_and_a_missing_one_are_not_flagged() -> None:
 def test_unreadable_recent_contacts_are_flagged_too() -> None:
     record = customer_record("c1", None, b'{"contacts": [{"interaction_id": "i"}]}')
     assert (record.recent, record.lookup_failed) == ((), True)
+
+
+def test_a_seeded_history_is_kept_whole_by_the_router_and_outside_its_windows() -> None:
+    """Soak customers start with histories at their kept size, oldest first, none
+    older than the router keeps: its own update leaves them whole."""
+    seeded = past_contacts("cust-0000001", 20, NOW)
+    assert [line.at for line in seeded] == sorted(line.at for line in seeded)
+    assert NOW - seeded[-1].at == timedelta(days=1)
+
+    kept = apply_to_history(
+        seeded,
+        arrival(),
+        None,
+        now=NOW,
+        keep=20,
+        max_age=timedelta(days=30),
+    )
+    assert kept == seeded

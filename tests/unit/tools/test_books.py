@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from omniroute.router.tools.chaos._books import ASSIGNMENTS, DECISIONS, Ledger
-from omniroute.router.tools.chaos._held import latest_contacts
+from omniroute.router.tools.chaos import Ledger, latest_contacts
+from omniroute.schemas import topic
 
 RUN = "chaostest1"
+DECISIONS = topic("omniroute.decisions").name
+ASSIGNMENTS = topic("omniroute.assignments").name
 
 
 def _iso(at: float) -> str:
