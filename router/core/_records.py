@@ -264,12 +264,18 @@ def decode_batch(
     stage: str,
     now: datetime,
     key_of: Callable[[EventT], str] | None = None,
+    key_required: bool = False,
 ) -> DecodeResult[EventT]:
     """Validate every record; the good ones keep their order, the bad become dead letters.
 
+    One decoder for every input the workers take (interactions, agent events,
+    assigner inputs), so each refuses the same things with the same reasons: empty,
+    oversized, a field named twice, invalid, a key other than the contract's.
+
     ``key_of`` names the key the contract says a record has (the customer id on
     ``omniroute.interactions``): a record with a different key is dead-lettered.
-    A record with no key at all is taken as it is.
+    A record with no key at all is taken as it is, unless ``key_required`` (the
+    assigner's input, whose key decides which worker owns the pool).
     """
     result: DecodeResult[EventT] = DecodeResult([], [])
     for record in records:
@@ -320,14 +326,17 @@ def decode_batch(
                 dead_letter_for(record, DeadLetterReason.NOT_JSON, str(error), stage=stage, now=now)
             )
             continue
-        if key_of is not None and record.key is not None:
+        if key_of is not None and (record.key is not None or key_required):
             expected = key_of(event)
             if record.key != expected.encode():
+                shown = (
+                    "no record key" if record.key is None else f"record key {record.key[:130]!r}"
+                )
                 result.dead_letters.append(
                     dead_letter_for(
                         record,
                         DeadLetterReason.KEY_MISMATCH,
-                        f"record key {record.key[:130]!r} but the body names {expected!r}",
+                        f"{shown} but the body names {expected!r}",
                         stage=stage,
                         now=now,
                     )

@@ -17,7 +17,13 @@ from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, produ
 from ._logging import TRACE_LOGGER, JsonFormatter, logging_config
 from ._loops import Loops
 from ._metrics import LATENCY_BUCKETS, MetricFactory, WorkerMetrics
-from ._poison import DeadLetterProducer, Salvage, UndecodableBatches, minimal_dead_letter
+from ._poison import (
+    DeadLetterProducer,
+    Salvage,
+    UndecodableBatches,
+    dead_letter_records,
+    minimal_dead_letter,
+)
 from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Produced
 from ._settings import (
     AssignerSettings,
@@ -57,6 +63,7 @@ __all__ = [
     "UndecodableBatches",
     "WorkerMetrics",
     "consumer_config",
+    "dead_letter_records",
     "faust_settings",
     "host_stage",
     "logging_config",

@@ -22,9 +22,10 @@ Two kinds reach a batch loop:
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +40,37 @@ from omniroute.schemas import DeadLetter, DeadLetterReason, utc_now
 
 from ._metrics import WorkerMetrics
 
-__all__ = ["DeadLetterProducer", "Salvage", "UndecodableBatches", "minimal_dead_letter"]
+__all__ = [
+    "DeadLetterProducer",
+    "Salvage",
+    "UndecodableBatches",
+    "dead_letter_records",
+    "minimal_dead_letter",
+]
 
 log = logging.getLogger("omniroute.poison")
 
 _BATCH_HEADER = struct.Struct(">qi")  # base offset, batch length (after these 12 bytes)
 _CODECS = {0: "none", 1: "gzip", 2: "snappy", 3: "lz4", 4: "zstd"}
+
+
+def dead_letter_records(
+    letters: Iterable[DeadLetter], topic: str
+) -> Iterator[tuple[str, bytes | None, bytes]]:
+    """Each dead letter as the record that carries it, keyed as its original (so one
+    key's letters stay in order on one partition), with a log line naming the
+    position: what both stages do with the dead letters a batch made."""
+    for letter in letters:
+        log.warning(
+            "dead-lettered %s at %s/%d/%d",
+            letter.reason.value,
+            letter.original_topic,
+            letter.original_partition,
+            letter.original_offset,
+            extra={"stage": letter.stage, "reason": letter.reason.value},
+        )
+        key = None if letter.original_key_b64 is None else base64.b64decode(letter.original_key_b64)
+        yield topic, key, letter.model_dump_json().encode()
 
 
 def minimal_dead_letter(value: bytes) -> bytes | None:

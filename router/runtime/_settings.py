@@ -121,6 +121,11 @@ class AssignerSettings(BaseModel):
 
     app_id: str = "omniroute-assigner"
     tick_seconds: float = Field(default=1.0, gt=0, le=60, description="Offer timeouts, aging.")
+    max_input_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Larger agent events and assigner inputs are dead-lettered (oversized).",
+    )
     offer_timeout_seconds: float = Field(default=20.0, gt=0)
     misses_before_not_ready: int = Field(default=3, ge=1)
     sticky_seconds: float = Field(default=30.0, ge=0)

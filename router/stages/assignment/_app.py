@@ -25,20 +25,20 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry
-from pydantic import ValidationError
 
-from omniroute.router.core import InboundRecord, dead_letter_for, envelope_bytes
+from omniroute.router.core import InboundRecord, decode_batch, envelope_bytes
 from omniroute.router.runtime import (
     BatchLoop,
     Loops,
     Outbound,
     Settings,
     consumer_config,
+    dead_letter_records,
     host_stage,
     producer_config,
     stop_worker_process,
 )
-from omniroute.schemas import AgentEventAdapter, DeadLetterReason, topic, utc_now
+from omniroute.schemas import AgentEvent, AgentEventAdapter, topic, utc_now
 
 from ._changelog import ChangelogReader, changelog_topic, ensure_changelog
 from ._engine import AssignerEngine
@@ -57,6 +57,10 @@ DEADLETTER = topic("omniroute.deadletter").name
 def _no_records(pool: str) -> PoolRecords:
     """A pool first seen in an input is new: every persisted pool was rebuilt at takeover."""
     return [], [], []
+
+
+def _agent_id(event: AgentEvent) -> str:
+    return event.agent_id
 
 
 class AssignerRuntime:
@@ -93,7 +97,9 @@ class AssignerRuntime:
             producer=producer,
             changelog=reader,
             changelog_topic=self.changelog_topic,
-            engine=AssignerEngine(self.stage, reader.read),
+            engine=AssignerEngine(
+                self.stage, reader.read, max_input_bytes=settings.assigner.max_input_bytes
+            ),
             settings=settings.assigner,
             metrics=self.metrics.worker,
             session_timeout=settings.session_timeout_ms / 1000,
@@ -140,29 +146,23 @@ class AssignerRuntime:
                 await client.stop()
 
     async def _rekey(self, records: Sequence[InboundRecord]) -> list[Outbound]:
-        """Agent events onto the assigner input, keyed by the pool they name."""
-        outbound: list[Outbound] = []
-        for record in records:
-            try:
-                # CloudEvents binary or structured mode become the envelope here, once.
-                value = envelope_bytes(record.value or b"", record.headers)
-                parsed = AgentEventAdapter.validate_json(value)
-            except ValidationError as error:
-                outbound.append(self._dead_letter(record, DeadLetterReason.INVALID_VALUE, error))
-                continue
-            except ValueError as error:  # a CloudEvent whose data is no JSON object
-                outbound.append(self._dead_letter(record, DeadLetterReason.NOT_JSON, error))
-                continue
-            outbound.append((ASSIGNER_INPUT, parsed.pool.encode(), value))
+        """Agent events onto the assigner input, keyed by the pool they name; what the
+        contract refuses is dead-lettered by the decoder every input shares."""
+        decoded = decode_batch(
+            records,
+            AgentEventAdapter,
+            max_bytes=self.settings.assigner.max_input_bytes,
+            stage="assigner",
+            now=utc_now(),
+            key_of=_agent_id,
+        )
+        self.metrics.worker.record_dead_letters(decoded.dead_letters)
+        outbound: list[Outbound] = list(dead_letter_records(decoded.dead_letters, DEADLETTER))
+        for record, event in decoded.events:
+            # CloudEvents binary or structured mode become the envelope here, once.
+            value = envelope_bytes(record.value or b"", record.headers)
+            outbound.append((ASSIGNER_INPUT, event.pool.encode(), value))
         return outbound
-
-    def _dead_letter(
-        self, record: InboundRecord, reason: DeadLetterReason, error: Exception
-    ) -> Outbound:
-        letter = dead_letter_for(record, reason, str(error)[:500], stage="assigner", now=utc_now())
-        self.metrics.worker.dead_letters.labels("assigner", letter.reason.value).inc()
-        log.warning("dead-lettered an agent event", extra={"stage": "assigner"})
-        return (DEADLETTER, record.key, letter.model_dump_json().encode())
 
     def live(self) -> bool:
         return not self.loops.failed

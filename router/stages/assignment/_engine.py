@@ -17,12 +17,11 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
-
 from omniroute.agents import Record, to_datetime
-from omniroute.router.core import InboundRecord, dead_letter_for
+from omniroute.router.core import InboundRecord, dead_letter_for, decode_batch
 from omniroute.router.runtime import TRACE_LOGGER
 from omniroute.schemas import (
+    AssignerInput,
     AssignerInputAdapter,
     DeadLetter,
     DeadLetterReason,
@@ -56,6 +55,10 @@ class BatchResult:
             writes[key] = (partition, record)
 
 
+def _pool_of(message: AssignerInput) -> str:
+    return message.pool or ""
+
+
 def group_records(latest: Iterable[tuple[str, Record]]) -> dict[str, PoolRecords]:
     """Changelog records (``pool|kind|name`` -> record) grouped into each pool's lists."""
     pools: dict[str, PoolRecords] = {}
@@ -69,8 +72,15 @@ def group_records(latest: Iterable[tuple[str, Record]]) -> dict[str, PoolRecords
 
 
 class AssignerEngine:
-    def __init__(self, stage: AssignerStage, persisted: PersistedReader) -> None:
+    def __init__(
+        self,
+        stage: AssignerStage,
+        persisted: PersistedReader,
+        *,
+        max_input_bytes: int = 1024 * 1024,
+    ) -> None:
         self.stage = stage
+        self.max_input_bytes = max_input_bytes
         self._persisted = persisted
         self.partition_of: dict[str, int] = {}
 
@@ -106,20 +116,25 @@ class AssignerEngine:
         batch's earlier writes: a rebuild overlays them on the changelog)."""
         stage = self.stage
         tracing = trace.isEnabledFor(logging.INFO)
-        for record in records:
-            pool = (record.key or b"").decode("utf-8", "replace")
-            try:
-                message = AssignerInputAdapter.validate_json(record.value or b"")
-            except ValidationError as error:
-                self._dead_letter(out, record, DeadLetterReason.INVALID_VALUE, str(error), now)
-                continue
-            if message.pool != pool:
-                # The key decides the partition, and so the owner and the pool in
-                # memory; a key that is no pool the body names would make a pool the
-                # contract forbids, whose every tick and output then fails (`omniroute
-                # fuzz`: 1,800 failed ticks from keys such as "" and "OMN").
-                detail = f"record key {pool[:130]!r} but the body names pool {message.pool!r}"
-                self._dead_letter(out, record, DeadLetterReason.KEY_MISMATCH, detail, now)
+        # The key decides the partition, and so the owner and the pool in memory: a
+        # key that is not the pool the body names would make a pool the contract
+        # forbids, whose every tick and output then fails (`omniroute fuzz`: 1,800
+        # failed ticks from keys such as "" and "OMN"), hence key_required.
+        decoded = decode_batch(
+            records,
+            AssignerInputAdapter,
+            max_bytes=self.max_input_bytes,
+            stage="assigner",
+            now=to_datetime(now),
+            key_of=_pool_of,
+            key_required=True,
+        )
+        out.dead_letters += decoded.dead_letters
+        for record, message in decoded.events:
+            pool = message.pool
+            if pool is None:  # a decision for no agent queue, keyed b"" to match ""
+                reason, detail = DeadLetterReason.KEY_MISMATCH, "the body names no pool"
+                self._dead_letter(out, record, reason, detail, now)
                 continue
             try:
                 result = stage.apply(pool, message, now)

@@ -31,7 +31,6 @@ not (``InitProducerId`` fails there).
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import time
 from typing import Any
@@ -46,6 +45,7 @@ from omniroute.router.runtime import (
     Grouped,
     LagRecorder,
     WorkerMetrics,
+    dead_letter_records,
 )
 from omniroute.schemas import topic
 
@@ -238,25 +238,10 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         for name, key, value in out.outbound:
             partition = await self._batches.partition(name, key)
             by_partition.setdefault((name, partition), []).append((key, value, ()))
-        for letter in out.dead_letters:
-            self._metrics.dead_letters.labels("assigner", letter.reason.value).inc()
-            log.warning(
-                "dead-lettered %s at %s/%d/%d",
-                letter.reason.value,
-                letter.original_topic,
-                letter.original_partition,
-                letter.original_offset,
-                extra={"stage": "assigner", "reason": letter.reason.value},
-            )
-            key = (
-                None
-                if letter.original_key_b64 is None
-                else base64.b64decode(letter.original_key_b64)
-            )
-            partition = await self._batches.partition(DEADLETTER, key)
-            by_partition.setdefault((DEADLETTER, partition), []).append(
-                (key, letter.model_dump_json().encode(), ())
-            )
+        self._metrics.record_dead_letters(out.dead_letters)
+        for name, key, value in dead_letter_records(out.dead_letters, DEADLETTER):
+            partition = await self._batches.partition(name, key)
+            by_partition.setdefault((name, partition), []).append((key, value, ()))
         state: Grouped = {}
         for key_text, (partition, record) in out.writes.items():
             state.setdefault((self._changelog_topic, partition), []).append(

@@ -3,7 +3,6 @@ hosting the batch loop, the pool-load reader and the HTTP endpoints."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import gc
 import logging
@@ -24,6 +23,7 @@ from omniroute.router.runtime import (
     Outbound,
     Settings,
     consumer_config,
+    dead_letter_records,
     host_stage,
     producer_config,
     stop_worker_process,
@@ -53,10 +53,6 @@ def _to_json(message: RoutingDecision | InteractionUpdate) -> bytes:
     """The model's own serialiser, called directly: ``model_dump_json`` adds a str
     round trip and argument handling per call."""
     return type(message).__pydantic_serializer__.to_json(message)
-
-
-def _decode_key(key_b64: str | None) -> bytes | None:
-    return None if key_b64 is None else base64.b64decode(key_b64)
 
 
 class RouterRuntime:
@@ -174,17 +170,7 @@ class RouterRuntime:
             (ASSIGNER_INPUT, pool.encode(), encoded.get(id(message)) or _to_json(message))
             for pool, message in out.to_assigner
         )
-        for letter in out.dead_letters:
-            log.warning(
-                "dead-lettered %s at %s/%d/%d",
-                letter.reason.value,
-                letter.original_topic,
-                letter.original_partition,
-                letter.original_offset,
-                extra={"stage": "router", "reason": letter.reason.value},
-            )
-            key = _decode_key(letter.original_key_b64)
-            outbound.append((DEADLETTER, key, letter.model_dump_json().encode()))
+        outbound.extend(dead_letter_records(out.dead_letters, DEADLETTER))
         return outbound
 
     def _produced(self, records: Sequence[InboundRecord], now: float) -> None:

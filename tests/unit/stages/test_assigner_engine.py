@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -67,7 +68,7 @@ def _engine(changelog: Changelog) -> AssignerEngine:
 
 
 def _inputs(
-    messages: list[Any], first_offset: int = 0, key: bytes = POOL.encode()
+    messages: list[Any], first_offset: int = 0, key: bytes | None = POOL.encode()
 ) -> list[InboundRecord]:
     return [
         InboundRecord(
@@ -180,14 +181,38 @@ def test_an_input_failing_mid_apply_leaves_memory_equal_to_the_changelog() -> No
     assert engine.partition_of == {POOL: PARTITION}
 
 
-@pytest.mark.parametrize("key", [b"", b"OMN", b"tech", "caré".encode()])
-def test_an_input_keyed_by_another_pool_than_it_names_is_dead_lettered(key: bytes) -> None:
+@pytest.mark.parametrize("key", [None, b"", b"OMN", b"tech", "caré".encode()])
+def test_an_input_keyed_by_another_pool_than_it_names_is_dead_lettered(key: bytes | None) -> None:
     """Found by ``omniroute fuzz``: such a key made a pool the contract forbids, and
     every later tick of it failed."""
     engine = _engine(Changelog())
     out = BatchResult()
     asyncio.run(engine.apply_batch(_inputs([_login("a1"), _decision("i1")], key=key), NOW, out))
     assert [d.reason for d in out.dead_letters] == [DeadLetterReason.KEY_MISMATCH] * 2
-    assert "but the body names pool 'care'" in out.dead_letters[0].detail
+    assert "but the body names 'care'" in out.dead_letters[0].detail
     assert engine.partition_of == {}
     assert (out.writes, out.outbound) == ({}, [])
+
+
+def test_the_assigner_refuses_what_the_router_refuses_with_the_same_reasons() -> None:
+    """One decoder for every input: a field named twice (the fuzz found 50 such
+    assigner inputs and agent events taken with the last value), an oversized
+    record and an empty one are dead-lettered, and the good input between them
+    applies."""
+    engine = _engine(Changelog())
+    engine.max_input_bytes = 4096
+    good = _inputs([_login("a1")])[0]
+    body = good.value or b""
+    twice = replace(good, offset=1, value=body[:-1] + b',"agent_id":"a2"}')
+    huge = replace(good, offset=2, value=body[:-1] + b',"x":"' + b"y" * 5000 + b'"}')
+    empty = replace(good, offset=3, value=b"")
+    out = BatchResult()
+
+    asyncio.run(engine.apply_batch([twice, good, huge, empty], NOW, out))
+
+    assert [(d.reason, d.original_offset) for d in out.dead_letters] == [
+        (DeadLetterReason.DUPLICATE_KEY, 1),
+        (DeadLetterReason.OVERSIZED, 2),
+        (DeadLetterReason.NOT_JSON, 3),
+    ]
+    assert [a.agent_id for a in engine.stage.pools[POOL].agents()] == ["a1"]
