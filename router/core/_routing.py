@@ -44,7 +44,6 @@ _ID_LIMIT = 128
 _TIME = {"time"}
 _DIGEST_BYTES = _DIGEST_CHARS // 2
 _blake2b = hashlib.blake2b
-_last_digest: tuple[object, str] | None = None
 
 
 def content_digest(event: InteractionEvent) -> str:
@@ -52,20 +51,13 @@ def content_digest(event: InteractionEvent) -> str:
     not part of it (the model drops them), nor is a ``time`` the producer left out:
     that one is the moment of decoding and differs on every delivery.
 
-    The policy and ``route_events`` both ask for it on the same event, one right
-    after the other; the last answer is kept (with the event itself, so identity
-    is exact) to serialize each event once.
+    Derived once per event: ``route_events`` hands the decision id to the policy
+    (``RoutingPolicy.route(..., decision_id=)``) rather than both deriving it.
     """
-    global _last_digest  # noqa: PLW0603 - a one-slot cache, see above
-    last = _last_digest
-    if last is not None and last[0] is event:
-        return last[1]
     # The attribute behind ``model_fields_set``, read without the property call.
     exclude = None if "time" in event.__pydantic_fields_set__ else _TIME
     payload = event.__pydantic_serializer__.to_json(event, exclude=exclude)
-    digest = _blake2b(payload, digest_size=_DIGEST_BYTES).hexdigest()
-    _last_digest = (event, digest)
-    return digest
+    return _blake2b(payload, digest_size=_DIGEST_BYTES).hexdigest()
 
 
 def _derived_id(prefix: str, event: InteractionEvent) -> str:
@@ -212,8 +204,9 @@ def route_events(
         )
         decision: RoutingDecision | None = None
         if isinstance(event, InteractionArrived | InteractionEscalated):
+            expected_id = decision_id(event)
             try:
-                decision = policy.route(event, current, load, now)
+                decision = policy.route(event, current, load, now, decision_id=expected_id)
             except Exception as error:
                 out.failures.append(
                     dead_letter_for(
@@ -225,7 +218,6 @@ def route_events(
                     )
                 )
                 continue
-            expected_id = decision_id(event)
             if decision.id != expected_id:  # a policy that left the id to its default
                 decision = decision.model_copy(update={"id": expected_id})
             out.decisions.append((record, decision))

@@ -104,4 +104,9 @@ class RoutingPolicy(Protocol):
         customer: CustomerRecord,
         load: LoadView,
         now: datetime,
-    ) -> RoutingDecision: ...
+        *,
+        decision_id: str | None = None,
+    ) -> RoutingDecision:
+        """``decision_id``: the id the decision must carry (``route_events`` derives
+        it from the event once); None: derive it (``omniroute.router.core.decision_id``)."""
+        ...

@@ -12,8 +12,8 @@ from omniroute.router.core import (
     LoadView,
     RoutableEvent,
     construct_validated,
-    decision_id,
 )
+from omniroute.router.core import decision_id as derive_decision_id
 from omniroute.schemas import (
     EXPLANATION_DETAIL_MAX,
     Channel,
@@ -118,8 +118,18 @@ class Policy:
         return self._pools
 
     def route(
-        self, event: RoutableEvent, customer: CustomerRecord, load: LoadView, now: datetime
+        self,
+        event: RoutableEvent,
+        customer: CustomerRecord,
+        load: LoadView,
+        now: datetime,
+        *,
+        decision_id: str | None = None,
     ) -> RoutingDecision:
+        """Where ``event`` goes. ``decision_id`` is the id the decision carries
+        (``route_events`` derives it once per event and hands it over); derived from
+        the event when not given."""
+        ident = decision_id if decision_id is not None else derive_decision_id(event)
         facts = FactSheet(
             event,
             customer,
@@ -141,8 +151,8 @@ class Policy:
         if not why:
             automated = self._automation_target(facts, why)
             if automated is not None:
-                return self._decision(event, customer, now, automated, why)
-        return self._queue(event, customer, facts, now, why)
+                return self._decision(event, customer, now, automated, why, ident=ident)
+        return self._queue(event, customer, facts, now, why, ident=ident)
 
     def _agent_guardrails(self, facts: FactSheet) -> list[Explanation]:
         fired = []
@@ -207,6 +217,8 @@ class Policy:
         facts: FactSheet,
         now: datetime,
         why: list[Explanation],
+        *,
+        ident: str,
     ) -> RoutingDecision:
         spec = self.spec
         action, rule_name = _NO_ACTION, None
@@ -272,6 +284,7 @@ class Policy:
             now,
             ContactTarget.AGENT_QUEUE,
             why,
+            ident=ident,
             queue_name=queue_name,
             queue=queue,
             priority=priority,
@@ -309,6 +322,7 @@ class Policy:
         target: ContactTarget,
         why: list[Explanation],
         *,
+        ident: str,
         queue_name: str | None = None,
         queue: QueueSpec | None = None,
         priority: int = 0,
@@ -326,7 +340,7 @@ class Policy:
             RoutingDecision,
             {
                 "specversion": "1.0",
-                "id": decision_id(event),
+                "id": ident,
                 "type": "omniroute.decision",
                 "schema_version": 1,
                 "source": _SOURCE,

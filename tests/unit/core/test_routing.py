@@ -134,7 +134,13 @@ def test_route_events_decides_routable_events_and_feeds_history_forward() -> Non
 def test_a_failing_policy_dead_letters_the_event_instead_of_stopping() -> None:
     class Broken(Policy):
         def route(
-            self, event: RoutableEvent, customer: CustomerRecord, load: LoadView, now: datetime
+            self,
+            event: RoutableEvent,
+            customer: CustomerRecord,
+            load: LoadView,
+            now: datetime,
+            *,
+            decision_id: str | None = None,
         ) -> RoutingDecision:
             raise ZeroDivisionError("bug")
 
@@ -247,3 +253,32 @@ def test_queued_contacts_and_their_follow_ups_are_forwarded_to_the_pool() -> Non
         ("care", "InteractionUpdate", "abandoned"),
         ("care", "InteractionUpdate", "callback_requested"),
     ], "only contacts that went to an agent queue reach the pool"
+
+
+def test_route_events_derives_each_decision_id_once_and_hands_it_to_the_policy() -> None:
+    """The id is derived in one place per event (no global cache of the last digest):
+    the policy is handed it, and a policy handed an id carries exactly that id."""
+    handed: list[str | None] = []
+
+    class Spy(Policy):
+        def route(
+            self,
+            event: RoutableEvent,
+            customer: CustomerRecord,
+            load: LoadView,
+            now: datetime,
+            *,
+            decision_id: str | None = None,
+        ) -> RoutingDecision:
+            handed.append(decision_id)
+            return super().route(event, customer, load, now, decision_id=decision_id)
+
+    event = _arrival()
+    batch = route_events(
+        [(_record(b"x"), event)], {}, Spy(POLICY.spec, "d"), {}, now=NOW, keep=5, max_age=WEEK
+    )
+
+    assert handed == [decision_id(event)]
+    assert batch.decisions[0][1].id == decision_id(event)
+    assert POLICY.route(event, _customer(), {}, NOW, decision_id="d:given:1").id == "d:given:1"
+    assert POLICY.route(event, _customer(), {}, NOW).id == decision_id(event)
