@@ -6,6 +6,12 @@ One ``Pool`` per pool (a set of queues sharing agents). Every input event is a
 persisted as one record per contact and per agent (``Pool.drain_changes``) and
 rebuilt with ``Pool.restore``. No Kafka, Redis, clock or randomness in here.
 
+Time is one type here: ``now`` and every moment a pool keeps (queue entry, offer
+expiry, idle since) are float seconds since the epoch, because the pool's heaps
+and wait arithmetic run on every event and a float compares and subtracts without
+allocating. The contract's timestamps are ``datetime``; ``_wire`` converts at the
+boundary (``to_datetime``/``from_datetime``), so no core mixes the two.
+
 Inside, by composition: ``Pool`` (``_pool``: what each event means) owns a
 ``PoolIndex`` (``_index``: contacts, agents, availability, offers, changes; its
 ``QueueIndex`` in ``_queues`` places queued contacts in ``_lanes``) and a
