@@ -47,12 +47,33 @@ class BatchResult:
     writes: dict[str, tuple[int, Record | None]] = field(default_factory=dict)
     """Changelog key -> (partition, record or None to delete); the last write per key wins."""
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    _offered: dict[str, int] = field(default_factory=dict)
+    _unsent: set[int] = field(default_factory=set)
 
     def add(self, partition: int, result: StageResult) -> None:
+        base = len(self.outbound)
         self.outbound += result.outbound
         writes = self.writes
         for key, record in result.writes:
             writes[key] = (partition, record)
+        offered = self._offered
+        for offer_id, index in result.offers:
+            offered[offer_id] = base + index
+        for offer_id, index in result.revocations:
+            made = offered.pop(offer_id, None)
+            if made is not None:
+                self._unsent.update((made, base + index))
+
+    def publishable(self) -> list[tuple[str, bytes, bytes]]:
+        """``outbound`` less every offer revoked within this batch, and its revocation:
+        nobody has seen either, so neither is sent. After a backlog (a takeover, a
+        stalled worker) an arrival and its end often share a batch; sent, the offer
+        rang a desktop for a contact that had already ended (the full kill run: 37
+        offers made more than 5 s after their contact's end)."""
+        unsent = self._unsent
+        if not unsent:
+            return self.outbound
+        return [message for n, message in enumerate(self.outbound) if n not in unsent]
 
 
 def _pool_of(message: AssignerInput) -> str:

@@ -235,7 +235,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         stamped with the batch's time: see ``persist_then_publish``."""
         by_partition: Grouped = {}
         key: bytes | None
-        for name, key, value in out.outbound:
+        for name, key, value in out.publishable():
             partition = await self._batches.partition(name, key)
             by_partition.setdefault((name, partition), []).append((key, value, ()))
         self._metrics.record_dead_letters(out.dead_letters)

@@ -95,6 +95,10 @@ def table_key(pool: str, kind: str, name: str) -> str:
 class StageResult:
     outbound: list[tuple[str, bytes, bytes]] = field(default_factory=list)
     writes: list[tuple[str, Record | None]] = field(default_factory=list)
+    offers: list[tuple[str, int]] = field(default_factory=list)
+    """(offer id, index in ``outbound``) of each offer made."""
+    revocations: list[tuple[str, int]] = field(default_factory=list)
+    """(offer id, index in ``outbound``) of each offer revoked."""
 
 
 class AssignerStage:
@@ -278,10 +282,15 @@ class AssignerStage:
                     pool=pool_name,
                     misses=effect.misses,
                 )
-            if message is not None:
-                result.outbound.append(
-                    (ASSIGNMENTS, effect.agent_id.encode(), message.model_dump_json().encode())
-                )
+            if message is None:
+                continue
+            if isinstance(effect, OfferPlan):
+                result.offers.append((effect.offer_id, len(result.outbound)))
+            elif isinstance(effect, OfferRevocation):
+                result.revocations.append((effect.offer_id, len(result.outbound)))
+            result.outbound.append(
+                (ASSIGNMENTS, effect.agent_id.encode(), message.model_dump_json().encode())
+            )
 
     def _count_answer(
         self, pool: Pool, pool_name: str, effect: ContactAssigned, now: float

@@ -4,6 +4,7 @@ runs): an input that raises half-way through leaves memory and changelog equal."
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -28,6 +29,7 @@ from omniroute.schemas import (
     ContactTarget,
     CustomerContext,
     DeadLetterReason,
+    InteractionUpdate,
     OfferAccepted,
     RoutingDecision,
     new_event_id,
@@ -216,3 +218,49 @@ def test_the_assigner_refuses_what_the_router_refuses_with_the_same_reasons() ->
         (DeadLetterReason.NOT_JSON, 3),
     ]
     assert [a.agent_id for a in engine.stage.pools[POOL].agents()] == ["a1"]
+
+
+def _ended(interaction: str) -> InteractionUpdate:
+    return InteractionUpdate(
+        id=new_event_id(),
+        source="/t",
+        pool=POOL,
+        interaction_id=interaction,
+        customer_id=f"c-{interaction}",
+        update="ended",
+        cause_id=f"end-{interaction}",
+    )
+
+
+def _offers_and_revocations(messages: list[tuple[str, bytes, bytes]]) -> list[tuple[str, str]]:
+    kinds = []
+    for _, _, value in messages:
+        message = json.loads(value)
+        if message["type"] in ("omniroute.offer", "omniroute.offer.revoked"):
+            kinds.append((message["type"], message["offer_id"]))
+    return kinds
+
+
+def test_an_offer_revoked_in_the_batch_that_made_it_is_never_sent() -> None:
+    """After a backlog an arrival and its end share a batch: the offer and its
+    revocation both stay unsent (no desktop rings for an ended contact), what is
+    persisted is the end, and an offer made in an earlier batch is still revoked."""
+    changelog = Changelog()
+    engine = _engine(changelog)
+    first = BatchResult()
+    asyncio.run(engine.apply_batch(_inputs([_login("a1"), _decision("i1")]), NOW, first))
+    assert _offers_and_revocations(first.publishable()) == [("omniroute.offer", "i1#1")]
+    changelog.write(first)
+
+    backlog = BatchResult()
+    inputs = _inputs([_ended("i1"), _decision("i2"), _ended("i2")], first_offset=2)
+    asyncio.run(engine.apply_batch(inputs, NOW + 1, backlog))
+
+    assert _offers_and_revocations(backlog.outbound) == [
+        ("omniroute.offer.revoked", "i1#1"),  # i1's end frees a1, who is offered i2 ...
+        ("omniroute.offer", "i2#1"),
+        ("omniroute.offer.revoked", "i2#1"),  # ... which ends in the same batch
+    ]
+    assert _offers_and_revocations(backlog.publishable()) == [("omniroute.offer.revoked", "i1#1")]
+    changelog.write(backlog)
+    assert not any("|c|" in key for key in changelog.latest)
