@@ -50,8 +50,12 @@ _BOOK_ROWS = (
 
 def _exit_cleanly_on_sigterm() -> None:
     """A SIGTERM (e.g. from ``timeout``) unwinds like Ctrl-C, so the fleet the run
-    started is torn down by its ``finally`` instead of being left running."""
+    started is torn down by its ``finally`` instead of being left running. SIGINT is
+    set back to Ctrl-C's own handler: a run started in the background by a shell
+    without job control inherits SIGINT ignored, and ``kill -INT`` then did nothing
+    (the last session's "fleet left running after SIGINT")."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _write(path: Path | None, payload: Mapping[str, object]) -> None:
