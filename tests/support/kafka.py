@@ -9,6 +9,11 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from omniroute.router.runtime import Settings
+from omniroute.router.stages.assignment import changelog_topic
+from omniroute.router.tools.chaos import held_contact_records
+from omniroute.schemas import InteractionUpdate, new_event_id, topic
+
 
 def produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes]]) -> None:
     producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=1)
@@ -59,3 +64,38 @@ class TopicReader:
 
     def close(self) -> None:
         self._consumer.close()
+
+
+def end_held_contacts(settings: Settings, prefix: str) -> int:
+    """End every contact whose id starts with ``prefix`` that the assigners still hold
+    (queued or offered), straight on their input: a test that leaves a queue behind
+    in the shared pools would otherwise hand it to the next test's agents."""
+    changelog = changelog_topic(settings.assigner.app_id)
+    bootstrap = settings.kafka.bootstrap_servers
+    held = {
+        interaction: (pool, record)
+        for interaction, (pool, record) in held_contact_records(bootstrap, changelog).items()
+        if interaction.startswith(prefix) and record.get("state") != "assigned"
+    }
+    produce(
+        bootstrap,
+        topic("omniroute.assigner-input").name,
+        (
+            (
+                pool.encode(),
+                InteractionUpdate(
+                    id=new_event_id(),
+                    source="/tests/cleanup",
+                    pool=pool,
+                    interaction_id=interaction,
+                    customer_id=str(record["customer_id"]),
+                    update="ended",
+                    cause_id=f"cleanup-{interaction}",
+                )
+                .model_dump_json()
+                .encode(),
+            )
+            for interaction, (pool, record) in held.items()
+        ),
+    )
+    return len(held)

@@ -6,7 +6,7 @@ by the runtime."""
 from ._books import BookReport, Ledger
 from ._fleet import Fleet, FleetOptions, metric_sum
 from ._fuzz import FuzzOptions, FuzzResult, run_fuzz
-from ._held import held_contacts, latest_contacts
+from ._held import held_contact_records, held_contacts, latest_contacts
 from ._hostile import MUTATIONS, Hostile, hostile_records, schema_documents
 from ._load import SteadyLoad
 from ._scenarios import SCENARIOS, ChaosOptions, ChaosResult, Fault, run_scenario
@@ -29,6 +29,7 @@ __all__ = [
     "SoakOptions",
     "SoakResult",
     "SteadyLoad",
+    "held_contact_records",
     "held_contacts",
     "hostile_records",
     "latest_contacts",

@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-__all__ = ["held_contacts", "latest_contacts"]
+__all__ = ["held_contact_records", "held_contacts", "latest_contacts"]
+
+HeldContact = tuple[str, Mapping[str, Any]]
+"""(pool, the contact's changelog record)."""
 
 
-def latest_contacts(records: list[tuple[bytes | None, bytes | None]]) -> dict[str, str]:
-    """Interaction id -> state ("queued", "offered", "assigned") of the contacts the
-    changelog ``(key, value)`` records hold at their end; a tombstone lets one go."""
-    held: dict[str, str] = {}
+def latest_contact_records(
+    records: list[tuple[bytes | None, bytes | None]],
+) -> dict[str, HeldContact]:
+    """Interaction id -> (pool, record) of the contacts the changelog ``(key, value)``
+    records hold at their end; a tombstone lets one go."""
+    held: dict[str, HeldContact] = {}
     for raw_key, value in records:
         if raw_key is None:
             continue
@@ -33,15 +39,37 @@ def latest_contacts(records: list[tuple[bytes | None, bytes | None]]) -> dict[st
             continue
         record = None if value is None else json.loads(value)
         if isinstance(record, Mapping):
-            held[parts[2]] = str(record.get("state"))
+            held[parts[2]] = (parts[0], record)
         else:
             held.pop(parts[2], None)
     return held
 
 
+def latest_contacts(records: list[tuple[bytes | None, bytes | None]]) -> dict[str, str]:
+    """Interaction id -> state ("queued", "offered", "assigned") of the contacts the
+    changelog ``(key, value)`` records hold at their end."""
+    return {
+        interaction: str(record.get("state"))
+        for interaction, (_, record) in latest_contact_records(records).items()
+    }
+
+
 def held_contacts(bootstrap: str, changelog: str, *, timeout: float = 30.0) -> dict[str, str]:
-    """Every contact the changelog holds, read to each partition's fetch high
-    watermark (never ``end_offsets()``: the embedded broker answers it short)."""
+    """Interaction id -> state of every contact the changelog holds."""
+    return {
+        interaction: str(record.get("state"))
+        for interaction, (_, record) in held_contact_records(
+            bootstrap, changelog, timeout=timeout
+        ).items()
+    }
+
+
+def held_contact_records(
+    bootstrap: str, changelog: str, *, timeout: float = 30.0
+) -> dict[str, HeldContact]:
+    """Every contact the changelog holds, with its pool, read to each partition's
+    fetch high watermark (never ``end_offsets()``: the embedded broker answers it
+    short)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
     try:
         partitions = [
@@ -63,7 +91,7 @@ def held_contacts(bootstrap: str, changelog: str, *, timeout: float = 30.0) -> d
                 if high is not None and consumer.position(tp) >= high:
                     remaining.discard(tp)
             if not remaining:
-                return latest_contacts(records)
+                return latest_contact_records(records)
         raise TimeoutError(f"changelog {changelog} not read to its end in {timeout:g} s")
     finally:
         consumer.close()
