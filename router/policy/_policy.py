@@ -73,7 +73,11 @@ def _rule_explanation(kind: ExplanationKind, name: str, detail: str) -> Explanat
     return Explanation(kind=kind, name=name, detail=detail)
 
 
+@functools.lru_cache(maxsize=1024)
 def _merge_skills(*groups: tuple[SkillRequirement, ...]) -> tuple[SkillRequirement, ...]:
+    """A queue's and a rule's requirements, the stricter of each skill. Both come from
+    the policy file, so the answers are few: built once (the models are frozen), not
+    per decision (1.7% of the stage's time in the profile)."""
     best: dict[str, int] = {}
     for group in groups:
         for requirement in group:
