@@ -34,6 +34,7 @@ from omniroute.schemas import (
     RecentContact,
     RoutingDecision,
 )
+from tests.support.examples import examples
 
 POLICY = default_policy()
 WINDOW = timedelta(seconds=POLICY.spec.guardrails.automation_failure_window_seconds)
@@ -322,7 +323,7 @@ def _check_no_ghost(journey: Journey) -> None:
             assert holders == set(), f"{contact.interaction_id} in automation is held by {holders}"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches)
 def test_guardrails_and_follow_ups_hold_over_generated_journeys(
     plan: list[tuple[int, Mode, list[Step]]],
