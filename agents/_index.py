@@ -289,19 +289,22 @@ class PoolIndex:
         agents: Iterable[Agent],
         handle_times: Iterable[tuple[str, HandleTime]],
         now: float,
+        *,
+        expiry_floor: float = 0.0,
     ) -> None:
-        """Load persisted state into an empty index; nothing counts as changed."""
+        """Load persisted state into an empty index; nothing counts as changed. An
+        offer expires no earlier than ``expiry_floor`` (its record keeps its time)."""
         for agent in agents:
             self._agents[agent.agent_id] = agent
             self._idle_seq = max(self._idle_seq, agent.idle_seq + 1)
         self._handle_times.update(handle_times)
         for contact in contacts:
-            self._adopt(contact, now)
+            self._adopt(contact, now, expiry_floor)
         for agent in sorted(self._agents.values(), key=lambda a: (a.idle_since, a.idle_seq)):
             self._list(agent)
         self.drain_changes()
 
-    def _adopt(self, contact: Contact, now: float) -> None:
+    def _adopt(self, contact: Contact, now: float, expiry_floor: float) -> None:
         prepare(contact, self.config.queue(contact.queue))
         contact.level_key = self.queues.level_key(contact)
         self._contacts[contact.interaction_id] = contact
@@ -312,6 +315,7 @@ class PoolIndex:
         self._hold_work(agent, contact)
         if contact.state is _OFFERED:
             expires_at = contact.offer_expires_at if contact.offer_expires_at is not None else now
+            expires_at = max(expires_at, expiry_floor)
             heapq.heappush(
                 self._expiries, (expires_at, contact.offer_id or "", contact.interaction_id)
             )

@@ -84,6 +84,11 @@ class PoolConfig:
     """Handle time assumed by the wait estimator until a queue has real completions."""
     handle_time_smoothing: float = 0.1
     """Weight of the newest completion in the handle-time moving average."""
+    takeover_grace_seconds: float = 0.0
+    """An offer that lapsed while no worker owned its pool stays open this long after
+    the takeover: answers its agent sent in time are still in the log, and the new
+    owner reads them right after the restore. Expired at once, they were answered
+    "superseded" and the contact went to another agent (the full kill run)."""
 
     def queue(self, name: str) -> QueueConfig:
         return self.queues.get(name, self.default_queue)

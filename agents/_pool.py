@@ -313,7 +313,8 @@ class Pool:
         now: float,
     ) -> tuple[Pool, list[Effect]]:
         """Rebuild a pool from its records, then catch up on what time did while
-        nobody owned it (offers expired, waits widened) and match, like ``tick``."""
+        nobody owned it (offers expired, waits widened) and match, like ``tick``.
+        Offers that lapsed meanwhile get ``config.takeover_grace_seconds`` first."""
         pool = cls(config)
         index = pool._index
         now = index.advance_clock(now)
@@ -322,6 +323,9 @@ class Pool:
             [agent_from_record(record) for record in agents],
             (handle_time_from_record(record) for record in handle_times),
             now,
+            expiry_floor=now + config.takeover_grace_seconds
+            if config.takeover_grace_seconds
+            else 0.0,
         )
         step = pool._begin(now)
         step.agents += index.agents()  # time since the records may pair any of them

@@ -127,6 +127,14 @@ class AssignerSettings(BaseModel):
         description="Larger agent events and assigner inputs are dead-lettered (oversized).",
     )
     offer_timeout_seconds: float = Field(default=20.0, gt=0)
+    takeover_grace_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description=(
+            "After a takeover, offers that lapsed while no worker owned the pool stay "
+            "open this long, so answers sent in time (still in the log) are honoured."
+        ),
+    )
     misses_before_not_ready: int = Field(default=3, ge=1)
     sticky_seconds: float = Field(default=30.0, ge=0)
     relax_after_seconds: float | None = Field(default=60.0, ge=0)

@@ -375,4 +375,5 @@ def pool_config(pool: str, settings: AssignerSettings) -> PoolConfig:
         ),
         offer_timeout_seconds=settings.offer_timeout_seconds,
         misses_before_not_ready=settings.misses_before_not_ready,
+        takeover_grace_seconds=settings.takeover_grace_seconds,
     )

@@ -13,6 +13,7 @@ from omniroute.agents import (
     AgentSpec,
     Contact,
     ContactState,
+    Effect,
     OfferPlan,
     OfferRevocation,
     Pool,
@@ -198,3 +199,46 @@ def test_an_answer_naming_no_offer_the_assigner_could_issue_is_refused(offer_id:
         interaction_id="i1",
     )
     assert accepted.offer_id == "i1#12"
+
+
+def _lapsed_while_unowned(grace: float) -> tuple[Pool, list[Effect]]:
+    """Two contacts offered at t=1 (timeout 20 s); nobody owns the pool until t=30."""
+    config = PoolConfig(name="pool", offer_timeout_seconds=20, takeover_grace_seconds=grace)
+    pool = Pool(config)
+    for agent in ("a", "b"):
+        pool.login(AgentSpec(agent, ("q",), {}, {Channel.CHAT: 1}, 1, Presence.READY), 0)
+    for n in (1, 2):
+        pool.enqueue(Contact(f"c{n}", "x", "q", Channel.CHAT, 0, 1.0), 1)
+    changes = pool.drain_changes()
+    contacts = [r for r in changes.contacts.values() if r is not None]
+    agent_records = [r for r in changes.agents.values() if r is not None]
+    return Pool.restore(config, contacts, agent_records, [], 30)
+
+
+def test_an_offer_that_lapsed_unowned_honours_the_accept_already_in_the_log() -> None:
+    """The kill run: desktops accepted inside the offer's window while its worker was
+    dead; the next owner expired the offers before reading those accepts, answered
+    them "superseded" and offered the contacts again. With the grace, the accept
+    read right after the takeover assigns, and an offer nobody answered still
+    times out, once the grace is over."""
+    restored, effects = _lapsed_while_unowned(grace=2.0)
+    assert effects == []  # nothing revoked or re-offered at the takeover itself
+    offers = {c.interaction_id: (c.agent_id, c.offer_id) for c in restored.contacts()}
+
+    agent, offer_id = offers["c1"]
+    assigned = restored.accept(agent or "", "c1", offer_id or "", 30.2)
+    assert [type(e).__name__ for e in assigned] == ["ContactAssigned"]
+
+    assert restored.tick(31.9) == []
+    timed_out = restored.tick(32.0)
+    assert [(e.interaction_id, e.why) for e in timed_out if isinstance(e, OfferRevocation)] == [
+        ("c2", "timeout")
+    ]
+
+
+def test_without_the_grace_a_lapsed_offer_expires_at_the_takeover() -> None:
+    _, effects = _lapsed_while_unowned(grace=0.0)
+    assert sorted((e.interaction_id, e.why) for e in effects if isinstance(e, OfferRevocation)) == [
+        ("c1", "timeout"),
+        ("c2", "timeout"),
+    ]
