@@ -13,7 +13,14 @@ from ._host import (
     stop_worker_process,
 )
 from ._http import HealthServer
-from ._kafka import BatchLoop, CompactedReader, Outbound, consumer_config, producer_config
+from ._kafka import (
+    BatchLoop,
+    CompactedReader,
+    Outbound,
+    commit_assigned,
+    consumer_config,
+    producer_config,
+)
 from ._logging import TRACE_LOGGER, JsonFormatter, logging_config
 from ._loops import Loops
 from ._metrics import LATENCY_BUCKETS, MetricFactory, WorkerMetrics
@@ -62,6 +69,7 @@ __all__ = [
     "StageService",
     "UndecodableBatches",
     "WorkerMetrics",
+    "commit_assigned",
     "consumer_config",
     "dead_letter_records",
     "faust_settings",

@@ -36,7 +36,6 @@ import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError
 
 from omniroute.router.core import InboundRecord
 from omniroute.router.runtime import (
@@ -45,6 +44,7 @@ from omniroute.router.runtime import (
     Grouped,
     LagRecorder,
     WorkerMetrics,
+    commit_assigned,
     dead_letter_records,
 )
 from omniroute.schemas import topic
@@ -180,13 +180,9 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
             await self._resync(touched)
             return
         await self._produce(out, now)
-        if offsets:
-            try:
-                await self._consumer.commit(offsets)
-            except CommitFailedError as error:
-                # A rebalance took the partitions: the next owner re-reads from the
-                # last commit on top of the changelog we just wrote.
-                log.warning("commit failed after rebalance: %s", error)
+        # A partition a rebalance took is not committed: the next owner re-reads from
+        # the last commit on top of the changelog just written.
+        await commit_assigned(self._consumer, offsets, stage="assigner")
         self.batches += 1
 
     async def _adopt_pending(self, now: float, out: BatchResult) -> None:
