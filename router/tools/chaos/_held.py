@@ -48,20 +48,16 @@ def latest_contact_records(
 def latest_contacts(records: list[tuple[bytes | None, bytes | None]]) -> dict[str, str]:
     """Interaction id -> state ("queued", "offered", "assigned") of the contacts the
     changelog ``(key, value)`` records hold at their end."""
-    return {
-        interaction: str(record.get("state"))
-        for interaction, (_, record) in latest_contact_records(records).items()
-    }
+    return _states(latest_contact_records(records))
+
+
+def _states(held: Mapping[str, HeldContact]) -> dict[str, str]:
+    return {interaction: str(record.get("state")) for interaction, (_, record) in held.items()}
 
 
 def held_contacts(bootstrap: str, changelog: str, *, timeout: float = 30.0) -> dict[str, str]:
     """Interaction id -> state of every contact the changelog holds."""
-    return {
-        interaction: str(record.get("state"))
-        for interaction, (_, record) in held_contact_records(
-            bootstrap, changelog, timeout=timeout
-        ).items()
-    }
+    return _states(held_contact_records(bootstrap, changelog, timeout=timeout))
 
 
 def held_contact_records(
