@@ -13,6 +13,7 @@ from ._changelog import (
     ensure_changelog,
 )
 from ._engine import AssignerEngine, BatchResult, PersistedReader, group_records
+from ._estimates import EstimateRotation, encode_wait_estimates
 from ._loop import AssignerLoop, persist_then_publish
 from ._metrics import WAIT_BUCKETS, AssignerMetrics
 from ._service_level import Outcome, ServiceLevelWindow, WindowFigures
@@ -35,6 +36,7 @@ __all__ = [
     "AssignerStage",
     "BatchResult",
     "ChangelogReader",
+    "EstimateRotation",
     "Outcome",
     "PersistedReader",
     "PoolRecords",
@@ -45,6 +47,7 @@ __all__ = [
     "decode_key",
     "encode_key",
     "encode_value",
+    "encode_wait_estimates",
     "ensure_changelog",
     "group_records",
     "persist_then_publish",

@@ -32,7 +32,6 @@ from omniroute.agents import (
     presence_from_wire,
     spec_from_login,
     to_datetime,
-    wait_estimate_message,
 )
 from omniroute.router.runtime import AssignerSettings
 from omniroute.schemas import (
@@ -53,6 +52,7 @@ from omniroute.schemas import (
     topic,
 )
 
+from ._estimates import EstimateRotation, encode_wait_estimates
 from ._metrics import AssignerMetrics
 from ._service_level import ServiceLevelWindow
 
@@ -113,7 +113,7 @@ class AssignerStage:
         self._records = records
         self.pools: dict[str, Pool] = {}
         self._targets: dict[str, float] = {}  # interaction -> service target; best effort
-        self._estimates_at: dict[str, float] = {}
+        self._estimates = EstimateRotation(settings.wait_estimate_every_seconds)
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
 
     def pool_config(self, pool: str) -> PoolConfig:
@@ -125,7 +125,7 @@ class AssignerStage:
 
     def forget(self, pool_name: str) -> None:
         self.pools.pop(pool_name, None)
-        self._estimates_at.pop(pool_name, None)
+        self._estimates.forget(pool_name)
 
     def restore(self, pool_name: str, records: PoolRecords, now: float) -> StageResult:
         """(Re)build one pool from its persisted records, replacing any in memory; what
@@ -341,16 +341,15 @@ class AssignerStage:
                 metrics.service_level.labels(*series).set(figures.service_level)
             if figures.abandon_ratio is not None:
                 metrics.abandon_rate.labels(*series).set(figures.abandon_ratio)
-        if (
-            now - self._estimates_at.get(pool_name, 0.0)
-            >= self._settings.wait_estimate_every_seconds
-        ):
-            self._estimates_at[pool_name] = now
-            for wait in pool.wait_estimates(now):
-                message = wait_estimate_message(wait, SOURCE)
-                result.outbound.append(
-                    (WAIT_ESTIMATES, wait.customer_id.encode(), message.model_dump_json().encode())
-                )
+        queued = [queue.queue for queue in load.queues if queue.queued]
+        due = self._estimates.due(pool_name, queued, now)
+        if due:
+            waits = pool.wait_estimates(now, due)
+            values = encode_wait_estimates(waits, SOURCE, to_datetime(now))
+            result.outbound.extend(
+                (WAIT_ESTIMATES, wait.customer_id.encode(), value)
+                for wait, value in zip(waits, values, strict=True)
+            )
 
 
 def _series(pool: str, contact: Contact) -> tuple[str, str, str]:
