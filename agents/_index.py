@@ -113,8 +113,11 @@ class PoolIndex:
     def agents(self) -> list[Agent]:
         return list(self._agents.values())
 
-    def queued_contacts(self) -> Iterator[Contact]:
-        return (c for c in self._contacts.values() if c.state is _QUEUED)
+    def queued_contacts(self, queues: Iterable[str] | None = None) -> Iterator[Contact]:
+        """Every queued contact, or those in ``queues`` (read off the queue index)."""
+        if queues is None:
+            return (c for c in self._contacts.values() if c.state is _QUEUED)
+        return (c for queue in queues for c in self.queues.queued_in(queue))
 
     def current_offer(self, agent_id: str, interaction_id: str, offer_id: str) -> Contact | None:
         """The contact if ``offer_id`` is its live offer to ``agent_id``; else None

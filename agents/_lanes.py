@@ -105,4 +105,10 @@ class LaneGroup:
         self.signature = signature
         self.level_key = level_key
         self.live = 0
-        self.stages = (Lane(self, 0), Lane(self, 1), Lane(self, 2))
+        self.stages: tuple[Lane, ...] = (Lane(self, 0), Lane(self, 1), Lane(self, 2))
+
+    def release(self) -> None:
+        """Called when the group is dropped (empty): its lanes point back at it, and
+        that cycle would otherwise wait for the cyclic collector, which the workers
+        keep off their long-lived state (``runtime.CollectorFreezer``)."""
+        self.stages = ()

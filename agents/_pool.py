@@ -18,7 +18,7 @@ timer at ``next_timer()``                      ``tick``
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferRevocation, RevokeWhy
@@ -286,16 +286,13 @@ class Pool:
             self.config,
         )
 
-    def wait_estimates(self, now: float, queues: Container[str] | None = None) -> list[ContactWait]:
+    def wait_estimates(self, now: float, queues: Iterable[str] | None = None) -> list[ContactWait]:
         """Position and estimated wait of every queued contact, or of those in
         ``queues`` (one sort per queue): a publisher can then spread a large pool's
         estimates over its period, a few queues at a time."""
         now = self._index.read_time(now)
-        queued = self._index.queued_contacts()
-        if queues is not None:
-            queued = (contact for contact in queued if contact.queue in queues)
         return contact_waits(
-            queued,
+            self._index.queued_contacts(queues),
             self._index.agents(),
             self._index.handle_times(),
             self.config,

@@ -9,7 +9,7 @@ queued contacts only through the methods below.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from omniroute.schemas import Channel
 
@@ -41,6 +41,7 @@ class QueueIndex:
         self._timers: list[tuple[float, str, int]] = []
         self._level_keys: dict[tuple[bool, int, bool, Signature], int] = {}
         self._queued: dict[str, int] = {}
+        self._members: dict[str, dict[str, Contact]] = {}  # queue -> its queued contacts
         self._waits: dict[str, list[tuple[float, str, int]]] = {}
         # Read-only views for the matcher (plain lookups on its hot path, no calls).
         self.lanes: Mapping[str, Mapping[Channel, Mapping[Signature, LaneGroup]]] = self._groups
@@ -52,6 +53,10 @@ class QueueIndex:
 
     def counts(self) -> dict[str, int]:
         return {queue: count for queue, count in self._queued.items() if count}
+
+    def queued_in(self, queue: str) -> Iterable[Contact]:
+        """The contacts queued in ``queue``, without a walk over the whole pool."""
+        return self._members.get(queue, {}).values()
 
     def longest_waits(self, now: float) -> dict[str, float]:
         """Longest perceived wait per queue: heads of lazily cleaned heaps."""
@@ -102,6 +107,7 @@ class QueueIndex:
             self._preferrers.setdefault(contact.preferred_agent, set()).add(contact.interaction_id)
         queue = contact.queue
         self._queued[queue] = self._queued.get(queue, 0) + 1
+        self._members.setdefault(queue, {})[contact.interaction_id] = contact
         heapq.heappush(
             self._waits.setdefault(queue, []),
             (contact.wait_origin, contact.interaction_id, contact.epoch),
@@ -111,6 +117,7 @@ class QueueIndex:
     def leave(self, contact: Contact) -> None:
         self._unplace(contact)
         self._queued[contact.queue] -= 1
+        self._members[contact.queue].pop(contact.interaction_id, None)
         if contact.preferred_agent is not None:
             preferrers = self._preferrers.get(contact.preferred_agent)
             if preferrers is not None:
@@ -202,6 +209,7 @@ class QueueIndex:
         if lane.group.live == 0:
             by_signature = self._groups[contact.queue][contact.channel]
             del by_signature[contact.requirements]
+            lane.group.release()
             if not by_signature:
                 del self._groups[contact.queue][contact.channel]
 

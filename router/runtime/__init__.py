@@ -3,6 +3,7 @@ health and metrics HTTP server, JSON logging, the aiokafka batch loop and the
 metrics every worker has. Stages sit on top of it; the pure cores never import it.
 """
 
+from ._gc import CollectorFreezer
 from ._host import (
     EXIT_FAILED,
     StageRuntime,
@@ -49,6 +50,7 @@ __all__ = [
     "AssignerSettings",
     "BatchLoop",
     "BatchProducer",
+    "CollectorFreezer",
     "CompactedReader",
     "DeadLetterProducer",
     "Grouped",

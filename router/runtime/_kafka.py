@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from omniroute.router.core import Headers, InboundRecord
 
+from ._gc import CollectorFreezer
 from ._metrics import WorkerMetrics
 from ._poison import DeadLetterProducer, UndecodableBatches, backoff
 from ._produce import BatchProducer, Grouped, LagRecorder, Produced
@@ -150,6 +151,7 @@ class BatchLoop:
         self._batches = BatchProducer(producer)
         self._lag = LagRecorder(consumer, metrics, stage)
         self._in_flight: asyncio.Future[None] | None = None
+        self._freezer = CollectorFreezer()
         self.last_poll = time.monotonic()
         self._dead_letters = DeadLetterProducer(
             producer, dead_letter_topic, stage=stage, metrics=metrics
@@ -182,6 +184,7 @@ class BatchLoop:
                 ]
                 await self._process(records)
                 self._unexplained = 0
+                self._freezer.after_batch()
             elif self._in_flight is not None and self._in_flight.done():
                 await self._settle()  # idle: a failed produce still stops the loop now
             await self._lag.maybe_record()

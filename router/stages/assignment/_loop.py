@@ -41,6 +41,7 @@ from omniroute.router.core import InboundRecord
 from omniroute.router.runtime import (
     AssignerSettings,
     BatchProducer,
+    CollectorFreezer,
     Grouped,
     LagRecorder,
     WorkerMetrics,
@@ -85,6 +86,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         self._pending: set[int] = set()  # assigned, not yet rebuilt from the changelog
         self.owned: set[int] = set()
         self._batches = BatchProducer(producer)
+        self._freezer = CollectorFreezer()
         self._lag = LagRecorder(consumer, metrics, "assigner")
         self._next_load = 0.0
         self.last_poll = time.monotonic()
@@ -184,6 +186,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         # the last commit on top of the changelog just written.
         await commit_assigned(self._consumer, offsets, stage="assigner")
         self.batches += 1
+        self._freezer.after_batch()
 
     async def _adopt_pending(self, now: float, out: BatchResult) -> None:
         assigned = {tp.partition for tp in self._consumer.assignment() if tp.topic == INPUT}
@@ -193,6 +196,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                 self.engine.adopt(partition, latest, now, out)
                 self.owned.add(partition)
         self._pending.clear()
+        self._freezer.freeze_now()  # the pools just read are long-lived
 
     def _still_owner(self, touched: set[int]) -> bool:
         """False when this batch may have been applied by a worker the group has

@@ -364,6 +364,15 @@ class PoolVersusReference(RuleBasedStateMachine):
                 )
 
     @invariant()
+    def a_queues_estimates_are_the_pools_for_that_queue(self) -> None:
+        """The per-queue read (the queue index's members) holds exactly the contacts
+        a walk over the whole pool finds queued there."""
+        every = self.pool.wait_estimates(self.now)
+        for queue in {c.queue for c in self.pool.contacts()}:
+            mine = [w for w in every if w.queue == queue]
+            assert self.pool.wait_estimates(self.now, [queue]) == mine, queue
+
+    @invariant()
     def nothing_is_lost_and_queue_entry_is_kept(self) -> None:
         present = {c.interaction_id: c for c in self.pool.contacts()}
         assert set(present) == set(self.enqueued_at) - self.finished

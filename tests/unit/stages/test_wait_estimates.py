@@ -62,6 +62,8 @@ def test_the_template_writes_exactly_the_contracts_message(
         assert decoded == expected
         assert decoded.estimated_wait_seconds <= WAIT_CEILING_SECONDS
         assert uuid.UUID(decoded.id).version == 4
+        assert uuid.UUID(decoded.id).variant == uuid.RFC_4122
+        assert str(uuid.UUID(decoded.id)) == decoded.id  # lower-case, canonical
         ids.add(decoded.id)
     assert len(ids) == len(waits)
 
