@@ -69,7 +69,7 @@ def consumer_config(settings: Settings, group_id: str | None) -> dict[str, Any]:
         "session_timeout_ms": settings.session_timeout_ms,
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
         "max_partition_fetch_bytes": MAX_FETCH_BYTES,
-        "fetch_max_wait_ms": 50,
+        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
         **_security(settings),
     }
 

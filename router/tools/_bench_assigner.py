@@ -125,7 +125,9 @@ async def _paced_offers(
     """Send (topic, key, value, awaited offer's marker) at ``rate``; each latency runs
     from the send to the arrival of an offer carrying the marker."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, auto_offset_reset="latest", fetch_max_wait_ms=100
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="latest",
+        fetch_max_wait_ms=5,  # the embedded broker answers a fetch only when its wait ends
     )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
     await consumer.start()

@@ -191,7 +191,7 @@ async def _offered_load(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         auto_offset_reset="latest",
-        fetch_max_wait_ms=100,
+        fetch_max_wait_ms=5,  # the embedded broker answers a fetch only when its wait ends
     )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
     await consumer.start()
