@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import from_json
 
 from omniroute.schemas import DeadLetter, DeadLetterReason, FieldError
 
@@ -178,16 +179,22 @@ _JSON_SPACE = b" \t\n\r"
 
 
 def _may_repeat_a_key(value: bytes) -> bool:
-    """False only when no JSON object in ``value`` can name a field twice: a byte-level
-    look, a third of the cost of the parse it saves on nearly every record.
+    """False only when no JSON object in ``value`` can name a field twice; True sends
+    ``value`` to the full scan, which names the field.
 
     Without a backslash every ``"`` of a JSON text (up to its first error, the only
     part the parser reads) delimits a string, so splitting on it gives the strings at
-    the odd places, each a key when a colon follows. A key can only repeat if the
-    same bytes occur twice (UTF-8 spells a string one way); escapes (``\\u0061`` is
-    ``a``) and NUL bytes (UTF-16 or UTF-32 text, which ``json.loads`` accepts) get
-    the full scan. Keys are checked only when some string repeats at all, which a
-    well-formed event rarely has.
+    the odd places. A key can only repeat if the same bytes occur twice (UTF-8 spells
+    a string one way), which an interaction event rarely has: then nothing else is
+    done. Escapes (``\\u0061`` is ``a``) and NUL bytes (UTF-16 or UTF-32 text, which
+    ``json.loads`` accepts) get the full scan.
+
+    When strings do repeat (an assigner input names ``customer_id`` in the decision
+    and in its customer: every one of them does), the members are counted instead of
+    scanned: outside strings every colon of a JSON text separates one member's key
+    from its value, and pydantic's parser, which keeps one value per key, finds fewer
+    keys exactly when some object names a field twice. 24 us a decision against the
+    74 us of the scan, which cost the assigner a quarter of its CPU (py-spy).
     """
     if b"\\" in value or b"\x00" in value:
         return True
@@ -195,12 +202,26 @@ def _may_repeat_a_key(value: bytes) -> bool:
     strings = parts[1::2]
     if len(strings) == len(set(strings)):
         return False
-    keys = [
-        string
-        for string, after in zip(strings, parts[2::2], strict=False)
-        if after.lstrip(_JSON_SPACE).startswith(b":")
-    ]
-    return len(keys) != len(set(keys))
+    try:
+        parsed = from_json(value)
+    except ValueError:
+        return True  # not JSON to pydantic's parser: the scan decides, as it always did
+    return b"".join(parts[0::2]).count(b":") != _distinct_keys(parsed)
+
+
+def _distinct_keys(node: object) -> int:
+    """Keys of every object in a parsed JSON value, at any depth (pydantic's parser
+    refuses nesting deeper than a few hundred levels, far inside Python's limit)."""
+    count = 0
+    if type(node) is dict:
+        count = len(node)
+        node = node.values()
+    elif type(node) is not list:
+        return 0
+    for child in node:
+        if type(child) is dict or type(child) is list:
+            count += _distinct_keys(child)
+    return count
 
 
 def duplicate_key(value: bytes) -> str | None:
@@ -208,8 +229,8 @@ def duplicate_key(value: bytes) -> str | None:
 
     The standard library's C parser with a hook on every object: the one cheap
     way to see pairs before they become a dict. Invalid JSON is None here and
-    left to the model to classify. The parse only runs when a byte-level look
-    cannot rule a repeat out.
+    left to the model to classify. The scan only runs when a cheaper look
+    (``_may_repeat_a_key``) cannot rule a repeat out.
     """
     if not _may_repeat_a_key(value):
         return None

@@ -68,6 +68,11 @@ TRICKY = [
     b'{"a": "\\"a\\":", "b": 1}',
     b'["a", "a"]',
     b'{"a\xff": 1, "a\xff": 2}',
+    # Strings repeat, keys only in different objects (every assigner input): counted.
+    b'{"customer_id": "c", "customer": {"customer_id": "c"}, "q": ["c", {"c": 1}]}',
+    b'{"customer_id": "c", "customer": {"customer_id": "c", "customer_id": "d"}}',
+    b'{"a": ":", "b": [":", {"a": ":"}], "c": "a"}',
+    b'\xef\xbb\xbf{"a": "x", "b": "x", "a": 1}',
 ]
 
 
