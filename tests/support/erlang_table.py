@@ -19,12 +19,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyworkforce.queuing import ErlangC
-
-from tests.support.queueing_theory import erlang_a
+from tests.support.queueing_theory import erlang_a, pyworkforce_erlang_c
 
 AHT = 180.0
 TARGET = 20.0
+
+
+def erlang_c(arrivals_per_hour: float, agents: int) -> tuple[float, float]:
+    """(service level, ASA seconds) from pyworkforce at this module's AHT and target."""
+    return pyworkforce_erlang_c(arrivals_per_hour, agents, AHT, TARGET)
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,6 @@ LOADS = [
 ]
 
 
-def pyworkforce_erlang_c(arrivals_per_hour: float, agents: int) -> tuple[float, float]:
-    """(service level, ASA seconds) from pyworkforce, which works in minutes."""
-    model = ErlangC(transactions=arrivals_per_hour, aht=AHT / 60, asa=TARGET / 60, interval=60)
-    traffic = arrivals_per_hour * AHT / 3600
-    asa = model.waiting_probability(agents) * AHT / (agents - traffic)
-    return float(model.service_level(agents)), float(asa)
-
-
 def simulate(load: Load, folder: Path) -> dict[str, float]:
     out = folder / f"{load.arrivals_per_hour:g}-{load.agents}-{load.seed}.json"
     command = load.command(out)
@@ -85,7 +80,7 @@ def _row(load: Load, sim: dict[str, float]) -> list[str]:
         f"{load.hours:g}", str(load.seed), f"{sim['offered']:.0f}", "yes" if load.in_tests else "",
     ]  # fmt: skip
     if load.patience_seconds is None:
-        theory_sl, theory_asa = pyworkforce_erlang_c(load.arrivals_per_hour, load.agents)
+        theory_sl, theory_asa = erlang_c(load.arrivals_per_hour, load.agents)
         return [
             *common, "Erlang C (pyworkforce)",
             f"{sim['service_level']:.1%}", f"{theory_sl:.1%}",

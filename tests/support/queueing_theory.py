@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+from pyworkforce.queuing import ErlangC
+
 
 def _stationary(rate: float, mu: float, theta: float, agents: int) -> list[float]:
     weights = [1.0]
@@ -61,3 +63,16 @@ def erlang_a(
         m += 1
         weight *= steps / m
     return abandon, immediate + answered_by_t
+
+
+def pyworkforce_erlang_c(
+    arrivals_per_hour: float, agents: int, aht_seconds: float, target_seconds: float
+) -> tuple[float, float]:
+    """(service level, ASA seconds) of M/M/n from pyworkforce, which works in minutes:
+    the independent Erlang C the simulator is held to."""
+    model = ErlangC(
+        transactions=arrivals_per_hour, aht=aht_seconds / 60, asa=target_seconds / 60, interval=60
+    )
+    traffic = arrivals_per_hour * aht_seconds / 3600
+    asa = model.waiting_probability(agents) * aht_seconds / (agents - traffic)
+    return float(model.service_level(agents)), float(asa)

@@ -24,18 +24,15 @@ from omniroute.router.tools.sim import (
     erlang_c_asa,
     erlang_c_service_level,
 )
-from tests.support.queueing_theory import erlang_a
+from tests.support.queueing_theory import erlang_a, pyworkforce_erlang_c
 
 AHT = 180.0
 TARGET = 20.0
 
 
-def pyworkforce_erlang_c(arrivals_per_hour: float, agents: int) -> tuple[float, float]:
-    """(service level, ASA seconds) from pyworkforce, which works in minutes."""
-    model = ErlangC(transactions=arrivals_per_hour, aht=AHT / 60, asa=TARGET / 60, interval=60)
-    traffic = arrivals_per_hour * AHT / 3600
-    asa = model.waiting_probability(agents) * AHT / (agents - traffic)
-    return model.service_level(agents), asa
+def erlang_c(arrivals_per_hour: float, agents: int) -> tuple[float, float]:
+    """(service level, ASA seconds) from pyworkforce at this module's AHT and target."""
+    return pyworkforce_erlang_c(arrivals_per_hour, agents, AHT, TARGET)
 
 
 @pytest.mark.parametrize(
@@ -46,7 +43,7 @@ def test_fifo_queue_matches_erlang_c(
     arrivals_per_hour: float, agents: int, hours: float, seed: int
 ) -> None:
     result = ErlangRun(arrivals_per_hour, AHT, agents, TARGET, hours=hours, seed=seed).run()
-    theory_sl, theory_asa = pyworkforce_erlang_c(arrivals_per_hour, agents)
+    theory_sl, theory_asa = erlang_c(arrivals_per_hour, agents)
     assert result["service_level"] == pytest.approx(theory_sl, abs=0.02)
     assert result["asa_seconds"] == pytest.approx(theory_asa, rel=0.12)
     assert result["occupancy"] == pytest.approx(arrivals_per_hour * AHT / 3600 / agents, abs=0.02)
@@ -73,7 +70,7 @@ def test_impatient_fifo_queue_matches_erlang_a(
 def test_the_oracles_agree_with_pyworkforce(arrivals_per_hour: float, agents: int) -> None:
     """Erlang A with endless patience is Erlang C; the staffing table's own Erlang C
     is pyworkforce's."""
-    theory_sl, theory_asa = pyworkforce_erlang_c(arrivals_per_hour, agents)
+    theory_sl, theory_asa = erlang_c(arrivals_per_hour, agents)
     _, answered_in_target = erlang_a(arrivals_per_hour, AHT, agents, 1e12, TARGET)
     assert answered_in_target == pytest.approx(theory_sl, abs=1e-6)
     assert erlang_c_service_level(arrivals_per_hour, AHT, agents, TARGET) == pytest.approx(
