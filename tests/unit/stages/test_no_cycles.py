@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 from omniroute.router.core import CustomerRecord, InboundRecord
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import AssignerSettings, RouterSettings
-from omniroute.router.stages.assignment import AssignerMetrics, AssignerStage, PoolRecords
+from omniroute.router.stages.assignment import AssignerMetrics, AssignerStage
 from omniroute.router.stages.routing import (
     PolicyHolder,
     RouterMetrics,
@@ -30,8 +30,6 @@ from omniroute.schemas import (
     AgentLoggedIn,
     AgentPresence,
     Channel,
-    ContactTarget,
-    CustomerContext,
     InteractionArrived,
     OfferAccepted,
     PoolTick,
@@ -40,32 +38,14 @@ from omniroute.schemas import (
     WorkCompleted,
     new_event_id,
 )
+from tests.support.assigner import no_records, queued_decision
 
 POOL = "care"
 START = 1_800_000_000.0
 
 
 def _decision(n: int) -> RoutingDecision:
-    return RoutingDecision(
-        id=new_event_id(),
-        source="/t",
-        interaction_id=f"i{n}",
-        customer_id=f"c{n % 50}",
-        channel=Channel.CHAT,
-        cause_id=f"e{n}",
-        cause_type="omniroute.interaction.arrived",
-        target=ContactTarget.AGENT_QUEUE,
-        queue=f"q{n % 3}",
-        pool=POOL,
-        priority=n % 2 * 50,
-        max_wait_seconds=300,
-        policy_version="t",
-        customer=CustomerContext(customer_id=f"c{n % 50}", known=True, name="A. Customer"),
-    )
-
-
-def _no_records(pool: str) -> PoolRecords:
-    return [], [], []
+    return queued_decision(f"i{n}", f"c{n % 50}", queue=f"q{n % 3}", pool=POOL, priority=n % 2 * 50)
 
 
 def _life_of_contacts(stage: AssignerStage, first: int, count: int, now: float) -> float:
@@ -108,7 +88,7 @@ def test_the_assigner_stage_makes_no_reference_cycles() -> None:
     stage = AssignerStage(
         AssignerSettings(wait_estimate_every_seconds=5.0),
         AssignerMetrics(CollectorRegistry(), process=False),
-        _no_records,
+        no_records,
     )
     for k in range(20):
         login = AgentLoggedIn(

@@ -17,18 +17,15 @@ from omniroute.router.stages.assignment import (
     AssignerMetrics,
     AssignerStage,
     EstimateRotation,
-    PoolRecords,
     encode_wait_estimates,
 )
 from omniroute.schemas import (
     Channel,
-    ContactTarget,
-    CustomerContext,
     PoolTick,
-    RoutingDecision,
     WaitEstimate,
     new_event_id,
 )
+from tests.support.assigner import no_records, queued_decision
 
 IDENTIFIER = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,30}", fullmatch=True)
 QUEUE = st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,20}", fullmatch=True)
@@ -90,39 +87,27 @@ def test_each_queue_comes_due_once_a_period_and_the_queues_spread_over_it() -> N
     assert firsts == {queue: int(times[0]) for queue, times in due_at.items()}
 
 
-def _no_records(pool: str) -> PoolRecords:
-    return [], [], []
-
-
-def _decision(n: int, queue: str) -> RoutingDecision:
-    return RoutingDecision(
-        id=new_event_id(),
-        source="/t",
-        interaction_id=f"i{n}",
-        customer_id=f"c{n}",
-        channel=Channel.EMAIL,
-        cause_id=f"e{n}",
-        cause_type="omniroute.interaction.arrived",
-        target=ContactTarget.AGENT_QUEUE,
-        queue=queue,
-        pool="care",
-        priority=0,
-        max_wait_seconds=86_400,
-        policy_version="t",
-        customer=CustomerContext(customer_id=f"c{n}", known=False),
-    )
-
-
 def test_over_one_period_every_queued_contact_gets_one_estimate_with_its_position() -> None:
     stage = AssignerStage(
         AssignerSettings(wait_estimate_every_seconds=30.0),
         AssignerMetrics(CollectorRegistry(), process=False),
-        _no_records,
+        no_records,
     )
     start = 1_800_000_000.0
     queues = [f"q{n}" for n in range(12)]
     for n in range(120):
-        stage.apply("care", _decision(n, queues[n % 12]), start + n / 1000)
+        stage.apply(
+            "care",
+            queued_decision(
+                f"i{n}",
+                f"c{n}",
+                queue=queues[n % 12],
+                pool="care",
+                channel=Channel.EMAIL,
+                max_wait_seconds=86_400,
+            ),
+            start + n / 1000,
+        )
     published: list[WaitEstimate] = []
     busiest = 0
     for second in range(1, 31):
