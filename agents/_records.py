@@ -15,6 +15,7 @@ from typing import Any
 
 from omniroute.schemas import Channel, CustomerContext
 
+from ._compact import compact_customer, compact_name, compact_signature
 from ._estimate import HandleTime
 from ._model import Agent, Contact, ContactState, Presence
 
@@ -70,22 +71,29 @@ def contact_record(contact: Contact) -> Record:
 
 
 def contact_from_record(record: Mapping[str, Any]) -> Contact:
-    customer = record.get("customer")
+    context = _customer_from_record(record.get("customer"))
+    reason = record.get("reason")
     return Contact(
         interaction_id=record["interaction_id"],
-        customer_id=record["customer_id"],
-        queue=record["queue"],
+        customer_id=(
+            context.customer_id
+            if context is not None and context.customer_id == record["customer_id"]
+            else record["customer_id"]
+        ),
+        queue=compact_name(record["queue"]),
         channel=Channel(record["channel"]),
         priority=int(record["priority"]),
         enqueued_at=float(record["enqueued_at"]),
         wait_offset=float(record["wait_offset"]),
         max_wait=record.get("max_wait"),
-        requirements=tuple((str(s), int(m)) for s, m in record.get("requirements", ())),
+        requirements=compact_signature(
+            tuple((str(s), int(m)) for s, m in record.get("requirements", ()))
+        ),
         preferred_agent=record.get("preferred_agent"),
         callback=bool(record.get("callback", False)),
-        reason=record.get("reason"),
+        reason=None if reason is None else compact_name(reason),
         automation_path=tuple(record.get("automation_path", ())),
-        customer=None if customer is None else CustomerContext.model_validate(customer),
+        customer=context,
         attempts=int(record.get("attempts", 0)),
         state=ContactState(record.get("state", ContactState.QUEUED.value)),
         agent_id=record.get("agent_id"),
@@ -93,6 +101,10 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
         offer_expires_at=record.get("offer_expires_at"),
         assigned_at=record.get("assigned_at"),
     )
+
+
+def _customer_from_record(customer: Mapping[str, Any] | None) -> CustomerContext | None:
+    return None if customer is None else compact_customer(CustomerContext.model_validate(customer))
 
 
 def agent_record(agent: Agent) -> Record:

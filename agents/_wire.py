@@ -23,6 +23,7 @@ from omniroute.schemas import (
     new_event_id,
 )
 
+from ._compact import compact_customer, compact_name, compact_signature
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation
 from ._estimate import ContactWait, PoolLoadView
 from ._model import AgentSpec, Contact, Presence
@@ -62,20 +63,27 @@ def contact_from_decision(decision: RoutingDecision) -> Contact:
     """A queued contact from an ``agent_queue`` decision; queue entry is decision time."""
     if decision.queue is None:
         raise ValueError(f"decision {decision.id} names no queue")
+    customer = decision.customer
     return Contact(
         interaction_id=decision.interaction_id,
-        customer_id=decision.customer_id,
-        queue=decision.queue,
+        customer_id=(
+            customer.customer_id  # one string for both, not two equal copies
+            if customer is not None and customer.customer_id == decision.customer_id
+            else decision.customer_id
+        ),
+        queue=compact_name(decision.queue),
         channel=decision.channel,
         priority=decision.priority,
         enqueued_at=from_datetime(decision.time),
         wait_offset=decision.perceived_wait_offset_seconds,
         max_wait=decision.max_wait_seconds,
-        requirements=tuple(sorted((r.skill, r.min_proficiency) for r in decision.required_skills)),
+        requirements=compact_signature(
+            tuple(sorted((r.skill, r.min_proficiency) for r in decision.required_skills))
+        ),
         preferred_agent=decision.preferred_agent_id,
-        reason=decision.reason,
+        reason=None if decision.reason is None else compact_name(decision.reason),
         automation_path=decision.automation_path,
-        customer=decision.customer,
+        customer=None if customer is None else compact_customer(customer),
     )
 
 
