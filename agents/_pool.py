@@ -270,6 +270,11 @@ class Pool:
     def agent(self, agent_id: str) -> Agent | None:
         return self._index.agent(agent_id)
 
+    def is_queued(self, interaction_id: str) -> bool:
+        """Whether the contact waits in a queue now (not offered, assigned or gone)."""
+        contact = self._index.contact(interaction_id)
+        return contact is not None and contact.state is _QUEUED
+
     def contacts(self) -> list[Contact]:
         return self._index.contacts()
 

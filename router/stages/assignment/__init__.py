@@ -13,7 +13,7 @@ from ._changelog import (
     ensure_changelog,
 )
 from ._engine import AssignerEngine, BatchResult, PersistedReader, group_records
-from ._estimates import EstimateRotation, encode_wait_estimates
+from ._estimates import EstimateBacklog, EstimateRotation, EstimateSlice, encode_wait_estimates
 from ._loop import AssignerLoop, persist_then_publish
 from ._metrics import WAIT_BUCKETS, AssignerMetrics
 from ._service_level import Outcome, ServiceLevelWindow, WindowFigures
@@ -36,7 +36,9 @@ __all__ = [
     "AssignerStage",
     "BatchResult",
     "ChangelogReader",
+    "EstimateBacklog",
     "EstimateRotation",
+    "EstimateSlice",
     "Outcome",
     "PersistedReader",
     "PoolRecords",

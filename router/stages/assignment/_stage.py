@@ -52,7 +52,7 @@ from omniroute.schemas import (
     topic,
 )
 
-from ._estimates import EstimateRotation, encode_wait_estimates
+from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
 from ._metrics import AssignerMetrics
 from ._service_level import ServiceLevelWindow
 
@@ -114,6 +114,9 @@ class AssignerStage:
         self.pools: dict[str, Pool] = {}
         self._targets: dict[str, float] = {}  # interaction -> service target; best effort
         self._estimates = EstimateRotation(settings.wait_estimate_every_seconds)
+        self._estimate_backlog = EstimateBacklog(
+            settings.wait_estimate_every_seconds, settings.tick_seconds
+        )
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
 
     def pool_config(self, pool: str) -> PoolConfig:
@@ -122,10 +125,12 @@ class AssignerStage:
     def forget_all(self) -> None:
         """After a rebalance: pools are rebuilt from the recovered tables on next use."""
         self.pools.clear()
+        self._estimate_backlog.forget()
 
     def forget(self, pool_name: str) -> None:
         self.pools.pop(pool_name, None)
         self._estimates.forget(pool_name)
+        self._estimate_backlog.forget(pool_name)
 
     def restore(self, pool_name: str, records: PoolRecords, now: float) -> StageResult:
         """(Re)build one pool from its persisted records, replacing any in memory; what
@@ -343,12 +348,16 @@ class AssignerStage:
                 metrics.abandon_rate.labels(*series).set(figures.abandon_ratio)
         queued = [queue.queue for queue in load.queues if queue.queued]
         due = self._estimates.due(pool_name, queued, now)
+        backlog = self._estimate_backlog
         if due:
-            waits = pool.wait_estimates(now, due)
-            values = encode_wait_estimates(waits, SOURCE, to_datetime(now))
+            backlog.add(pool_name, pool.wait_estimates(now, due), now)
+        for part in backlog.take(
+            pool_name, sum(queue.queued for queue in load.queues), pool.is_queued
+        ):
+            values = encode_wait_estimates(part.waits, SOURCE, to_datetime(part.at))
             result.outbound.extend(
                 (WAIT_ESTIMATES, wait.customer_id.encode(), value)
-                for wait, value in zip(waits, values, strict=True)
+                for wait, value in zip(part.waits, values, strict=True)
             )
 
 

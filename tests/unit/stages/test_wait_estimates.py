@@ -16,11 +16,13 @@ from omniroute.router.runtime import AssignerSettings
 from omniroute.router.stages.assignment import (
     AssignerMetrics,
     AssignerStage,
+    EstimateBacklog,
     EstimateRotation,
     encode_wait_estimates,
 )
 from omniroute.schemas import (
     Channel,
+    InteractionUpdate,
     PoolTick,
     WaitEstimate,
     new_event_id,
@@ -132,3 +134,80 @@ def test_over_one_period_every_queued_contact_gets_one_estimate_with_its_positio
             int(e.interaction_id[1:]) for e in mine
         )
     assert busiest < 120  # not the whole pool on one tick
+
+
+def _tick(stage: AssignerStage, now: float) -> list[WaitEstimate]:
+    tick = PoolTick(
+        id=new_event_id(), source="/t", pool="care", now=datetime.fromtimestamp(now, UTC)
+    )
+    return [
+        WaitEstimate.model_validate_json(value)
+        for name, _, value in stage.apply("care", tick, now).outbound
+        if name == "omniroute.wait-estimates"
+    ]
+
+
+def test_a_large_queue_goes_out_a_slice_a_tick_each_contact_once() -> None:
+    """One queue of 5,000: its turn is computed on one tick and published 2,000 a tick
+    (the floor), stamped with the turn's time, positions as of then; a contact that
+    abandons before its slice is not announced."""
+    stage = AssignerStage(
+        AssignerSettings(wait_estimate_every_seconds=30.0, tick_seconds=1.0),
+        AssignerMetrics(CollectorRegistry(), process=False),
+        no_records,
+    )
+    start = 1_800_000_000.0
+    for n in range(5000):
+        decision = queued_decision(
+            f"i{n}", f"c{n}", queue="big", pool="care", max_wait_seconds=86_400
+        )
+        stage.apply("care", decision, start + n / 10_000)
+    per_tick: list[list[WaitEstimate]] = []
+    second = 1
+    while not per_tick or not per_tick[-1]:  # up to the turn
+        per_tick = [_tick(stage, start + second)]
+        second += 1
+    turn = start + second - 1
+    gone = InteractionUpdate(
+        id=new_event_id(),
+        source="/t",
+        pool="care",
+        interaction_id="i4500",
+        customer_id="c4500",
+        update="abandoned",
+        cause_id="e",
+    )
+    stage.apply("care", gone, turn + 0.5)
+    for offset in range(1, 30):
+        per_tick.append(_tick(stage, turn + offset))
+    sizes = [len(batch) for batch in per_tick if batch]
+    assert sizes == [2000, 2000, 999]
+    published = [e for batch in per_tick for e in batch]
+    assert [e.interaction_id for e in published] == [f"i{n}" for n in range(5000) if n != 4500]
+    assert [e.position for e in published] == [n + 1 for n in range(5000) if n != 4500]
+    assert {e.time.timestamp() for e in published} == {turn}
+
+
+def test_the_backlog_takes_a_share_of_the_pool_with_a_floor() -> None:
+    waits = [ContactWait(f"i{n}", f"c{n}", "q", n + 1, 10.0 * n) for n in range(1000)]
+    backlog = EstimateBacklog(period=30.0, tick=1.0, floor=100)
+    backlog.add("p", waits[:600], 5.0)
+    backlog.add("p", waits[600:], 6.0)
+    # 6,000 queued: ceil(6000 / 30 * 1.25) = 250 a tick, spanning both turns
+    first = backlog.take("p", 6000, lambda _: True)
+    assert [(part.at, len(part.waits)) for part in first] == [(5.0, 250)]
+    taken = [w for part in first for w in part.waits]
+    # 60 queued: the floor, 100 a tick; a contact no longer queued is left out
+    second = backlog.take("p", 60, lambda i: i != "i300")
+    assert [(part.at, len(part.waits)) for part in second] == [(5.0, 99)]
+    taken += [w for part in second for w in part.waits]
+    # 7,200 queued: 300, the first turn's last 250 and the next turn's first 50
+    third = backlog.take("p", 7200, lambda _: True)
+    assert [(part.at, len(part.waits)) for part in third] == [(5.0, 250), (6.0, 50)]
+    taken += [w for part in third for w in part.waits]
+    while backlog.pending("p"):
+        taken += [w for part in backlog.take("p", 6000, lambda _: True) for w in part.waits]
+    assert taken == [w for w in waits if w.interaction_id != "i300"]
+    backlog.add("p", waits, 7.0)
+    backlog.forget("p")
+    assert backlog.take("p", 6000, lambda _: True) == []
