@@ -35,6 +35,7 @@ from ._model import (
 from ._pool import Pool
 from ._records import Changes, Record, agent_record, contact_record, handle_time_record
 from ._rules import agent_level, order_key, prepare, stage_at, sticky_until
+from ._turn import QueueTurn
 from ._wire import (
     WAIT_CEILING_SECONDS,
     contact_from_decision,
@@ -67,6 +68,7 @@ __all__ = [
     "Presence",
     "QueueConfig",
     "QueueLoadView",
+    "QueueTurn",
     "Record",
     "RevokeWhy",
     "Signature",

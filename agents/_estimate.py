@@ -28,6 +28,7 @@ __all__ = [
     "pool_load",
     "service_rates",
     "updated_handle_time",
+    "wait_for",
 ]
 
 
@@ -101,7 +102,7 @@ def service_rates(
     return rates
 
 
-def _wait_for(position: int, rate: float) -> float:
+def wait_for(position: int, rate: float) -> float:
     return position / rate if rate > 0 else math.inf
 
 
@@ -123,7 +124,7 @@ def pool_load(
             queue=queue,
             queued=count,
             longest_wait_seconds=longest_waits.get(queue, 0.0),
-            estimated_wait_seconds=_wait_for(count + 1, rates.get(queue, 0.0)),
+            estimated_wait_seconds=wait_for(count + 1, rates.get(queue, 0.0)),
         )
         for queue, count in sorted(queued.items())
         if count or queue in rates
@@ -135,7 +136,7 @@ def pool_load(
         agents_logged_in=len(logged_in),
         agents_ready=ready,
         occupancy=min(1.0, held / slots) if slots else 0.0,
-        estimated_wait_seconds=_wait_for(total_queued + 1, sum(rates.values())),
+        estimated_wait_seconds=wait_for(total_queued + 1, sum(rates.values())),
         queues=queues,
     )
 
@@ -167,7 +168,7 @@ def contact_waits(
                     customer_id=contact.customer_id,
                     queue=queue,
                     position=position,
-                    estimated_wait_seconds=_wait_for(position, rate),
+                    estimated_wait_seconds=wait_for(position, rate),
                 )
             )
     return waits

@@ -11,14 +11,16 @@ meanwhile: that was ``omniroute bench``'s agent-ready -> offer p99 of 3.6 s.
 So each (pool, queue) comes due at a phase of the period fixed by a hash of its
 name, and a tick computes only the queues due: a pool's queues spread over the
 period instead of all landing on one tick. One queue can still hold 100k contacts
-(the bench's does): its turn computed in 0.5 s, but encoding and producing them
-took ~3 s more, a stall the bench's offer latencies caught now and then (p99 of
-2.8 and 3.0 s in two runs of five). So what a turn computes waits in an
-``EstimateBacklog`` and goes out a slice a tick, as fast as the pool's size needs
-to finish well within the period. The messages are written from a
-template, field for field what ``WaitEstimate.model_dump_json`` writes (the test
-holds every encoded value to the model's own), with the event ids cut from one
-``os.urandom`` call: ``uuid4`` alone took 6.5 us a message.
+(the bench's does): ranking it took 0.5 s and encoding and producing its
+estimates ~3 s more, one step the bench's offer latencies caught now and then
+(p99 of 2.8 and 3.0 s in two runs of five). So a due queue becomes a
+``QueueTurn`` in an ``EstimateBacklog``, ranked in chunks and published a slice a
+tick, as fast as the pool's size needs to finish well within the period.
+
+The messages are written from a template, field for field what
+``WaitEstimate.model_dump_json`` writes (the test holds every encoded value to the
+model's own), with the event ids cut from one ``os.urandom`` call: ``uuid4`` alone
+took 6.5 us a message.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from json.encoder import encode_basestring_ascii
 
 from pydantic import AwareDatetime, TypeAdapter
 
-from omniroute.agents import WAIT_CEILING_SECONDS, ContactWait
+from omniroute.agents import WAIT_CEILING_SECONDS, ContactWait, QueueTurn
 from omniroute.schemas import WaitEstimate
 
 __all__ = ["EstimateBacklog", "EstimateRotation", "EstimateSlice", "encode_wait_estimates"]
@@ -83,55 +85,62 @@ class EstimateRotation:
 
 @dataclass(frozen=True, slots=True)
 class EstimateSlice:
-    """Estimates computed together, to publish stamped with the time they are of."""
+    """Estimates of one turn, to publish stamped with the time they are as of."""
 
     at: float
     waits: list[ContactWait]
 
 
 class EstimateBacklog:
-    """Estimates computed at a queue's turn, published a slice a tick.
+    """Queue turns (``Pool.queue_turns``) worked out and published a slice a tick.
 
-    A tick takes ``max(floor, ceil(queued * tick / period * 1.25))`` of them: in a
-    steady state a period's turns are out within 80% of the period, and a pool of
-    fewer than ``floor`` queued contacts publishes each turn whole, on its tick.
-    Each estimate keeps the time it was computed at (an estimate *as of* then, a
-    few seconds old at most), and one whose contact left the queue meanwhile
-    (offered, abandoned) is dropped, not announced."""
+    A tick publishes ``max(floor, ceil(queued * 2 * tick / period))`` estimates,
+    so in a steady state a period's turns are out within half the period, and
+    ranks up to four times that many contacts first (an order key costs about a
+    fifteenth of a published estimate). A pool of fewer than ``floor`` queued
+    contacts publishes each turn whole on its tick. Each estimate is stamped with
+    its turn's time (an estimate as of then, seconds old at most), and one whose
+    contact left the queue meanwhile (offered, abandoned) is not announced."""
 
     def __init__(self, period: float, tick: float, *, floor: int = 2000) -> None:
-        self._share = tick / period * 1.25
+        self._share = 2 * tick / period
         self._floor = floor
-        self._pending: dict[str, deque[EstimateSlice]] = {}
+        self._pending: dict[str, deque[QueueTurn]] = {}
 
-    def add(self, pool: str, waits: list[ContactWait], at: float) -> None:
-        if waits:
-            self._pending.setdefault(pool, deque()).append(EstimateSlice(at, waits))
+    def add(self, pool: str, turns: Iterable[QueueTurn]) -> None:
+        queue = self._pending.setdefault(pool, deque())
+        queue.extend(turns)
+        if not queue:
+            del self._pending[pool]
 
     def pending(self, pool: str) -> int:
-        return sum(len(part.waits) for part in self._pending.get(pool, ()))
+        """Estimates of ``pool`` not published yet."""
+        return sum(turn.remaining for turn in self._pending.get(pool, ()))
 
     def take(
         self, pool: str, queued: int, still_queued: Callable[[str], bool]
     ) -> list[EstimateSlice]:
         """This tick's slice of ``pool``'s backlog (``queued``: contacts now queued
-        in the pool), oldest first, without the contacts no longer queued."""
+        in the pool), oldest turn first, without the contacts no longer queued."""
         pending = self._pending.get(pool)
         if not pending:
             return []
         budget = max(self._floor, math.ceil(queued * self._share))
+        keys = 4 * budget
         taken: list[EstimateSlice] = []
         while pending and budget > 0:
-            part = pending[0]
-            head, rest = part.waits[:budget], part.waits[budget:]
-            if rest:
-                pending[0] = EstimateSlice(part.at, rest)
-            else:
+            turn = pending[0]
+            if not turn.ranked:
+                keys -= turn.rank(keys)
+                if not turn.ranked:
+                    break
+            waits = turn.take(budget)
+            budget -= len(waits)
+            if not turn.remaining:
                 pending.popleft()
-            budget -= len(head)
-            kept = [wait for wait in head if still_queued(wait.interaction_id)]
+            kept = [wait for wait in waits if still_queued(wait.interaction_id)]
             if kept:
-                taken.append(EstimateSlice(part.at, kept))
+                taken.append(EstimateSlice(turn.at, kept))
         if not pending:
             del self._pending[pool]
         return taken

@@ -350,7 +350,7 @@ class AssignerStage:
         due = self._estimates.due(pool_name, queued, now)
         backlog = self._estimate_backlog
         if due:
-            backlog.add(pool_name, pool.wait_estimates(now, due), now)
+            backlog.add(pool_name, pool.queue_turns(now, due))
         for part in backlog.take(
             pool_name, sum(queue.queued for queue in load.queues), pool.is_queued
         ):

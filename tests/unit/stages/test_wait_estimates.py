@@ -11,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
-from omniroute.agents import WAIT_CEILING_SECONDS, ContactWait, wait_estimate_message
+from omniroute.agents import (
+    WAIT_CEILING_SECONDS,
+    Contact,
+    ContactWait,
+    Pool,
+    PoolConfig,
+    QueueConfig,
+    wait_estimate_message,
+)
 from omniroute.router.runtime import AssignerSettings
 from omniroute.router.stages.assignment import (
     AssignerMetrics,
@@ -188,26 +196,93 @@ def test_a_large_queue_goes_out_a_slice_a_tick_each_contact_once() -> None:
     assert {e.time.timestamp() for e in published} == {turn}
 
 
+def _pool_of(contacts: list[Contact]) -> Pool:
+    config = PoolConfig(
+        name="p", default_queue=QueueConfig(aging_per_second=0.5, max_wait_seconds=600)
+    )
+    pool = Pool(config)
+    for contact in contacts:
+        pool.enqueue(contact, contact.enqueued_at)
+    return pool
+
+
 def test_the_backlog_takes_a_share_of_the_pool_with_a_floor() -> None:
-    waits = [ContactWait(f"i{n}", f"c{n}", "q", n + 1, 10.0 * n) for n in range(1000)]
+    pool = _pool_of([Contact(f"i{n}", f"c{n}", "q", Channel.CHAT, 0, n) for n in range(1000)])
+    everyone = pool.wait_estimates(2000.0, ["q"])
     backlog = EstimateBacklog(period=30.0, tick=1.0, floor=100)
-    backlog.add("p", waits[:600], 5.0)
-    backlog.add("p", waits[600:], 6.0)
-    # 6,000 queued: ceil(6000 / 30 * 1.25) = 250 a tick, spanning both turns
-    first = backlog.take("p", 6000, lambda _: True)
-    assert [(part.at, len(part.waits)) for part in first] == [(5.0, 250)]
+    backlog.add("p", pool.queue_turns(1000.0, ["q"]))
+    backlog.add("p", pool.queue_turns(2000.0, ["q"]))
+    first_turn = pool.wait_estimates(1000.0, ["q"])
+    # 3,000 queued: ceil(3000 * 2 / 30) = 200 a tick, and 800 order keys: the first
+    # tick ranks 800 of the turn's 1,000, the second the rest, and publishes 200
+    assert backlog.take("p", 3000, lambda _: True) == []
+    first = backlog.take("p", 3000, lambda _: True)
+    assert [(part.at, len(part.waits)) for part in first] == [(1000.0, 200)]
     taken = [w for part in first for w in part.waits]
     # 60 queued: the floor, 100 a tick; a contact no longer queued is left out
-    second = backlog.take("p", 60, lambda i: i != "i300")
-    assert [(part.at, len(part.waits)) for part in second] == [(5.0, 99)]
+    second = backlog.take("p", 60, lambda i: i != "i250")
+    assert [(part.at, len(part.waits)) for part in second] == [(1000.0, 99)]
     taken += [w for part in second for w in part.waits]
-    # 7,200 queued: 300, the first turn's last 250 and the next turn's first 50
-    third = backlog.take("p", 7200, lambda _: True)
-    assert [(part.at, len(part.waits)) for part in third] == [(5.0, 250), (6.0, 50)]
+    # 12,000 queued: 800, the first turn's last 700 and the next turn's first 100
+    third = backlog.take("p", 12_000, lambda _: True)
+    assert [(part.at, len(part.waits)) for part in third] == [(1000.0, 700), (2000.0, 100)]
     taken += [w for part in third for w in part.waits]
     while backlog.pending("p"):
-        taken += [w for part in backlog.take("p", 6000, lambda _: True) for w in part.waits]
-    assert taken == [w for w in waits if w.interaction_id != "i300"]
-    backlog.add("p", waits, 7.0)
+        taken += [w for part in backlog.take("p", 3000, lambda _: True) for w in part.waits]
+    assert taken == [w for w in first_turn if w.interaction_id != "i250"] + everyone
+    backlog.add("p", pool.queue_turns(3000.0, ["q"]))
     backlog.forget("p")
-    assert backlog.take("p", 6000, lambda _: True) == []
+    assert backlog.take("p", 3000, lambda _: True) == []
+
+
+def test_a_turn_ranks_a_large_queue_over_ticks() -> None:
+    """Ranking is bounded by four times the publish budget: 10,000 contacts at the
+    floor of 100 take 25 ticks to rank, and publish nothing until ranked."""
+    pool = _pool_of([Contact(f"i{n}", f"c{n}", "q", Channel.CHAT, 0, n) for n in range(10_000)])
+    backlog = EstimateBacklog(period=30.0, tick=1.0, floor=100)
+    backlog.add("p", pool.queue_turns(20_000.0, ["q"]))
+    ticks = [backlog.take("p", 0, lambda _: True) for _ in range(26)]
+    assert [len(t) for t in ticks[:24]] == [0] * 24
+    assert [len(part.waits) for part in ticks[24]] == [100]
+
+
+ARRIVALS = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=3),  # queue
+        st.sampled_from((0, 50, 100)),  # priority
+        st.floats(min_value=0, max_value=900),  # queued at
+        st.sampled_from((None, 30.0, 300.0)),  # max wait
+    ),
+    max_size=60,
+)
+
+
+@given(
+    arrivals=ARRIVALS,
+    now=st.floats(min_value=900, max_value=2000),
+    rank_steps=st.lists(st.integers(min_value=0, max_value=25), min_size=1, max_size=8),
+    take_steps=st.lists(st.integers(min_value=1, max_value=25), min_size=1, max_size=8),
+)
+def test_a_turn_taken_in_any_steps_gives_the_waits_of_one_ranking(
+    arrivals: list[tuple[int, int, float, float | None]],
+    now: float,
+    rank_steps: list[int],
+    take_steps: list[int],
+) -> None:
+    contacts = [
+        Contact(f"i{n}", f"c{n}", f"q{queue}", Channel.CHAT, priority, at, max_wait=max_wait)
+        for n, (queue, priority, at, max_wait) in enumerate(arrivals)
+    ]
+    pool = _pool_of(sorted(contacts, key=lambda c: c.enqueued_at))
+    queues = [f"q{n}" for n in range(4)]
+    stepped: list[ContactWait] = []
+    for turn in pool.queue_turns(now, queues):
+        for step in rank_steps:
+            turn.rank(step)
+        while not turn.ranked:
+            turn.rank(rank_steps[0])
+        index = 0
+        while turn.remaining:
+            stepped += turn.take(take_steps[index % len(take_steps)])
+            index += 1
+    assert stepped == pool.wait_estimates(now, queues)
