@@ -169,9 +169,16 @@ def soak(
     table = Table("measure", "value", title=f"soak {result.run_id} ({minutes:g} min at {rate:g}/s)")
     for name, value in result.summary.items():
         table.add_row(name, "-" if value is None else f"{value:g}")
-    table.add_row("lost", str(result.books.lost))
+    books = result.books
+    table.add_row("lost (undecided + unresolved, not held)", str(books.lost))
+    table.add_row(
+        "undecided / unresolved / still queued",
+        f"{books.undecided} / {books.unresolved} / {books.still_queued}",
+    )
     console.print(table)
     console.print(f"plot: {plot}")
+    if books.examples:  # the ids to look up when the books do not balance
+        console.print({"examples": books.examples})
     for problem in result.problems:
         console.print(f"[red]{problem}[/]")
     _write(json_file, result.as_dict())
