@@ -20,7 +20,7 @@ from omniroute.schemas import CustomerContext
 
 from ._model import Signature
 
-__all__ = ["compact_customer", "compact_name", "compact_signature"]
+__all__ = ["compact_customer", "compact_name", "compact_signature", "shared_customer_id"]
 
 _TABLE_LIMIT = 4096
 """Distinct names, and distinct signatures, kept; past it new ones are stored as
@@ -69,3 +69,11 @@ def compact_signature(signature: Signature) -> Signature:
     if len(_signatures) < _TABLE_LIMIT:
         _signatures[interned] = interned
     return interned
+
+
+def shared_customer_id(customer_id: str, customer: CustomerContext | None) -> str:
+    """``customer_id`` as the customer context's own string when they are equal:
+    one string for both, not two equal copies."""
+    if customer is not None and customer.customer_id == customer_id:
+        return customer.customer_id
+    return customer_id

@@ -15,7 +15,7 @@ from typing import Any
 
 from omniroute.schemas import Channel, CustomerContext
 
-from ._compact import compact_customer, compact_name, compact_signature
+from ._compact import compact_customer, compact_name, compact_signature, shared_customer_id
 from ._estimate import HandleTime
 from ._model import Agent, Contact, ContactState, Presence
 
@@ -75,11 +75,7 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
     reason = record.get("reason")
     return Contact(
         interaction_id=record["interaction_id"],
-        customer_id=(
-            context.customer_id
-            if context is not None and context.customer_id == record["customer_id"]
-            else record["customer_id"]
-        ),
+        customer_id=shared_customer_id(record["customer_id"], context),
         queue=compact_name(record["queue"]),
         channel=Channel(record["channel"]),
         priority=int(record["priority"]),

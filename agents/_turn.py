@@ -60,7 +60,8 @@ class QueueTurn:
         return end - start
 
     def take(self, count: int) -> list[ContactWait]:
-        """The next ``count`` waits by position (1 = next served). Ranks first."""
+        """The next ``count`` waits by position (1 = next served); call ``rank``
+        until ``ranked`` first."""
         order = self._order
         if order is None:
             raise RuntimeError("QueueTurn.take before the queue is ranked")

@@ -23,7 +23,7 @@ from omniroute.schemas import (
     new_event_id,
 )
 
-from ._compact import compact_customer, compact_name, compact_signature
+from ._compact import compact_customer, compact_name, compact_signature, shared_customer_id
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation
 from ._estimate import ContactWait, PoolLoadView
 from ._model import AgentSpec, Contact, Presence
@@ -66,11 +66,7 @@ def contact_from_decision(decision: RoutingDecision) -> Contact:
     customer = decision.customer
     return Contact(
         interaction_id=decision.interaction_id,
-        customer_id=(
-            customer.customer_id  # one string for both, not two equal copies
-            if customer is not None and customer.customer_id == decision.customer_id
-            else decision.customer_id
-        ),
+        customer_id=shared_customer_id(decision.customer_id, customer),
         queue=compact_name(decision.queue),
         channel=decision.channel,
         priority=decision.priority,
