@@ -3,6 +3,7 @@ health and metrics HTTP server, JSON logging, the aiokafka batch loop and the
 metrics every worker has. Stages sit on top of it; the pure cores never import it.
 """
 
+from ._blocked import HeldPartitions, retry_delay
 from ._gc import CollectorFreezer
 from ._host import (
     EXIT_FAILED,
@@ -55,6 +56,7 @@ __all__ = [
     "DeadLetterProducer",
     "Grouped",
     "HealthServer",
+    "HeldPartitions",
     "JsonFormatter",
     "KafkaSettings",
     "LagRecorder",
@@ -79,6 +81,7 @@ __all__ = [
     "logging_config",
     "minimal_dead_letter",
     "producer_config",
+    "retry_delay",
     "run_worker",
     "stop_worker_process",
 ]

@@ -79,6 +79,14 @@ class KafkaSettings(BaseModel):
         default=Compression.LZ4,
         description="Codec of every batch omniroute produces (OMNIROUTE_KAFKA__COMPRESSION).",
     )
+    dead_letter_topic: str = Field(
+        default="omniroute.deadletter",
+        min_length=1,
+        description=(
+            "Where both stages write dead letters. A dead letter this topic refuses holds"
+            " its input partition until the broker takes it."
+        ),
+    )
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None

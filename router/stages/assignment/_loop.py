@@ -56,7 +56,6 @@ from ._engine import AssignerEngine, BatchResult
 __all__ = ["AssignerLoop", "persist_then_publish"]
 
 log = logging.getLogger("omniroute.assigner")
-DEADLETTER = topic("omniroute.deadletter").name
 INPUT = topic("omniroute.assigner-input").name
 
 
@@ -72,6 +71,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         settings: AssignerSettings,
         metrics: WorkerMetrics,
         session_timeout: float,
+        dead_letter_topic: str,
         max_records: int = 2000,
     ) -> None:
         self._consumer = consumer
@@ -82,6 +82,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         self._metrics = metrics
         self._stale_after = session_timeout / 2
         self._max_records = max_records
+        self._dead_letter_topic = dead_letter_topic
         self._lock = asyncio.Lock()
         self._pending: set[int] = set()  # assigned, not yet rebuilt from the changelog
         self.owned: set[int] = set()
@@ -239,7 +240,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
             partition = await self._batches.partition(name, key)
             by_partition.setdefault((name, partition), []).append((key, value, ()))
         self._metrics.record_dead_letters(out.dead_letters)
-        for name, key, value in dead_letter_records(out.dead_letters, DEADLETTER):
+        for name, key, value in dead_letter_records(out.dead_letters, self._dead_letter_topic):
             partition = await self._batches.partition(name, key)
             by_partition.setdefault((name, partition), []).append((key, value, ()))
         state: Grouped = {}
