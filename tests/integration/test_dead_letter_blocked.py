@@ -104,7 +104,8 @@ def _committed(settings: Settings, tp: TopicPartition) -> int | None:
         enable_auto_commit=False,
     )
     try:
-        return consumer.committed(tp)
+        committed: int | None = consumer.committed(tp)
+        return committed
     finally:
         consumer.close()
 
