@@ -31,6 +31,7 @@ from ._poison import (
     Salvage,
     UndecodableBatches,
     dead_letter_records,
+    letter_position,
     minimal_dead_letter,
 )
 from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Produced
@@ -78,6 +79,7 @@ __all__ = [
     "dead_letter_records",
     "faust_settings",
     "host_stage",
+    "letter_position",
     "logging_config",
     "minimal_dead_letter",
     "producer_config",

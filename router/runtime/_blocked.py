@@ -72,7 +72,11 @@ class HeldPartitions:
         *,
         stage: str,
         metrics: WorkerMetrics,
+        first_retry: float = FIRST_RETRY_SECONDS,
+        longest_retry: float = LONGEST_RETRY_SECONDS,
     ) -> None:
+        self._first_retry = first_retry
+        self._longest_retry = longest_retry
         self._consumer = consumer
         self._letters = letters
         self._stage = stage
@@ -162,7 +166,7 @@ class HeldPartitions:
         while held.letters:
             key, value = held.letters[0]
             held.attempts += 1
-            delay = retry_delay(held.attempts)
+            delay = retry_delay(held.attempts, first=self._first_retry, cap=self._longest_retry)
             _, offset = letter_position(value)
             log.error(
                 "holding %s/%d at offset %d: its dead letter was refused; retry %d in %.1f s",

@@ -132,8 +132,12 @@ class DeadLetterProducer:
                 return None
             except KafkaError as error:
                 refusal = error
+        where, offset = letter_position(value)
         log.error(
-            "dead letter refused by the broker, whole and minimal (%s: %s)",
+            "dead letter of %s/%d/%d refused by the broker, whole and minimal (%s: %s)",
+            where.topic,
+            where.partition,
+            offset,
             type(refusal).__name__,
             refusal,
             extra={"stage": self._stage},
