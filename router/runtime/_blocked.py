@@ -10,6 +10,8 @@ each time, until the broker takes it. Then the offsets the partition reached
 meanwhile are committed and it is resumed. Other partitions keep going: a refusal
 is usually the dead-letter topic's (deleted, ACL, a schema, a full disk), and
 stopping the whole worker would turn one refusal into an outage of every partition.
+Both loops hold this way: the ``BatchLoop`` (router, the assigner's re-key) and the
+assigner's own loop.
 
 Records of the held partition that were already fetched when it was paused (the
 batch after it, handled while the first one's acks were in flight) are processed;
@@ -58,6 +60,8 @@ class _Held:
     letters: deque[Letter]
     commit: int
     """The offset to commit once every letter is written: the furthest processed."""
+    refusal: str = "refused"
+    """The broker's last answer, for the log line of each retry."""
     task: asyncio.Task[None] | None = None
     attempts: int = field(default=0)
 
@@ -82,6 +86,7 @@ class HeldPartitions:
         self._stage = stage
         self._metrics = metrics
         self._held: dict[TopicPartition, _Held] = {}
+        self._refusals: dict[TopicPartition, str] = {}  # from send() to hold()
         metrics.dead_letter_retries.labels(stage)  # at zero from the start
 
     def __bool__(self) -> bool:
@@ -106,14 +111,31 @@ class HeldPartitions:
         for (tp, letter), refusal in zip(trying, refusals, strict=True):
             if refusal is not None:
                 waiting.setdefault(tp, []).append(letter)
+                self._refusals[tp] = _describe(refusal)
         return waiting
+
+    def withhold(
+        self, offsets: dict[TopicPartition, int], waiting: dict[TopicPartition, list[Letter]]
+    ) -> dict[TopicPartition, int]:
+        """What of a batch's ``offsets`` may be committed, after ``send`` answered
+        ``waiting``: a partition held before keeps its offset for the release; one
+        newly held is committed up to its first refused record (the records before it
+        are done) and holds the rest."""
+        allowed = dict(offsets)
+        for tp in {tp for tp in allowed if tp in self._held} | set(waiting):
+            newly = tp not in self._held
+            self.hold(tp, waiting.get(tp, ()), allowed.pop(tp, -1))
+            if newly:
+                allowed[tp] = min(letter_position(value)[1] for _, value in waiting[tp])
+        return allowed
 
     def hold(self, tp: TopicPartition, letters: Iterable[Letter], commit: int) -> None:
         """Hold ``tp`` (pause it, retry its letters) with ``commit`` its offset once they
         are written; for a partition already held, queue the letters behind its own."""
         held = self._held.get(tp)
         if held is None:
-            held = self._held[tp] = _Held(deque(), commit)
+            refusal = self._refusals.pop(tp, "refused")
+            held = self._held[tp] = _Held(deque(), commit, refusal)
             if tp in self._consumer.assignment():
                 self._consumer.pause(tp)
             self._metrics.dead_letter_blocked.labels(self._stage, tp.topic, str(tp.partition)).set(
@@ -169,10 +191,11 @@ class HeldPartitions:
             delay = retry_delay(held.attempts, first=self._first_retry, cap=self._longest_retry)
             _, offset = letter_position(value)
             log.error(
-                "holding %s/%d at offset %d: its dead letter was refused; retry %d in %.1f s",
+                "holding %s/%d at offset %d: its dead letter was refused (%s); retry %d in %.1f s",
                 tp.topic,
                 tp.partition,
                 offset,
+                held.refusal,
                 held.attempts,
                 delay,
                 extra={"stage": self._stage},
@@ -186,3 +209,9 @@ class HeldPartitions:
             if refusal is None:
                 held.letters.popleft()
                 held.attempts = 0
+            else:
+                held.refusal = _describe(refusal)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"

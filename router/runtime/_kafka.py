@@ -23,7 +23,7 @@ from omniroute.router.core import Headers, InboundRecord
 from ._blocked import HeldPartitions
 from ._gc import CollectorFreezer
 from ._metrics import WorkerMetrics
-from ._poison import DeadLetterProducer, UndecodableBatches, backoff, letter_position
+from ._poison import DeadLetterProducer, UndecodableBatches, backoff
 from ._produce import BatchProducer, Grouped, LagRecorder, Produced
 from ._settings import Settings
 
@@ -299,13 +299,10 @@ class BatchLoop:
             tp = TopicPartition(record.topic, record.partition)
             offsets[tp] = max(offsets.get(tp, -1), record.offset + 1)
         offsets.update(resume or {})
-        for tp in {tp for tp in offsets if tp in self._held} | set(waiting):
-            newly = tp not in self._held
-            self._held.hold(tp, waiting.get(tp, ()), offsets.pop(tp, -1))
-            if newly:  # committed up to the refused record: the records before it are done
-                offsets[tp] = min(letter_position(value)[1] for _, value in waiting[tp])
         # Explicit offsets: the consumer's position is already past the next batch.
-        await commit_assigned(self._consumer, offsets, stage=self._stage)
+        await commit_assigned(
+            self._consumer, self._held.withhold(offsets, waiting), stage=self._stage
+        )
         self.batches += 1
 
 

@@ -133,7 +133,8 @@ class DeadLetterProducer:
             except KafkaError as error:
                 refusal = error
         where, offset = letter_position(value)
-        log.error(
+        # A warning: the caller holds the partition and logs each retry as an error.
+        log.warning(
             "dead letter of %s/%d/%d refused by the broker, whole and minimal (%s: %s)",
             where.topic,
             where.partition,
