@@ -4,9 +4,9 @@ A dead letter is the only trace a bad record leaves; skipping the record when ev
 the minimal dead letter is refused loses input without a trace a replay could
 find. So the partition is held instead, as a trusted stream processor does: it is
 paused (nothing more is fetched from it), its committed offset stays at the
-refused record, and the dead letter is retried with capped exponential backoff,
-an error log line and ``omniroute_dead_letter_blocked{stage,topic,partition}`` at 1
-each time, until the broker takes it. Then the offsets the partition reached
+refused record, and the dead letter is retried with capped exponential backoff
+(an error log line each retry, ``omniroute_dead_letter_blocked{stage,topic,partition}``
+at 1 meanwhile) until the broker takes it. Then the offsets the partition reached
 meanwhile are committed and it is resumed. Other partitions keep going: a refusal
 is usually the dead-letter topic's (deleted, ACL, a schema, a full disk), and
 stopping the whole worker would turn one refusal into an outage of every partition.
@@ -25,7 +25,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -63,7 +63,7 @@ class _Held:
     refusal: str = "refused"
     """The broker's last answer, for the log line of each retry."""
     task: asyncio.Task[None] | None = None
-    attempts: int = field(default=0)
+    attempts: int = 0
 
 
 class HeldPartitions:

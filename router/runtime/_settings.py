@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from omniroute.schemas import Compression
+from omniroute.schemas import Compression, topic
 
 __all__ = [
     "AssignerSettings",
@@ -80,7 +80,7 @@ class KafkaSettings(BaseModel):
         description="Codec of every batch omniroute produces (OMNIROUTE_KAFKA__COMPRESSION).",
     )
     dead_letter_topic: str = Field(
-        default="omniroute.deadletter",
+        default=topic("omniroute.deadletter").name,  # the one the chaos books and demo read
         min_length=1,
         description=(
             "Where both stages write dead letters. A dead letter this topic refuses holds"
