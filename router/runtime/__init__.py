@@ -3,6 +3,7 @@ health and metrics HTTP server, JSON logging, the aiokafka batch loop and the
 metrics every worker has. Stages sit on top of it; the pure cores never import it.
 """
 
+from ._blocked import HeldPartitions, retry_delay
 from ._gc import CollectorFreezer
 from ._host import (
     EXIT_FAILED,
@@ -30,6 +31,7 @@ from ._poison import (
     Salvage,
     UndecodableBatches,
     dead_letter_records,
+    letter_position,
     minimal_dead_letter,
 )
 from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Produced
@@ -55,6 +57,7 @@ __all__ = [
     "DeadLetterProducer",
     "Grouped",
     "HealthServer",
+    "HeldPartitions",
     "JsonFormatter",
     "KafkaSettings",
     "LagRecorder",
@@ -76,9 +79,11 @@ __all__ = [
     "dead_letter_records",
     "faust_settings",
     "host_stage",
+    "letter_position",
     "logging_config",
     "minimal_dead_letter",
     "producer_config",
+    "retry_delay",
     "run_worker",
     "stop_worker_process",
 ]

@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from omniroute.router.core import Headers, InboundRecord
 
+from ._blocked import HeldPartitions
 from ._gc import CollectorFreezer
 from ._metrics import WorkerMetrics
 from ._poison import DeadLetterProducer, UndecodableBatches, backoff
@@ -153,18 +154,25 @@ class BatchLoop:
         self._in_flight: asyncio.Future[None] | None = None
         self._freezer = CollectorFreezer()
         self.last_poll = time.monotonic()
-        self._dead_letters = DeadLetterProducer(
-            producer, dead_letter_topic, stage=stage, metrics=metrics
-        )
+        self._dead_letters = DeadLetterProducer(producer, dead_letter_topic, stage=stage)
+        self._held = HeldPartitions(consumer, self._dead_letters, stage=stage, metrics=metrics)
         self._undecodable = UndecodableBatches(
             consumer, stage=stage, max_fetch_bytes=MAX_FETCH_BYTES
         )
         self._unexplained = 0
 
     async def run(self, stopping: asyncio.Event) -> None:
+        try:
+            await self._run(stopping)
+        finally:
+            self._held.close()
+
+    async def _run(self, stopping: asyncio.Event) -> None:
         await self._batches.track(self._dead_letters.topic)  # it shares the producer
         while not stopping.is_set():
             self.last_poll = time.monotonic()
+            if self._held:
+                await self._held.release(self._commit)
             try:
                 fetched = await self._consumer.getmany(
                     timeout_ms=self._wait_ms or 1, max_records=self._max_records
@@ -189,6 +197,9 @@ class BatchLoop:
                 await self._settle()  # idle: a failed produce still stops the loop now
             await self._lag.maybe_record()
         await self._settle()
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        await commit_assigned(self._consumer, offsets, stage=self._stage)
 
     async def _recover(self, error: Exception) -> None:
         """A fetch that raised: dead-letter the batch that cannot be decoded and go on
@@ -275,11 +286,12 @@ class BatchLoop:
         letters: Sequence[tuple[bytes | None, bytes]],
         resume: dict[TopicPartition, int] | None,
     ) -> None:
-        """Acks first (a dead letter the broker refuses never fails the batch: see
-        ``DeadLetterProducer``; anything else does), then the commit."""
+        """Acks first (a produce that fails raises: the loop stops, nothing is committed
+        past it), then the dead letters, then the commit. A partition whose dead letter
+        the broker refuses is held at that record (``HeldPartitions``): committed up to
+        it, not past it, until the letter is written."""
         await self._batches.acked(grouped, futures, stage=self._stage)
-        if letters:
-            await asyncio.gather(*(self._dead_letters.send(key, value) for key, value in letters))
+        waiting = await self._held.send(letters) if letters else {}
         if records and self._on_produced is not None:
             self._on_produced(records, time.time())
         offsets: dict[TopicPartition, int] = {}
@@ -288,7 +300,9 @@ class BatchLoop:
             offsets[tp] = max(offsets.get(tp, -1), record.offset + 1)
         offsets.update(resume or {})
         # Explicit offsets: the consumer's position is already past the next batch.
-        await commit_assigned(self._consumer, offsets, stage=self._stage)
+        await commit_assigned(
+            self._consumer, self._held.withhold(offsets, waiting), stage=self._stage
+        )
         self.batches += 1
 
 

@@ -62,11 +62,17 @@ class WorkerMetrics:
             "Records sent to the dead-letter topic, by stage and reason.",
             ["stage", "reason"],
         )
-        self.records_skipped = metric.counter(
-            "omniroute_records_skipped_total",
-            "Records neither processed nor dead-lettered (the dead letter itself was refused),"
-            " by stage and reason. Each one is lost input: the RecordsSkipped alert fires.",
-            ["stage", "reason"],
+        self.dead_letter_blocked = metric.gauge(
+            "omniroute_dead_letter_blocked",
+            "1 while a partition is held at a record whose dead letter the broker refuses"
+            " (not consumed past it, not committed past it, retried): the"
+            " DeadLetterBlocked alert fires. 0 once the broker took it.",
+            ["stage", "topic", "partition"],
+        )
+        self.dead_letter_retries = metric.counter(
+            "omniroute_dead_letter_retries_total",
+            "Retries of dead letters the broker refused, by stage.",
+            ["stage"],
         )
         self.lag = metric.gauge(
             "omniroute_consumer_lag_records",

@@ -5,8 +5,9 @@ Two kinds reach a batch loop:
 - a record the stage rejects (too large, not JSON, invalid...) becomes a dead letter,
   and the dead letter itself may not fit or be refused. ``DeadLetterProducer`` sends
   it; if the broker will not take it, it sends a minimal one (position and reason,
-  no original bytes); if even that fails the record is skipped with a metric, a log
-  line naming its position, and the ``RecordsSkipped`` alert.
+  no original bytes); if even that fails the record is never skipped: its partition
+  is held there and the dead letter retried until the broker takes it
+  (``HeldPartitions`` in ``_blocked``).
 - a record batch the consumer cannot decode (a codec library missing, an unknown
   codec id, a bad CRC, a corrupt compressed payload). aiokafka raises it out of
   ``getmany`` without naming the partition (only the CRC message does), drops the
@@ -38,13 +39,12 @@ from pydantic import ValidationError
 from omniroute.router.core import InboundRecord, dead_letter_for
 from omniroute.schemas import DeadLetter, DeadLetterReason, utc_now
 
-from ._metrics import WorkerMetrics
-
 __all__ = [
     "DeadLetterProducer",
     "Salvage",
     "UndecodableBatches",
     "dead_letter_records",
+    "letter_position",
     "minimal_dead_letter",
 ]
 
@@ -95,56 +95,55 @@ def minimal_dead_letter(value: bytes) -> bytes | None:
     )
 
 
-class DeadLetterProducer:
-    """Sends dead letters so that none can fail a batch: whole, else minimal, else
-    skipped with ``omniroute_records_skipped_total{stage,reason}`` and a log line."""
+def letter_position(value: bytes) -> tuple[TopicPartition, int]:
+    """The input partition and offset a dead letter stands for (``value`` is one of
+    the dead letters the stages make, so it parses)."""
+    letter = DeadLetter.model_validate_json(value)
+    return TopicPartition(letter.original_topic, letter.original_partition), letter.original_offset
 
-    def __init__(
-        self, producer: AIOKafkaProducer, topic: str, *, stage: str, metrics: WorkerMetrics
-    ) -> None:
+
+class DeadLetterProducer:
+    """Sends a dead letter whole, else minimal; says when the broker took neither, so
+    the batch loop can hold the record's partition instead of losing the record
+    (``HeldPartitions``)."""
+
+    def __init__(self, producer: AIOKafkaProducer, topic: str, *, stage: str) -> None:
         self._producer = producer
         self.topic = topic
         self._stage = stage
-        self._metrics = metrics
-        # At zero from the start, so the alert's increase() sees the first skip.
-        metrics.records_skipped.labels(stage, "dead_letter_failed")
 
-    async def send(self, key: bytes | None, value: bytes) -> None:
-        """Send and wait for the broker's answer (the fallbacks need it)."""
+    async def send(self, key: bytes | None, value: bytes) -> KafkaError | None:
+        """Send and wait for the broker's answer (the fallback needs it): None once the
+        broker took the dead letter, else its last refusal."""
         try:
             await (await self._producer.send(self.topic, value=value, key=key))
-            return
+            return None
         except KafkaError as error:
-            first = error
+            refusal = error
         minimal = minimal_dead_letter(value)
         if minimal is not None:
             try:
                 await (await self._producer.send(self.topic, value=minimal, key=None))
                 log.warning(
                     "dead letter refused (%s); sent without the original bytes",
-                    type(first).__name__,
+                    type(refusal).__name__,
                     extra={"stage": self._stage},
                 )
-                return
+                return None
             except KafkaError as error:
-                first = error
-        self.skip(value, reason="dead_letter_failed", error=first)
-
-    def skip(self, value: bytes, *, reason: str, error: BaseException) -> None:
-        where = "unknown position"
-        try:
-            letter = DeadLetter.model_validate_json(value)
-            where = f"{letter.original_topic}/{letter.original_partition}/{letter.original_offset}"
-        except ValidationError:
-            pass
-        self._metrics.records_skipped.labels(self._stage, reason).inc()
-        log.error(
-            "skipped the record at %s: its dead letter could not be written either (%s: %s)",
-            where,
-            type(error).__name__,
-            error,
-            extra={"stage": self._stage, "reason": reason},
+                refusal = error
+        where, offset = letter_position(value)
+        # A warning: the caller holds the partition and logs each retry as an error.
+        log.warning(
+            "dead letter of %s/%d/%d refused by the broker, whole and minimal (%s: %s)",
+            where.topic,
+            where.partition,
+            offset,
+            type(refusal).__name__,
+            refusal,
+            extra={"stage": self._stage},
         )
+        return refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +175,10 @@ class UndecodableBatches:
         from there, with the good records before them. Empty: nothing undecodable."""
         consumer = self._consumer
         found: list[Salvage] = []
-        for tp in sorted(consumer.assignment()):
+        # A held partition is paused at a refused dead letter: re-reading it here would
+        # process again what is waiting to be committed.
+        paused = consumer.paused()
+        for tp in sorted(consumer.assignment() - paused):
             start = await self._committed(tp)
             consumer.seek(tp, start)
             salvage = await self._scan(tp, start, error)

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from omniroute.schemas import Compression
+from omniroute.schemas import Compression, topic
 
 __all__ = [
     "AssignerSettings",
@@ -78,6 +78,14 @@ class KafkaSettings(BaseModel):
     compression: Compression = Field(
         default=Compression.LZ4,
         description="Codec of every batch omniroute produces (OMNIROUTE_KAFKA__COMPRESSION).",
+    )
+    dead_letter_topic: str = Field(
+        default=topic("omniroute.deadletter").name,  # the one the chaos books and demo read
+        min_length=1,
+        description=(
+            "Where both stages write dead letters. A dead letter this topic refuses holds"
+            " its input partition until the broker takes it."
+        ),
     )
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None

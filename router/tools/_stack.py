@@ -100,8 +100,12 @@ def _split_host_port(address: str, default_port: int) -> tuple[str, int]:
 class EmbeddedStack:
     """Starts, stops and reports the broker and Redis named by ``settings``."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, schema_registry: Path | None = None) -> None:
+        """``schema_registry``: a folder of ``<topic>.json`` JSON Schemas the broker
+        checks each produced value against, refusing what does not match (Tansu's
+        own validation; tests use it to make a topic refuse writes)."""
         self._settings = settings
+        self._schema_registry = schema_registry
         self._dir = settings.state_dir / "stack"
         self.kafka_host, self.kafka_port = _split_host_port(settings.kafka.bootstrap_servers, 9092)
         self.redis_host, self.redis_port = settings.redis.host, settings.redis.port
@@ -123,6 +127,7 @@ class EmbeddedStack:
                     url,
                     "--storage-engine",
                     "memory://tansu/",
+                    *self._schema_args(),
                 ],
             ),
             "redis": (
@@ -143,6 +148,12 @@ class EmbeddedStack:
                 ],
             ),
         }
+
+    def _schema_args(self) -> list[str]:
+        # Tansu reads a file:// registry relative to its working directory.
+        if self._schema_registry is None:
+            return []
+        return ["--schema-registry", f"file://./{self._schema_registry.name}"]
 
     def _pid(self, name: str) -> int | None:
         path = self._dir / f"{name}.pid"
@@ -178,8 +189,13 @@ class EmbeddedStack:
                     f"OMNIROUTE_REDIS__PORT)"
                 )
             with (self._dir / f"{name}.log").open("ab") as log:
+                cwd = self._schema_registry.parent if self._schema_registry else None
                 process = subprocess.Popen(  # noqa: S603 - fixed argv from our own settings
-                    command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                    command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    cwd=cwd if name == "kafka" else None,
                 )
             self._children[name] = process
             (self._dir / f"{name}.pid").write_text(str(process.pid))

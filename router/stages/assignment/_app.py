@@ -51,7 +51,6 @@ __all__ = ["AssignerRuntime", "run_assigner_worker"]
 log = logging.getLogger("omniroute.assigner")
 AGENT_EVENTS = topic("omniroute.agent-events").name
 ASSIGNER_INPUT = topic("omniroute.assigner-input").name
-DEADLETTER = topic("omniroute.deadletter").name
 
 
 def _no_records(pool: str) -> PoolRecords:
@@ -103,6 +102,7 @@ class AssignerRuntime:
             settings=settings.assigner,
             metrics=self.metrics.worker,
             session_timeout=settings.session_timeout_ms / 1000,
+            dead_letter_topic=settings.kafka.dead_letter_topic,
         )
         consumer.subscribe([ASSIGNER_INPUT], listener=self.loop)
         await consumer.start()
@@ -111,7 +111,7 @@ class AssignerRuntime:
             consumer=rekey_consumer,
             producer=producer,
             handler=self._rekey,
-            dead_letter_topic=DEADLETTER,
+            dead_letter_topic=settings.kafka.dead_letter_topic,
             stage="assigner",
             metrics=self.metrics.worker,
             max_records=1000,
@@ -157,7 +157,9 @@ class AssignerRuntime:
             key_of=_agent_id,
         )
         self.metrics.worker.record_dead_letters(decoded.dead_letters)
-        outbound: list[Outbound] = list(dead_letter_records(decoded.dead_letters, DEADLETTER))
+        outbound: list[Outbound] = list(
+            dead_letter_records(decoded.dead_letters, self.settings.kafka.dead_letter_topic)
+        )
         for record, event in decoded.events:
             # CloudEvents binary or structured mode become the envelope here, once.
             value = envelope_bytes(record.value or b"", record.headers)

@@ -3,7 +3,9 @@ pool), the pools of the owned partitions in memory, their state in a changelog.
 
 Per fetched batch: apply every input (``AssignerEngine``), run the pools' due
 timers, produce the changelog writes and wait for their acks, then the outputs
-and theirs (``persist_then_publish``), then commit the inputs' offsets. At least
+and theirs (``persist_then_publish``), then the dead letters, then commit the
+inputs' offsets (a partition whose dead letter the broker refuses is held at that
+input, not committed past it: ``HeldPartitions``). At least
 once: a crash before the commit replays inputs on top of the state their
 changelog writes already hold, which the pool methods tolerate (a redelivered
 decision is ignored, a replayed accept gets the same assignment again, a late
@@ -42,7 +44,9 @@ from omniroute.router.runtime import (
     AssignerSettings,
     BatchProducer,
     CollectorFreezer,
+    DeadLetterProducer,
     Grouped,
+    HeldPartitions,
     LagRecorder,
     WorkerMetrics,
     commit_assigned,
@@ -56,7 +60,6 @@ from ._engine import AssignerEngine, BatchResult
 __all__ = ["AssignerLoop", "persist_then_publish"]
 
 log = logging.getLogger("omniroute.assigner")
-DEADLETTER = topic("omniroute.deadletter").name
 INPUT = topic("omniroute.assigner-input").name
 
 
@@ -72,6 +75,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         settings: AssignerSettings,
         metrics: WorkerMetrics,
         session_timeout: float,
+        dead_letter_topic: str,
         max_records: int = 2000,
     ) -> None:
         self._consumer = consumer
@@ -82,10 +86,17 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         self._metrics = metrics
         self._stale_after = session_timeout / 2
         self._max_records = max_records
+        self._dead_letter_topic = dead_letter_topic
         self._lock = asyncio.Lock()
         self._pending: set[int] = set()  # assigned, not yet rebuilt from the changelog
         self.owned: set[int] = set()
         self._batches = BatchProducer(producer)
+        self._held = HeldPartitions(
+            consumer,
+            DeadLetterProducer(producer, dead_letter_topic, stage="assigner"),
+            stage="assigner",
+            metrics=metrics,
+        )
         self._freezer = CollectorFreezer()
         self._lag = LagRecorder(consumer, metrics, "assigner")
         self._next_load = 0.0
@@ -117,10 +128,14 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def run(self, stopping: asyncio.Event) -> None:
         consumer = self._consumer
+        await self._batches.track(self._dead_letter_topic)  # dead letters share the producer
         watch = asyncio.create_task(self._watch_stalls(stopping))
         try:
             while not stopping.is_set():
                 self.last_poll = time.monotonic()
+                if self._held:
+                    async with self._lock:
+                        await self._held.release(self._commit)
                 if self._pending:
                     async with self._lock:
                         self._longest_stall = 0.0
@@ -133,6 +148,10 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                 await self._lag.maybe_record()
         finally:
             watch.cancel()
+            self._held.close()
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        await commit_assigned(self._consumer, offsets, stage="assigner")
 
     async def _watch_stalls(self, stopping: asyncio.Event) -> None:
         """The longest time the event loop stood still (SIGSTOP, a long GC pause, a
@@ -181,10 +200,13 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         if not self._still_owner(touched):
             await self._resync(touched)
             return
-        await self._produce(out, now)
+        waiting = await self._produce(out, now)
         # A partition a rebalance took is not committed: the next owner re-reads from
-        # the last commit on top of the changelog just written.
-        await commit_assigned(self._consumer, offsets, stage="assigner")
+        # the last commit on top of the changelog just written. One whose dead letter
+        # the broker refused is held there (see HeldPartitions).
+        await commit_assigned(
+            self._consumer, self._held.withhold(offsets, waiting), stage="assigner"
+        )
         self.batches += 1
         self._freezer.after_batch()
 
@@ -230,31 +252,37 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                     self._consumer.seek(tp, committed)
                 self._pending.add(partition)
 
-    async def _produce(self, out: BatchResult, now: float) -> None:
-        """The changelog writes, acked, then the outputs and dead letters, all
-        stamped with the batch's time: see ``persist_then_publish``."""
+    async def _produce(
+        self, out: BatchResult, now: float
+    ) -> dict[TopicPartition, list[tuple[bytes | None, bytes]]]:
+        """The changelog writes, acked, then the outputs, all stamped with the batch's
+        time (see ``persist_then_publish``), then the dead letters. Returns, by input
+        partition, the dead letters the broker refused: a refusal holds the partition
+        instead of failing the batch (and, with it, every pool of this worker)."""
         by_partition: Grouped = {}
         key: bytes | None
         for name, key, value in out.publishable():
             partition = await self._batches.partition(name, key)
             by_partition.setdefault((name, partition), []).append((key, value, ()))
         self._metrics.record_dead_letters(out.dead_letters)
-        for name, key, value in dead_letter_records(out.dead_letters, DEADLETTER):
-            partition = await self._batches.partition(name, key)
-            by_partition.setdefault((name, partition), []).append((key, value, ()))
         state: Grouped = {}
         for key_text, (partition, record) in out.writes.items():
             state.setdefault((self._changelog_topic, partition), []).append(
                 (encode_key(key_text), encode_value(record), ())
             )
         await persist_then_publish(self._batches, state, by_partition, at=now)
+        letters = [
+            (key, value)
+            for _, key, value in dead_letter_records(out.dead_letters, self._dead_letter_topic)
+        ]
+        return await self._held.send(letters) if letters else {}
 
 
 async def persist_then_publish(
     batches: BatchProducer, state: Grouped, world: Grouped, *, at: float | None = None
 ) -> None:
     """Send ``state`` (changelog writes) and wait for its acks before sending ``world``
-    (offers, assignments, revocations, estimates, dead letters).
+    (offers, assignments, revocations, estimates).
 
     Whatever an agent or a front end sees is then already in the state a takeover
     reads. Sent together, a SIGKILL between the two acks could land an offer whose

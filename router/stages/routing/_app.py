@@ -44,7 +44,6 @@ log = logging.getLogger("omniroute.router")
 trace = logging.getLogger(TRACE_LOGGER)
 INTERACTIONS = topic("omniroute.interactions").name
 DECISIONS = topic("omniroute.decisions").name
-DEADLETTER = topic("omniroute.deadletter").name
 ASSIGNER_INPUT = topic("omniroute.assigner-input").name
 POOL_LOAD = topic("omniroute.pool-load")
 
@@ -111,7 +110,7 @@ class RouterRuntime:
             metrics=self.metrics.worker,
             max_records=settings.router.batch_max_records,
             wait_ms=settings.router.batch_wait_ms,
-            dead_letter_topic=DEADLETTER,
+            dead_letter_topic=settings.kafka.dead_letter_topic,
             on_produced=self._produced,
         )
         # Start-up objects never die; freezing them keeps the cyclic GC from
@@ -170,7 +169,9 @@ class RouterRuntime:
             (ASSIGNER_INPUT, pool.encode(), encoded.get(id(message)) or _to_json(message))
             for pool, message in out.to_assigner
         )
-        outbound.extend(dead_letter_records(out.dead_letters, DEADLETTER))
+        outbound.extend(
+            dead_letter_records(out.dead_letters, self.settings.kafka.dead_letter_topic)
+        )
         return outbound
 
     def _produced(self, records: Sequence[InboundRecord], now: float) -> None:
