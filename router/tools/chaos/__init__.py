@@ -10,12 +10,14 @@ from ._held import held_contact_records, held_contacts, latest_contacts
 from ._hostile import MUTATIONS, Hostile, hostile_records, schema_documents
 from ._load import SteadyLoad
 from ._scenarios import SCENARIOS, ChaosOptions, ChaosResult, Fault, run_scenario
-from ._soak import Sample, SoakOptions, SoakResult, plot_soak, run_soak, trend_per_minute
+from ._soak import Sample, SoakOptions, SoakResult, judge_trends, plot_soak, run_soak
+from ._trends import Bound, Trend, default_bounds, judge_trend, slope_per_minute
 
 __all__ = [
     "MUTATIONS",
     "SCENARIOS",
     "BookReport",
+    "Bound",
     "ChaosOptions",
     "ChaosResult",
     "Fault",
@@ -29,9 +31,13 @@ __all__ = [
     "SoakOptions",
     "SoakResult",
     "SteadyLoad",
+    "Trend",
+    "default_bounds",
     "held_contact_records",
     "held_contacts",
     "hostile_records",
+    "judge_trend",
+    "judge_trends",
     "latest_contacts",
     "metric_sum",
     "plot_soak",
@@ -39,5 +45,5 @@ __all__ = [
     "run_scenario",
     "run_soak",
     "schema_documents",
-    "trend_per_minute",
+    "slope_per_minute",
 ]

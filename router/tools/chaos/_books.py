@@ -107,6 +107,9 @@ class Ledger:
         self._stop = threading.Event()
         self._consumer: KafkaConsumer | None = None
         self._thread = threading.Thread(target=self._loop, name="ledger", daemon=True)
+        self._polls = 0
+        self._at_end = False
+        self._read_more = threading.Condition()
 
     # What the harness sent -------------------------------------------------------
     def sent_arrival(self, interaction_id: str, event_id: str, at: float) -> None:
@@ -153,11 +156,37 @@ class Ledger:
         if self._consumer is not None:
             self._consumer.close()
 
+    def catch_up(self, timeout: float = 30.0) -> bool:
+        """Wait until the reader has read every output partition to a fetch high
+        watermark the broker gave *after* this call: whatever the workers published
+        before it is then in the books. False if that took longer than ``timeout``.
+
+        The books are read against a snapshot of the assigners' changelog. An
+        assignment is persisted there a moment before it is announced, and the
+        reader trails the broker by a fetch or more (seconds, on a loaded embedded
+        broker): without this, a contact assigned in the last moments of a run was
+        "held assigned, never seen announced" and counted lost."""
+        deadline = time.monotonic() + timeout
+        with self._read_more:
+            start = self._polls
+            # Two polls: the first may have been in flight (its fetch sent) before now.
+            while not (self._polls >= start + 2 and self._at_end):
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._thread.is_alive():
+                    return False
+                self._read_more.wait(min(left, 0.5))
+        return True
+
     def _loop(self) -> None:
-        assert self._consumer is not None
+        consumer = self._consumer
+        assert consumer is not None
         while not self._stop.is_set():
             try:
-                batches = self._consumer.poll(timeout_ms=200, max_records=5000)
+                batches = consumer.poll(timeout_ms=200, max_records=5000)
+                at_end = all(
+                    (high := consumer.highwater(tp)) is not None and consumer.position(tp) >= high
+                    for tp in consumer.assignment()
+                )
             except Exception:
                 time.sleep(0.5)
                 continue
@@ -165,6 +194,10 @@ class Ledger:
                 for messages in batches.values():
                     for message in messages:
                         self._read(message.topic, message.value, message.timestamp / 1000)
+            with self._read_more:
+                self._polls += 1
+                self._at_end = at_end
+                self._read_more.notify_all()
 
     def read(self, name: str, value: bytes | None, at: float) -> None:
         """One output record of topic ``name``, published at ``at`` (broker time)."""

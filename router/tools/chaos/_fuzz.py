@@ -24,7 +24,7 @@ from omniroute.schemas import topic, utc_now
 from ._books import BookReport, Ledger
 from ._fleet import Fleet, FleetOptions
 from ._hostile import Hostile, hostile_records, schema_documents
-from ._under_load import held_by_assigners
+from ._under_load import closing_books
 
 __all__ = ["FuzzOptions", "FuzzResult", "run_fuzz"]
 
@@ -116,7 +116,7 @@ def run_fuzz(options: FuzzOptions) -> FuzzResult:
         sent = _send_all(fleet.bootstrap, ledger, batches, options, run_id)
         _wait(ledger, sent, options.timeout)
         _account(result, ledger, sent)
-        result.good = ledger.report(held=held_by_assigners(fleet))
+        result.good = closing_books(fleet, ledger)
         result.unhealthy_workers = _unhealthy(fleet)
         result.crashed_workers = fleet.crashed()
     finally:

@@ -1,23 +1,30 @@
 """``omniroute soak``: a steady load for N minutes with the workers' RSS, consumer lag,
-event->decision latency and decision->offer latency sampled every few seconds,
-plotted to a PNG and summarised, with a trend check: after warm-up, memory and lag
-must not keep growing."""
+event->decision latency, decision->offer latency and every process's CPU (the
+broker's and the harness's own included) sampled every few seconds, plotted to a
+PNG and summarised, with a verdict on trends (``_trends``): after warm-up, no lag,
+latency or CPU series may keep growing, and memory may not grow past its bound.
+The JSON carries ``lost``, ``decided_twice`` and one slope per series, so a run
+can be checked without reading the plot."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from omniroute.router.tools import rss_mb
+from omniroute.router.tools import cpu_seconds, rss_mb
 
 from ._books import BookReport
 from ._fleet import Fleet, FleetOptions, metric_sum
+from ._trends import Trend, default_bounds, judge_trend, slope_per_minute
 from ._under_load import under_load
 
-__all__ = ["Sample", "SoakOptions", "SoakResult", "plot_soak", "run_soak", "trend_per_minute"]
+__all__ = ["Sample", "SoakOptions", "SoakResult", "judge_trends", "plot_soak", "run_soak"]
+
+_CPU_SERIES = ("router_cpu", "assigner_cpu", "broker_cpu", "redis_cpu", "harness_cpu")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +36,13 @@ class SoakOptions:
     """Twice the first soak's floor: with 60 agents at 50 contacts/s the queue and the
     offer waits grew all run (p99 120 s), which measured the staffing, not the system."""
     customers: int = 5000
+    partitions: int = 6
     state_dir: Path = Path(".omniroute/soak")
     max_rss_growth_mib_per_min: float = 2.0
     max_lag_records: float = 500.0
+    warm_up_share: float = 1 / 3
+    """The first third is warm-up (group joins, caches, the floor's first offers):
+    trends are judged on the rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +59,13 @@ class Sample:
     decision_p99_ms: float | None
     offer_p50_ms: float | None
     offer_p99_ms: float | None
+    router_cpu: float = 0.0
+    """Per cent of one core since the previous sample, from /proc."""
+    assigner_cpu: float = 0.0
+    broker_cpu: float = 0.0
+    redis_cpu: float = 0.0
+    harness_cpu: float = 0.0
+    """This process: the load, the 120 desktops and the books."""
 
 
 @dataclass(slots=True)
@@ -58,16 +76,38 @@ class SoakResult:
     summary: dict[str, float | None] = field(default_factory=dict)
     ok: bool = False
     problems: list[str] = field(default_factory=list)
+    trends: list[Trend] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
             "ok": self.ok,
             "problems": self.problems,
+            "lost": self.books.lost,
+            "decided_twice": self.books.decided_twice,
+            "slopes": {t.series: t.as_dict() for t in self.trends},
             "summary": self.summary,
             "books": self.books.as_dict(),
             "samples": [asdict(s) for s in self.samples],
         }
+
+
+class _CpuMeter:
+    """Per cent of a core each process used since the last reading."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[float, float]] = {}
+
+    def read(self, pids: dict[str, int | None]) -> dict[str, float]:
+        now = time.monotonic()
+        shares: dict[str, float] = {}
+        for name, pid in pids.items():
+            used = cpu_seconds(pid)
+            before = self._last.get(name)
+            self._last[name] = (now, used)
+            if before is not None and now > before[0] and used >= before[1]:
+                shares[name] = round(100 * (used - before[1]) / (now - before[0]), 1)
+        return shares
 
 
 def _quantiles(values: list[float]) -> tuple[float | None, float | None]:
@@ -77,17 +117,16 @@ def _quantiles(values: list[float]) -> tuple[float | None, float | None]:
     return cuts[49] * 1000, cuts[98] * 1000
 
 
-def trend_per_minute(points: list[tuple[float, float]]) -> float:
-    """Least-squares slope of (seconds, value) points, per minute."""
-    if len(points) < 3:
-        return 0.0
-    slope = statistics.linear_regression([p[0] for p in points], [p[1] for p in points]).slope
-    return slope * 60
-
-
 def run_soak(options: SoakOptions) -> SoakResult:
     run_id = f"soak{uuid.uuid4().hex[:8]}"
-    fleet = Fleet(FleetOptions(state_dir=options.state_dir / run_id, routers=1, assigners=1))
+    fleet = Fleet(
+        FleetOptions(
+            state_dir=options.state_dir / run_id,
+            routers=1,
+            assigners=1,
+            partitions=options.partitions,
+        )
+    )
     result = SoakResult(run_id)
     # Customers start with histories at their kept size: the router's parse cache
     # then starts at its working set, and what the trend sees is growth, not the
@@ -104,12 +143,15 @@ def run_soak(options: SoakOptions) -> SoakResult:
         started = time.time()
         end = started + options.minutes * 60
         seen_decisions = seen_offers = 0
+        meter = _CpuMeter()
+        meter.read(_pids(fleet))
         while time.time() < end:
             time.sleep(options.interval)
             decisions = [s for _, s in ledger.decision_latencies[seen_decisions:]]
             offers = [s for _, s in ledger.offer_latencies[seen_offers:]]
             seen_decisions += len(decisions)
             seen_offers += len(offers)
+            cpu = meter.read(_pids(fleet))
             result.samples.append(
                 Sample(
                     round(time.time() - started, 1),
@@ -120,6 +162,7 @@ def run_soak(options: SoakOptions) -> SoakResult:
                     metric_sum(fleet.metrics("assigner"), "omniroute_consumer_lag_records"),
                     *_quantiles(decisions),
                     *_quantiles(offers),
+                    **{f"{name}_cpu": cpu.get(name, 0.0) for name in _PROCESSES},
                 )
             )
         loaded.stop_load_and_drain(60)
@@ -131,11 +174,35 @@ def run_soak(options: SoakOptions) -> SoakResult:
     return result
 
 
+_PROCESSES = ("router", "assigner", "broker", "redis", "harness")
+
+
+def _pids(fleet: Fleet) -> dict[str, int | None]:
+    return {
+        "router": fleet.workers["router"][0].pid,
+        "assigner": fleet.workers["assigner"][0].pid,
+        "broker": fleet.service_pid("broker"),
+        "redis": fleet.service_pid("redis"),
+        "harness": os.getpid(),
+    }
+
+
+def judge_trends(samples: list[Sample], rate: float, warm_up_share: float) -> list[Trend]:
+    """One verdict per lag, latency and CPU series on the samples after warm-up."""
+    warm = samples[int(len(samples) * warm_up_share) :]
+    trends = []
+    for series, bound in default_bounds(rate).items():
+        points = [(s.t, v) for s in warm if (v := getattr(s, series)) is not None]
+        if len(points) >= 3:
+            trends.append(judge_trend(series, points, bound))
+    return trends
+
+
 def _summarise(result: SoakResult, options: SoakOptions) -> list[str]:
     samples = result.samples
     if not samples:
         return ["no samples"]
-    warm = samples[len(samples) // 3 :]  # after warm-up: the last two thirds
+    warm = samples[int(len(samples) * options.warm_up_share) :]
     head, tail = samples[: min(3, len(samples))], samples[-min(3, len(samples)) :]
     summary: dict[str, float | None] = {}
     problems = []
@@ -146,20 +213,22 @@ def _summarise(result: SoakResult, options: SoakOptions) -> list[str]:
             statistics.mean(x[1] for x in _pairs(head, kind)), 1
         )
         summary[f"{kind}_rss_end_mib"] = round(statistics.mean(x[1] for x in _pairs(tail, kind)), 1)
-        slope = trend_per_minute(rss)
+        slope = slope_per_minute(rss)[0]
         summary[f"{kind}_rss_trend_mib_per_min"] = round(slope, 3)
         summary[f"{kind}_lag_start"] = lag[0]
         summary[f"{kind}_lag_end"] = lag[-1]
         summary[f"{kind}_lag_max"] = max(lag)
         if slope > options.max_rss_growth_mib_per_min:
             problems.append(f"{kind} RSS grows {slope:.2f} MiB/min after warm-up")
-        lag_trend = trend_per_minute([(s.t, getattr(s, f"{kind}_lag")) for s in warm])
-        summary[f"{kind}_lag_trend_per_min"] = round(lag_trend, 2)
-        if lag[-1] > options.max_lag_records and lag_trend > 0:
-            problems.append(f"{kind} lag ends at {lag[-1]:.0f} records and still grows")
+        if lag[-1] > options.max_lag_records:
+            problems.append(f"{kind} lag ends at {lag[-1]:.0f} records")
     for name in ("decision_p50_ms", "decision_p99_ms", "offer_p50_ms", "offer_p99_ms"):
         values = [v for s in warm if (v := getattr(s, name)) is not None]
         summary[f"{name}_median"] = round(statistics.median(values), 1) if values else None
+    for name in _CPU_SERIES:
+        summary[f"{name}_median_pct"] = round(statistics.median(getattr(s, name) for s in warm), 1)
+    result.trends = judge_trends(samples, options.rate, options.warm_up_share)
+    problems += [trend.why() for trend in result.trends if trend.grows]
     result.summary = summary
     return problems
 
@@ -175,12 +244,13 @@ def plot_soak(result: SoakResult, path: Path) -> Path:
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     t = [s.t / 60 for s in result.samples]
-    fig, axes = plt.subplots(4, 1, figsize=(9, 11), sharex=True)
+    fig, axes = plt.subplots(5, 1, figsize=(9, 13), sharex=True)
     series = [
         ("RSS (MiB)", ("router_rss_mib", "assigner_rss_mib", "broker_rss_mib")),
         ("consumer lag (records)", ("router_lag", "assigner_lag")),
         ("event -> decision (ms)", ("decision_p50_ms", "decision_p99_ms")),
         ("decision -> first offer (ms)", ("offer_p50_ms", "offer_p99_ms")),
+        ("CPU (% of a core)", _CPU_SERIES),
     ]
     for axis, (title, names) in zip(axes, series, strict=True):
         for name in names:

@@ -18,7 +18,7 @@ from ._fleet import Fleet
 from ._held import held_contacts
 from ._load import SteadyLoad
 
-__all__ = ["UnderLoad", "held_by_assigners", "under_load"]
+__all__ = ["UnderLoad", "closing_books", "held_by_assigners", "under_load"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,20 @@ class UnderLoad:
             time.sleep(0.5)
 
     def books(self) -> BookReport:
-        """The ledger's books, against what the assigners' changelog still holds."""
-        return self.ledger.report(held=held_by_assigners(self.fleet))
+        """The ledger's books, against what the assigners' changelog still holds: the
+        changelog read first, then the ledger caught up past it, so an assignment
+        persisted before the snapshot is also announced in the books (see
+        ``Ledger.catch_up``)."""
+        return closing_books(self.fleet, self.ledger)
+
+
+def closing_books(fleet: Fleet, ledger: Ledger) -> BookReport:
+    """``ledger``'s books against what ``fleet``'s assigners' changelog holds: the
+    changelog read first, then the ledger caught up past it (``Ledger.catch_up``)."""
+    held = held_by_assigners(fleet)
+    if not ledger.catch_up(timeout=60):
+        raise RuntimeError("the books' reader did not reach the outputs' end in 60 s")
+    return ledger.report(held=held)
 
 
 def held_by_assigners(fleet: Fleet) -> dict[str, str]:
