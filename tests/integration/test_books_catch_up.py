@@ -11,6 +11,7 @@ the books close: with ``catch_up`` they count it assigned.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 from kafka import KafkaProducer
@@ -25,7 +26,7 @@ DECISIONS = topic("omniroute.decisions").name
 ASSIGNMENTS = topic("omniroute.assignments").name
 
 
-def _send(producer: KafkaProducer, name: str, message: dict[str, object]) -> None:
+def _send(producer: KafkaProducer, name: str, message: Mapping[str, object]) -> None:
     producer.send(name, key=b"k", value=json.dumps(message).encode()).get(timeout=30)
 
 
