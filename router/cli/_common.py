@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from omniroute.router.runtime import Settings
-from omniroute.router.tools import StackError
+from omniroute.router.tools.harness import StackError
 
 __all__ = ["console", "friendly_errors", "load_settings"]
 

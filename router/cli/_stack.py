@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from omniroute.router.tools import EmbeddedStack
+from omniroute.router.tools.harness import EmbeddedStack
 
 from ._common import console, friendly_errors, load_settings
 

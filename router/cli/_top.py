@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.live import Live
 
-from omniroute.router.tools import Snapshot, fetch, render
+from omniroute.router.tools.ops import Snapshot, fetch, render
 
 from ._common import console
 

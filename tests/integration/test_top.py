@@ -13,7 +13,8 @@ from rich.console import Console
 from omniroute.router.runtime import Settings
 from omniroute.router.stages.assignment import AssignerMetrics
 from omniroute.router.stages.routing import RouterMetrics
-from omniroute.router.tools import WorkerProcess, parse, quantile, rate, render
+from omniroute.router.tools.harness import WorkerProcess
+from omniroute.router.tools.ops import parse, quantile, rate, render
 
 
 def test_rates_and_latency_quantiles_come_from_the_difference_between_scrapes() -> None:

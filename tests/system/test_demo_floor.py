@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from omniroute.router.tools import DemoOptions, run_demo
+from omniroute.router.tools.demo import DemoOptions, run_demo
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
 

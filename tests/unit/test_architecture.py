@@ -103,7 +103,12 @@ PACKAGES = (
     "omniroute.router.stages.assignment",
     "omniroute.router.sdk",
     "omniroute.router.tools",
+    "omniroute.router.tools.bench",
     "omniroute.router.tools.chaos",
+    "omniroute.router.tools.demo",
+    "omniroute.router.tools.harness",
+    "omniroute.router.tools.ops",
+    "omniroute.router.tools.sim",
 )
 
 

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from omniroute.router.tools import rss_mb
+from omniroute.router.tools.harness import rss_mb
 
 from ._books import BookReport
 from ._fleet import Fleet, FleetOptions, metric_sum

@@ -10,7 +10,7 @@ import pytest
 from omniroute.router.core import InboundRecord, apply_to_history, route_events
 from omniroute.router.policy import default_policy
 from omniroute.router.stages.routing import customer_record
-from omniroute.router.tools import past_contacts
+from omniroute.router.tools.harness import past_contacts
 from omniroute.schemas import (
     ContactTarget,
     ExplanationKind,

@@ -13,7 +13,7 @@ import pytest
 
 from omniroute.agents import Contact
 from omniroute.router.policy import default_policy
-from omniroute.router.tools import (
+from omniroute.router.tools.demo import (
     DEFAULT_SCENARIO,
     FloorPlan,
     Staffing,

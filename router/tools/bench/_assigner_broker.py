@@ -24,6 +24,7 @@ from typing import Protocol
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from omniroute.router.runtime import Settings
+from omniroute.router.tools.harness import WorkerProcess, percentile, rss_mb
 from omniroute.schemas import (
     AgentLoggedIn,
     AgentPresence,
@@ -36,8 +37,7 @@ from omniroute.schemas import (
     topic,
 )
 
-from ._bench_io import produce_all, rss_mb
-from ._workers import WorkerProcess
+from ._backlog import produce_all
 
 __all__ = ["AssignerFigures", "AssignerMeasure", "measure_assigner"]
 
@@ -113,10 +113,6 @@ def _events_applied(port: int) -> float:
     except OSError:
         return 0.0
     return sum(float(value) for value in _EVENTS_TOTAL.findall(body))
-
-
-def _quantile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
 async def _paced_offers(
@@ -250,10 +246,10 @@ def measure_assigner(
         worker.stop()
     return AssignerFigures(
         inputs_per_second=inputs_per_second,
-        ready_to_offer_p50_ms=_quantile(to_ready, 0.5),
-        ready_to_offer_p99_ms=_quantile(to_ready, 0.99),
-        arrived_to_offer_p50_ms=_quantile(to_arrived, 0.5),
-        arrived_to_offer_p99_ms=_quantile(to_arrived, 0.99),
+        ready_to_offer_p50_ms=percentile(to_ready, 0.5) * 1000,
+        ready_to_offer_p99_ms=percentile(to_ready, 0.99) * 1000,
+        arrived_to_offer_p50_ms=percentile(to_arrived, 0.5) * 1000,
+        arrived_to_offer_p99_ms=percentile(to_arrived, 0.99) * 1000,
         rss_mb=memory,
         agents=agents,
         queued=queued,

@@ -29,6 +29,16 @@ from omniroute.router.core import CustomerRecord
 from omniroute.router.policy import Policy
 from omniroute.router.runtime import AssignerSettings
 from omniroute.router.stages.assignment import pool_config
+from omniroute.router.tools.sim import (
+    AgentRun,
+    ContactRun,
+    Exponential,
+    Floor,
+    Sampler,
+    Scenario,
+    agents_for_service_level,
+    erlang_c_service_level,
+)
 from omniroute.schemas import (
     AgentLoggedIn,
     AgentPresence,
@@ -38,17 +48,6 @@ from omniroute.schemas import (
     InteractionArrived,
     InteractionEscalated,
     new_event_id,
-)
-
-from .sim import (
-    AgentRun,
-    ContactRun,
-    Exponential,
-    Floor,
-    Sampler,
-    Scenario,
-    agents_for_service_level,
-    erlang_c_service_level,
 )
 
 __all__ = [

@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from omniroute.router.policy import Policy
+from omniroute.router.tools.harness import TrafficGenerator, generate_customers, percentile
+from omniroute.router.tools.sim import ContactRun, Summary, load_scenario, summarize
 from omniroute.schemas import utc_now
 
 from ._floor_plan import FloorPlan, in_floor_seconds, plan_floor, simulate_floor
-from ._simulation import TrafficGenerator, generate_customers
-from .sim import ContactRun, Summary, load_scenario, percentile, summarize
 
 __all__ = [
     "FloorComparison",

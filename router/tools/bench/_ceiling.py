@@ -7,7 +7,7 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from ._bench_io import partitions_of, send_partitioned
+from ._backlog import partitions_of, send_partitioned
 
 __all__ = ["run_ceiling"]
 

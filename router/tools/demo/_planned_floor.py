@@ -13,11 +13,11 @@ import math
 import time
 
 from omniroute.agents import contact_from_decision
+from omniroute.router.tools.harness import AgentFloor
+from omniroute.router.tools.sim import ContactRun
 from omniroute.schemas import InteractionAbandoned, RoutingDecision, new_event_id, topic
 
-from ._floor import AgentFloor
 from ._floor_plan import FloorPlan
-from .sim import ContactRun
 
 __all__ = ["ScaledFloor"]
 

@@ -1,7 +1,7 @@
 """The naive router's process: a Faust agent taking one event at a time, one Redis
 ``GET`` per event and one ``send`` per decision, as a user would write it first.
 It validates and runs the same policy as omniroute's router, so the difference is
-the shape of the loop, not work skipped. Started by ``_naive.start_naive``."""
+the shape of the loop, not work skipped. Started by ``start_naive`` (``_naive.py``)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from omniroute.schemas import (
     utc_now,
 )
 
-from ._bench_naive import NAIVE_SINK, NAIVE_SOURCE
+from ._naive import NAIVE_SINK, NAIVE_SOURCE
 
 __all__: list[str] = []  # run as a module (python -m), never imported
 

@@ -1,4 +1,5 @@
-"""Benchmark: agent-ready -> offer latency and state memory at contact-center scale.
+"""``omniroute bench assigner``: the assignment pool in process, no broker.
+Agent-ready -> offer latency and state memory at contact-center scale.
 
     omniroute bench assigner [--agents 10000] [--contacts 100000] [--events 20000]
 
@@ -12,7 +13,6 @@ test: run it by hand. Randomness is seeded; time is simulated.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import random
 import statistics
@@ -32,9 +32,10 @@ from omniroute.agents import (
     QueueConfig,
     Signature,
 )
+from omniroute.router.tools.harness import percentile
 from omniroute.schemas import Channel, CustomerContext, Tier
 
-__all__ = ["run_assigner_core_bench"]
+__all__ = ["run_assigner_pool_bench"]
 
 LANGUAGES = ("en", "de", "fr", "es")
 PRODUCTS = ("mobile", "broadband", "tv", "billing", "devices")
@@ -120,11 +121,6 @@ def new_contact(rng: random.Random, serial: int, scenario: Scenario, now: float)
     )
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def timed(samples: list[float], method: Callable[..., list[Effect]], *args: object) -> list[Effect]:
     started = time.perf_counter()
     effects = method(*args)
@@ -143,10 +139,10 @@ def report(name: str, samples: list[float]) -> None:
     )
 
 
-def build(args: argparse.Namespace, rng: random.Random) -> tuple[Pool, Scenario, list[str]]:
+def build(agents: int, contacts: int, rng: random.Random) -> tuple[Pool, Scenario, list[str]]:
     """Build the pool under tracemalloc and report what its state weighs."""
     scenario = build_scenario(rng)
-    specs = [agent_spec(rng, i, scenario) for i in range(args.agents)]
+    specs = [agent_spec(rng, i, scenario) for i in range(agents)]
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
@@ -155,18 +151,18 @@ def build(args: argparse.Namespace, rng: random.Random) -> tuple[Pool, Scenario,
     for spec in specs:
         pool.login(spec, START)
     # The backlog built up over the last ten minutes while agents were away.
-    for serial in range(args.contacts):
-        at = START - 600 + serial * 600 / args.contacts
+    for serial in range(contacts):
+        at = START - 600 + serial * 600 / contacts
         pool.enqueue(new_contact(rng, serial, scenario, at), START)
     built = time.perf_counter() - started
     gc.collect()
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
     state = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
-    print(f"built {args.agents} agents + {args.contacts} queued contacts in {built:.1f} s")
+    print(f"built {agents} agents + {contacts} queued contacts in {built:.1f} s")
     print(
         f"state memory (tracemalloc): {state / 2**20:.1f} MiB,"
-        f" {state / max(1, args.contacts):.0f} B per queued contact all-in"
+        f" {state / max(1, contacts):.0f} B per queued contact all-in"
         " (agents, indexes and each contact's CustomerContext included)"
     )
     return pool, scenario, [spec.agent_id for spec in specs]
@@ -214,22 +210,19 @@ class Replay:
         self.accept_all(effects)
 
 
-def run_assigner_core_bench(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--agents", type=int, default=10_000)
-    parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
-    rng = random.Random(args.seed)
-    pool, scenario, agent_ids = build(args, rng)
+def run_assigner_pool_bench(
+    *, agents: int = 10_000, contacts: int = 100_000, events: int = 20_000, seed: int = 7
+) -> None:
+    """Build the pool, replay ``events`` steps of a steady state, print the figures."""
+    rng = random.Random(seed)
+    pool, scenario, agent_ids = build(agents, contacts, rng)
     rng.shuffle(agent_ids)
-    replay = Replay(pool, rng, scenario, agent_ids, serial=args.contacts)
-    for _ in range(args.events):
+    replay = Replay(pool, rng, scenario, agent_ids, serial=contacts)
+    for _ in range(events):
         replay.step()
     load = pool.load(replay.now)
     print(
-        f"after {args.events} events: {replay.offers} offers, {load.queued} queued,"
+        f"after {events} events: {replay.offers} offers, {load.queued} queued,"
         f" {load.agents_ready} agents with room, occupancy {load.occupancy:.2f}"
     )
     print("latency, call -> offers returned (state transition + match):")
@@ -246,7 +239,3 @@ def run_assigner_core_bench(argv: list[str] | None = None) -> None:
         f"  wait estimates, all contacts  {1e3 * (time.perf_counter() - started):.1f} ms"
         f" ({len(waits)} contacts)"
     )
-
-
-if __name__ == "__main__":
-    run_assigner_core_bench()

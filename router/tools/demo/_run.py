@@ -3,8 +3,6 @@ simulated traffic, and a summary of what was decided. Tears down what it started
 
 from __future__ import annotations
 
-import asyncio
-import statistics
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,27 +14,35 @@ from rich.table import Table
 
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
-from omniroute.router.stages.routing import RedisCustomerStore, connect_redis
-from omniroute.schemas import Channel, ContactTarget, CustomerProfile, utc_now
+from omniroute.router.tools.harness import (
+    AgentFloor,
+    EmbeddedStack,
+    FloorReport,
+    PublishReport,
+    StackError,
+    TrafficGenerator,
+    WorkerProcess,
+    floor_agents,
+    free_port,
+    percentile,
+    publish_traffic,
+    seed_customers,
+)
+from omniroute.router.tools.ops import record_jsonl
+from omniroute.schemas import Channel, ContactTarget
 
-from ._collector import OutputCollector, RunOutputs
-from ._demo_floor import (
+from ._floor_plan import DEFAULT_SCENARIO, FloorPlan
+from ._floor_report import (
     FloorComparison,
     compare_floor,
     demo_plan,
     print_comparison,
     print_staffing,
 )
-from ._floor import AgentFloor, FloorReport, floor_agents
-from ._floor_plan import DEFAULT_SCENARIO, FloorPlan
-from ._publish import PublishReport, publish_traffic
-from ._replay import record_jsonl
-from ._scaled_floor import ScaledFloor
-from ._simulation import TrafficGenerator, generate_customers, past_contacts
-from ._stack import EmbeddedStack, StackError, free_port
-from ._workers import WorkerProcess
+from ._outputs import OutputCollector, RunOutputs
+from ._planned_floor import ScaledFloor
 
-__all__ = ["DemoOptions", "DemoResult", "run_demo", "seed_customers"]
+__all__ = ["DemoOptions", "DemoResult", "run_demo"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,32 +71,6 @@ class DemoOptions:
 class DemoResult:
     outputs: RunOutputs
     comparison: FloorComparison | None = None
-
-
-async def _seed(settings: Settings, profiles: list[CustomerProfile], history_lines: int) -> int:
-    client = connect_redis(settings.redis)
-    try:
-        store = RedisCustomerStore(
-            client,
-            recent_ttl_seconds=settings.router.recent_contacts_ttl_seconds,
-            timeout=settings.redis.timeout_seconds,
-        )
-        saved = await store.save_profiles(profiles)
-        now = utc_now()
-        for start in range(0, len(profiles) if history_lines else 0, 500):
-            chunk = profiles[start : start + 500]
-            await store.save_recent(
-                {p.customer_id: past_contacts(p.customer_id, history_lines, now) for p in chunk}
-            )
-        return saved
-    finally:
-        await client.aclose()
-
-
-def seed_customers(settings: Settings, count: int, seed: int = 7, *, history_lines: int = 0) -> int:
-    """``count`` profiles in Redis and, with ``history_lines``, a settled history each."""
-    profiles = list(generate_customers(count, seed))
-    return asyncio.run(_seed(settings, profiles, history_lines))
 
 
 def _private_settings(options: DemoOptions) -> Settings:
@@ -226,14 +206,6 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         stack.down()
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
-
-
 def _print_summary(
     console: Console, report: PublishReport, outputs: RunOutputs, first_decision: float
 ) -> None:
@@ -271,8 +243,8 @@ def _print_summary(
         ("decisions expected / received", f"{report.routable} / {outputs.decisions}"),
         ("dead letters expected / received", f"{report.bad} / {outputs.dead_letters}"),
         ("duplicate decisions", str(outputs.duplicates)),
-        ("event->decision p50", f"{_percentile(lat, 0.5) * 1000:.1f} ms"),
-        ("event->decision p99", f"{_percentile(lat, 0.99) * 1000:.1f} ms"),
+        ("event->decision p50", f"{percentile(lat, 0.5) * 1000:.1f} ms"),
+        ("event->decision p99", f"{percentile(lat, 0.99) * 1000:.1f} ms"),
         ("worker start -> first decision", f"{first_decision:.1f} s"),
         ("expected handling cost", f"${cost:,.2f}"),
         ("cost avoided vs all-agent", f"${all_agents - cost:,.2f}"),
@@ -315,9 +287,9 @@ def _print_assignment(
         table.add_row(
             channel.value,
             str(len(waits)),
-            f"{_percentile(waits, 0.5):.1f} s",
-            f"{_percentile(waits, 0.9):.1f} s",
-            f"{_percentile(perceived, 0.9):.1f} s",
+            f"{percentile(waits, 0.5):.1f} s",
+            f"{percentile(waits, 0.9):.1f} s",
+            f"{percentile(perceived, 0.9):.1f} s",
             f"{within:.0%} of {targets.of(channel):.0f} s",
         )
     console.print(table)

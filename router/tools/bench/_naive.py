@@ -18,7 +18,7 @@ def start_naive(settings_env: dict[str, str], log_path: Path) -> subprocess.Pope
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "omniroute.router.tools._bench_naive_app"],
+            [sys.executable, "-m", "omniroute.router.tools.bench._naive_app"],
             env=os.environ | settings_env,
             stdout=log,
             stderr=subprocess.STDOUT,

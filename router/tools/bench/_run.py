@@ -23,15 +23,14 @@ from typing import Any
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.stages.routing import connect_redis
+from omniroute.router.tools.harness import EmbeddedStack, free_port, seed_customers
 
-from ._bench_assigner import AssignerMeasure, measure_assigner
-from ._bench_ceiling import run_ceiling
-from ._bench_io import count_outputs, create_bench_topics, make_backlog, produce_all, python_cpu_ms
-from ._bench_micro import bench_decisions, bench_policy, bench_stage
-from ._bench_naive import NAIVE_SINK, NAIVE_SOURCE, start_naive
-from ._bench_router import drain, offered_load, router_fleet, worker_rss
-from ._demo import seed_customers
-from ._stack import EmbeddedStack, free_port
+from ._assigner_broker import AssignerMeasure, measure_assigner
+from ._backlog import count_outputs, create_bench_topics, make_backlog, produce_all, python_cpu_ms
+from ._ceiling import run_ceiling
+from ._naive import NAIVE_SINK, NAIVE_SOURCE, start_naive
+from ._router_broker import drain, offered_load, router_fleet, worker_rss
+from ._router_parts import bench_decisions, bench_policy, bench_stage
 
 __all__ = ["RATIO_KEYS", "BenchOptions", "Progress", "run_bench"]
 

@@ -12,16 +12,14 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from omniroute.router.tools.harness import TrafficGenerator
 from omniroute.schemas import utc_now
-
-from ._simulation import TrafficGenerator
 
 __all__ = [
     "Backlog",
@@ -32,7 +30,6 @@ __all__ = [
     "partitions_of",
     "produce_all",
     "python_cpu_ms",
-    "rss_mb",
     "send_partitioned",
 ]
 
@@ -158,19 +155,6 @@ async def count_outputs(
     finally:
         await consumer.stop()
     return Drained(count, first if count else 0, last)
-
-
-def rss_mb(pid: int | None) -> float:
-    """Resident memory of a process and its threads, from /proc (0 if gone)."""
-    if pid is None:
-        return 0.0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return 0.0
-    return 0.0
 
 
 def create_bench_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:

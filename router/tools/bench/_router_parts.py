@@ -24,6 +24,7 @@ from omniroute.router.stages.routing import (
     RouterStage,
     connect_redis,
 )
+from omniroute.router.tools.harness import TrafficGenerator, generate_customers
 from omniroute.schemas import (
     InteractionArrived,
     InteractionEscalated,
@@ -31,8 +32,6 @@ from omniroute.schemas import (
     InteractionEventAdapter,
     utc_now,
 )
-
-from ._simulation import TrafficGenerator, generate_customers
 
 __all__ = ["BenchResult", "bench_decisions", "bench_policy", "bench_stage"]
 

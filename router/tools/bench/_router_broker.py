@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,17 +15,22 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from omniroute.router.runtime import Settings
+from omniroute.router.tools.harness import (
+    SimulatedEvent,
+    TrafficGenerator,
+    WorkerProcess,
+    cpu_seconds,
+    free_port,
+    percentile,
+    rss_mb,
+)
 from omniroute.schemas import topic, utc_now
 
-from ._bench_io import Backlog, count_outputs, produce_all, rss_mb
-from ._simulation import SimulatedEvent, TrafficGenerator
-from ._stack import free_port
-from ._workers import WorkerProcess
+from ._backlog import Backlog, count_outputs, produce_all
 
 __all__ = [
     "DrainFigures",
     "LatencyFigures",
-    "cpu_seconds",
     "drain",
     "offered_load",
     "router_fleet",
@@ -54,18 +58,6 @@ class LatencyFigures:
     p50_ms: float
     p95_ms: float
     p99_ms: float
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU of a process so far, from /proc."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 @contextmanager
@@ -131,10 +123,6 @@ def drain(
 
 def worker_rss(fleet: list[WorkerProcess]) -> list[float]:
     return [rss_mb(worker.pid) for worker in fleet]
-
-
-def _quantile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
 async def _read_latencies(
@@ -215,9 +203,9 @@ async def _offered_load(
         offered_per_second=rate,
         achieved_per_second=len(events) / max(elapsed, 1e-6),
         decisions=len(ordered),
-        p50_ms=_quantile(ordered, 0.50) * 1000,
-        p95_ms=_quantile(ordered, 0.95) * 1000,
-        p99_ms=_quantile(ordered, 0.99) * 1000,
+        p50_ms=percentile(ordered, 0.50) * 1000,
+        p95_ms=percentile(ordered, 0.95) * 1000,
+        p99_ms=percentile(ordered, 0.99) * 1000,
     )
 
 

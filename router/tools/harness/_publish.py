@@ -13,7 +13,7 @@ from kafka import KafkaProducer
 
 from omniroute.schemas import topic, utc_now
 
-from ._simulation import SimulatedEvent
+from ._traffic import SimulatedEvent
 
 __all__ = ["PublishReport", "publish_traffic"]
 
