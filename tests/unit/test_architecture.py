@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE_PACKAGES = (
     "omniroute.schemas",
     "omniroute.agents",
+    "omniroute.router.codec",
     "omniroute.router.core",
     "omniroute.router.policy",
 )

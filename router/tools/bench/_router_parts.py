@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
-from omniroute.router.core import CustomerRecord, InboundRecord, RoutingPolicy, route_events
+from omniroute.router.codec import InboundRecord
+from omniroute.router.core import CustomerRecord, RoutingPolicy, route_events
 from omniroute.router.runtime import Settings
 from omniroute.router.stages.routing import (
     PolicyHolder,

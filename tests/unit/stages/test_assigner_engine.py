@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from omniroute.agents import Pool, Record, agent_record, contact_record
-from omniroute.router.core import InboundRecord
+from omniroute.router.codec import InboundRecord
 from omniroute.router.runtime import AssignerSettings
 from omniroute.router.stages.assignment import (
     AssignerEngine,

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from omniroute.router.core import InboundRecord, apply_to_history, route_events
+from omniroute.router.codec import InboundRecord
+from omniroute.router.core import apply_to_history, route_events
 from omniroute.router.policy import default_policy
 from omniroute.router.stages.routing import customer_record
 from omniroute.router.tools.harness import past_contacts

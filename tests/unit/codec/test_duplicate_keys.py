@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omniroute.router.core import InboundRecord, decode_batch
+from omniroute.router.codec import InboundRecord, decode_batch
 from omniroute.schemas import DeadLetterReason, InteractionEventAdapter
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from omniroute.router.core import InboundRecord, decode_batch
+from omniroute.router.codec import InboundRecord, decode_batch
 from omniroute.schemas import DeadLetterReason, InteractionEventAdapter
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
