@@ -56,6 +56,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         metrics_port=free_port(),
         log_level="INFO",
         trace_contacts=True,
+        debug_modules=True,
     )
     stack = EmbeddedStack(settings)
     stack.up()

@@ -31,7 +31,8 @@ from omniroute.router.tools.bench import (
 )
 from omniroute.router.tools.harness import EmbeddedStack, free_port
 
-from ._common import console, friendly_errors
+from ._common import console
+from ._errors import friendly_errors
 
 __all__ = ["bench_app", "render_report"]
 

@@ -12,7 +12,8 @@ from rich.progress import Progress
 from omniroute.router.tools.demo import DEFAULT_SCENARIO, DemoOptions, run_demo
 from omniroute.router.tools.harness import TrafficGenerator, publish_traffic, seed_customers
 
-from ._common import console, friendly_errors, load_settings
+from ._common import console, load_settings
+from ._errors import friendly_errors
 
 __all__ = ["demo", "seed", "traffic"]
 

@@ -7,7 +7,8 @@ from rich.table import Table
 
 from omniroute.router.tools.harness import EmbeddedStack
 
-from ._common import console, friendly_errors, load_settings
+from ._common import console, load_settings
+from ._errors import friendly_errors
 
 __all__ = ["stack_app"]
 
