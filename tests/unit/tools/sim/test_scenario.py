@@ -14,7 +14,7 @@ from omniroute.router.cli import app
 from omniroute.router.policy import default_policy
 from omniroute.router.tools.sim import ScenarioError, day_report, load_scenario, simulate_day
 
-EXAMPLE = Path(__file__).parents[3] / "deploy" / "scenarios" / "care-weekday.yaml"
+EXAMPLE = Path(__file__).parents[4] / "deploy" / "scenarios" / "care-weekday.yaml"
 
 
 def small_scenario() -> dict[str, object]:
