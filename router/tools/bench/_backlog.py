@@ -8,15 +8,12 @@ so every part can share one broker, one Redis and the contract topics.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
 
 from omniroute.router.tools.harness import TrafficGenerator
 from omniroute.schemas import utc_now
@@ -25,7 +22,6 @@ __all__ = [
     "Backlog",
     "Drained",
     "count_outputs",
-    "create_bench_topics",
     "make_backlog",
     "partitions_of",
     "produce_all",
@@ -155,19 +151,6 @@ async def count_outputs(
     finally:
         await consumer.stop()
     return Drained(count, first if count else 0, last)
-
-
-def create_bench_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:
-    """The bench's own topics (the ceiling's and the naive router's), beside the contract's."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
-    try:
-        existing = set(admin.list_topics())
-        wanted = [NewTopic(name, partitions, 1) for name in names if name not in existing]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(wanted)
-    finally:
-        admin.close()
 
 
 def python_cpu_ms() -> float:

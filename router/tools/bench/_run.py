@@ -23,10 +23,15 @@ from typing import Any
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.stages.routing import connect_redis
-from omniroute.router.tools.harness import EmbeddedStack, free_port, seed_customers
+from omniroute.router.tools.harness import (
+    EmbeddedStack,
+    create_extra_topics,
+    free_port,
+    seed_customers,
+)
 
 from ._assigner_broker import AssignerMeasure, measure_assigner
-from ._backlog import count_outputs, create_bench_topics, make_backlog, produce_all, python_cpu_ms
+from ._backlog import count_outputs, make_backlog, produce_all, python_cpu_ms
 from ._ceiling import run_ceiling
 from ._naive import NAIVE_SINK, NAIVE_SOURCE, start_naive
 from ._router_broker import drain, offered_load, router_fleet, worker_rss
@@ -241,7 +246,7 @@ def run_bench(
     stack = EmbeddedStack(settings)
     stack.up()
     try:
-        create_bench_topics(
+        create_extra_topics(
             settings.kafka.bootstrap_servers,
             [CEILING_SOURCE, CEILING_SINK, NAIVE_SOURCE, NAIVE_SINK],
             options.partitions,

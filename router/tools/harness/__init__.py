@@ -4,10 +4,17 @@ published), simulated agent desktops, and the measurements every tool reports
 with (/proc readings, percentiles), each written once here."""
 
 from ._agent_floor import AgentFloor, FloorReport, floor_agents
-from ._proc import cpu_seconds, rss_mb
+from ._proc import cpu_seconds, process_state, rss_mb
 from ._publish import PublishReport, publish_traffic
 from ._seeding import seed_customers
-from ._stack import EmbeddedStack, StackError, create_topics, free_port, port_open
+from ._stack import (
+    EmbeddedStack,
+    StackError,
+    create_extra_topics,
+    create_topics,
+    free_port,
+    port_open,
+)
 from ._stats import percentile
 from ._traffic import SimulatedEvent, TrafficGenerator, generate_customers, past_contacts
 from ._workers import WorkerProcess
@@ -22,6 +29,7 @@ __all__ = [
     "TrafficGenerator",
     "WorkerProcess",
     "cpu_seconds",
+    "create_extra_topics",
     "create_topics",
     "floor_agents",
     "free_port",
@@ -29,6 +37,7 @@ __all__ = [
     "past_contacts",
     "percentile",
     "port_open",
+    "process_state",
     "publish_traffic",
     "rss_mb",
     "seed_customers",

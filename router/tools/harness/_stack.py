@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -24,10 +25,13 @@ from kafka.errors import TopicAlreadyExistsError
 from omniroute.router.runtime import Settings
 from omniroute.schemas import TOPICS
 
+from ._proc import process_state
+
 __all__ = [
     "ComponentStatus",
     "EmbeddedStack",
     "StackError",
+    "create_extra_topics",
     "create_topics",
     "free_port",
     "port_open",
@@ -61,11 +65,7 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:  # pragma: no cover - someone else's process
         return True
-    with contextlib.suppress(OSError):
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-        if state == "Z":  # exited, not yet reaped by its parent
-            return False
-    return True
+    return process_state(pid) != "Z"  # Z: exited, not yet reaped by its parent
 
 
 def _tansu_binary() -> Path:
@@ -218,27 +218,41 @@ class EmbeddedStack:
 
 def create_topics(settings: Settings) -> list[str]:
     """Create every contract topic that does not exist yet; returns the ones created."""
-    admin = KafkaAdminClient(
-        bootstrap_servers=settings.kafka.bootstrap_servers,
+    kafka = settings.kafka
+    return _create_missing(
+        kafka.bootstrap_servers,
+        [
+            NewTopic(
+                spec.name,
+                kafka.partitions,
+                kafka.replication_factor,
+                topic_configs=kafka.topic_configs(compacted=spec.compacted),
+            )
+            for spec in TOPICS
+        ],
         client_id="omniroute-admin",
-        request_timeout_ms=10_000,
+    )
+
+
+def create_extra_topics(bootstrap: str, names: Sequence[str], partitions: int) -> list[str]:
+    """Topics of a tool's own (the bench's ceiling and naive router), beside the
+    contract's: plain, one replica. Returns the ones created."""
+    return _create_missing(bootstrap, [NewTopic(name, partitions, 1) for name in names])
+
+
+def _create_missing(
+    bootstrap: str, topics: Sequence[NewTopic], *, client_id: str = "omniroute-tools"
+) -> list[str]:
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=10_000
     )
     try:
         existing = set(admin.list_topics())
-        wanted = [
-            NewTopic(
-                spec.name,
-                settings.kafka.partitions,
-                settings.kafka.replication_factor,
-                topic_configs=settings.kafka.topic_configs(compacted=spec.compacted),
-            )
-            for spec in TOPICS
-            if spec.name not in existing
-        ]
+        wanted = [new for new in topics if new.name not in existing]
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted)
-        return [topic.name for topic in wanted]
+        return [new.name for new in wanted]
     finally:
         admin.close()
 

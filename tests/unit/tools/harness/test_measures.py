@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omniroute.router.tools.harness import cpu_seconds, percentile, rss_mb
+from omniroute.router.tools.harness import cpu_seconds, percentile, process_state, rss_mb
 
 samples = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=200)
 
@@ -41,9 +41,11 @@ def test_the_percentile_of_nothing_is_zero_and_of_one_value_that_value() -> None
 def test_proc_readings_of_a_live_process_and_of_one_that_is_gone() -> None:
     assert rss_mb(os.getpid()) > 1
     assert cpu_seconds(os.getpid()) > 0
+    assert process_state(os.getpid()) == "R"  # it is reading its own stat
     finished = subprocess.Popen([sys.executable, "-c", "pass"])
     finished.wait()  # reaped: its pid names no process now
     assert rss_mb(finished.pid) == 0.0
     assert cpu_seconds(finished.pid) == 0.0
+    assert process_state(finished.pid) is None
     assert rss_mb(None) == 0.0
     assert cpu_seconds(None) == 0.0
