@@ -4,7 +4,7 @@ Grafana dashboards generated from one spec."""
 
 from ._dashboards import DASHBOARD_DIR, DASHBOARDS, all_queries, dashboard_json, export_dashboards
 from ._replay import load_inputs, read_source, record_jsonl, replay
-from ._top import Snapshot, fetch, parse, quantile, rate, render
+from ._top import Snapshot, histogram_quantile, parse_metrics, rate_between, render, scrape
 
 __all__ = [
     "DASHBOARDS",
@@ -13,13 +13,13 @@ __all__ = [
     "all_queries",
     "dashboard_json",
     "export_dashboards",
-    "fetch",
+    "histogram_quantile",
     "load_inputs",
-    "parse",
-    "quantile",
-    "rate",
+    "parse_metrics",
+    "rate_between",
     "read_source",
     "record_jsonl",
     "render",
     "replay",
+    "scrape",
 ]

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Group
 from rich.table import Table
 
-__all__ = ["Snapshot", "fetch", "parse", "quantile", "rate", "render"]
+__all__ = ["Snapshot", "histogram_quantile", "parse_metrics", "rate_between", "render", "scrape"]
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -40,7 +40,7 @@ class Snapshot:
         return self.samples.get(name, {})
 
 
-def parse(texts: list[str], at: float) -> Snapshot:
+def parse_metrics(texts: list[str], at: float) -> Snapshot:
     """One snapshot from the /metrics text of every worker (summed across them)."""
     snapshot = Snapshot(at)
     for text in texts:
@@ -52,7 +52,7 @@ def parse(texts: list[str], at: float) -> Snapshot:
     return snapshot
 
 
-def fetch(urls: list[str], at: float) -> tuple[Snapshot, list[str]]:
+def scrape(urls: list[str], at: float) -> tuple[Snapshot, list[str]]:
     """The snapshot, and the URLs that could not be scraped."""
     texts, down = [], []
     for url in urls:
@@ -61,17 +61,17 @@ def fetch(urls: list[str], at: float) -> tuple[Snapshot, list[str]]:
                 texts.append(response.read().decode())
         except OSError:
             down.append(url)
-    return parse(texts, at), down
+    return parse_metrics(texts, at), down
 
 
-def rate(now: Snapshot, before: Snapshot | None, name: str, **match: str) -> float:
+def rate_between(now: Snapshot, before: Snapshot | None, name: str, **match: str) -> float:
     if before is None or now.at <= before.at:
         return 0.0
     return max(0.0, now.total(name, **match) - before.total(name, **match)) / (now.at - before.at)
 
 
-def quantile(now: Snapshot, before: Snapshot | None, name: str, q: float) -> float:
-    """histogram_quantile over the interval's bucket increase (all series summed);
+def histogram_quantile(now: Snapshot, before: Snapshot | None, name: str, q: float) -> float:
+    """PromQL's histogram_quantile over the interval's bucket increase (all series summed);
     NaN when nothing was observed."""
     buckets: dict[float, float] = defaultdict(float)
     for labels, value in now.series(f"{name}_bucket").items():
@@ -113,15 +113,15 @@ def render(now: Snapshot, before: Snapshot | None, down: list[str]) -> Group:
     ):
         traffic.add_column(column, justify="right")
     traffic.add_row(
-        f"{rate(now, before, 'omniroute_events_consumed_total'):.0f}",
-        f"{rate(now, before, 'omniroute_decisions_total'):.0f}",
-        f"{rate(now, before, 'omniroute_decisions_total', target='ivr'):.0f}",
-        f"{rate(now, before, 'omniroute_decisions_total', target='self_service'):.0f}",
-        f"{rate(now, before, 'omniroute_decisions_total', target='agent_queue'):.0f}",
-        f"{rate(now, before, 'omniroute_dead_letters_total'):.1f}",
-        f"{rate(now, before, 'omniroute_degraded_decisions_total'):.1f}",
-        _seconds(quantile(now, before, "omniroute_decision_latency_seconds", 0.5)),
-        _seconds(quantile(now, before, "omniroute_decision_latency_seconds", 0.99)),
+        f"{rate_between(now, before, 'omniroute_events_consumed_total'):.0f}",
+        f"{rate_between(now, before, 'omniroute_decisions_total'):.0f}",
+        f"{rate_between(now, before, 'omniroute_decisions_total', target='ivr'):.0f}",
+        f"{rate_between(now, before, 'omniroute_decisions_total', target='self_service'):.0f}",
+        f"{rate_between(now, before, 'omniroute_decisions_total', target='agent_queue'):.0f}",
+        f"{rate_between(now, before, 'omniroute_dead_letters_total'):.1f}",
+        f"{rate_between(now, before, 'omniroute_degraded_decisions_total'):.1f}",
+        _seconds(histogram_quantile(now, before, "omniroute_decision_latency_seconds", 0.5)),
+        _seconds(histogram_quantile(now, before, "omniroute_decision_latency_seconds", 0.99)),
     )
     queues = Table(title="Queues", expand=True)
     for column in ("pool/queue", "waiting", "longest wait", "estimated wait"):
@@ -164,7 +164,7 @@ def render(now: Snapshot, before: Snapshot | None, down: list[str]) -> Group:
     agents.add_row(
         *(f"{states.get(s, 0):.0f}" for s in ("ready", "busy", "not_ready")),
         *(
-            f"{rate(now, before, 'omniroute_offers_total', outcome=o):.1f}"
+            f"{rate_between(now, before, 'omniroute_offers_total', outcome=o):.1f}"
             for o in ("offered", "accepted", "rejected", "timed_out")
         ),
     )
