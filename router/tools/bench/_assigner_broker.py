@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
 from omniroute.router.runtime import Settings
 from omniroute.router.tools.harness import WorkerProcess, percentile, rss_mb
 from omniroute.schemas import (
@@ -37,7 +35,7 @@ from omniroute.schemas import (
     topic,
 )
 
-from ._backlog import produce_all
+from ._backlog import latency_probe, produce_all
 
 __all__ = ["AssignerFigures", "AssignerMeasure", "measure_assigner"]
 
@@ -120,19 +118,9 @@ async def _paced_offers(
 ) -> list[float]:
     """Send (topic, key, value, awaited offer's marker) at ``rate``; each latency runs
     from the send to the arrival of an offer carrying the marker."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="latest",
-        fetch_max_wait_ms=5,  # the embedded broker answers a fetch only when its wait ends
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
-    await consumer.start()
-    await producer.start()
-    consumer.subscribe([ASSIGNMENTS])
     sent_at: dict[bytes, float] = {}
     latencies: list[float] = []
-    try:
-        await consumer.getmany(timeout_ms=500)
+    async with latency_probe(bootstrap, ASSIGNMENTS) as (consumer, producer):
 
         async def read() -> None:
             while len(latencies) < len(sends):
@@ -158,9 +146,6 @@ async def _paced_offers(
         await producer.flush()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(reader, wait)
-    finally:
-        await producer.stop()
-        await consumer.stop()
     return sorted(latencies)
 
 

@@ -8,8 +8,9 @@ so every part can share one broker, one Redis and the contract topics.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -22,6 +23,7 @@ __all__ = [
     "Backlog",
     "Drained",
     "count_outputs",
+    "latency_probe",
     "make_backlog",
     "partitions_of",
     "produce_all",
@@ -151,6 +153,30 @@ async def count_outputs(
     finally:
         await consumer.stop()
     return Drained(count, first if count else 0, last)
+
+
+@contextlib.asynccontextmanager
+async def latency_probe(
+    bootstrap: str, topic: str
+) -> AsyncIterator[tuple[AIOKafkaConsumer, AIOKafkaProducer]]:
+    """A producer for the probes and a consumer of ``topic`` positioned at its end
+    before anything is sent, so every answer it reads is one of this run's."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="latest",
+        fetch_max_wait_ms=5,  # the embedded broker answers a fetch only when its wait ends
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
+    await consumer.start()
+    await producer.start()
+    try:
+        consumer.subscribe([topic])
+        await consumer.getmany(timeout_ms=500)
+        yield consumer, producer
+    finally:
+        await producer.stop()
+        await consumer.stop()
 
 
 def python_cpu_ms() -> float:

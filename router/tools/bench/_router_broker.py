@@ -26,7 +26,7 @@ from omniroute.router.tools.harness import (
 )
 from omniroute.schemas import topic, utc_now
 
-from ._backlog import Backlog, count_outputs, produce_all
+from ._backlog import Backlog, count_outputs, latency_probe, produce_all
 
 __all__ = [
     "DrainFigures",
@@ -175,18 +175,7 @@ async def _offered_load(
     expected = sum(e.routable for e in events)
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        auto_offset_reset="latest",
-        fetch_max_wait_ms=5,  # the embedded broker answers a fetch only when its wait ends
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
-    await consumer.start()
-    await producer.start()
-    try:
-        consumer.subscribe([DECISIONS])
-        await consumer.getmany(timeout_ms=500)  # positioned before any event is sent
+    async with latency_probe(bootstrap, DECISIONS) as (consumer, producer):
         reader = asyncio.create_task(
             _read_latencies(consumer, f"ev-{run_id}-".encode(), sent_at, expected, latencies)
         )
@@ -195,9 +184,6 @@ async def _offered_load(
             await asyncio.wait_for(asyncio.shield(reader), timeout=max(10.0, seconds))
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
-    finally:
-        await producer.stop()
-        await consumer.stop()
     ordered = sorted(latencies)
     return LatencyFigures(
         offered_per_second=rate,
