@@ -11,6 +11,7 @@ from typing import Any
 
 from omniroute.schemas import (
     AgentLoggedIn,
+    AgentPausedNotice,
     AgentPresence,
     CustomerContext,
     Offer,
@@ -100,12 +101,8 @@ def spec_from_login(event: AgentLoggedIn) -> AgentSpec:
 
 def effect_message(
     effect: Effect, pool: str, source: str
-) -> Offer | OfferAssigned | OfferRevoked | None:
-    """The ``omniroute.assignments`` message for an effect (key: its ``agent_id``).
-
-    ``AgentPaused`` has no message on that topic: the stage decides how to tell
-    the desktop (it is returned so it can be logged and counted).
-    """
+) -> Offer | OfferAssigned | OfferRevoked | AgentPausedNotice:
+    """The ``omniroute.assignments`` message for an effect (key: its ``agent_id``)."""
     if isinstance(effect, OfferPlan):
         return Offer(
             **_offer_fields("offer", effect, pool, source),
@@ -136,7 +133,13 @@ def effect_message(
             why=effect.why,
         )
     if isinstance(effect, AgentPaused):
-        return None
+        return AgentPausedNotice(
+            id=new_event_id(),
+            source=source,
+            agent_id=effect.agent_id,
+            pool=pool,
+            misses=effect.misses,
+        )
     raise TypeError(f"not an effect: {effect!r}")  # pragma: no cover
 
 

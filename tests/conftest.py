@@ -16,7 +16,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
-from omniroute.router.tools import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
 
 # Property tests: the same examples on every CI run (a red build is the code's doing,
 # not the seed's), random ones on a developer's machine, and a long random search on
@@ -56,6 +56,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         metrics_port=free_port(),
         log_level="INFO",
         trace_contacts=True,
+        debug_modules=True,
     )
     stack = EmbeddedStack(settings)
     stack.up()

@@ -19,20 +19,20 @@ from rich.table import Table
 
 from omniroute.router.policy import default_policy, load_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
-from omniroute.router.tools import (
+from omniroute.router.tools.bench import (
     BenchOptions,
     BenchResult,
-    EmbeddedStack,
     Progress,
     bench_decisions,
     bench_policy,
     bench_stage,
-    free_port,
+    run_assigner_pool_bench,
     run_bench,
 )
-from omniroute.router.tools import run_assigner_core_bench as run_assigner_bench
+from omniroute.router.tools.harness import EmbeddedStack, free_port
 
-from ._common import console, friendly_errors
+from ._common import console
+from ._errors import friendly_errors
 
 __all__ = ["bench_app", "render_report"]
 
@@ -193,16 +193,5 @@ def assigner(
     events: Annotated[int, typer.Option(min=1)] = 20_000,
     seed: Annotated[int, typer.Option()] = 7,
 ) -> None:
-    """The assignment core: agent-ready -> offer latency and state memory at scale."""
-    run_assigner_bench(
-        [
-            "--agents",
-            str(agents),
-            "--contacts",
-            str(contacts),
-            "--events",
-            str(events),
-            "--seed",
-            str(seed),
-        ]
-    )
+    """The assignment pool in process: agent-ready -> offer latency and state memory."""
+    run_assigner_pool_bench(agents=agents, contacts=contacts, events=events, seed=seed)

@@ -26,7 +26,8 @@ from omniroute.router.tools.chaos import (
     run_soak,
 )
 
-from ._common import console, friendly_errors
+from ._common import console
+from ._errors import friendly_errors
 
 __all__ = ["chaos", "fuzz", "soak"]
 

@@ -9,16 +9,11 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from omniroute.router.tools import (
-    DEFAULT_SCENARIO,
-    DemoOptions,
-    TrafficGenerator,
-    publish_traffic,
-    run_demo,
-    seed_customers,
-)
+from omniroute.router.tools.demo import DEFAULT_SCENARIO, DemoOptions, run_demo
+from omniroute.router.tools.harness import TrafficGenerator, publish_traffic, seed_customers
 
-from ._common import console, friendly_errors, load_settings
+from ._common import console, load_settings
+from ._errors import friendly_errors
 
 __all__ = ["demo", "seed", "traffic"]
 

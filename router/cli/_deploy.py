@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from omniroute.router.tools import DASHBOARD_DIR, export_dashboards
+from omniroute.router.tools.ops import DASHBOARD_DIR, export_dashboards
 
 from ._common import console
 

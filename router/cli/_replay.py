@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from omniroute.router.policy import ReplayReport
-from omniroute.router.tools import load_inputs, read_source, replay
+from omniroute.router.tools.ops import load_inputs, read_source, replay
 
 from ._common import console, load_settings
 from ._policy import load_or_exit

@@ -5,9 +5,10 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from omniroute.router.tools import EmbeddedStack
+from omniroute.router.tools.harness import EmbeddedStack
 
-from ._common import console, friendly_errors, load_settings
+from ._common import console, load_settings
+from ._errors import friendly_errors
 
 __all__ = ["stack_app"]
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.live import Live
 
-from omniroute.router.tools import Snapshot, fetch, render
+from omniroute.router.tools.ops import Snapshot, render, scrape
 
 from ._common import console
 
@@ -28,14 +28,14 @@ def top(
     urls = url or ["http://127.0.0.1:9464/metrics"]
     before: Snapshot | None = None
     if once:
-        before, _ = fetch(urls, time.monotonic())
+        before, _ = scrape(urls, time.monotonic())
         time.sleep(interval)
-        now, down = fetch(urls, time.monotonic())
+        now, down = scrape(urls, time.monotonic())
         console.print(render(now, before, down))
         return
     with Live(console=console, refresh_per_second=4, screen=False) as live:
         while True:
-            now, down = fetch(urls, time.monotonic())
+            now, down = scrape(urls, time.monotonic())
             live.update(render(now, before, down))
             before = now
             time.sleep(interval)

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from omniroute.router.policy import PolicyError
-from omniroute.router.stages.assignment import run_assigner_worker
-from omniroute.router.stages.routing import run_router_worker
-
 from ._common import console, load_settings
 
 __all__ = ["worker_app"]
@@ -18,6 +14,10 @@ worker_app = typer.Typer(help="Run a stream-processing worker until SIGTERM.")
 @worker_app.command()
 def router() -> None:
     """Route interaction events to IVR, self-service or an agent queue."""
+    # Each worker imports its own stage only, when it starts.
+    from omniroute.router.policy import PolicyError  # noqa: PLC0415
+    from omniroute.router.stages.routing import run_router_worker  # noqa: PLC0415
+
     settings = load_settings()
     try:
         run_router_worker(settings)
@@ -31,4 +31,6 @@ def router() -> None:
 @worker_app.command()
 def assigner() -> None:
     """Queue contacts per pool and offer them to agents (one owner per pool)."""
+    from omniroute.router.stages.assignment import run_assigner_worker  # noqa: PLC0415
+
     run_assigner_worker(load_settings())

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from omniroute.router.codec import InboundRecord, dead_letter_for
 from omniroute.schemas import (
     CallbackRequested,
     ContactTarget,
@@ -26,7 +27,6 @@ from omniroute.schemas import (
 )
 
 from ._history import apply_to_history
-from ._records import InboundRecord, dead_letter_for
 from ._types import CustomerRecord, LoadView, RoutingPolicy
 
 __all__ = [

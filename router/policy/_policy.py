@@ -7,12 +7,7 @@ import functools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from omniroute.router.core import (
-    CustomerRecord,
-    LoadView,
-    RoutableEvent,
-    construct_validated,
-)
+from omniroute.router.core import CustomerRecord, LoadView, RoutableEvent, construct_validated
 from omniroute.router.core import decision_id as derive_decision_id
 from omniroute.schemas import (
     EXPLANATION_DETAIL_MAX,

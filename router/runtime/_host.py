@@ -68,7 +68,13 @@ def run_worker(
 ) -> None:
     """Run until SIGTERM/SIGINT. ``services`` start beside the app, not after it.
     Exits with ``EXIT_FAILED`` when ``live`` is false at the end."""
-    http = HealthServer(registry, port=settings.metrics_port, live=live, ready=ready).start()
+    http = HealthServer(
+        registry,
+        port=settings.metrics_port,
+        live=live,
+        ready=ready,
+        debug_modules=settings.debug_modules,
+    ).start()
     log.info("metrics on :%d", http.port)
     worker = faust.Worker(
         app,

@@ -1,4 +1,5 @@
-"""``/metrics``, ``/healthz`` and ``/readyz`` on a small threaded HTTP server.
+"""``/metrics``, ``/healthz`` and ``/readyz`` on a small threaded HTTP server, and
+``/debug/modules`` (the modules this process has loaded) when asked for.
 
 Kept apart from Faust's web stack so every process (router, assigner, demo)
 exposes the same endpoints whether or not it runs Faust, and so a scrape never
@@ -7,6 +8,8 @@ waits on the event loop.
 
 from __future__ import annotations
 
+import json
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,12 +28,15 @@ class HealthServer:
         port: int = 0,
         live: Callable[[], bool] = lambda: True,
         ready: Callable[[], bool] = lambda: True,
+        debug_modules: bool = False,
     ) -> None:
         routes: dict[str, Callable[[], tuple[int, str, bytes]]] = {
             "/metrics": lambda: (200, CONTENT_TYPE_LATEST, generate_latest(registry)),
             "/healthz": lambda: _probe(live()),
             "/readyz": lambda: _probe(ready()),
         }
+        if debug_modules:
+            routes["/debug/modules"] = _loaded_modules
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -64,6 +70,11 @@ class HealthServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _loaded_modules() -> tuple[int, str, bytes]:
+    """Every module this process has imported so far, sorted, as a JSON list."""
+    return 200, "application/json", json.dumps(sorted(sys.modules)).encode()
 
 
 def _probe(ok: bool) -> tuple[int, str, bytes]:

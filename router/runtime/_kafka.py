@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import CommitFailedError, ConsumerStoppedError, IllegalStateError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from omniroute.router.core import Headers, InboundRecord
+from omniroute.router.codec import Headers, InboundRecord
 
 from ._blocked import HeldPartitions
 from ._gc import CollectorFreezer

@@ -36,7 +36,7 @@ from aiokafka.protocol.fetch import FetchRequest
 from aiokafka.record.memory_records import MemoryRecords
 from pydantic import ValidationError
 
-from omniroute.router.core import InboundRecord, dead_letter_for
+from omniroute.router.codec import InboundRecord, dead_letter_for
 from omniroute.schemas import DeadLetter, DeadLetterReason, utc_now
 
 __all__ = [

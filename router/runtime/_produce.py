@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 
-from omniroute.router.core import Headers
+from omniroute.router.codec import Headers
 
 from ._metrics import WorkerMetrics
 from ._poison import backoff

@@ -190,6 +190,10 @@ class Settings(BaseSettings):
         default=False,
         description="Log one JSON line per decision, offer and assignment (ids only, no PII).",
     )
+    debug_modules: bool = Field(
+        default=False,
+        description="Serve /debug/modules: every module the worker has loaded (tests, diagnosis).",
+    )
 
     @model_validator(mode="after")
     def _timeouts_by_profile(self) -> Settings:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
-from omniroute.router.tools import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
 
 
 @pytest.fixture(scope="package")

@@ -10,7 +10,7 @@ import redis
 
 from omniroute.router.runtime import Settings
 from omniroute.router.sdk import AgentDesktop, FrontEndClient
-from omniroute.router.tools import WorkerProcess
+from omniroute.router.tools.harness import WorkerProcess
 from omniroute.schemas import Channel, CustomerProfile, Offer, OfferAssigned, Tier
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]

@@ -26,7 +26,7 @@ from omniroute.router.runtime import (
     RedisSettings,
     Settings,
 )
-from omniroute.router.tools import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
 from omniroute.schemas import (
     AgentLoggedIn,
     AgentPresence,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from omniroute.router.tools import RATIO_KEYS
+from omniroute.router.tools.bench import RATIO_KEYS
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.timeout(900)]
 

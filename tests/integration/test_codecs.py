@@ -20,7 +20,7 @@ from pydantic import TypeAdapter
 
 from omniroute.router.runtime import Settings
 from omniroute.router.sdk import ContractProducer, FrontEndClient, KeyedReader
-from omniroute.router.tools import WorkerProcess
+from omniroute.router.tools.harness import WorkerProcess
 from omniroute.schemas import Channel, Compression, InteractionArrived, new_event_id
 from tests.support.raw_batches import batch_codecs
 

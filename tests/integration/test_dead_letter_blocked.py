@@ -23,7 +23,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.sdk import partition_for
-from omniroute.router.tools import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
 from omniroute.schemas import Channel, InteractionArrived, InteractionUpdate, new_event_id
 from tests.support.kafka import TopicReader, produce
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from omniroute.router.policy import load_policy, parse_policy
 from omniroute.router.runtime import Settings, producer_config
-from omniroute.router.tools import DASHBOARDS, all_queries, dashboard_json
+from omniroute.router.tools.ops import DASHBOARDS, all_queries, dashboard_json
 from omniroute.schemas import TOPICS
 from tests.support.promql import known_metrics, references
 

@@ -9,7 +9,7 @@ import redis
 
 from omniroute.router.runtime import Settings
 from omniroute.router.sdk import ContractProducer, FrontEndClient, KeyedReader
-from omniroute.router.tools import WorkerProcess
+from omniroute.router.tools.harness import WorkerProcess
 from omniroute.schemas import (
     Channel,
     ContactTarget,

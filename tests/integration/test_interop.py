@@ -16,7 +16,7 @@ from cloudevents.core.v1.event import CloudEvent
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from omniroute.router.runtime import Settings
-from omniroute.router.tools import WorkerProcess
+from omniroute.router.tools.harness import WorkerProcess
 from omniroute.schemas import Channel, InteractionArrived, new_event_id
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]

@@ -16,7 +16,7 @@ from kafka import KafkaProducer
 
 from omniroute.router.runtime import Settings
 from omniroute.router.sdk import partition_for
-from omniroute.router.tools import WorkerProcess
+from omniroute.router.tools.harness import WorkerProcess
 from omniroute.schemas import Channel, InteractionArrived, new_event_id
 from tests.support.kafka import TopicReader
 from tests.support.raw_batches import batch, claiming_codec, send_raw, with_bad_crc

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from omniroute.router.core import (
+from omniroute.router.codec import (
     MAX_DEAD_LETTER_ORIGINAL_BYTES,
     InboundRecord,
     dead_letter_for,

@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
-from omniroute.router.tools import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
 from omniroute.schemas import Channel, CustomerProfile, InteractionArrived, Tier, new_event_id
 from tests.support.kafka import TopicReader, produce
 

@@ -22,17 +22,17 @@ import pytest
 import yaml
 
 from omniroute.router.runtime import Settings
-from omniroute.router.tools import (
+from omniroute.router.tools.harness import (
     AgentFloor,
     TrafficGenerator,
     WorkerProcess,
-    all_queries,
     floor_agents,
     free_port,
     generate_customers,
     publish_traffic,
     seed_customers,
 )
+from omniroute.router.tools.ops import all_queries
 from tests.support.kafka import end_held_contacts
 from tests.support.promql import references
 

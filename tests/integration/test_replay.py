@@ -13,7 +13,8 @@ import redis
 from omniroute.router.policy import compare, default_policy, parse_policy
 from omniroute.router.runtime import Settings
 from omniroute.router.sdk import FrontEndClient
-from omniroute.router.tools import WorkerProcess, load_inputs, read_source, replay
+from omniroute.router.tools.harness import WorkerProcess
+from omniroute.router.tools.ops import load_inputs, read_source, replay
 from omniroute.schemas import Channel, ContactTarget, CustomerProfile, Tier
 from tests.support.policy import NOW, arrival, customer
 

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from omniroute.router.runtime import Settings
-from omniroute.router.tools import WorkerProcess
+from omniroute.router.tools.harness import WorkerProcess
 from omniroute.schemas import (
     Channel,
     CustomerProfile,

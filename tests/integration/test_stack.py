@@ -9,7 +9,7 @@ import pytest
 from kafka import KafkaConsumer
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
-from omniroute.router.tools import EmbeddedStack, StackError, free_port, port_open
+from omniroute.router.tools.harness import EmbeddedStack, StackError, free_port, port_open
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 

@@ -8,7 +8,7 @@ points of the simulator's: every contact's measured wait includes three Kafka
 hops, multiplied by the compression. So this checks what must hold on any
 machine: every queued contact is accounted for on both sides, customers did
 abandon through the real pipeline, and the pipeline only ever adds waiting.
-The distributions and compression are pinned in tests/unit/tools/test_floor_plan.py;
+The distributions and compression are pinned in tests/unit/tools/demo/test_floor_plan.py;
 the long-run numbers are in the issue's report.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from omniroute.router.tools import DemoOptions, run_demo
+from omniroute.router.tools.demo import DemoOptions, run_demo
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
 

@@ -23,7 +23,7 @@ import pytest
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.sdk import FrontEndClient
-from omniroute.router.tools import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
 from omniroute.schemas import (
     CallbackRequested,
     Channel,

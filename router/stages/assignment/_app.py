@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry
 
-from omniroute.router.core import InboundRecord, decode_batch, envelope_bytes
+from omniroute.router.codec import InboundRecord, decode_batch, envelope_bytes
 from omniroute.router.runtime import (
     BatchLoop,
     Loops,

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from omniroute.agents import Record, to_datetime
-from omniroute.router.core import InboundRecord, dead_letter_for, decode_batch
+from omniroute.router.codec import InboundRecord, dead_letter_for, decode_batch
 from omniroute.router.runtime import TRACE_LOGGER
 from omniroute.schemas import (
     AssignerInput,

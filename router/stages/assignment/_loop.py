@@ -39,7 +39,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
-from omniroute.router.core import InboundRecord
+from omniroute.router.codec import InboundRecord
 from omniroute.router.runtime import (
     AssignerSettings,
     BatchProducer,

@@ -10,8 +10,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
-
 from omniroute.agents import (
     AgentPaused,
     Changes,
@@ -37,7 +35,6 @@ from omniroute.router.runtime import AssignerSettings
 from omniroute.schemas import (
     AgentLoggedIn,
     AgentLoggedOut,
-    AgentPausedNotice,
     AgentStateChanged,
     AssignerInput,
     Channel,
@@ -48,7 +45,6 @@ from omniroute.schemas import (
     PoolTick,
     RoutingDecision,
     WorkCompleted,
-    new_event_id,
     topic,
 )
 
@@ -261,7 +257,7 @@ class AssignerStage:
     ) -> None:
         metrics = self._metrics
         for effect in effects:
-            message: BaseModel | None = effect_message(effect, pool_name, SOURCE)
+            message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
                 metrics.offers.labels(pool_name, "offered").inc()
                 if cause is not None:  # ``now`` is the wall clock the loop passed in
@@ -280,15 +276,6 @@ class AssignerStage:
                     effect.misses,
                     extra={"pool": pool_name, "agent_id": effect.agent_id, "stage": "assigner"},
                 )
-                message = AgentPausedNotice(
-                    id=new_event_id(),
-                    source=SOURCE,
-                    agent_id=effect.agent_id,
-                    pool=pool_name,
-                    misses=effect.misses,
-                )
-            if message is None:
-                continue
             if isinstance(effect, OfferPlan):
                 result.offers.append((effect.offer_id, len(result.outbound)))
             elif isinstance(effect, OfferRevocation):

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
-from omniroute.router.core import InboundRecord, reply_headers
+from omniroute.router.codec import InboundRecord, reply_headers
 from omniroute.router.runtime import (
     TRACE_LOGGER,
     BatchLoop,

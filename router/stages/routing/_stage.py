@@ -12,14 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from omniroute.router.core import (
-    AssignerMessage,
-    CustomerRecord,
-    InboundRecord,
-    RoutingPolicy,
-    decode_batch,
-    route_events,
-)
+from omniroute.router.codec import InboundRecord, decode_batch
+from omniroute.router.core import AssignerMessage, CustomerRecord, RoutingPolicy, route_events
 from omniroute.router.runtime import RouterSettings
 from omniroute.schemas import (
     DeadLetter,

@@ -29,7 +29,13 @@ from omniroute.router.runtime import (
     RouterSettings,
     Settings,
 )
-from omniroute.router.tools import StackError, WorkerProcess, create_topics, free_port, port_open
+from omniroute.router.tools.harness import (
+    StackError,
+    WorkerProcess,
+    create_topics,
+    free_port,
+    port_open,
+)
 
 __all__ = ["Fleet", "FleetOptions", "metric_sum"]
 

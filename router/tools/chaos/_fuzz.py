@@ -18,7 +18,12 @@ from pathlib import Path
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from omniroute.router.tools import AgentFloor, TrafficGenerator, floor_agents, seed_customers
+from omniroute.router.tools.harness import (
+    AgentFloor,
+    TrafficGenerator,
+    floor_agents,
+    seed_customers,
+)
 from omniroute.schemas import topic, utc_now
 
 from ._books import BookReport, Ledger

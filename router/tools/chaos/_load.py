@@ -16,7 +16,7 @@ import time
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from omniroute.router.tools import TrafficGenerator
+from omniroute.router.tools.harness import TrafficGenerator
 from omniroute.schemas import InteractionAbandoned, topic, utc_now
 
 from ._books import Ledger

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from omniroute.router.tools import cpu_seconds, rss_mb
+from omniroute.router.tools.harness import cpu_seconds, percentile, rss_mb
 
 from ._books import BookReport
 from ._fleet import Fleet, FleetOptions, metric_sum
@@ -111,10 +111,10 @@ class _CpuMeter:
 
 
 def _quantiles(values: list[float]) -> tuple[float | None, float | None]:
-    if len(values) < 2:
-        return (values[0] * 1000, values[0] * 1000) if values else (None, None)
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return cuts[49] * 1000, cuts[98] * 1000
+    """p50 and p99 in milliseconds of latencies in seconds; None when there are none."""
+    if not values:
+        return None, None
+    return percentile(values, 0.50) * 1000, percentile(values, 0.99) * 1000
 
 
 def run_soak(options: SoakOptions) -> SoakResult:

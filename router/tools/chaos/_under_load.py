@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from omniroute.router.stages.assignment import changelog_topic
-from omniroute.router.tools import AgentFloor, floor_agents, seed_customers
+from omniroute.router.tools.harness import AgentFloor, floor_agents, seed_customers
 
 from ._books import BookReport, Ledger
 from ._fleet import Fleet

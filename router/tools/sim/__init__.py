@@ -17,7 +17,7 @@ from ._erlang import (
     run_erlang,
 )
 from ._plots import plot_lines, plot_service_level_by_interval, plot_waits_by_priority
-from ._report import Summary, group_by, occupancy, percentile, summarize
+from ._report import Summary, group_by, occupancy, summarize
 from ._scenario import (
     AgentGroup,
     Assignment,
@@ -64,7 +64,6 @@ __all__ = [
     "interval_of",
     "load_scenario",
     "occupancy",
-    "percentile",
     "plot_lines",
     "plot_service_level_by_interval",
     "plot_waits_by_priority",

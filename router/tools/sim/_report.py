@@ -8,25 +8,15 @@ Erlang A predicts; ``service_level_of_answered`` is the lenient one.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from omniroute.router.tools.harness import percentile
 
 from ._engine import AgentRun, ContactRun
 
-__all__ = ["Summary", "group_by", "occupancy", "percentile", "summarize"]
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """The ``share`` quantile (0-1) by linear interpolation; 0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = share * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+__all__ = ["Summary", "group_by", "occupancy", "summarize"]
 
 
 @dataclass(frozen=True, slots=True)

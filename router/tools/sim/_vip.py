@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omniroute.router.policy import Policy
+from omniroute.router.tools.harness import percentile
 from omniroute.schemas import Channel, Tier
 
 from ._day import simulate_day
-from ._report import group_by, percentile
+from ._report import group_by
 from ._scenario import AgentGroup, ChannelTraffic, HandleTime, Scenario
 
 __all__ = ["DesignResult", "VipTraffic", "evaluate", "fewest_dedicated", "fewest_shared"]

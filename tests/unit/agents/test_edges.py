@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from omniroute import agents
 from omniroute.agents import (
+    AgentPaused,
     AgentSpec,
     Contact,
     ContactState,
@@ -28,6 +29,7 @@ from omniroute.agents import (
 )
 from omniroute.schemas import (
     AgentLoggedIn,
+    AgentPausedNotice,
     AgentPresence,
     Channel,
     ContactTarget,
@@ -242,3 +244,14 @@ def test_without_the_grace_a_lapsed_offer_expires_at_the_takeover() -> None:
         ("c1", "timeout"),
         ("c2", "timeout"),
     ]
+
+
+def test_an_agent_paused_after_missed_offers_becomes_a_notice_on_the_assignments_topic() -> None:
+    notice = effect_message(AgentPaused("a1", 3), "pool-care", "/assigner")
+    assert isinstance(notice, AgentPausedNotice)
+    assert (notice.agent_id, notice.pool, notice.misses, notice.source) == (
+        "a1",
+        "pool-care",
+        3,
+        "/assigner",
+    )

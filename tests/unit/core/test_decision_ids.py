@@ -7,7 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from omniroute.router.core import CustomerRecord, InboundRecord, decision_id, route_events
+from omniroute.router.codec import InboundRecord
+from omniroute.router.core import CustomerRecord, decision_id, route_events
 from omniroute.router.policy import default_policy
 from omniroute.schemas import InteractionEvent, InteractionEventAdapter
 

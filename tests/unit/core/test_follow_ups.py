@@ -9,7 +9,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from omniroute.router.core import CustomerRecord, InboundRecord, RoutedBatch, route_events
+from omniroute.router.codec import InboundRecord
+from omniroute.router.core import CustomerRecord, RoutedBatch, route_events
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import AssignerSettings
 from omniroute.router.stages.assignment import AssignerMetrics, AssignerStage, PoolRecords

@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from omniroute.router.codec import InboundRecord, decode_batch
 from omniroute.router.core import (
     CustomerRecord,
-    InboundRecord,
     LoadView,
     RoutableEvent,
     apply_to_history,
     decision_id,
-    decode_batch,
     route_events,
 )
 from omniroute.router.policy import Policy, default_policy

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from omniroute.agents import contact_from_decision
-from omniroute.router.core import CustomerRecord, InboundRecord, route_events
+from omniroute.router.codec import InboundRecord
+from omniroute.router.core import CustomerRecord, route_events
 from omniroute.router.policy import Policy, default_policy, parse_policy
 from omniroute.schemas import (
     Channel,

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from omniroute.router.core import InboundRecord, dead_letter_for
+from omniroute.router.codec import InboundRecord, dead_letter_for
 from omniroute.router.runtime import dead_letter_records
 from omniroute.schemas import DeadLetter, DeadLetterReason, utc_now
 

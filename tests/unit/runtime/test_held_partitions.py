@@ -14,7 +14,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import UnknownError
 from prometheus_client import CollectorRegistry
 
-from omniroute.router.core import InboundRecord, dead_letter_for
+from omniroute.router.codec import InboundRecord, dead_letter_for
 from omniroute.router.runtime import (
     DeadLetterProducer,
     HeldPartitions,

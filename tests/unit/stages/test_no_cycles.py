@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry
 
-from omniroute.router.core import CustomerRecord, InboundRecord
+from omniroute.router.codec import InboundRecord
+from omniroute.router.core import CustomerRecord
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import AssignerSettings, RouterSettings
 from omniroute.router.stages.assignment import AssignerMetrics, AssignerStage

@@ -1,0 +1,20 @@
+"""``omniroute bench``: the figures measured on this machine. The router in process
+(policy, stage) and through the broker (drain, latency), the ceiling (raw consume ->
+produce), the naive router, and the assignment pool in process and through the
+broker; ``run_bench`` puts them side by side."""
+
+from ._assigner_pool import run_assigner_pool_bench
+from ._router_parts import BenchResult, bench_decisions, bench_policy, bench_stage
+from ._run import RATIO_KEYS, BenchOptions, Progress, run_bench
+
+__all__ = [
+    "RATIO_KEYS",
+    "BenchOptions",
+    "BenchResult",
+    "Progress",
+    "bench_decisions",
+    "bench_policy",
+    "bench_stage",
+    "run_assigner_pool_bench",
+    "run_bench",
+]

@@ -1,0 +1,209 @@
+"""omniroute's router through the broker, as real worker processes: events/s draining
+a backlog, and event -> decision latency at fixed offered loads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from omniroute.router.runtime import Settings
+from omniroute.router.tools.harness import (
+    SimulatedEvent,
+    TrafficGenerator,
+    WorkerProcess,
+    cpu_seconds,
+    free_port,
+    percentile,
+    rss_mb,
+)
+from omniroute.schemas import topic, utc_now
+
+from ._backlog import Backlog, count_outputs, latency_probe, produce_all
+
+__all__ = [
+    "DrainFigures",
+    "LatencyFigures",
+    "drain",
+    "offered_load",
+    "router_fleet",
+    "worker_rss",
+]
+
+INTERACTIONS = topic("omniroute.interactions").name
+DECISIONS = topic("omniroute.decisions").name
+
+
+@dataclass(frozen=True, slots=True)
+class DrainFigures:
+    events_per_second: float
+    decisions: int
+    cpu_seconds: float
+    """CPU the worker processes spent on the drain: a figure the other sessions
+    sharing the machine cannot inflate, unlike the wall clock."""
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyFigures:
+    offered_per_second: int
+    achieved_per_second: float
+    decisions: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+@contextmanager
+def router_fleet(settings: Settings, workers: int, log_dir: Path) -> Iterator[list[WorkerProcess]]:
+    """``workers`` router processes, all ready (partitions assigned) before yielding,
+    so a drain measures work, not a group join or a rebalance."""
+    fleet = [
+        WorkerProcess(
+            "router",
+            settings.model_copy(update={"metrics_port": free_port()}),
+            log_path=log_dir / f"router-{workers}w-{n}.log",
+        )
+        for n in range(workers)
+    ]
+    try:
+        for worker in fleet:
+            worker.start()
+        for worker in fleet:
+            worker.wait_ready(timeout=120)
+        yield fleet
+    finally:
+        for worker in fleet:
+            worker.stop()
+
+
+def drain(
+    settings: Settings,
+    fleet: list[WorkerProcess],
+    backlog: Backlog,
+    *,
+    timeout: float,
+    on_progress: Callable[[int], None] | None = None,
+) -> DrainFigures:
+    """Put the backlog on the broker at once and time the decisions it yields,
+    from the first decision's producer timestamp to the last's."""
+    bootstrap = settings.kafka.bootstrap_servers
+    cpu_before = sum(cpu_seconds(w.pid) for w in fleet)
+
+    async def run() -> tuple[int, float]:
+        reader = asyncio.create_task(
+            count_outputs(
+                bootstrap,
+                DECISIONS,
+                backlog.marker,
+                backlog.routable,
+                wait=timeout,
+                on_progress=on_progress,
+            )
+        )
+        await produce_all(bootstrap, INTERACTIONS, backlog.records)
+        drained = await reader
+        return drained.count, drained.per_second * len(backlog.records) / max(backlog.routable, 1)
+
+    count, per_second = asyncio.run(run())
+    if count < backlog.routable:
+        raise RuntimeError(
+            f"router: only {count} of {backlog.routable} decisions in {timeout:.0f} s; "
+            f"see {fleet[0].log_path.parent}"
+        )
+    cpu = sum(cpu_seconds(w.pid) for w in fleet) - cpu_before
+    return DrainFigures(per_second, count, cpu)
+
+
+def worker_rss(fleet: list[WorkerProcess]) -> list[float]:
+    return [rss_mb(worker.pid) for worker in fleet]
+
+
+async def _read_latencies(
+    consumer: AIOKafkaConsumer,
+    marker: bytes,
+    sent_at: dict[str, float],
+    expected: int,
+    latencies: list[float],
+) -> None:
+    """Time each decision of this run from its event's send to its arrival here."""
+    while len(latencies) < expected:
+        fetched = await consumer.getmany(timeout_ms=100, max_records=10_000)
+        arrived = time.time()
+        for messages in fetched.values():
+            for message in messages:
+                value = message.value
+                if value is None or marker not in value:
+                    continue
+                sent = sent_at.get(json.loads(value)["cause_id"])
+                if sent is not None:
+                    latencies.append(arrived - sent)
+
+
+async def _send_paced(
+    producer: AIOKafkaProducer, events: list[SimulatedEvent], rate: int, sent_at: dict[str, float]
+) -> float:
+    """Send ``events`` at ``rate`` per second, each stamped with its send time."""
+    started = time.perf_counter()
+    sent = 0
+    while sent < len(events):
+        due = min(len(events), int((time.perf_counter() - started) * rate) + 1)
+        while sent < due:
+            event = events[sent]
+            now = time.time()
+            if event.routable:
+                sent_at[event.event_id] = now
+            await producer.send(
+                INTERACTIONS, key=event.key, value=event.value, timestamp_ms=int(now * 1000)
+            )
+            sent += 1
+        await asyncio.sleep(0.002)
+    return time.perf_counter() - started
+
+
+async def _offered_load(
+    bootstrap: str, rate: int, seconds: float, run_id: str, customers: int
+) -> LatencyFigures:
+    generator = TrafficGenerator(customers, seed=9, bad_share=0.0, run_id=run_id)
+    events = [generator.next(utc_now()) for _ in range(max(1, int(rate * seconds)))]
+    expected = sum(e.routable for e in events)
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    async with latency_probe(bootstrap, DECISIONS) as (consumer, producer):
+        reader = asyncio.create_task(
+            _read_latencies(consumer, f"ev-{run_id}-".encode(), sent_at, expected, latencies)
+        )
+        elapsed = await _send_paced(producer, events, rate, sent_at)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(reader), timeout=max(10.0, seconds))
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+    ordered = sorted(latencies)
+    return LatencyFigures(
+        offered_per_second=rate,
+        achieved_per_second=len(events) / max(elapsed, 1e-6),
+        decisions=len(ordered),
+        p50_ms=percentile(ordered, 0.50) * 1000,
+        p95_ms=percentile(ordered, 0.95) * 1000,
+        p99_ms=percentile(ordered, 0.99) * 1000,
+    )
+
+
+def offered_load(
+    settings: Settings, rate: int, seconds: float, *, run_id: str, customers: int
+) -> LatencyFigures:
+    """Events sent at ``rate`` per second for ``seconds``, each decision timed from its
+    event's timestamp (when it was sent) to its arrival at a reader on the decisions
+    topic: what a front end waiting for the decision sees."""
+    figures = asyncio.run(
+        _offered_load(settings.kafka.bootstrap_servers, rate, seconds, run_id, customers)
+    )
+    if figures.decisions == 0:
+        raise RuntimeError(f"router: no decision at {rate}/s offered")
+    return figures

@@ -1,0 +1,285 @@
+"""``omniroute bench``: one run, one broker, one Redis, every figure side by side.
+
+The ceiling (raw aiokafka copy), the naive router (Faust, one event at a time),
+omniroute's router (1 and 2 worker processes draining a backlog, latency at
+fixed offered loads), the assigner through the broker, RSS per worker and the
+ratios between them. A benchmark, not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from omniroute.router.policy import default_policy
+from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
+from omniroute.router.stages.routing import connect_redis
+from omniroute.router.tools.harness import (
+    EmbeddedStack,
+    create_extra_topics,
+    free_port,
+    seed_customers,
+)
+
+from ._assigner_broker import AssignerMeasure, measure_assigner
+from ._backlog import count_outputs, make_backlog, produce_all, python_cpu_ms
+from ._ceiling import run_ceiling
+from ._naive import NAIVE_SINK, NAIVE_SOURCE, start_naive
+from ._router_broker import drain, offered_load, router_fleet, worker_rss
+from ._router_parts import bench_decisions, bench_policy, bench_stage
+
+__all__ = ["RATIO_KEYS", "BenchOptions", "Progress", "run_bench"]
+
+CEILING_SOURCE = "omniroute.bench.ceiling-in"
+CEILING_SINK = "omniroute.bench.ceiling-out"
+RATIO_KEYS = ("ratio_to_ceiling", "ratio_to_naive", "ratio_two_workers")
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOptions:
+    short: bool = False
+    events: int = 100_000
+    customers: int = 20_000
+    naive_events: int = 20_000
+    loads: tuple[int, ...] = (500, 2000, 5000)
+    load_seconds: float = 10.0
+    agents: int = 10_000
+    queued: int = 100_000
+    probes: int = 200
+    partitions: int = 6
+    batch: int = 1000
+    state_dir: Path = Path(".omniroute/bench")
+    timeout: float = 600.0
+
+    @classmethod
+    def quick(cls, state_dir: Path = Path(".omniroute/bench")) -> BenchOptions:
+        """Seconds, not minutes: every part runs, on small numbers (CI uses it)."""
+        return cls(
+            short=True,
+            events=3000,
+            customers=1000,
+            naive_events=600,
+            loads=(200, 1000),
+            load_seconds=1.5,
+            agents=100,
+            queued=500,
+            probes=10,
+            state_dir=state_dir,
+            timeout=120.0,
+        )
+
+
+@dataclass(slots=True)
+class Progress:
+    """What the CLI shows: ``start(name, total)`` then ``advance(n)``; silent by default."""
+
+    start: Callable[[str, int], None] = lambda name, total: None
+    advance: Callable[[int], None] = lambda n: None
+
+
+def _settings(options: BenchOptions) -> Settings:
+    return Settings(
+        kafka=KafkaSettings(
+            bootstrap_servers=f"127.0.0.1:{free_port()}", partitions=options.partitions
+        ),
+        redis=RedisSettings(port=free_port()),
+        router=RouterSettings(batch_max_records=options.batch),
+        state_dir=options.state_dir,
+        metrics_port=free_port(),
+        log_level="WARNING",
+    )
+
+
+@contextmanager
+def _naive_worker(settings: Settings, log_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = start_naive(settings.as_env(), log_dir / "naive.log")
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+
+
+def _flush_redis(settings: Settings) -> None:
+    async def flush() -> None:
+        client = connect_redis(settings.redis)
+        await client.flushdb()
+        await client.aclose()
+
+    asyncio.run(flush())
+
+
+def _micro(settings: Settings, options: BenchOptions, report: dict[str, Any]) -> None:
+    policy = default_policy()
+    count = max(1000, options.events // 5)
+    results = [
+        bench_decisions(policy, events=count, customers=options.customers),
+        bench_policy(policy, events=count, customers=options.customers),
+        *bench_stage(
+            settings, policy, events=count, customers=options.customers, batch=options.batch
+        ),
+    ]
+    report["parts"] = [
+        {
+            "name": r.name,
+            "events": r.events,
+            "us_per_event": round(r.micros_per_event, 2),
+            "events_per_second": round(r.per_second, 1),
+        }
+        for r in results
+    ]
+
+
+def _ceiling(settings: Settings, options: BenchOptions, progress: Progress) -> float:
+    bootstrap = settings.kafka.bootstrap_servers
+    backlog = make_backlog("ceil", options.events, options.customers)
+    progress.start("ceiling: raw aiokafka copy", len(backlog.records))
+    asyncio.run(produce_all(bootstrap, CEILING_SOURCE, backlog.records))
+    rate = asyncio.run(
+        run_ceiling(
+            bootstrap,
+            CEILING_SOURCE,
+            CEILING_SINK,
+            expected=len(backlog.records),
+            wait=options.timeout,
+        )
+    )
+    progress.advance(len(backlog.records))
+    return rate
+
+
+def _naive(settings: Settings, options: BenchOptions, progress: Progress) -> float:
+    bootstrap = settings.kafka.bootstrap_servers
+    backlog = make_backlog("naive", options.naive_events, options.customers)
+    progress.start("naive router: Faust, one event at a time", backlog.routable)
+    asyncio.run(produce_all(bootstrap, NAIVE_SOURCE, backlog.records))
+    with _naive_worker(settings, options.state_dir):
+        drained = asyncio.run(
+            count_outputs(
+                bootstrap,
+                NAIVE_SINK,
+                backlog.marker,
+                backlog.routable,
+                wait=options.timeout,
+                on_progress=progress.advance,
+            )
+        )
+    if drained.count < backlog.routable:
+        raise RuntimeError(
+            f"naive router: {drained.count} of {backlog.routable} decisions; "
+            f"see {options.state_dir / 'naive.log'}"
+        )
+    return drained.per_second * len(backlog.records) / max(backlog.routable, 1)
+
+
+def _router(
+    settings: Settings, options: BenchOptions, progress: Progress, report: dict[str, Any]
+) -> None:
+    log_dir = options.state_dir
+    for workers in (1, 2):
+        backlog = make_backlog(f"r{workers}w", options.events, options.customers)
+        progress.start(f"router: {workers} worker(s) drain a backlog", backlog.routable)
+        with router_fleet(settings, workers, log_dir) as fleet:
+            figures = drain(
+                settings, fleet, backlog, timeout=options.timeout, on_progress=progress.advance
+            )
+            report[f"router_{workers}w_events_per_second"] = round(figures.events_per_second, 1)
+            report[f"router_{workers}w_events_per_cpu_second"] = round(
+                len(backlog.records) / max(figures.cpu_seconds, 1e-3), 1
+            )
+            if workers == 1:
+                latency = []
+                for rate in options.loads:
+                    progress.start(f"router: latency at {rate} events/s offered", 1)
+                    measured = offered_load(
+                        settings,
+                        rate,
+                        options.load_seconds,
+                        run_id=f"lat{rate}",
+                        customers=options.customers,
+                    )
+                    progress.advance(1)
+                    latency.append(
+                        {
+                            k: round(v, 3) if isinstance(v, float) else v
+                            for k, v in asdict(measured).items()
+                        }
+                    )
+                report["router_latency"] = latency
+            report[f"router_{workers}w_rss_mb"] = [round(m, 1) for m in worker_rss(fleet)]
+
+
+def run_bench(
+    options: BenchOptions,
+    *,
+    progress: Progress | None = None,
+    assigner: AssignerMeasure = measure_assigner,
+) -> dict[str, Any]:
+    """Every part on one private stack; returns the report (also written as JSON
+    to ``state_dir/bench.json``)."""
+    progress = progress or Progress()
+    settings = _settings(options)
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {
+        "short": options.short,
+        "cpus": os.cpu_count(),
+        "load_average_before": round(os.getloadavg()[0], 2),
+        "python_cpu_ms": round(python_cpu_ms(), 1),
+        "events": options.events,
+        "customers": options.customers,
+    }
+    started = time.perf_counter()
+    stack = EmbeddedStack(settings)
+    stack.up()
+    try:
+        create_extra_topics(
+            settings.kafka.bootstrap_servers,
+            [CEILING_SOURCE, CEILING_SINK, NAIVE_SOURCE, NAIVE_SINK],
+            options.partitions,
+        )
+        progress.start("parts: policy alone, stage with Redis", 1)
+        _micro(settings, options, report)
+        progress.advance(1)
+        _flush_redis(settings)
+        seed_customers(settings, options.customers)
+        report["ceiling_events_per_second"] = round(_ceiling(settings, options, progress), 1)
+        report["naive_events_per_second"] = round(_naive(settings, options, progress), 1)
+        # Before the router parts: the assigner reads assigner-input from the start,
+        # and the router's decisions there would be a backlog ahead of this part's.
+        progress.start("assigner through the broker", options.agents + options.queued)
+        figures = assigner(
+            settings,
+            agents=options.agents,
+            queued=options.queued,
+            probes=options.probes,
+            log_dir=options.state_dir,
+            on_progress=progress.advance,
+        )
+        report["assigner"] = {
+            k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(figures).items()
+        }
+        _router(settings, options, progress, report)
+    finally:
+        stack.down()
+    one = report["router_1w_events_per_second"]
+    report["ratio_to_ceiling"] = round(one / report["ceiling_events_per_second"], 4)
+    report["ratio_to_naive"] = round(one / report["naive_events_per_second"], 2)
+    report["ratio_two_workers"] = round(report["router_2w_events_per_second"] / one, 3)
+    report["load_average_after"] = round(os.getloadavg()[0], 2)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    (options.state_dir / "bench.json").write_text(json.dumps(report, indent=2))
+    return report

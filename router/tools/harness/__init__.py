@@ -1,0 +1,44 @@
+"""What every tool stands on: the embedded stack (broker + Redis), worker processes
+started as an operator would, simulated traffic and customers (generated, seeded,
+published), simulated agent desktops, and the measurements every tool reports
+with (/proc readings, percentiles), each written once here."""
+
+from ._agent_floor import AgentFloor, FloorReport, floor_agents
+from ._proc import cpu_seconds, process_state, rss_mb
+from ._publish import PublishReport, publish_traffic
+from ._seeding import seed_customers
+from ._stack import (
+    EmbeddedStack,
+    StackError,
+    create_extra_topics,
+    create_topics,
+    free_port,
+    port_open,
+)
+from ._stats import percentile
+from ._traffic import SimulatedEvent, TrafficGenerator, generate_customers, past_contacts
+from ._workers import WorkerProcess
+
+__all__ = [
+    "AgentFloor",
+    "EmbeddedStack",
+    "FloorReport",
+    "PublishReport",
+    "SimulatedEvent",
+    "StackError",
+    "TrafficGenerator",
+    "WorkerProcess",
+    "cpu_seconds",
+    "create_extra_topics",
+    "create_topics",
+    "floor_agents",
+    "free_port",
+    "generate_customers",
+    "past_contacts",
+    "percentile",
+    "port_open",
+    "process_state",
+    "publish_traffic",
+    "rss_mb",
+    "seed_customers",
+]

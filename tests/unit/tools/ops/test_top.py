@@ -1,0 +1,53 @@
+"""``omniroute top``'s arithmetic: rates and quantiles from two scrapes, and a frame."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from rich.console import Console
+
+from omniroute.router.stages.assignment import AssignerMetrics
+from omniroute.router.stages.routing import RouterMetrics
+from omniroute.router.tools.ops import histogram_quantile, parse_metrics, rate_between, render
+
+
+def test_rates_and_latency_quantiles_come_from_the_difference_between_scrapes() -> None:
+    registry = CollectorRegistry()
+    metrics = RouterMetrics(registry, process=False)
+    metrics.decisions.labels("voice", "ivr", "").inc(10)
+    before = parse_metrics([generate_latest(registry).decode()], at=100.0)
+    metrics.decisions.labels("voice", "ivr", "").inc(30)
+    metrics.decisions.labels("chat", "agent_queue", "general").inc(10)
+    for _ in range(99):
+        metrics.latency.labels("voice").observe(0.004)
+    metrics.latency.labels("voice").observe(3.0)
+    now = parse_metrics([generate_latest(registry).decode()], at=110.0)
+    assert rate_between(now, before, "omniroute_decisions_total") == pytest.approx(4.0)
+    assert rate_between(now, before, "omniroute_decisions_total", target="ivr") == pytest.approx(
+        3.0
+    )
+    histogram = "omniroute_decision_latency_seconds"
+    median = histogram_quantile(now, before, histogram, 0.5)  # the 99 observations of 4 ms
+    tail = histogram_quantile(now, before, histogram, 0.999)  # reaches the one of 3 s
+    assert 0.0025 < median <= 0.005
+    assert tail > 2.5
+    assert math.isnan(histogram_quantile(now, now, histogram, 0.5)), "nothing observed in between"
+
+
+def test_a_frame_shows_queues_service_level_and_agents() -> None:
+    registry = CollectorRegistry()
+    metrics = AssignerMetrics(registry, process=False)
+    metrics.depth.labels("care", "billing").set(12)
+    metrics.longest_wait.labels("care", "billing").set(42)
+    metrics.service_level.labels("care", "billing", "voice").set(0.83)
+    metrics.agents.labels("care", "ready").set(5)
+    snapshot = parse_metrics([generate_latest(registry).decode()], at=1.0)
+    console = Console(width=140, record=True)
+    console.print(render(snapshot, None, ["http://down:9464/metrics"]))
+    text = console.export_text()
+    assert "care/billing" in text
+    assert "42.0 s" in text
+    assert "83%" in text
+    assert "http://down:9464/metrics" in text
