@@ -8,6 +8,7 @@ parts on their own.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +27,7 @@ from omniroute.router.tools.bench import (
     bench_decisions,
     bench_policy,
     bench_stage,
+    measure_broker_log,
     run_assigner_pool_bench,
     run_bench,
 )
@@ -184,6 +186,51 @@ def router(
     finally:
         stack.down()
     _print(results)
+
+
+@bench_app.command("broker-log")
+@friendly_errors
+def broker_log(
+    steps: Annotated[int, typer.Option(min=1)] = 4,
+    batches_per_step: Annotated[int, typer.Option(min=1000)] = 25_000,
+    seconds: Annotated[float, typer.Option(min=0.5)] = 4.0,
+) -> None:
+    """The embedded broker's CPU per request as its log grows (docs/embedded-broker.md)."""
+    settings = Settings(
+        kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}"),
+        redis=RedisSettings(port=free_port()),
+        state_dir=Path(tempfile.mkdtemp(prefix="omniroute-broker-log-")),
+    )
+    stack = EmbeddedStack(settings)  # a broker of its own: nothing else may load it
+    stack.up()
+    try:
+        pid = next(c.pid for c in stack.status() if c.name == "kafka")
+        if pid is None:
+            raise typer.BadParameter("the embedded broker did not start")
+        steps_measured = measure_broker_log(
+            settings.kafka.bootstrap_servers,
+            pid,
+            steps=steps,
+            batches_per_step=batches_per_step,
+            seconds=seconds,
+        )
+    finally:
+        stack.down()
+    table = Table(
+        "batches stored",
+        "produce (us CPU)",
+        "idle fetch (us CPU)",
+        "fetch with data (us CPU)",
+        title="embedded broker: its own CPU per request",
+    )
+    for step in steps_measured:
+        table.add_row(
+            f"{step.stored_batches:,}",
+            f"{step.produce_us:,.0f}",
+            f"{step.idle_fetch_us:,.0f}",
+            f"{step.data_fetch_us:,.0f}",
+        )
+    console.print(table)
 
 
 @bench_app.command()

@@ -138,6 +138,12 @@ class Ledger:
             enable_auto_commit=False,
             group_id=None,
             reconnect_backoff_max_ms=2000,
+            # The books time everything by broker timestamps, so how soon they read a
+            # record changes no figure. The embedded broker scans its whole log on
+            # every fetch that returns data, once per partition (docs/embedded-broker.md):
+            # one fetch every 2 s over 24 partitions costs it a quarter of the
+            # default 500 ms, which is the harness's own share of a soak's load.
+            fetch_max_wait_ms=2000,
         )
         partitions = [
             TopicPartition(name, p)
