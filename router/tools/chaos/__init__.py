@@ -10,7 +10,15 @@ from ._held import held_contact_records, held_contacts, latest_contacts
 from ._hostile import MUTATIONS, Hostile, hostile_records, schema_documents
 from ._load import SteadyLoad
 from ._scenarios import SCENARIOS, ChaosOptions, ChaosResult, Fault, run_scenario
-from ._soak import Sample, SoakOptions, SoakResult, judge_trends, plot_soak, run_soak
+from ._soak import (
+    Sample,
+    SoakOptions,
+    SoakResult,
+    diagnose_growth,
+    judge_trends,
+    plot_soak,
+    run_soak,
+)
 from ._trends import Bound, Trend, default_bounds, judge_trend, slope_per_minute
 
 __all__ = [
@@ -33,6 +41,7 @@ __all__ = [
     "SteadyLoad",
     "Trend",
     "default_bounds",
+    "diagnose_growth",
     "held_contact_records",
     "held_contacts",
     "hostile_records",

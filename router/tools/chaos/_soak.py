@@ -22,7 +22,15 @@ from ._fleet import Fleet, FleetOptions, metric_sum
 from ._trends import Trend, default_bounds, judge_trend, slope_per_minute
 from ._under_load import under_load
 
-__all__ = ["Sample", "SoakOptions", "SoakResult", "judge_trends", "plot_soak", "run_soak"]
+__all__ = [
+    "Sample",
+    "SoakOptions",
+    "SoakResult",
+    "diagnose_growth",
+    "judge_trends",
+    "plot_soak",
+    "run_soak",
+]
 
 _CPU_SERIES = ("router_cpu", "assigner_cpu", "broker_cpu", "redis_cpu", "harness_cpu")
 
@@ -229,8 +237,21 @@ def _summarise(result: SoakResult, options: SoakOptions) -> list[str]:
         summary[f"{name}_median_pct"] = round(statistics.median(getattr(s, name) for s in warm), 1)
     result.trends = judge_trends(samples, options.rate, options.warm_up_share)
     problems += [trend.why() for trend in result.trends if trend.grows]
+    problems += diagnose_growth({t.series for t in result.trends if t.grows})
     result.summary = summary
     return problems
+
+
+def diagnose_growth(grown: set[str]) -> list[str]:
+    """What a set of growing series points at, when it points somewhere."""
+    if "broker_cpu" in grown and not grown & {"router_cpu", "assigner_cpu"}:
+        return [
+            "the broker's own CPU grows while the workers' does not: the embedded "
+            "broker's cost per fetch grows with every batch it stores "
+            "(docs/embedded-broker.md; measure it with `omniroute bench broker-log`), "
+            "and lag or latency that grow beside it are waits on the broker"
+        ]
+    return []
 
 
 def _pairs(samples: list[Sample], kind: str) -> list[tuple[float, float]]:

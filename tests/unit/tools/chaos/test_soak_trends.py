@@ -13,6 +13,7 @@ from omniroute.router.tools.chaos import (
     Bound,
     Sample,
     default_bounds,
+    diagnose_growth,
     judge_trend,
     judge_trends,
     slope_per_minute,
@@ -116,3 +117,10 @@ def test_a_steady_run_is_judged_flat_on_every_series() -> None:
     assert {t.series for t in trends} == set(default_bounds(50))
     assert [t.series for t in trends if t.grows] == []
     assert all(t.samples == 80 for t in trends)
+
+
+def test_a_growing_broker_beside_flat_workers_is_named_as_the_cause() -> None:
+    assert diagnose_growth({"broker_cpu", "offer_p99_ms"}) != []
+    assert "embedded broker" in diagnose_growth({"broker_cpu"})[0]
+    assert diagnose_growth({"broker_cpu", "assigner_cpu"}) == []  # a worker grows too
+    assert diagnose_growth({"offer_p99_ms"}) == []
