@@ -4,7 +4,7 @@ A worker must never crash on input, so every way a record can be wrong maps to
 a ``DeadLetter`` that keeps the original bytes (a prefix of them, with their size
 and digest, when they are large) and where they came from.
 
-Three encodings of an event are read (see the README, "CloudEvents"): omniroute's
+Three encodings of an event are read (see docs/contract.md): omniroute's
 own JSON envelope, and the CloudEvents Kafka protocol binding in structured mode
 (``content-type: application/cloudevents+json``, data under ``data``) and in binary
 mode (attributes in ``ce_*`` headers, the data as the value). Both bindings are

@@ -1,5 +1,5 @@
-"""The router swaps a changed policy in without a restart (README: "The routing
-policy"): one live worker, events decided under policy A, the file rewritten to
+"""The router swaps a changed policy in without a restart (docs/policy.md, "Hot
+reload"): one live worker, events decided under policy A, the file rewritten to
 policy B (cancellations go to billing instead of retention), and after the swap is
 seen on /metrics the next events follow B. Every event is decided exactly once, and
 the worker's PID never changes."""

@@ -151,7 +151,7 @@ def _calls_named(name: str) -> list[str]:
 
 
 def test_no_reader_takes_the_end_of_a_partition_from_list_offsets() -> None:
-    """The README's promise: lag and "the end" come from the fetch high watermark,
+    """docs/embedded-broker.md's promise: lag and "the end" come from the fetch high watermark,
     never ``end_offsets()`` (ListOffsets LATEST, which the embedded broker answers
     with the last batch's base offset + 1; pinned in test_assigner_recovery)."""
     assert _calls_named("end_offsets") == []
