@@ -219,7 +219,7 @@ def broker_log(
     table = Table(
         "batches stored",
         "produce (us CPU)",
-        "idle fetch (us CPU)",
+        "idle reader (% of a core)",
         "fetch with data (us CPU)",
         title="embedded broker: its own CPU per request",
     )
@@ -227,7 +227,7 @@ def broker_log(
         table.add_row(
             f"{step.stored_batches:,}",
             f"{step.produce_us:,.0f}",
-            f"{step.idle_fetch_us:,.0f}",
+            f"{step.idle_reader_pct:.1f}",
             f"{step.data_fetch_us:,.0f}",
         )
     console.print(table)

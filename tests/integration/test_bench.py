@@ -4,6 +4,7 @@ assertion: the figures only have to exist and be positive."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -76,3 +77,25 @@ def test_the_short_bench_reports_every_figure_as_a_positive_number(tmp_path: Pat
         "policy + history (pure)",
     }
     assert all(part["us_per_event"] > 0 for part in report["parts"])
+
+
+def test_the_broker_log_bench_measures_each_step_as_anyone_runs_it() -> None:
+    """``omniroute bench broker-log`` runs end to end on a broker of its own and
+    prints one row per step, each step holding exactly the filler's batches more
+    than the last plus what the previous step's produces stored."""
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "omniroute.router.cli", "bench", "broker-log"),
+            *("--steps", "2", "--batches-per-step", "1000", "--seconds", "0.5"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = [line for line in run.stdout.splitlines() if line.startswith("│")]
+    stored = [int(row.split("│")[1].strip().replace(",", "")) for row in rows]
+    assert len(stored) == 3
+    assert stored[0] == 0
+    assert all(later - earlier > 1000 for earlier, later in itertools.pairwise(stored))

@@ -8,7 +8,7 @@ with it. This measures why, one request type at a time, against a broker whose
 log is filled in steps with batches of *another* topic:
 
 - a produce of one record;
-- a fetch at the tail that finds nothing (the idle poll);
+- a reader waiting at the tail with nothing new (the idle poll);
 - a fetch that returns a record (a consumer reading what was just written).
 
 Each figure is the broker's own CPU time (``/proc``) per request. Tansu 0.6's
@@ -42,12 +42,13 @@ class BrokerLogStep:
     stored_batches: int
     """Batches the broker held when this step began (the filler's and the probe's)."""
     produce_us: float
-    """Broker CPU per one-record produce (microseconds)."""
-    idle_fetch_us: float
-    """Broker CPU per fetch at the tail that finds nothing."""
+    """Broker CPU per one-record produce, with no reader attached (microseconds)."""
+    idle_reader_pct: float
+    """Broker CPU, in per cent of a core, while one reader waits at the tail with
+    nothing new (its fetches wait 5 ms each and find nothing)."""
     data_fetch_us: float
-    """Broker CPU per fetch that returns one record: a produce-then-read round less
-    a produce."""
+    """Broker CPU per fetch that returns one record: a produce-then-read-it round,
+    less a produce."""
 
 
 async def _fill(bootstrap: str, batches: int) -> None:
@@ -68,7 +69,7 @@ async def _fill(bootstrap: str, batches: int) -> None:
         await producer.stop()
 
 
-async def _per_request(
+async def _per_call(
     broker_pid: int, seconds: float, step: Callable[[], Awaitable[object]]
 ) -> tuple[float, int]:
     """(broker CPU microseconds per call of ``step``, calls) over ``seconds``."""
@@ -84,14 +85,14 @@ async def _measure(
     bootstrap: str, broker_pid: int, steps: int, batches_per_step: int, seconds: float
 ) -> list[BrokerLogStep]:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+    # aiokafka fetches in the background while a partition is assigned, so the
+    # reader is attached only for the two figures that involve it.
     reader = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5
     )
     await producer.start()
     await reader.start()
     probe = TopicPartition(_PROBE, 0)
-    reader.assign([probe])
-    await reader.seek_to_beginning(probe)
     stored = 0
 
     async def produce() -> None:
@@ -99,16 +100,9 @@ async def _measure(
         await producer.send_and_wait(_PROBE, _VALUE, partition=0)
         stored += 1
 
-    async def idle_fetch() -> None:
-        await reader.getmany(probe, timeout_ms=20)
-
     async def produce_and_read_it() -> None:
         await produce()
         while not await reader.getmany(probe, timeout_ms=1000):
-            pass
-
-    async def catch_up() -> None:
-        while await reader.getmany(probe, timeout_ms=200, max_records=100_000):
             pass
 
     try:
@@ -117,12 +111,16 @@ async def _measure(
             if n:
                 await _fill(bootstrap, batches_per_step)
                 stored += batches_per_step
-            await catch_up()
             at = stored
-            idle_us, _ = await _per_request(broker_pid, seconds, idle_fetch)
-            round_us, _ = await _per_request(broker_pid, seconds, produce_and_read_it)
-            produce_us, _ = await _per_request(broker_pid, seconds, produce)
-            results.append(BrokerLogStep(at, produce_us, idle_us, max(0.0, round_us - produce_us)))
+            produce_us, _ = await _per_call(broker_pid, seconds, produce)
+            reader.assign([probe])
+            await reader.seek_to_end(probe)  # one-record batches: LATEST is exact here
+            used = cpu_seconds(broker_pid)
+            await asyncio.sleep(seconds)
+            idle_pct = (cpu_seconds(broker_pid) - used) / seconds * 100
+            round_us, _ = await _per_call(broker_pid, seconds, produce_and_read_it)
+            reader.assign([])
+            results.append(BrokerLogStep(at, produce_us, idle_pct, max(0.0, round_us - produce_us)))
         return results
     finally:
         await reader.stop()
