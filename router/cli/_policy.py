@@ -100,6 +100,7 @@ def explain_command(
         profile = CustomerProfile.model_validate(_json(customer, "customer")) if customer else None
         customer_id = profile.customer_id if profile else "c-explain"
         raw = {
+            "id": "explain-event",  # an event needs an id; the question does not
             "type": "omniroute.interaction.arrived",
             "source": "/cli/explain",
             "interaction_id": "explain-1",
