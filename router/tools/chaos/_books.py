@@ -9,19 +9,27 @@ what belongs to this run (every id the harness makes starts with the run id).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
-import math
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from kafka import KafkaConsumer, TopicPartition
 
 from omniroute.schemas import topic
+
+from ._book_report import (
+    AGENT_QUEUE,
+    WAITING,
+    BookReport,
+    Contact,
+    is_open,
+    offer_open,
+    overlaps,
+    waiting_for_offer,
+)
 
 __all__ = ["BookReport", "Ledger"]
 
@@ -29,62 +37,6 @@ DECISIONS = topic("omniroute.decisions").name
 DEADLETTER = topic("omniroute.deadletter").name
 ASSIGNMENTS = topic("omniroute.assignments").name
 AGENT_EVENTS = topic("omniroute.agent-events").name
-_AGENT_QUEUE = "agent_queue"
-_WAITING = frozenset({"queued", "offered"})
-"""Changelog states of a contact the assigners still serve (an "assigned" one the
-books never saw announced was lost to its agent)."""
-
-
-@dataclass(slots=True)
-class BookReport:
-    """The counts a chaos run prints and writes; ``lost`` and the violations must be 0."""
-
-    arrivals_sent: int = 0
-    follow_ups_sent: int = 0
-    decided: int = 0
-    undecided: int = 0
-    decided_twice: int = 0
-    """Contacts with two *different* decision ids: a redelivery must reuse the id."""
-    duplicate_decisions: int = 0
-    """Records repeating a decision id already seen: harmless redeliveries."""
-    queued: int = 0
-    assigned_once: int = 0
-    assigned_twice: int = 0
-    duplicate_assignments: int = 0
-    ended: int = 0
-    unresolved: int = 0
-    still_queued: int = 0
-    """Unresolved contacts the assigners' changelog holds queued or offered, by id."""
-    overlapping_offers: int = 0
-    """An offer made while another offer for the same contact was still open."""
-    offers_after_end: int = 0
-    """Offers made more than a grace period after the contact was abandoned."""
-    lost: int = 0
-    dead_letters: dict[str, int] = field(default_factory=dict)
-    examples: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def violations(self) -> int:
-        return self.lost + self.decided_twice + self.assigned_twice + self.overlapping_offers
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self) | {"violations": self.violations}
-
-
-@dataclass(slots=True)
-class _Contact:
-    arrival_id: str
-    sent_at: float
-    ended_at: float | None = None
-    decision_ids: set[str] = field(default_factory=set)
-    decision_records: int = 0
-    decided_at: float | None = None
-    target: str | None = None
-    offers: dict[str, float] = field(default_factory=dict)  # offer id -> broker time
-    expires: dict[str, float] = field(default_factory=dict)  # offer id -> its expires_at
-    closed: dict[str, float] = field(default_factory=dict)  # offer id -> close time
-    assigned: set[str] = field(default_factory=set)
-    assigned_records: int = 0
 
 
 class Ledger:
@@ -94,7 +46,7 @@ class Ledger:
         self.run_id = run_id
         self._marker = run_id.encode()
         self._lock = threading.Lock()
-        self._contacts: dict[str, _Contact] = {}
+        self._contacts: dict[str, Contact] = {}
         self._follow_ups = 0
         self.dead_letters: Counter[str] = Counter()
         self.dead_positions: dict[tuple[str, int, int], str] = {}
@@ -114,7 +66,7 @@ class Ledger:
     # What the harness sent -------------------------------------------------------
     def sent_arrival(self, interaction_id: str, event_id: str, at: float) -> None:
         with self._lock:
-            self._contacts[interaction_id] = _Contact(event_id, at)
+            self._contacts[interaction_id] = Contact(event_id, at)
 
     def refused(self, interaction_id: str) -> None:
         """The broker refused the arrival: it was never sent, so it is owed nothing."""
@@ -230,7 +182,7 @@ class Ledger:
         else:
             self._assignment(contact, message, at)
 
-    def _decision(self, contact: _Contact, message: dict[str, object], at: float) -> None:
+    def _decision(self, contact: Contact, message: dict[str, object], at: float) -> None:
         if message.get("cause_id") != contact.arrival_id:
             return
         contact.decision_records += 1
@@ -240,7 +192,7 @@ class Ledger:
             self.decision_latencies.append((at, max(0.0, at - contact.sent_at)))
         contact.decision_ids.add(str(message["id"]))
 
-    def _assignment(self, contact: _Contact, message: dict[str, object], at: float) -> None:
+    def _assignment(self, contact: Contact, message: dict[str, object], at: float) -> None:
         kind = str(message.get("type"))
         offer_id = str(message.get("offer_id"))
         if kind == "omniroute.offer":
@@ -279,14 +231,14 @@ class Ledger:
     def pending(self) -> int:
         """Contacts still waiting for something: no decision, or queued and unresolved."""
         with self._lock:
-            return sum(1 for c in self._contacts.values() if _open(c))
+            return sum(1 for c in self._contacts.values() if is_open(c))
 
     def settled(self, before: float) -> bool:
         """Everything sent up to ``before`` is decided, and every queued contact among
         them has been offered at least once, assigned or ended."""
         with self._lock:
             return not any(
-                c.sent_at <= before and (not c.decision_ids or _waiting_for_offer(c))
+                c.sent_at <= before and (not c.decision_ids or waiting_for_offer(c))
                 for c in self._contacts.values()
             )
 
@@ -295,21 +247,21 @@ class Ledger:
         open at the end may time out and send its contact back to the queue, so a
         run that stopped there would count it neither assigned nor queued."""
         with self._lock:
-            in_flight = any(_offer_open(c) for c in self._contacts.values())
+            in_flight = any(offer_open(c) for c in self._contacts.values())
         return not in_flight and self.settled(before)
 
     def status(self) -> dict[str, int]:
         """Counts for progress lines: sent, decided, queued, offered, assigned, waiting."""
         with self._lock:
             contacts = list(self._contacts.values())
-        queued = [c for c in contacts if c.target == _AGENT_QUEUE]
+        queued = [c for c in contacts if c.target == AGENT_QUEUE]
         return {
             "sent": len(contacts),
             "decided": sum(1 for c in contacts if c.decision_ids),
             "queued": len(queued),
             "offered": sum(1 for c in queued if c.offers),
             "assigned": sum(1 for c in queued if c.assigned),
-            "waiting_for_offer": sum(1 for c in queued if _waiting_for_offer(c)),
+            "waiting_for_offer": sum(1 for c in queued if waiting_for_offer(c)),
         }
 
     def decided_count(self) -> int:
@@ -343,7 +295,7 @@ class Ledger:
             report.decided += 1
             report.decided_twice += len(c.decision_ids) > 1
             report.duplicate_decisions += c.decision_records - len(c.decision_ids)
-            if c.target != _AGENT_QUEUE:
+            if c.target != AGENT_QUEUE:
                 continue
             report.queued += 1
             if len(c.assigned) > 1:
@@ -356,14 +308,14 @@ class Ledger:
                 report.ended += 1
             elif not c.assigned:
                 report.unresolved += 1
-                if held.get(interaction) in _WAITING:
+                if held.get(interaction) in WAITING:
                     report.still_queued += 1
                 else:
                     report.lost += 1
                     note("lost", interaction)
-            overlaps = _overlaps(c)
-            if overlaps:
-                report.overlapping_offers += overlaps
+            overlapping = overlaps(c)
+            if overlapping:
+                report.overlapping_offers += overlapping
                 note("overlapping_offers", interaction)
             if c.ended_at is not None and any(
                 t > c.ended_at + end_grace for t in c.offers.values()
@@ -373,42 +325,3 @@ class Ledger:
         report.lost += report.undecided
         report.examples = dict(examples)
         return report
-
-
-def _open(c: _Contact) -> bool:
-    if not c.decision_ids:
-        return True
-    return c.target == _AGENT_QUEUE and not c.assigned and c.ended_at is None
-
-
-def _offer_open(c: _Contact) -> bool:
-    return (
-        c.target == _AGENT_QUEUE
-        and not c.assigned
-        and c.ended_at is None
-        and any(offer not in c.closed for offer in c.offers)
-    )
-
-
-def _waiting_for_offer(c: _Contact) -> bool:
-    return c.target == _AGENT_QUEUE and not c.offers and not c.assigned and c.ended_at is None
-
-
-def _overlaps(c: _Contact) -> int:
-    """Offers that began while the contact's previous offer still stood: neither
-    closed (assigned, rejected, revoked) nor past its ``expires_at``, the moment the
-    contract ends the reservation and the desktop SDK stops showing it.
-
-    The expiry counts because a revocation is not the only end of an offer: an
-    offer that timed out while no assigner owned its pool is revoked by the next
-    owner's takeover in the same batch as the contact's next offer, and records of
-    one batch on different partitions carried append-time timestamps a millisecond
-    apart in either order (the full kill run's 27 "overlaps", all re-offers after
-    their first offer had expired)."""
-    ordered = sorted(c.offers.items(), key=lambda item: item[1])
-    count = 0
-    for (previous, _), (_, started) in itertools.pairwise(ordered):
-        closed = min(c.closed.get(previous, math.inf), c.expires.get(previous, math.inf))
-        if closed > started:
-            count += 1
-    return count
