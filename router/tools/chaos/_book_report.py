@@ -50,6 +50,10 @@ class BookReport:
     offers_after_end: int = 0
     """Offers made more than a grace period after the contact was abandoned."""
     lost: int = 0
+    lost_before_catch_up: int = 0
+    """What ``lost`` would have been had the books been counted before the reader
+    caught up: the race that counted a contact assigned in the run's last moments
+    as lost (issue 20). Its ids are in ``examples["lost_before_catch_up"]``."""
     dead_letters: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
 

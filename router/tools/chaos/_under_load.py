@@ -49,9 +49,15 @@ def closing_books(fleet: Fleet, ledger: Ledger) -> BookReport:
     """``ledger``'s books against what ``fleet``'s assigners' changelog holds: the
     changelog read first, then the ledger caught up past it (``Ledger.catch_up``)."""
     held = held_by_assigners(fleet)
+    early = ledger.report(held=held)  # what the books said before the fix, kept as evidence
     if not ledger.catch_up(timeout=60):
         raise RuntimeError("the books' reader did not reach the outputs' end in 60 s")
-    return ledger.report(held=held)
+    books = ledger.report(held=held)
+    books.lost_before_catch_up = early.lost
+    late = set(early.examples.get("lost", ())) - set(books.examples.get("lost", ()))
+    if late:
+        books.examples["lost_before_catch_up"] = sorted(late)
+    return books
 
 
 def held_by_assigners(fleet: Fleet) -> dict[str, str]:
