@@ -88,6 +88,7 @@ class HeldPartitions:
         self._held: dict[TopicPartition, _Held] = {}
         self._refusals: dict[TopicPartition, str] = {}  # from send() to hold()
         metrics.dead_letter_retries.labels(stage)  # at zero from the start
+        self._exported: set[TopicPartition] = set()
 
     def __bool__(self) -> bool:
         return bool(self._held)
@@ -173,6 +174,18 @@ class HeldPartitions:
                     held.commit,
                     extra={"stage": self._stage},
                 )
+
+    def export_clear(self) -> None:
+        """Each newly assigned partition that is not held reads 0: the gauge then has a
+        series from the start, so "clear" is a value an alert and a dashboard can
+        read, not an absent series that also means "not exported"."""
+        assigned = self._consumer.assignment()
+        for tp in assigned - self._exported:
+            if tp not in self._held:
+                self._metrics.dead_letter_blocked.labels(
+                    self._stage, tp.topic, str(tp.partition)
+                ).set(0)
+        self._exported = set(assigned)
 
     def close(self) -> None:
         for tp, held in list(self._held.items()):

@@ -171,6 +171,7 @@ class BatchLoop:
         await self._batches.track(self._dead_letters.topic)  # it shares the producer
         while not stopping.is_set():
             self.last_poll = time.monotonic()
+            self._held.export_clear()
             if self._held:
                 await self._held.release(self._commit)
             try:

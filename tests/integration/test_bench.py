@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,8 +95,14 @@ def test_the_broker_log_bench_measures_each_step_as_anyone_runs_it() -> None:
         check=False,
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    rows = [line for line in run.stdout.splitlines() if line.startswith("│")]
-    stored = [int(row.split("│")[1].strip().replace(",", "")) for row in rows]
+    # rich draws its box in ASCII when the locale is not UTF-8 (as on CI): read both.
+    output = run.stdout + run.stderr  # the CLI prints its tables on stderr
+    rows = [re.split(r"[│|]", line) for line in output.splitlines()]
+    stored = [
+        int(cells[1].strip().replace(",", ""))
+        for cells in rows
+        if len(cells) > 2 and re.fullmatch(r"[\d,]+", cells[1].strip())
+    ]
     assert len(stored) == 3
     assert stored[0] == 0
     assert all(later - earlier > 1000 for earlier, later in itertools.pairwise(stored))

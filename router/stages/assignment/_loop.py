@@ -133,6 +133,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         try:
             while not stopping.is_set():
                 self.last_poll = time.monotonic()
+                self._held.export_clear()
                 if self._held:
                     async with self._lock:
                         await self._held.release(self._commit)

@@ -33,6 +33,8 @@ from ._book_report import (
 
 __all__ = ["BookReport", "Ledger"]
 
+_FETCH_WAIT_MS = 500
+"""kafka-python's default: the embedded broker holds every fetch this long."""
 DECISIONS = topic("omniroute.decisions").name
 DEADLETTER = topic("omniroute.deadletter").name
 ASSIGNMENTS = topic("omniroute.assignments").name
@@ -90,12 +92,7 @@ class Ledger:
             enable_auto_commit=False,
             group_id=None,
             reconnect_backoff_max_ms=2000,
-            # The books time everything by broker timestamps, so how soon they read a
-            # record changes no figure. The embedded broker scans its whole log on
-            # every fetch that returns data, once per partition (docs/embedded-broker.md):
-            # one fetch every 2 s over 24 partitions costs it a quarter of the
-            # default 500 ms, which is the harness's own share of a soak's load.
-            fetch_max_wait_ms=2000,
+            fetch_max_wait_ms=_FETCH_WAIT_MS,
         )
         partitions = [
             TopicPartition(name, p)
@@ -125,10 +122,14 @@ class Ledger:
         broker): without this, a contact assigned in the last moments of a run was
         "held assigned, never seen announced" and counted lost."""
         deadline = time.monotonic() + timeout
+        # A poll returns on its own timeout whether or not a fetch answered, so the
+        # high watermark it saw may predate this call: wait until a fetch sent after
+        # it has answered. The broker holds each fetch for the fetch wait; three
+        # waits leave room for a busy broker.
+        settled = time.monotonic() + 3 * _FETCH_WAIT_MS / 1000
         with self._read_more:
             start = self._polls
-            # Two polls: the first may have been in flight (its fetch sent) before now.
-            while not (self._polls >= start + 2 and self._at_end):
+            while not (self._polls >= start + 2 and time.monotonic() >= settled and self._at_end):
                 left = deadline - time.monotonic()
                 if left <= 0 or not self._thread.is_alive():
                     return False
