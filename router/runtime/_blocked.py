@@ -139,9 +139,7 @@ class HeldPartitions:
             held = self._held[tp] = _Held(deque(), commit, refusal)
             if tp in self._consumer.assignment():
                 self._consumer.pause(tp)
-            self._metrics.dead_letter_blocked.labels(self._stage, tp.topic, str(tp.partition)).set(
-                1
-            )
+            self._show(tp, 1)
         held.letters.extend(letters)
         held.commit = max(held.commit, commit)
         if held.letters and (held.task is None or held.task.done()):
@@ -182,10 +180,14 @@ class HeldPartitions:
         assigned = self._consumer.assignment()
         for tp in assigned - self._exported:
             if tp not in self._held:
-                self._metrics.dead_letter_blocked.labels(
-                    self._stage, tp.topic, str(tp.partition)
-                ).set(0)
+                self._show(tp, 0)
         self._exported = set(assigned)
+
+    def _show(self, tp: TopicPartition, blocked: int) -> None:
+        """``omniroute_dead_letter_blocked`` of ``tp``: 1 while held, 0 when clear."""
+        self._metrics.dead_letter_blocked.labels(self._stage, tp.topic, str(tp.partition)).set(
+            blocked
+        )
 
     def close(self) -> None:
         for tp, held in list(self._held.items()):
@@ -195,7 +197,7 @@ class HeldPartitions:
         del self._held[tp]
         if held.task is not None:
             held.task.cancel()
-        self._metrics.dead_letter_blocked.labels(self._stage, tp.topic, str(tp.partition)).set(0)
+        self._show(tp, 0)
 
     async def _retry(self, tp: TopicPartition, held: _Held) -> None:
         while held.letters:
