@@ -3,7 +3,8 @@
 #   ./dev.sh demo    the router end to end on the embedded stack (broker + Redis + workers + traffic)
 #   ./dev.sh test    lint, type-check and the whole test suite against the real broker and Redis
 # Also: ./dev.sh check (lint + types only), ./dev.sh explore (property tests, random seeds,
-# longer), ./dev.sh shell (a shell in the venv).
+# longer), ./dev.sh shell (a shell in the venv), ./dev.sh bench-env (Quix Streams in .venv-quix,
+# for `omniroute bench`'s Quix anchor).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -94,12 +95,19 @@ case "${1:-}" in
         ensure_venv
         check
         ;;
+    bench-env)
+        # Quix Streams, for `omniroute bench`'s Quix anchor: it pins pydantic below the
+        # version omniroute runs, so it gets a venv of its own (.venv-quix).
+        [ -x .venv-quix/bin/python ] || "$PY" -m venv .venv-quix
+        .venv-quix/bin/pip install -q "quixstreams>=3.20,<4" "redis>=5" hiredis
+        say ".venv-quix ready: omniroute bench finds it"
+        ;;
     shell)
         ensure_venv
         exec bash --rcfile <(echo "source $VENV/bin/activate")
         ;;
     *)
-        echo "usage: ./dev.sh demo [OPTIONS] | test [PYTEST-ARGS] | explore [PYTEST-ARGS] | check | shell" >&2
+        echo "usage: ./dev.sh demo [OPTIONS] | test [PYTEST-ARGS] | explore [PYTEST-ARGS] | check | shell | bench-env" >&2
         exit 2
         ;;
 esac
