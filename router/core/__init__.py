@@ -16,10 +16,12 @@ from ._routing import (
     route_events,
     update_id,
 )
+from ._time import PARSED_UTC, as_parsed_utc
 from ._types import RECENT_IN_CONTEXT, CustomerRecord, LoadView, RoutableEvent, RoutingPolicy
 
 __all__ = [
     "AUTOMATION_FAILURES",
+    "PARSED_UTC",
     "RECENT_IN_CONTEXT",
     "AssignerMessage",
     "CustomerRecord",
@@ -28,6 +30,7 @@ __all__ = [
     "RoutedBatch",
     "RoutingPolicy",
     "apply_to_history",
+    "as_parsed_utc",
     "construct_validated",
     "content_digest",
     "decision_id",

@@ -14,6 +14,7 @@ from ._store import (
     StoreUnavailableError,
     connect_redis,
     customer_record,
+    history_json,
     profile_key,
     recent_key,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "StoreUnavailableError",
     "connect_redis",
     "customer_record",
+    "history_json",
     "initial_policy",
     "profile_key",
     "recent_key",

@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from omniroute.router.core import CustomerRecord, construct_validated
+from omniroute.router.core import CustomerRecord
 from omniroute.router.runtime import RedisSettings
 from omniroute.schemas import CustomerProfile, RecentContact, RecentContacts
 
@@ -29,12 +29,34 @@ __all__ = [
     "StoreUnavailableError",
     "connect_redis",
     "customer_record",
+    "history_json",
     "profile_key",
     "recent_key",
 ]
 
 log = logging.getLogger(__name__)
-_RECENT_JSON = RecentContacts.__pydantic_serializer__.to_json
+
+_LINE_JSON = RecentContact.__pydantic_serializer__.to_json
+_HISTORY_OPEN = b'{"contacts":['
+_HISTORY_CLOSE = b"]}"
+History = tuple[tuple[RecentContact, ...], bool, tuple[bytes, ...] | None]
+"""A parsed history: its lines, whether it could be read, and each line's JSON when
+known (the router wrote it), so the next save re-serialises only what changed."""
+
+
+def history_json(
+    lines: tuple[RecentContact, ...], known: Mapping[int, bytes] | None = None
+) -> tuple[bytes, tuple[bytes, ...]]:
+    """``recent:{id}`` as ``RecentContacts`` serialises it, and each line's JSON.
+
+    A history line never changes once written (an update makes a new line), so the
+    JSON of a line the last save wrote (``known``, by object identity: the caller
+    holds those lines) is joined in as it was. Byte for byte what serialising the
+    whole model writes (tests/unit/stages/test_store_history_json.py): saving a
+    10-line history re-serialised every line on every event (~19 us), this one line.
+    """
+    parts = tuple((known.get(id(line)) if known else None) or _LINE_JSON(line) for line in lines)
+    return _HISTORY_OPEN + b",".join(parts) + _HISTORY_CLOSE, parts
 
 
 _SET_WITH_TTL = """
@@ -146,6 +168,11 @@ class ParsedCache(Generic[_Parsed]):
         self.hits = 0
         self.misses = 0
 
+    def peek(self, customer_id: str) -> _Parsed | None:
+        """What is held for ``customer_id``, whatever its bytes; not counted."""
+        entry = self._entries.get(customer_id)
+        return entry[1] if entry is not None else None
+
     def get(self, customer_id: str, raw: bytes) -> _Parsed | None:
         entry = self._entries.get(customer_id)
         if entry is not None and entry[0] == raw:
@@ -185,7 +212,7 @@ class RedisCustomerStore:
         self._timeout = timeout
         self._set_with_ttl = client.register_script(_SET_WITH_TTL)
         self.profiles = ParsedCache[tuple[CustomerProfile | None, bool]](cached_records)
-        self.recents = ParsedCache[tuple[tuple[RecentContact, ...], bool]](cached_records)
+        self.recents = ParsedCache[History](cached_records)
 
     async def fetch(self, customer_ids: Sequence[str]) -> dict[str, CustomerRecord]:
         ids = list(dict.fromkeys(customer_ids))
@@ -232,9 +259,10 @@ class RedisCustomerStore:
             return (), True
         cached = self.recents.get(customer_id, raw)
         if cached is None:
-            cached = _parse_recent(raw)
-            self.recents.put(customer_id, raw, cached, max(1, len(cached[0])))
-        return cached
+            contacts, read = _parse_recent(raw)
+            cached = (contacts, read, None)
+            self.recents.put(customer_id, raw, cached, max(1, len(contacts)))
+        return cached[0], cached[1]
 
     async def save_recent(self, updates: Mapping[str, tuple[RecentContact, ...]]) -> None:
         """One command for the whole batch: a pipeline of SETs costs ~18 us a key in
@@ -242,18 +270,27 @@ class RedisCustomerStore:
         if not updates:
             return
         keys = [recent_key(customer_id) for customer_id in updates]
-        # The lines were validated when built; construct skips validating them again.
-        encoded = [
-            _RECENT_JSON(construct_validated(RecentContacts, {"contacts": contacts}))
-            for contacts in updates.values()
-        ]
+        encoded: list[bytes] = []
+        parts: list[tuple[bytes, ...]] = []
+        for customer_id, contacts in updates.items():
+            held = self.recents.peek(customer_id)
+            known = (
+                dict(zip(map(id, held[0]), held[2], strict=True))
+                if held is not None and held[2] is not None
+                else None
+            )
+            raw, lines = history_json(contacts, known)
+            encoded.append(raw)
+            parts.append(lines)
         try:
             async with asyncio.timeout(self._timeout * 4):
                 await self._set_with_ttl(keys=keys, args=[*encoded, self._ttl])
         except (RedisError, TimeoutError, OSError) as error:
             raise StoreUnavailableError(str(error) or type(error).__name__) from error
-        for customer_id, raw, contacts in zip(updates, encoded, updates.values(), strict=True):
-            self.recents.put(customer_id, raw, (contacts, True), max(1, len(contacts)))
+        for customer_id, raw, lines, contacts in zip(
+            updates, encoded, parts, updates.values(), strict=True
+        ):
+            self.recents.put(customer_id, raw, (contacts, True, lines), max(1, len(contacts)))
 
     async def save_profiles(self, profiles: Iterable[CustomerProfile], chunk: int = 5000) -> int:
         """Bulk-load profiles (seeding, CRM sync): MSET in chunks."""
