@@ -4,7 +4,7 @@ metrics every worker has. Stages sit on top of it; the pure cores never import i
 """
 
 from ._blocked import HeldPartitions, retry_delay
-from ._gc import CollectorFreezer
+from ._gc import COLLECTOR_THRESHOLDS, CollectorFreezer, tune_collector
 from ._host import (
     EXIT_FAILED,
     StageRuntime,
@@ -45,6 +45,7 @@ from ._settings import (
 )
 
 __all__ = [
+    "COLLECTOR_THRESHOLDS",
     "EXIT_FAILED",
     "LATENCY_BUCKETS",
     "PRODUCE_ATTEMPTS",
@@ -86,4 +87,5 @@ __all__ = [
     "retry_delay",
     "run_worker",
     "stop_worker_process",
+    "tune_collector",
 ]

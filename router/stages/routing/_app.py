@@ -27,6 +27,7 @@ from omniroute.router.runtime import (
     host_stage,
     producer_config,
     stop_worker_process,
+    tune_collector,
 )
 from omniroute.schemas import InteractionUpdate, PoolLoad, RoutingDecision, topic
 
@@ -117,6 +118,7 @@ class RouterRuntime:
         # rescanning them on every collection (decode went 12 -> 8 us/event).
         gc.collect()
         gc.freeze()
+        tune_collector()  # young collections took 15-30% of the stage at the default
         self.loops.start("router-loop", self.loop.run)
         self.loops.start("pool-load", self.loads.run)
         if self.watcher is not None:
