@@ -4,11 +4,13 @@ pure policy, writes history back and produces decisions and assigner input.
 """
 
 from ._app import RouterRuntime, run_router_worker
+from ._encode import DecisionWriter
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._stage import PolicyHolder, RouterStage, StageOutput
 from ._store import (
     CustomerStore,
+    LineJson,
     ParsedCache,
     RedisCustomerStore,
     StoreUnavailableError,
@@ -21,6 +23,8 @@ from ._store import (
 
 __all__ = [
     "CustomerStore",
+    "DecisionWriter",
+    "LineJson",
     "ParsedCache",
     "PolicyHolder",
     "PolicyWatcher",

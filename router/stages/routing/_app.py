@@ -31,6 +31,7 @@ from omniroute.router.runtime import (
 )
 from omniroute.schemas import InteractionUpdate, PoolLoad, RoutingDecision, topic
 
+from ._encode import DecisionWriter
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._stage import PolicyHolder, RouterStage, StageOutput
@@ -87,6 +88,7 @@ class RouterRuntime:
             timeout=settings.redis.timeout_seconds,
             cached_records=settings.router.parse_cache_records,
         )
+        self._write_decision = DecisionWriter(store.line_json)
         consumer = self._consumer = AIOKafkaConsumer(
             INTERACTIONS, **consumer_config(settings, settings.router.group_id)
         )
@@ -146,7 +148,7 @@ class RouterRuntime:
         encoded: dict[int, bytes] = {}
         outbound: list[Outbound] = []
         for record, decision in out.decisions:
-            value = encoded[id(decision)] = _to_json(decision)
+            value = encoded[id(decision)] = self._write_decision(decision)
             customer = decision.customer_id.encode()
             if record.headers:
                 outbound.append((DECISIONS, customer, value, reply_headers(record.headers)))

@@ -8,20 +8,28 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from omniroute.router.core import PARSED_UTC, as_parsed_utc
-from omniroute.router.stages.routing import history_json
+from omniroute.router.codec import InboundRecord
+from omniroute.router.core import PARSED_UTC, CustomerRecord, as_parsed_utc, route_events
+from omniroute.router.policy import default_policy
+from omniroute.router.stages.routing import DecisionWriter, LineJson, history_json
 from omniroute.schemas import (
     Channel,
     ContactOutcome,
     ContactTarget,
+    CustomerProfile,
+    InteractionArrived,
+    InteractionEscalated,
     RecentContact,
     RecentContacts,
+    RoutingDecision,
+    Tier,
 )
 from tests.support.examples import examples
 
 FAST = settings(
-    max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+DEFAULT = default_policy()
 _WHOLE = RecentContacts.__pydantic_serializer__.to_json
 names = st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,12}", fullmatch=True)
 moments = st.datetimes(
@@ -54,13 +62,15 @@ def test_history_joined_from_its_lines_is_the_models_own_json(
     """The incremental save writes what serialising ``RecentContacts`` writes, whichever
     lines' JSON it already held; and what it writes reads back as the same lines."""
     whole = _WHOLE(RecentContacts(contacts=history))
-    cold, parts = history_json(history)
-    held = data.draw(st.sets(st.integers(0, max(len(history) - 1, 0))))
-    known = {id(history[i]): parts[i] for i in held if i < len(history)}
-    warm, again = history_json(history, known)
+    cold = history_json(history, LineJson())
+    held = LineJson(limit=data.draw(st.integers(1, 6)))
+    for index in data.draw(st.sets(st.integers(0, max(len(history) - 1, 0)))):
+        if index < len(history):
+            held(history[index])
+    warm = history_json(history, held)
 
     assert cold == warm == whole
-    assert again == parts
+    assert len(held) <= held._limit
     assert RecentContacts.model_validate_json(warm).contacts == history
 
 
@@ -80,3 +90,66 @@ def test_now_on_the_parsed_tzinfo_is_the_same_instant_written_the_same_way(
     )
     if moment.utcoffset() == timedelta(0):
         assert moved.tzinfo is PARSED_UTC
+
+
+profiles = st.none() | st.builds(
+    CustomerProfile,
+    customer_id=st.just("c1"),
+    name=st.text(max_size=10),
+    tier=st.sampled_from(Tier),
+    arpu=st.floats(0, 600, allow_nan=False),
+    segment=st.none() | names,
+    language=st.none() | st.sampled_from(["en", "fr"]),
+    preferred_channel=st.none() | st.sampled_from(Channel),
+)
+events = st.builds(
+    InteractionArrived,
+    id=st.from_regex(r"e[a-z0-9-]{0,20}", fullmatch=True),
+    source=st.just("/frontends/test"),
+    interaction_id=st.just("i-now"),
+    customer_id=st.just("c1"),
+    channel=st.sampled_from(Channel),
+    reason=st.none() | st.sampled_from(["billing", "cancellation", "outage", "other"]),
+    requested_agent=st.booleans(),
+) | st.builds(
+    InteractionEscalated,
+    id=st.from_regex(r"e[a-z0-9-]{0,20}", fullmatch=True),
+    source=st.just("/frontends/test"),
+    interaction_id=st.just("i-now"),
+    customer_id=st.just("c1"),
+    channel=st.sampled_from(Channel),
+    reason=st.none() | names,
+)
+
+
+@FAST
+@given(profiles, st.lists(lines, max_size=8).map(tuple), events, st.booleans(), st.booleans())
+def test_a_decision_written_from_its_lines_json_is_the_models_own_json(
+    profile: CustomerProfile | None,
+    history: tuple[RecentContact, ...],
+    event: InteractionArrived | InteractionEscalated,
+    failed: bool,
+    warm: bool,
+) -> None:
+    """The stage's decisions (the pure core, then ``DecisionWriter``) are the bytes the
+    model's serialiser writes, and read back as the same decision."""
+    customer = CustomerRecord("c1", profile, history, lookup_failed=failed)
+    record = InboundRecord("omniroute.interactions", 0, 0, b"c1", b"{}")
+    routed = route_events(
+        [(record, event)],
+        {"c1": customer},
+        DEFAULT,
+        {},
+        now=datetime.now(UTC),
+        keep=20,
+        max_age=timedelta(days=30),
+    )
+    line_json = LineJson()
+    if warm:
+        history_json(history, line_json)
+    write = DecisionWriter(line_json)
+    ((_, decision),) = routed.decisions
+
+    written = write(decision)
+    assert written == RoutingDecision.__pydantic_serializer__.to_json(decision)
+    assert RoutingDecision.model_validate_json(written) == decision
