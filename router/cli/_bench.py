@@ -70,9 +70,13 @@ def render_report(report: dict[str, Any]) -> Table:
         ("omniroute router, 2 workers, backlog", "router_2w_events_per_second", "events/s"),
         ("  1 worker per CPU-second it used", "router_1w_events_per_cpu_second", "events/s"),
         ("  2 workers per CPU-second they used", "router_2w_events_per_cpu_second", "events/s"),
+        ("  1 worker: records per batch", "router_1w_records_per_batch", "records"),
+        ("  2 workers: records per batch", "router_2w_records_per_batch", "records"),
     ]
     for label, key, unit in rows:
         value = report.get(key)
+        if value is None and key.endswith("records_per_batch"):
+            continue
         table.add_row(label, "skipped" if value is None else f"{value:,.0f}", unit)
     for step in report.get("router_latency", []):
         table.add_row(

@@ -174,6 +174,9 @@ def _router(
             report[f"router_{workers}w_events_per_cpu_second"] = round(
                 len(backlog.records) / max(figures.cpu_seconds, 1e-3), 1
             )
+            report[f"router_{workers}w_records_per_batch"] = round(
+                len(backlog.records) / max(figures.batches, 1), 1
+            )
             if workers == 1:
                 latency = []
                 for rate in options.loads:
