@@ -21,7 +21,7 @@ from typing import Any
 
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
-from omniroute.router.stages.routing import connect_redis
+from omniroute.router.stages.routing import connect_redis, recent_key
 from omniroute.router.tools.harness import (
     EmbeddedStack,
     cpu_seconds,
@@ -117,6 +117,21 @@ def _flush_redis(settings: Settings) -> None:
     asyncio.run(flush())
 
 
+def _clear_histories(settings: Settings) -> None:
+    """Every customer's history gone, profiles kept: each drain starts from the same
+    state. The 2-worker drain otherwise met the histories the 1-worker drain wrote
+    (its customers are the same), longer and to be parsed on first touch."""
+
+    async def clear() -> None:
+        client = connect_redis(settings.redis)
+        keys = [key async for key in client.scan_iter(match=recent_key("*"), count=5000)]
+        for start in range(0, len(keys), 5000):
+            await client.delete(*keys[start : start + 5000])
+        await client.aclose()
+
+    asyncio.run(clear())
+
+
 def _micro(settings: Settings, options: BenchOptions, report: dict[str, Any]) -> None:
     policy = default_policy()
     count = max(1000, options.events // 5)
@@ -172,11 +187,13 @@ def _router(
     Back to back because the embedded broker's fetch cost grows with its log
     (docs/embedded-broker.md): with the latency runs' ~85k events between them, the
     second drain met a bigger log than the first, and ``ratio_two_workers`` measured
-    that too. The broker's own CPU during each drain is reported beside it."""
+    that too. Each from no history (``_clear_histories``). The broker's own CPU
+    during each drain is reported beside it."""
     log_dir = options.state_dir
     for workers in (1, 2):
         backlog = make_backlog(f"r{workers}w", options.events, options.customers)
         progress.start(f"router: {workers} worker(s) drain a backlog", backlog.routable)
+        _clear_histories(settings)
         with router_fleet(settings, workers, log_dir) as fleet:
             broker_before = cpu_seconds(broker_pid) if broker_pid else 0.0
             figures = drain(
