@@ -8,7 +8,7 @@ guardrails no rule can override and an explanation on every decision.
 from ._conditions import PolicyError
 from ._diff import DecisionChange, ReplayReport, compare
 from ._explain import explain
-from ._facts import FACTS
+from ._facts import FACTS, FactSheet
 from ._load import DEFAULT_POLICY_FILE, default_policy, load_policy, parse_policy
 from ._model import PolicyFile
 from ._policy import GUARDRAILS, Policy
@@ -18,6 +18,7 @@ __all__ = [
     "FACTS",
     "GUARDRAILS",
     "DecisionChange",
+    "FactSheet",
     "Policy",
     "PolicyError",
     "PolicyFile",

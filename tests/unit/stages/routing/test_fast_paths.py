@@ -4,13 +4,20 @@ generated inputs: the same bytes, the same decision (issue 25)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from omniroute.router.codec import InboundRecord
-from omniroute.router.core import PARSED_UTC, CustomerRecord, as_parsed_utc, route_events
-from omniroute.router.policy import default_policy
+from omniroute.router.core import (
+    AUTOMATION_FAILURES,
+    PARSED_UTC,
+    CustomerRecord,
+    as_parsed_utc,
+    route_events,
+)
+from omniroute.router.policy import FactSheet, default_policy
 from omniroute.router.stages.routing import DecisionWriter, LineJson, history_json
 from omniroute.schemas import (
     Channel,
@@ -30,6 +37,7 @@ FAST = settings(
     max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 DEFAULT = default_policy()
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 _WHOLE = RecentContacts.__pydantic_serializer__.to_json
 names = st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,12}", fullmatch=True)
 moments = st.datetimes(
@@ -153,3 +161,64 @@ def test_a_decision_written_from_its_lines_json_is_the_models_own_json(
     written = write(decision)
     assert written == RoutingDecision.__pydantic_serializer__.to_json(decision)
     assert RoutingDecision.model_validate_json(written) == decision
+
+
+@FAST
+@given(
+    st.lists(
+        st.builds(
+            RecentContact,
+            interaction_id=st.sampled_from(["i-now", "i-1", "i-2", "i-3"]),
+            at=st.integers(-7200, 60).map(lambda s: NOW + timedelta(seconds=s)),
+            channel=st.just(Channel.VOICE),
+            reason=st.none() | st.sampled_from(["billing", "other"]),
+            target=st.none() | st.sampled_from(ContactTarget),
+            outcome=st.sampled_from(ContactOutcome),
+            automation_outcome=st.none() | st.sampled_from(ContactOutcome),
+        ),
+        max_size=10,
+    ).map(tuple),
+    st.none() | st.sampled_from(["billing", "other"]),
+    st.integers(0, 7200),
+    st.integers(0, 7200),
+)
+def test_the_history_facts_in_one_pass_are_the_filtered_ones(
+    history: tuple[RecentContact, ...], reason: str | None, repeat: int, failure: int
+) -> None:
+    """``FactSheet.scan_history`` (one pass, cut-offs computed once) gives what the
+    three filtered passes it replaced gave."""
+    event = InteractionArrived(
+        id="e1",
+        source="/t",
+        interaction_id="i-now",
+        customer_id="c1",
+        channel=Channel.VOICE,
+        reason=reason,
+    )
+    now = as_parsed_utc(NOW)
+    sheet = FactSheet(
+        event,
+        CustomerRecord("c1", None, history),
+        {},
+        now,
+        timezone=ZoneInfo("UTC"),
+        repeat_window=timedelta(seconds=repeat),
+        failure_window=timedelta(seconds=failure),
+    )
+    others = [line for line in history if line.interaction_id != "i-now"]
+    in_repeat = [line for line in others if now - line.at <= timedelta(seconds=repeat)]
+    in_failure = [line for line in others if now - line.at <= timedelta(seconds=failure)]
+
+    assert sheet["recent_contacts"] == len(in_repeat)
+    assert sheet["same_reason_recent"] == sum(
+        1 for line in in_repeat if reason and line.reason == reason
+    )
+    assert sheet["failed_automation_recently"] == any(
+        line.automation_outcome in AUTOMATION_FAILURES
+        or (
+            line.outcome in {ContactOutcome.FAILED_IN_AUTOMATION, ContactOutcome.ABANDONED}
+            and line.target in {ContactTarget.IVR, ContactTarget.SELF_SERVICE}
+        )
+        for line in in_failure
+    )
+    assert sheet["last_outcome"] == (others[-1].outcome.value if others else "")
