@@ -5,18 +5,17 @@ pure policy, writes history back and produces decisions and assigner input.
 
 from ._app import RouterRuntime, run_router_worker
 from ._encode import DecisionWriter
+from ._history_bytes import HistoryWriter, LineJson, history_json
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._stage import PolicyHolder, RouterStage, StageOutput
 from ._store import (
     CustomerStore,
-    LineJson,
     ParsedCache,
     RedisCustomerStore,
     StoreUnavailableError,
     connect_redis,
     customer_record,
-    history_json,
     profile_key,
     recent_key,
 )
@@ -24,6 +23,7 @@ from ._store import (
 __all__ = [
     "CustomerStore",
     "DecisionWriter",
+    "HistoryWriter",
     "LineJson",
     "ParsedCache",
     "PolicyHolder",

@@ -10,9 +10,8 @@ is routed with the safe default and flagged, never dead-lettered.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
 import redis.asyncio as aioredis
@@ -23,69 +22,20 @@ from omniroute.router.core import CustomerRecord
 from omniroute.router.runtime import RedisSettings
 from omniroute.schemas import CustomerProfile, RecentContact, RecentContacts
 
+from ._history_bytes import HistoryWriter, LineJson
+
 __all__ = [
     "CustomerStore",
-    "LineJson",
     "ParsedCache",
     "RedisCustomerStore",
     "StoreUnavailableError",
     "connect_redis",
     "customer_record",
-    "history_json",
     "profile_key",
     "recent_key",
 ]
 
 log = logging.getLogger(__name__)
-
-_LINE_JSON = RecentContact.__pydantic_serializer__.to_json
-_HISTORY_OPEN = b'{"contacts":['
-_HISTORY_CLOSE = b"]}"
-
-
-class LineJson:
-    """Each history line's JSON, written once: a line never changes once built (an
-    update makes a new line), so its bytes are kept beside it and reused by every
-    save of its history and every decision that shows it in the customer context.
-
-    Keyed by object identity, each entry holding its line (so the identity cannot be
-    reused while the entry lives): the lines the parse cache holds, the same
-    objects. Keyed by the line's values instead, hashing them (a datetime's hash
-    calls its tzinfo) cost more than it saved. Past ``limit`` lines the older half
-    goes, in one rebuild: a lookup is then one plain dict ``get`` (an LRU's
-    ``move_to_end`` per line cost a third of the save; popping a dict's first key
-    one at a time made finding it slower and slower, 155 us an event)."""
-
-    __slots__ = ("_held", "_limit")
-
-    def __init__(self, limit: int = 50_000) -> None:
-        self._held: dict[int, tuple[RecentContact, bytes]] = {}
-        self._limit = max(2, limit)
-
-    def __call__(self, line: RecentContact) -> bytes:
-        entry = self._held.get(id(line))
-        if entry is not None and entry[0] is line:
-            return entry[1]
-        raw = _LINE_JSON(line)
-        held = self._held
-        held[id(line)] = (line, raw)
-        if len(held) > self._limit:
-            self._held = dict(itertools.islice(held.items(), len(held) // 2, None))
-        return raw
-
-    def __len__(self) -> int:
-        return len(self._held)
-
-
-def history_json(
-    lines: tuple[RecentContact, ...], line_json: Callable[[RecentContact], bytes]
-) -> bytes:
-    """``recent:{id}`` as ``RecentContacts`` serialises it, joined from each line's
-    JSON (``line_json``, a ``LineJson``): byte for byte what serialising the whole
-    model writes (tests/unit/stages/routing/test_fast_paths.py). Saving a 10-line
-    history re-serialised every line on every event (35-40 us on a loaded machine),
-    this writes the new line only (8-10 us)."""
-    return _HISTORY_OPEN + b",".join(map(line_json, lines)) + _HISTORY_CLOSE
 
 
 _SET_WITH_TTL = """
@@ -238,6 +188,7 @@ class RedisCustomerStore:
         self.profiles = ParsedCache[tuple[CustomerProfile | None, bool]](cached_records)
         self.recents = ParsedCache[tuple[tuple[RecentContact, ...], bool]](cached_records)
         self.line_json = LineJson(cached_records)
+        self._writer = HistoryWriter(self.line_json, cached_records)
 
     async def fetch(self, customer_ids: Sequence[str]) -> dict[str, CustomerRecord]:
         ids = list(dict.fromkeys(customer_ids))
@@ -294,8 +245,8 @@ class RedisCustomerStore:
         if not updates:
             return
         keys = [recent_key(customer_id) for customer_id in updates]
-        line_json = self.line_json
-        encoded = [history_json(contacts, line_json) for contacts in updates.values()]
+        encode = self._writer.encode
+        encoded = [encode(customer_id, contacts) for customer_id, contacts in updates.items()]
         try:
             async with asyncio.timeout(self._timeout * 4):
                 await self._set_with_ttl(keys=keys, args=[*encoded, self._ttl])
@@ -303,6 +254,7 @@ class RedisCustomerStore:
             raise StoreUnavailableError(str(error) or type(error).__name__) from error
         for customer_id, raw, contacts in zip(updates, encoded, updates.values(), strict=True):
             self.recents.put(customer_id, raw, (contacts, True), max(1, len(contacts)))
+            self._writer.written(customer_id, contacts, raw)
 
     async def save_profiles(self, profiles: Iterable[CustomerProfile], chunk: int = 5000) -> int:
         """Bulk-load profiles (seeding, CRM sync): MSET in chunks."""

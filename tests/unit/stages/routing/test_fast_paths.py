@@ -18,7 +18,7 @@ from omniroute.router.core import (
     route_events,
 )
 from omniroute.router.policy import FactSheet, default_policy
-from omniroute.router.stages.routing import DecisionWriter, LineJson, history_json
+from omniroute.router.stages.routing import DecisionWriter, HistoryWriter, LineJson, history_json
 from omniroute.schemas import (
     Channel,
     ContactOutcome,
@@ -222,3 +222,30 @@ def test_the_history_facts_in_one_pass_are_the_filtered_ones(
         for line in in_failure
     )
     assert sheet["last_outcome"] == (others[-1].outcome.value if others else "")
+
+
+@FAST
+@given(
+    st.lists(lines, max_size=6).map(tuple),
+    st.lists(st.tuples(st.sampled_from(["append", "roll", "replace", "fresh"]), lines), max_size=8),
+)
+def test_histories_written_from_the_last_bytes_are_the_models_own_json(
+    start: tuple[RecentContact, ...], steps: list[tuple[str, RecentContact]]
+) -> None:
+    """A customer's saves in a row, each a line appended, the oldest dropped and one
+    appended, a line replaced or a fresh history: every one the model's own bytes."""
+    writer = HistoryWriter(LineJson(), limit=4)
+    history = start
+    writer.written("c1", history, writer.encode("c1", history))
+    for step, line in steps:
+        if step == "append":
+            history = (*history, line)
+        elif step == "roll":
+            history = (*history[1:], line)
+        elif step == "replace" and history:
+            history = (*history[:-1], line)
+        elif step == "fresh":
+            history = start
+        raw = writer.encode("c1", history)
+        assert raw == _WHOLE(RecentContacts(contacts=history)), step
+        writer.written("c1", history, raw)
