@@ -4,6 +4,16 @@ metrics every worker has. Stages sit on top of it; the pure cores never import i
 """
 
 from ._blocked import HeldPartitions, retry_delay
+from ._clients import (
+    SecurityError,
+    aiokafka_security,
+    as_security_error,
+    faust_credentials,
+    kafka_python_config,
+    kafka_python_security,
+    redis_options,
+    tls_context,
+)
 from ._gc import CollectorFreezer
 from ._host import (
     EXIT_FAILED,
@@ -35,6 +45,7 @@ from ._poison import (
     minimal_dead_letter,
 )
 from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Produced
+from ._secure_settings import KafkaSecurityProtocol, SaslMechanism, TlsSettings, read_secret_file
 from ._settings import (
     AssignerSettings,
     KafkaSettings,
@@ -59,6 +70,7 @@ __all__ = [
     "HealthServer",
     "HeldPartitions",
     "JsonFormatter",
+    "KafkaSecurityProtocol",
     "KafkaSettings",
     "LagRecorder",
     "Loops",
@@ -69,21 +81,32 @@ __all__ = [
     "RedisSettings",
     "RouterSettings",
     "Salvage",
+    "SaslMechanism",
+    "SecurityError",
     "Settings",
     "StageRuntime",
     "StageService",
+    "TlsSettings",
     "UndecodableBatches",
     "WorkerMetrics",
+    "aiokafka_security",
+    "as_security_error",
     "commit_assigned",
     "consumer_config",
     "dead_letter_records",
+    "faust_credentials",
     "faust_settings",
     "host_stage",
+    "kafka_python_config",
+    "kafka_python_security",
     "letter_position",
     "logging_config",
     "minimal_dead_letter",
     "producer_config",
+    "read_secret_file",
+    "redis_options",
     "retry_delay",
     "run_worker",
     "stop_worker_process",
+    "tls_context",
 ]

@@ -16,6 +16,7 @@ import faust
 import mode
 from prometheus_client import CollectorRegistry
 
+from ._clients import faust_credentials
 from ._http import HealthServer
 from ._logging import logging_config
 from ._settings import Settings
@@ -51,6 +52,7 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
         "topic_partitions": settings.kafka.partitions,
         "topic_replication_factor": settings.kafka.replication_factor,
         "producer_compression_type": settings.kafka.producer_compression,
+        "broker_credentials": faust_credentials(settings.kafka),
         "web_enabled": False,
         "autodiscover": False,
         "store": "memory://",
@@ -70,12 +72,13 @@ def run_worker(
     Exits with ``EXIT_FAILED`` when ``live`` is false at the end."""
     http = HealthServer(
         registry,
+        host=settings.metrics_host,
         port=settings.metrics_port,
         live=live,
         ready=ready,
         debug_modules=settings.debug_modules,
     ).start()
-    log.info("metrics on :%d", http.port)
+    log.info("metrics on %s:%d", settings.metrics_host, http.port)
     worker = faust.Worker(
         app,
         *services,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from omniroute.router.codec import Headers, InboundRecord
 
 from ._blocked import HeldPartitions
+from ._clients import aiokafka_security
 from ._gc import CollectorFreezer
 from ._metrics import WorkerMetrics
 from ._poison import DeadLetterProducer, UndecodableBatches, backoff
@@ -47,20 +48,6 @@ MAX_REQUEST_BYTES = 1024 * 1024
 _UNEXPLAINED_FETCH_ERRORS = 3
 
 
-def _security(settings: Settings) -> dict[str, Any]:
-    kafka = settings.kafka
-    config: dict[str, Any] = {"security_protocol": kafka.security_protocol}
-    if kafka.sasl_mechanism:
-        config |= {
-            "sasl_mechanism": kafka.sasl_mechanism,
-            "sasl_plain_username": kafka.sasl_username,
-            "sasl_plain_password": (
-                kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
-            ),
-        }
-    return config
-
-
 def consumer_config(settings: Settings, group_id: str | None) -> dict[str, Any]:
     return {
         "bootstrap_servers": settings.kafka.bootstrap_servers,
@@ -71,7 +58,7 @@ def consumer_config(settings: Settings, group_id: str | None) -> dict[str, Any]:
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
         "max_partition_fetch_bytes": MAX_FETCH_BYTES,
         "fetch_max_wait_ms": settings.fetch_max_wait_ms,
-        **_security(settings),
+        **aiokafka_security(settings.kafka),
     }
 
 
@@ -84,7 +71,7 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "max_batch_size": 512 * 1024,
         "max_request_size": MAX_REQUEST_BYTES,
         "compression_type": settings.kafka.producer_compression,
-        **_security(settings),
+        **aiokafka_security(settings.kafka),
     }
 
 

@@ -188,6 +188,7 @@ def _admin_config(settings: Settings) -> dict[str, Any]:
         "sasl_mechanism",
         "sasl_plain_username",
         "sasl_plain_password",
+        "ssl_context",
     )
     return {key: value for key, value in config.items() if key in keep}
 
