@@ -8,6 +8,8 @@ from ._clients import (
     SecurityError,
     aiokafka_security,
     as_security_error,
+    check_redis,
+    component_of,
     faust_credentials,
     kafka_python_config,
     kafka_python_security,
@@ -16,6 +18,7 @@ from ._clients import (
 )
 from ._gc import CollectorFreezer
 from ._host import (
+    EXIT_CONFIG,
     EXIT_FAILED,
     StageRuntime,
     StageService,
@@ -56,6 +59,7 @@ from ._settings import (
 )
 
 __all__ = [
+    "EXIT_CONFIG",
     "EXIT_FAILED",
     "LATENCY_BUCKETS",
     "PRODUCE_ATTEMPTS",
@@ -91,7 +95,9 @@ __all__ = [
     "WorkerMetrics",
     "aiokafka_security",
     "as_security_error",
+    "check_redis",
     "commit_assigned",
+    "component_of",
     "consumer_config",
     "dead_letter_records",
     "faust_credentials",

@@ -11,6 +11,7 @@ failed" instead of a retry loop or a traceback from inside the library.
 
 from __future__ import annotations
 
+import logging
 import ssl
 from typing import Any
 
@@ -19,10 +20,14 @@ import faust
 from ._secure_settings import TlsSettings
 from ._settings import KafkaSettings, RedisSettings
 
+log = logging.getLogger("omniroute.worker")
+
 __all__ = [
     "SecurityError",
     "aiokafka_security",
     "as_security_error",
+    "check_redis",
+    "component_of",
     "faust_credentials",
     "kafka_python_config",
     "kafka_python_security",
@@ -143,6 +148,7 @@ def redis_options(redis: RedisSettings) -> dict[str, Any]:
 
 
 _AUTH_WORDS = ("authentication", "sasl", "auth", "wrongpass", "noperm", "invalid username")
+_UNTRUSTED_WORDS = ("certificate verify failed", "certificate_verify_failed")
 
 
 def as_security_error(component: str, who: str, error: BaseException) -> SecurityError | None:
@@ -163,9 +169,33 @@ def as_security_error(component: str, who: str, error: BaseException) -> Securit
         if isinstance(cause, ssl.SSLError):
             return SecurityError(f"{component} ({who}): TLS handshake failed: {cause.reason}")
     text = " ".join(f"{type(cause).__name__} {cause}" for cause in seen).lower()
+    if any(word in text for word in _UNTRUSTED_WORDS):
+        return SecurityError(
+            f"{component} ({who}): the server's TLS certificate is not trusted "
+            "(certificate verify failed); check the CA file and the host name"
+        )
     if any(word in text for word in _AUTH_WORDS):
         return SecurityError(
             f"{component} ({who}): authentication failed: the server refused the "
             f"credentials ({type(error).__name__}); check the user name and password"
         )
     return None
+
+
+def component_of(error: BaseException) -> str:
+    """Which server a client error came from, by the library that raised it."""
+    module = type(error).__module__
+    return "Redis" if module.startswith("redis") else "Kafka"
+
+
+async def check_redis(client: Any, who: str) -> None:
+    """One PING at start: refused credentials or an untrusted certificate stop the
+    worker with a ``SecurityError``; Redis merely down does not (the router routes
+    degraded and recovers when it is back)."""
+    try:
+        await client.ping()
+    except Exception as error:
+        refused = as_security_error("Redis", who, error)
+        if refused is not None:
+            raise refused from None
+        log.warning("Redis (%s) not reachable at start: %s", who, type(error).__name__)

@@ -16,12 +16,13 @@ import faust
 import mode
 from prometheus_client import CollectorRegistry
 
-from ._clients import faust_credentials
+from ._clients import SecurityError, as_security_error, component_of, faust_credentials
 from ._http import HealthServer
 from ._logging import logging_config
 from ._settings import Settings
 
 __all__ = [
+    "EXIT_CONFIG",
     "EXIT_FAILED",
     "StageRuntime",
     "StageService",
@@ -33,6 +34,7 @@ __all__ = [
 
 log = logging.getLogger("omniroute.worker")
 EXIT_FAILED = 70  # EX_SOFTWARE: an internal error, not a usage error
+EXIT_CONFIG = 78  # EX_CONFIG: refused credentials, an untrusted certificate
 
 
 def stop_worker_process() -> None:
@@ -114,12 +116,27 @@ class StageService(mode.Service):
     """A stage runtime as a mode service, given to the Faust worker beside the host
     app, so the stage's consumer-group joins run while Faust joins its own, not after."""
 
-    def __init__(self, runtime: StageRuntime, **kwargs: Any) -> None:
+    def __init__(self, runtime: StageRuntime, *, who: str = "worker", **kwargs: Any) -> None:
         self.runtime = runtime
+        self.who = who
         super().__init__(**kwargs)
 
     async def on_start(self) -> None:
-        await self.runtime.start()
+        try:
+            await self.runtime.start()
+        except Exception as error:
+            refused = (
+                error
+                if isinstance(error, SecurityError)
+                else as_security_error(component_of(error), self.who, error)
+            )
+            if refused is None:
+                raise
+            # Retrying cannot fix it: say what and exit, no traceback, no restart loop
+            # inside the process (a supervisor sees EX_CONFIG and the one line).
+            log.critical("%s", refused)
+            logging.shutdown()
+            os._exit(EXIT_CONFIG)
 
     async def on_stop(self) -> None:
         await self.runtime.stop()
@@ -131,6 +148,12 @@ def host_stage(
     """Run one stage as a worker until SIGTERM/SIGINT: Faust owns the event loop and
     signals, the HTTP endpoints report the runtime's health."""
     app = faust.App(name, **faust_settings(settings))
+    who = name.removeprefix("omniroute-").removesuffix("-host")
     run_worker(
-        settings, registry, app, StageService(runtime), live=runtime.live, ready=runtime.ready
+        settings,
+        registry,
+        app,
+        StageService(runtime, who=who),
+        live=runtime.live,
+        ready=runtime.ready,
     )

@@ -22,6 +22,7 @@ from omniroute.router.runtime import (
     Loops,
     Outbound,
     Settings,
+    check_redis,
     consumer_config,
     dead_letter_records,
     host_stage,
@@ -80,6 +81,7 @@ class RouterRuntime:
     async def start(self) -> None:
         settings = self.settings
         self._redis = connect_redis(settings.redis)
+        await check_redis(self._redis, "router")
         store = RedisCustomerStore(
             self._redis,
             recent_ttl_seconds=settings.router.recent_contacts_ttl_seconds,
