@@ -104,9 +104,9 @@ class KafkaSettings(BaseModel):
     @model_validator(mode="after")
     def _credentials(self) -> KafkaSettings:
         if self.sasl_password_file is not None:
-            if self.sasl_password is not None:
-                raise ValueError("kafka.sasl_password and kafka.sasl_password_file: set one")
             secret = read_secret_file(self.sasl_password_file, "kafka.sasl_password_file")
+            if self.sasl_password not in (None, secret):  # a revalidation brings it back
+                raise ValueError("kafka.sasl_password and kafka.sasl_password_file: set one")
             object.__setattr__(self, "sasl_password", secret)
         if self.security_protocol.sasl:
             missing = [
@@ -160,9 +160,9 @@ class RedisSettings(BaseModel):
     @model_validator(mode="after")
     def _password_file(self) -> RedisSettings:
         if self.password_file is not None:
-            if self.password is not None:
-                raise ValueError("redis.password and redis.password_file: set one")
             secret = read_secret_file(self.password_file, "redis.password_file")
+            if self.password not in (None, secret):  # a revalidation brings it back
+                raise ValueError("redis.password and redis.password_file: set one")
             object.__setattr__(self, "password", secret)
         if self.username is not None and self.password is None:
             raise ValueError("redis.username needs redis.password (or redis.password_file)")

