@@ -13,6 +13,7 @@ from ._clients import (
     faust_credentials,
     kafka_python_config,
     kafka_python_security,
+    probe_kafka,
     redis_options,
     tls_context,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "letter_position",
     "logging_config",
     "minimal_dead_letter",
+    "probe_kafka",
     "producer_config",
     "read_secret_file",
     "redis_options",

@@ -16,6 +16,7 @@ import ssl
 from typing import Any
 
 import faust
+from aiokafka.conn import create_conn
 
 from ._secure_settings import TlsSettings
 from ._settings import KafkaSettings, RedisSettings
@@ -31,6 +32,7 @@ __all__ = [
     "faust_credentials",
     "kafka_python_config",
     "kafka_python_security",
+    "probe_kafka",
     "redis_options",
     "tls_context",
 ]
@@ -186,6 +188,24 @@ def component_of(error: BaseException) -> str:
     """Which server a client error came from, by the library that raised it."""
     module = type(error).__module__
     return "Redis" if module.startswith("redis") else "Kafka"
+
+
+async def probe_kafka(kafka: KafkaSettings, who: str) -> None:
+    """One connection to the first bootstrap server with the worker's security
+    options: aiokafka reports a refused login or an untrusted certificate only as
+    "Unable to bootstrap", so this asks again, directly, to say which. Raises
+    ``SecurityError`` for those; anything else (a broker down) passes."""
+    host, _, port = kafka.bootstrap_servers.split(",")[0].strip().rpartition(":")
+    try:
+        conn = await create_conn(
+            host or "127.0.0.1", int(port), request_timeout_ms=10_000, **aiokafka_security(kafka)
+        )
+    except Exception as error:
+        refused = as_security_error("Kafka", who, error)
+        if refused is not None:
+            raise refused from None
+        return
+    conn.close()
 
 
 async def check_redis(client: Any, who: str) -> None:

@@ -16,10 +16,16 @@ import faust
 import mode
 from prometheus_client import CollectorRegistry
 
-from ._clients import SecurityError, as_security_error, component_of, faust_credentials
+from ._clients import (
+    SecurityError,
+    as_security_error,
+    component_of,
+    faust_credentials,
+    probe_kafka,
+)
 from ._http import HealthServer
 from ._logging import logging_config
-from ._settings import Settings
+from ._settings import KafkaSettings, Settings
 
 __all__ = [
     "EXIT_CONFIG",
@@ -116,20 +122,24 @@ class StageService(mode.Service):
     """A stage runtime as a mode service, given to the Faust worker beside the host
     app, so the stage's consumer-group joins run while Faust joins its own, not after."""
 
-    def __init__(self, runtime: StageRuntime, *, who: str = "worker", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        runtime: StageRuntime,
+        *,
+        who: str = "worker",
+        kafka: KafkaSettings | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.runtime = runtime
         self.who = who
+        self.kafka = kafka
         super().__init__(**kwargs)
 
     async def on_start(self) -> None:
         try:
             await self.runtime.start()
         except Exception as error:
-            refused = (
-                error
-                if isinstance(error, SecurityError)
-                else as_security_error(component_of(error), self.who, error)
-            )
+            refused = await self._refused(error)
             if refused is None:
                 raise
             # Retrying cannot fix it: say what and exit, no traceback, no restart loop
@@ -137,6 +147,18 @@ class StageService(mode.Service):
             log.critical("%s", refused)
             logging.shutdown()
             os._exit(EXIT_CONFIG)
+
+    async def _refused(self, error: Exception) -> SecurityError | None:
+        if isinstance(error, SecurityError):
+            return error
+        component = component_of(error)
+        refused = as_security_error(component, self.who, error)
+        if refused is None and component == "Kafka" and self.kafka is not None:
+            try:
+                await probe_kafka(self.kafka, self.who)
+            except SecurityError as found:
+                return found
+        return refused
 
     async def on_stop(self) -> None:
         await self.runtime.stop()
@@ -153,7 +175,7 @@ def host_stage(
         settings,
         registry,
         app,
-        StageService(runtime, who=who),
+        StageService(runtime, who=who, kafka=settings.kafka),
         live=runtime.live,
         ready=runtime.ready,
     )

@@ -17,7 +17,7 @@ import subprocess
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -235,14 +235,16 @@ def test_no_secret_in_the_logs_the_metrics_or_the_settings_dump(
 
 
 def _refused(settings: Settings, expected: str) -> None:
-    worker = WorkerProcess("router", settings).start()
+    """The worker exits EX_CONFIG with ``expected`` in its own log (a fresh file)."""
+    log_path = settings.state_dir / f"refused-{uuid.uuid4().hex[:8]}.log"
+    worker = WorkerProcess("router", settings, log_path=log_path).start()
     try:
         deadline = time.monotonic() + 60
         while worker.alive() and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
         code = worker.stop()
-    log = Path(worker.log_path).read_text(errors="replace")
+    log = log_path.read_text(errors="replace")
     assert code == EXIT_CONFIG, f"exited {code}:\n{log[-3000:]}"
     assert expected in log, log[-3000:]
     assert "Traceback" not in log, log[-3000:]
@@ -295,13 +297,13 @@ def test_each_redis_user_can_do_its_job_and_nothing_more(secure: SecureStack) ->
         loader.set("cust:acl-1", b'{"customer_id": "acl-1"}')
         assert router.mget(["cust:acl-1", "recent:acl-1"]) == [b'{"customer_id": "acl-1"}', None]
         assert router.set("recent:acl-1", b"[]", ex=60)
-        refused = [
+        refused: list[Callable[[], object]] = [
             lambda: router.set("cust:acl-1", b"{}"),  # profiles are the CRM's
             lambda: router.get("other:key"),
-            router.flushall,
+            lambda: router.flushall(),  # noqa: PLW0108
             lambda: router.keys("*"),
             lambda: router.config_get("*"),
-            loader.flushall,
+            lambda: loader.flushall(),  # noqa: PLW0108
         ]
         for attempt in refused:
             with pytest.raises(redis.exceptions.NoPermissionError):
