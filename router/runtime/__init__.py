@@ -17,6 +17,7 @@ from ._clients import (
     redis_options,
     tls_context,
 )
+from ._flood import DeadLetterBudget, dead_letter_budget
 from ._gc import CollectorFreezer
 from ._host import (
     EXIT_CONFIG,
@@ -70,6 +71,7 @@ __all__ = [
     "BatchProducer",
     "CollectorFreezer",
     "CompactedReader",
+    "DeadLetterBudget",
     "DeadLetterProducer",
     "Grouped",
     "HealthServer",
@@ -100,6 +102,7 @@ __all__ = [
     "commit_assigned",
     "component_of",
     "consumer_config",
+    "dead_letter_budget",
     "dead_letter_records",
     "faust_credentials",
     "faust_settings",

@@ -22,6 +22,7 @@ from omniroute.router.codec import Headers, InboundRecord
 
 from ._blocked import HeldPartitions
 from ._clients import aiokafka_security
+from ._flood import DeadLetterBudget
 from ._gc import CollectorFreezer
 from ._metrics import WorkerMetrics
 from ._poison import DeadLetterProducer, UndecodableBatches, backoff
@@ -126,6 +127,7 @@ class BatchLoop:
         wait_ms: int,
         dead_letter_topic: str,
         on_produced: Callable[[Sequence[InboundRecord], float], None] | None = None,
+        dead_letter_budget: DeadLetterBudget | None = None,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -142,6 +144,9 @@ class BatchLoop:
         self._freezer = CollectorFreezer()
         self.last_poll = time.monotonic()
         self._dead_letters = DeadLetterProducer(producer, dead_letter_topic, stage=stage)
+        self._budget = dead_letter_budget or DeadLetterBudget(
+            per_key_per_minute=30, per_second=100, stage=stage
+        )  # the stages pass the one their settings describe
         self._held = HeldPartitions(consumer, self._dead_letters, stage=stage, metrics=metrics)
         self._undecodable = UndecodableBatches(
             consumer, stage=stage, max_fetch_bytes=MAX_FETCH_BYTES
@@ -241,9 +246,14 @@ class BatchLoop:
         batch before it committed, so commits stay in order and at least once holds.
         ``resume``: where a partition goes on after an undecodable batch."""
         outbound = [*(await self._handler(records) if records else ()), *extra]
-        letters = [
-            (key, value) for topic, key, value, *_ in outbound if topic == self._dead_letters.topic
-        ]
+        letters = self._budget.admit(
+            [
+                (key, value)
+                for topic, key, value, *_ in outbound
+                if topic == self._dead_letters.topic
+            ],
+            time.monotonic(),
+        )
         rest = [item for item in outbound if item[0] != self._dead_letters.topic]
         produced: list[Produced] = [
             (topic, key, value, headers[0] if headers else ())

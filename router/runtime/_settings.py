@@ -89,6 +89,17 @@ class KafkaSettings(BaseModel):
             " its input partition until the broker takes it."
         ),
     )
+    dead_letters_full_per_key_per_minute: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Dead letters carrying a copy of the original, per record key a minute; past"
+            " it (a flood) letters go out without the copy. See docs/security.md."
+        ),
+    )
+    dead_letters_full_per_second: int = Field(
+        default=100, ge=0, description="The same budget for the whole worker, a second."
+    )
     security_protocol: KafkaSecurityProtocol = Field(
         default=KafkaSecurityProtocol.PLAINTEXT,
         description="SASL_SSL in production: every client authenticates, over TLS.",

@@ -24,6 +24,7 @@ from omniroute.router.runtime import (
     Settings,
     check_redis,
     consumer_config,
+    dead_letter_budget,
     dead_letter_records,
     host_stage,
     producer_config,
@@ -113,6 +114,7 @@ class RouterRuntime:
             max_records=settings.router.batch_max_records,
             wait_ms=settings.router.batch_wait_ms,
             dead_letter_topic=settings.kafka.dead_letter_topic,
+            dead_letter_budget=dead_letter_budget(settings, "router"),
             on_produced=self._produced,
         )
         # Start-up objects never die; freezing them keeps the cyclic GC from
