@@ -18,6 +18,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -25,6 +26,9 @@ from pathlib import Path
 import pytest
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from omniroute.router.runtime import (
     EXIT_CONFIG,
@@ -40,7 +44,7 @@ from omniroute.router.runtime import (
     kafka_python_security,
     redis_options,
 )
-from omniroute.router.sdk import FrontEndClient
+from omniroute.router.sdk import AgentDesktop, FrontEndClient
 from omniroute.router.tools.harness import WorkerProcess, create_topics, free_port, port_open
 from omniroute.schemas import Channel, CustomerProfile, Tier
 from tests.support.certs import Certificates, make_certificates
@@ -49,11 +53,14 @@ from tests.support.kafka_gate import KafkaGate
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
 ROOT = Path(__file__).resolve().parents[2]
+_NO_RETRY = Retry(NoBackoff(), 0)  # redis-py retries a refused login 3 times, ~3.5 s
 PASSWORDS = {
     "omniroute-router": "router-Secret-7f3a91",
     "omniroute-admin": "admin-Secret-0c2be4",
     "omniroute-frontend": "frontend-Secret-9d1e77",
     "omniroute-loader": "loader-Secret-55aa01",
+    "omniroute-assigner": "assigner-Secret-31c4d2",
+    "omniroute-desktop": "desktop-Secret-8e0f63",
 }
 
 
@@ -103,6 +110,7 @@ class SecureStack:
             state_dir=self.state_dir,
             metrics_port=free_port(),
             metrics_host="127.0.0.1",
+            trace_contacts=True,  # the trace lines are scanned for personal data too
         )
 
 
@@ -178,58 +186,102 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureStack]:
 
 
 @pytest.fixture(scope="module")
-def secure_router(secure: SecureStack) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess("router", secure.settings()).start()
+def secure_workers(secure: SecureStack) -> Iterator[dict[str, WorkerProcess]]:
+    """A router and an assigner, each logged in as its own principal, started together."""
+    workers = {
+        "router": WorkerProcess("router", secure.settings()),
+        "assigner": WorkerProcess(
+            "assigner", secure.settings(kafka=secure.kafka("omniroute-assigner"))
+        ),
+    }
+    for worker in workers.values():
+        worker.start()
     try:
-        worker.wait_ready(timeout=60)
-        yield worker
+        for worker in workers.values():
+            worker.wait_ready(timeout=60)
+        yield workers
     finally:
-        code = worker.stop()
-        log = Path(worker.log_path).read_text(errors="replace")
-        assert code == 0, f"router exited {code}:\n{log[-3000:]}"
+        with ThreadPoolExecutor() as pool:  # both stop at once
+            codes = dict(zip(workers, pool.map(WorkerProcess.stop, workers.values()), strict=True))
+        for kind, code in codes.items():
+            log = Path(workers[kind].log_path).read_text(errors="replace")
+            assert code == 0, f"{kind} exited {code}:\n{log[-3000:]}"
 
 
-def test_a_contact_is_routed_over_sasl_ssl_with_the_customer_read_over_redis_tls(
-    secure: SecureStack, secure_router: WorkerProcess
+@pytest.fixture(scope="module")
+def secure_router(secure_workers: dict[str, WorkerProcess]) -> WorkerProcess:
+    return secure_workers["router"]
+
+
+@pytest.fixture(scope="module")
+def secure_assigner(secure_workers: dict[str, WorkerProcess]) -> WorkerProcess:
+    return secure_workers["assigner"]
+
+
+def test_a_contact_is_routed_and_assigned_over_sasl_ssl_and_redis_tls(
+    secure: SecureStack, secure_router: WorkerProcess, secure_assigner: WorkerProcess
 ) -> None:
+    """Every client omniroute makes, each as its own principal: the router (aiokafka,
+    Faust, redis-py), the assigner (aiokafka, its admin client, Faust), a front end and
+    an agent desktop (kafka-python, through the SDKs), the CRM loader (redis-py)."""
     customer = f"c-sec-{uuid.uuid4().hex[:6]}"
     loader = redis.Redis(**redis_options(secure.redis("omniroute-loader")))
     profile = CustomerProfile(customer_id=customer, name="Ada", tier=Tier.VIP)
     loader.set(f"cust:{customer}", profile.model_dump_json())
     loader.close()
-    frontend = secure.kafka("omniroute-frontend")
-    with FrontEndClient(
-        frontend.bootstrap_servers,
-        source="/ivr/secure",
-        kafka_config=kafka_python_security(frontend),
-    ) as ivr:
+    frontend, desktop = secure.kafka("omniroute-frontend"), secure.kafka("omniroute-desktop")
+    with (
+        AgentDesktop(
+            desktop.bootstrap_servers,
+            agent_id=f"a-{customer}",
+            pool="care",
+            kafka_config=kafka_python_security(desktop),
+        ) as desk,
+        FrontEndClient(
+            frontend.bootstrap_servers,
+            source="/ivr/secure",
+            kafka_config=kafka_python_security(frontend),
+        ) as ivr,
+    ):
+        desk.login(queues=["priority", "general"], skills={}, capacity={Channel.VOICE: 1})
         contact = ivr.arrived(customer, Channel.VOICE, reason="billing")
         decision = ivr.decision_for(contact.interaction_id, timeout=30)
+        offer = next(
+            o for o in desk.offers(timeout=30) if o.interaction_id == contact.interaction_id
+        )
+        desk.accept(offer)
+        answer = desk.wait_for(offer.offer_id, timeout=20)
     assert decision.customer.name == "Ada"  # read from Redis as omniroute-router, over TLS
     assert decision.customer.tier is Tier.VIP
-    assert {"omniroute-router", "omniroute-frontend", "omniroute-admin"} <= set(secure.gate.logins)
+    assert offer.customer.name == "Ada"
+    assert answer.type == "omniroute.offer.assigned"
+    principals = {"router", "assigner", "frontend", "desktop", "admin"}
+    assert {f"omniroute-{p}" for p in principals} <= set(secure.gate.logins)
     assert secure.gate.failed_logins == []
 
 
 def test_no_secret_in_the_logs_the_metrics_or_the_settings_dump(
-    secure: SecureStack, secure_router: WorkerProcess
+    secure: SecureStack, secure_router: WorkerProcess, secure_assigner: WorkerProcess
 ) -> None:
     """After a routed contact (the test above): the worker's whole log, its /metrics
     and its settings as ``omniroute settings`` prints them hold no password."""
-    settings = secure_router.settings
-    with urllib.request.urlopen(
-        f"http://127.0.0.1:{settings.metrics_port}/metrics", timeout=5
-    ) as response:
-        metrics = response.read().decode()
-    log = Path(secure_router.log_path).read_text(errors="replace")
-    dump = str(settings.redacted()) + repr(settings)
-    assert "omniroute_" in metrics  # something to scan
-    assert "router started" in log
+    texts: dict[str, str] = {}
+    for worker in (secure_router, secure_assigner):
+        settings = worker.settings
+        url = f"http://127.0.0.1:{settings.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            texts[f"{worker.kind} metrics"] = response.read().decode()
+        texts[f"{worker.kind} log"] = Path(worker.log_path).read_text(errors="replace")
+        texts[f"{worker.kind} settings"] = str(settings.redacted()) + repr(settings)
+    assert "omniroute_decisions_total" in texts["router metrics"]  # something to scan
+    assert '"msg": "assigned"' in texts["assigner log"]  # the traced contact, by id
+    assert "router started" in texts["router log"]
     for password in PASSWORDS.values():
-        for where, text in (("log", log), ("metrics", metrics), ("settings", dump)):
+        for where, text in texts.items():
             assert password not in text, f"a password in the {where}"
-    assert "Ada" not in log  # the customer's name, personal data
-    assert "Ada" not in metrics
+    for where, text in texts.items():
+        assert "Ada" not in text, f"the customer's name (personal data) in the {where}"
+    settings = secure_router.settings
     assert settings.redacted()["kafka"]["sasl_password"] == "**********"  # type: ignore[index]
     assert "OMNIROUTE_KAFKA__SASL_PASSWORD" not in settings.as_env()  # the file is passed
 
@@ -276,7 +328,8 @@ def test_a_wrong_redis_password_stops_the_worker_naming_redis(secure: SecureStac
 def test_an_untrusted_redis_certificate_is_named(secure: SecureStack) -> None:
     async def check() -> None:
         client = aioredis.Redis(
-            **redis_options(secure.redis("omniroute-router", ca=secure.certs.other_ca))
+            **redis_options(secure.redis("omniroute-router", ca=secure.certs.other_ca)),
+            retry=AsyncRetry(NoBackoff(), 0),  # redis-py retries a refused handshake 3 times
         )
         try:
             await check_redis(client, "router")
@@ -311,7 +364,7 @@ def test_each_redis_user_can_do_its_job_and_nothing_more(secure: SecureStack) ->
         with pytest.raises(redis.exceptions.AuthenticationError):
             redis.Redis(
                 **redis_options(secure.redis("omniroute-router"))
-                | {"username": "default", "password": "x"}
+                | {"username": "default", "password": "x", "retry": _NO_RETRY}
             ).ping()
     finally:
         router.close()
