@@ -185,9 +185,7 @@ def render(now: Snapshot, before: Snapshot | None, down: list[str]) -> Group:
     parts: list[Table | str] = [traffic, queues, service, agents]
     held = _held_partitions(now)
     if held:
-        parts.append(
-            f"[red]held at a refused dead letter (docs/delivery.md):[/] {', '.join(held)}"
-        )
+        parts.append(f"[red]held at a refused dead letter (docs/delivery.md):[/] {', '.join(held)}")
     if down:
         parts.append(f"[red]not answering:[/] {', '.join(down)}")
     return Group(*parts)
