@@ -11,7 +11,9 @@ Debian's redis-server with its own TLS port and the ACL file of deploy/security.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import shutil
+import signal
 import ssl
 import subprocess
 import time
@@ -114,6 +116,11 @@ class SecureStack:
         )
 
 
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when the test process dies (Linux's PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+
+
 def _acl_file(folder: Path) -> Path:
     text = (ROOT / "deploy/security/redis-users.acl").read_text()
     for user, password in PASSWORDS.items():
@@ -152,6 +159,7 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureStack]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no orphan if pytest is killed
         ),
         subprocess.Popen(
             [
@@ -168,6 +176,7 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureStack]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no orphan if pytest is killed
         ),
     ]
     gate = KafkaGate(gate_port, broker_port, PASSWORDS, server_tls)
