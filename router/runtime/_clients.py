@@ -11,8 +11,10 @@ failed" instead of a retry loop or a traceback from inside the library.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
+import struct
 from typing import Any
 
 import faust
@@ -202,10 +204,37 @@ async def probe_kafka(kafka: KafkaSettings, who: str) -> None:
         )
     except Exception as error:
         refused = as_security_error("Kafka", who, error)
+        if refused is None and kafka.security_protocol.tls:
+            refused = await _tls_refusal(host or "127.0.0.1", int(port), kafka, who)
         if refused is not None:
             raise refused from None
         return
     conn.close()
+
+
+_API_VERSIONS_V0 = struct.pack(">ihhih", 10, 18, 0, 1, -1)
+"""A Kafka ApiVersions request (v0, no client id): any broker answers it at once."""
+
+
+async def _tls_refusal(
+    host: str, port: int, kafka: KafkaSettings, who: str
+) -> SecurityError | None:
+    """TLS 1.3 refuses a missing or untrusted client certificate after the handshake,
+    with an alert aiokafka reports only as "connection closed": one request over a
+    plain ``ssl`` connection surfaces the alert itself."""
+    writer = None
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=tls_context(kafka.tls)), 10
+        )
+        writer.write(_API_VERSIONS_V0)
+        await asyncio.wait_for(reader.read(4), 10)
+    except Exception as error:
+        return as_security_error("Kafka", who, error)
+    finally:
+        if writer is not None:
+            writer.close()
+    return None
 
 
 async def check_redis(client: Any, who: str) -> None:

@@ -130,6 +130,14 @@ class KafkaSettings(BaseModel):
                     f"kafka.security_protocol {self.security_protocol.value} needs "
                     + ", ".join(f"kafka.{name}" for name in missing)
                 )
+            if (
+                self.sasl_mechanism is SaslMechanism.PLAIN
+                and self.security_protocol is KafkaSecurityProtocol.SASL_PLAINTEXT
+            ):
+                raise ValueError(
+                    "kafka.sasl_mechanism PLAIN sends the password itself: "
+                    "use kafka.security_protocol SASL_SSL (or SCRAM)"
+                )
         elif self.sasl_mechanism is not None:
             raise ValueError(
                 f"kafka.sasl_mechanism is set but kafka.security_protocol is "

@@ -44,6 +44,7 @@ from omniroute.router.runtime import (
     TlsSettings,
     check_redis,
     kafka_python_security,
+    probe_kafka,
     redis_options,
 )
 from omniroute.router.sdk import AgentDesktop, FrontEndClient
@@ -179,7 +180,7 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureStack]:
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - no orphan if pytest is killed
         ),
     ]
-    gate = KafkaGate(gate_port, broker_port, PASSWORDS, server_tls)
+    gate = KafkaGate(gate_port, broker_port, PASSWORDS, server_tls, plain=True)
     try:
         _wait_port(broker_port, processes[0])
         _wait_port(redis_port, processes[1])
@@ -317,6 +318,73 @@ def test_a_wrong_kafka_password_stops_the_worker_with_one_line_naming_kafka(
     wrong = secure.kafka("omniroute-router", password="not-the-password")
     _refused(secure.settings(kafka=wrong), "Kafka (router): authentication failed")
     assert "omniroute-router" in secure.gate.failed_logins
+
+
+def test_a_front_end_logs_in_with_plain_over_tls(
+    secure: SecureStack, secure_router: WorkerProcess
+) -> None:
+    frontend = secure.kafka("omniroute-frontend").model_copy(
+        update={"sasl_mechanism": SaslMechanism.PLAIN}
+    )
+    before = secure.gate.logins.count("omniroute-frontend")
+    with FrontEndClient(
+        frontend.bootstrap_servers,
+        source="/ivr/plain",
+        kafka_config=kafka_python_security(frontend),
+    ) as ivr:
+        contact = ivr.arrived(f"c-plain-{uuid.uuid4().hex[:6]}", Channel.CHAT)
+        decision = ivr.decision_for(contact.interaction_id, timeout=30)
+    assert decision.cause_id == contact.id
+    assert secure.gate.logins.count("omniroute-frontend") > before
+
+
+def test_mutual_tls_presents_the_client_certificate(secure: SecureStack) -> None:
+    """A listener that requires a client certificate: the configured certificate and
+    key get the worker in (the gate, one connection as a worker's start-up probe makes
+    it); without them a real TLS server (``openssl s_server``, which sends the alert
+    Python's asyncio server drops) refuses the handshake, and the refusal is named."""
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(secure.certs.server_cert, secure.certs.server_key)
+    server.load_verify_locations(secure.certs.ca)
+    server.verify_mode = ssl.CERT_REQUIRED
+    gate = KafkaGate(free_port(), secure.kafka_port, PASSWORDS, server).start()
+    strict_port = free_port()
+    strict = subprocess.Popen(
+        [
+            *("openssl", "s_server", "-quiet", "-accept", str(strict_port), "-Verify", "1"),
+            *("-cert", str(secure.certs.server_cert), "-key", str(secure.certs.server_key)),
+            *("-CAfile", str(secure.certs.ca)),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509
+    )
+    try:
+        kafka = secure.kafka("omniroute-router")
+        with_cert = kafka.model_copy(
+            update={
+                "bootstrap_servers": f"127.0.0.1:{gate.port}",
+                "tls": TlsSettings(
+                    ca_file=secure.certs.ca,
+                    cert_file=secure.certs.client_cert,
+                    key_file=secure.certs.client_key,
+                ),
+            }
+        )
+        asyncio.run(probe_kafka(with_cert, "router"))
+        assert gate.logins == ["omniroute-router"]  # TLS with the client certificate, then SCRAM
+        _wait_port(strict_port, strict)
+        without_cert = kafka.model_copy(update={"bootstrap_servers": f"127.0.0.1:{strict_port}"})
+        with pytest.raises(SecurityError) as refused:
+            asyncio.run(probe_kafka(without_cert, "router"))
+        assert str(refused.value) == (
+            "Kafka (router): TLS handshake failed: TLSV13_ALERT_CERTIFICATE_REQUIRED"
+        )
+    finally:
+        gate.stop()
+        strict.terminate()
+        strict.wait(10)
 
 
 def test_an_untrusted_kafka_certificate_stops_the_worker_naming_kafka(

@@ -15,6 +15,9 @@ class Certificates:
     server_key: Path
     other_ca: Path
     """A CA that signed nothing here: trusting only it must fail."""
+    client_cert: Path
+    """A client certificate the CA signed (CN=omniroute-router), for mutual TLS."""
+    client_key: Path
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -44,9 +47,21 @@ def make_certificates(folder: Path) -> Certificates:
         *("-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.cnf"),
         cwd=folder,
     )
+    _openssl(
+        *("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key"),
+        *("-out", "client.csr", "-subj", "/CN=omniroute-router"),
+        cwd=folder,
+    )
+    _openssl(
+        *("x509", "-req", "-in", "client.csr", "-CA", "test-ca.pem", "-CAkey", "test-ca.key"),
+        *("-CAcreateserial", "-out", "client.pem", "-days", "2"),
+        cwd=folder,
+    )
     return Certificates(
         folder / "test-ca.pem",
         folder / "server.pem",
         folder / "server.key",
         folder / "other-ca.pem",
+        folder / "client.pem",
+        folder / "client.key",
     )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 _API_VERSIONS, _SASL_HANDSHAKE, _SASL_AUTHENTICATE = 18, 17, 36
 _SASL_AUTHENTICATION_FAILED, _UNSUPPORTED_SASL_MECHANISM, _ILLEGAL_SASL_STATE = 58, 33, 34
-_MECHANISM = "SCRAM-SHA-512"
+_MECHANISM, _PLAIN = "SCRAM-SHA-512", "PLAIN"
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,9 @@ def _authenticate_response(
     return struct.pack(">i", len(body)) + body
 
 
-def _handshake_response(correlation: int, error: int) -> bytes:
-    name = _MECHANISM.encode()
-    body = struct.pack(">ihi", correlation, error, 1) + struct.pack(">h", len(name)) + name
+def _handshake_response(correlation: int, error: int, mechanisms: tuple[str, ...]) -> bytes:
+    names = b"".join(struct.pack(">h", len(m)) + m.encode() for m in mechanisms)
+    body = struct.pack(">ihi", correlation, error, len(mechanisms)) + names
     return struct.pack(">i", len(body)) + body
 
 
@@ -137,7 +137,13 @@ class KafkaGate:
         upstream_port: int,
         users: dict[str, str],
         context: ssl.SSLContext | None,
+        *,
+        plain: bool = False,
     ) -> None:
+        """``plain``: offer PLAIN beside SCRAM-SHA-512 (the password itself, checked
+        against ``users``; only ever over TLS)."""
+        self._passwords = dict(users)
+        self._mechanisms = (_MECHANISM, _PLAIN) if plain else (_MECHANISM,)
         self.port, self._upstream = port, upstream_port
         self._users = {name: _stored(password) for name, password in users.items()}
         self._context = context
@@ -193,7 +199,7 @@ class KafkaGate:
     ) -> bool:
         """The SASL exchange; True once the client proved its password."""
         user: _StoredUser | None = None
-        name = first_bare = server_first = ""
+        name = first_bare = server_first = mechanism = ""
         while True:
             frame = await _frame(reader)
             api_key, version, correlation, client_len = struct.unpack_from(">hhih", frame, 0)
@@ -203,13 +209,22 @@ class KafkaGate:
                 writer.write(await _raw_frame(upstream[0]))
             elif api_key == _SASL_HANDSHAKE:
                 mechanism = body[2:].decode(errors="replace")
-                ok = mechanism == _MECHANISM
-                writer.write(
-                    _handshake_response(correlation, 0 if ok else _UNSUPPORTED_SASL_MECHANISM)
-                )
+                ok = mechanism in self._mechanisms
+                error = 0 if ok else _UNSUPPORTED_SASL_MECHANISM
+                writer.write(_handshake_response(correlation, error, self._mechanisms))
                 if not ok:
                     await writer.drain()
                     return False
+            elif api_key == _SASL_AUTHENTICATE and mechanism == _PLAIN:
+                _, name, password = _auth_bytes(version, body).decode().split("\0", 2)
+                expected = self._passwords.get(name)
+                ok = expected is not None and hmac.compare_digest(password, expected)
+                (self.logins if ok else self.failed_logins).append(name)
+                message = None if ok else "Authentication failed: invalid username or password"
+                error = 0 if ok else _SASL_AUTHENTICATION_FAILED
+                writer.write(_authenticate_response(correlation, version, error, message, b""))
+                await writer.drain()
+                return ok
             elif api_key == _SASL_AUTHENTICATE and not server_first:
                 message = _auth_bytes(version, body).decode()
                 first_bare = message.split(",", 2)[2]  # drop the GS2 header "n,,"

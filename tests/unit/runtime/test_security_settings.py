@@ -73,6 +73,15 @@ def test_settings_from_the_environment_read_the_files(
         ({"sasl_password_file": "/nonexistent/pw"}, "kafka.sasl_password_file: cannot read"),
         ({"security_protocol": "SASL_TLS"}, "security_protocol"),
         ({"sasl_mechanism": "GSSAPI", "security_protocol": "SASL_SSL"}, "sasl_mechanism"),
+        (
+            {
+                "security_protocol": "SASL_PLAINTEXT",
+                "sasl_mechanism": "PLAIN",
+                "sasl_username": "u",
+                "sasl_password": "p",
+            },
+            "PLAIN sends the password itself",
+        ),
     ],
 )
 def test_a_wrong_security_setting_names_the_field(fields: dict[str, str], named: str) -> None:
