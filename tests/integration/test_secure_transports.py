@@ -292,8 +292,20 @@ def test_no_secret_in_the_logs_the_metrics_or_the_settings_dump(
     for where, text in texts.items():
         assert "Ada" not in text, f"the customer's name (personal data) in the {where}"
     settings = secure_router.settings
+    assert _listening_on(settings.metrics_port) == {"127.0.0.1"}  # metrics_host, not 0.0.0.0
     assert settings.redacted()["kafka"]["sasl_password"] == "**********"  # type: ignore[index]
     assert "OMNIROUTE_KAFKA__SASL_PASSWORD" not in settings.as_env()  # the file is passed
+
+
+def _listening_on(port: int) -> set[str]:
+    """The IPv4 addresses a TCP socket listens on ``port`` at (from /proc/net/tcp)."""
+    addresses = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, port_hex = local.split(":")
+        if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+            addresses.add(".".join(str(b) for b in reversed(bytes.fromhex(address))))
+    return addresses
 
 
 def _refused(settings: Settings, expected: str) -> None:
