@@ -203,6 +203,13 @@ class EmbeddedStack:
 
     def up(self, *, timeout: float = 15.0) -> list[ComponentStatus]:
         """Start what is not running; idempotent. Raises StackError naming the problem."""
+        settings = self._settings
+        if settings.kafka.security_protocol.value != "PLAINTEXT" or settings.redis.use_tls:
+            raise StackError(
+                "the embedded stack is plaintext on loopback, for development: unset "
+                "OMNIROUTE_KAFKA__SECURITY_PROTOCOL and OMNIROUTE_REDIS__USE_TLS "
+                "(docs/security.md)"
+            )
         self._dir.mkdir(parents=True, exist_ok=True)
         started: list[tuple[str, subprocess.Popen[bytes], str, int]] = []
         for name, (host, port, command) in self._commands().items():

@@ -22,6 +22,7 @@ from omniroute.router.runtime import (
     kafka_python_config,
     redis_options,
 )
+from omniroute.router.tools.harness import EmbeddedStack, StackError
 
 PASSWORD = "s3cret-Pa55word"
 
@@ -153,3 +154,10 @@ def test_refusals_are_named_and_other_errors_are_not() -> None:
 def test_the_metrics_endpoint_binds_where_configured() -> None:
     assert Settings().metrics_host == "0.0.0.0"
     assert Settings(metrics_host="127.0.0.1").metrics_host == "127.0.0.1"
+
+
+def test_the_embedded_stack_refuses_security_settings_it_cannot_apply(tmp_path: Path) -> None:
+    secured = Settings(kafka=_scram(tmp_path), state_dir=tmp_path / "state")
+    with pytest.raises(StackError, match="embedded stack is plaintext on loopback"):
+        EmbeddedStack(secured).up()
+    assert not (tmp_path / "state" / "stack").exists()  # nothing started
