@@ -18,7 +18,10 @@ import struct
 from typing import Any
 
 import faust
+import redis.asyncio as aioredis
 from aiokafka.conn import create_conn
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from ._secure_settings import TlsSettings
 from ._settings import KafkaSettings, RedisSettings
@@ -151,7 +154,7 @@ def redis_options(redis: RedisSettings) -> dict[str, Any]:
     return options
 
 
-_AUTH_WORDS = ("authentication", "sasl", "auth", "wrongpass", "noperm", "invalid username")
+_AUTH_WORDS = ("authentication", "sasl", "auth", "wrongpass", "invalid username")
 _UNTRUSTED_WORDS = ("certificate verify failed", "certificate_verify_failed")
 
 
@@ -177,6 +180,12 @@ def as_security_error(component: str, who: str, error: BaseException) -> Securit
         return SecurityError(
             f"{component} ({who}): the server's TLS certificate is not trusted "
             "(certificate verify failed); check the CA file and the host name"
+        )
+    if "authorization" in text or "noperm" in text:
+        return SecurityError(
+            f"{component} ({who}): not authorized ({type(error).__name__}): the "
+            "credentials were accepted but the ACLs do not grant this; see "
+            "deploy/security/ for what each principal needs"
         )
     if any(word in text for word in _AUTH_WORDS):
         return SecurityError(
@@ -237,10 +246,17 @@ async def _tls_refusal(
     return None
 
 
-async def check_redis(client: Any, who: str) -> None:
-    """One PING at start: refused credentials or an untrusted certificate stop the
-    worker with a ``SecurityError``; Redis merely down does not (the router routes
-    degraded and recovers when it is back)."""
+async def check_redis(redis: RedisSettings, who: str) -> None:
+    """One PING at start, on a connection of its own that does not retry (redis-py
+    retries a refused login as it does a lost connection, for seconds): refused
+    credentials or an untrusted certificate stop the worker with a ``SecurityError``;
+    Redis merely down does not (the router routes degraded and recovers when it is back)."""
+    client = aioredis.Redis(
+        **redis_options(redis),
+        socket_connect_timeout=max(redis.timeout_seconds, 2.0),
+        socket_timeout=max(redis.timeout_seconds, 2.0),
+        retry=Retry(NoBackoff(), 0),
+    )
     try:
         await client.ping()
     except Exception as error:
@@ -248,3 +264,5 @@ async def check_redis(client: Any, who: str) -> None:
         if refused is not None:
             raise refused from None
         log.warning("Redis (%s) not reachable at start: %s", who, type(error).__name__)
+    finally:
+        await client.aclose()

@@ -6,7 +6,9 @@ A worker whose loop stopped on an error exits non-zero, so that its supervisor
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import logging.config
 import os
 import signal
 from collections.abc import Callable
@@ -164,13 +166,34 @@ class StageService(mode.Service):
         await self.runtime.stop()
 
 
+def _preflight(settings: Settings, who: str) -> None:
+    """One connection to the broker before anything starts: a refused login or an
+    untrusted certificate ends the worker here, named, whichever of its clients (the
+    stage's or Faust's own) would have met it first. A broker merely down passes: the
+    clients retry as they always do."""
+    if settings.kafka.security_protocol.value == "PLAINTEXT":
+        return
+    logging.config.dictConfig(
+        logging_config(settings.log_level, trace_contacts=settings.trace_contacts)
+    )
+    try:
+        asyncio.run(asyncio.wait_for(probe_kafka(settings.kafka, who), 30))
+    except TimeoutError:
+        return
+    except SecurityError as refused:
+        log.critical("%s", refused)
+        logging.shutdown()
+        raise SystemExit(EXIT_CONFIG) from None
+
+
 def host_stage(
     settings: Settings, registry: CollectorRegistry, name: str, runtime: StageRuntime
 ) -> None:
     """Run one stage as a worker until SIGTERM/SIGINT: Faust owns the event loop and
     signals, the HTTP endpoints report the runtime's health."""
-    app = faust.App(name, **faust_settings(settings))
     who = name.removeprefix("omniroute-").removesuffix("-host")
+    _preflight(settings, who)
+    app = faust.App(name, **faust_settings(settings))
     run_worker(
         settings,
         registry,

@@ -82,7 +82,7 @@ class RouterRuntime:
     async def start(self) -> None:
         settings = self.settings
         self._redis = connect_redis(settings.redis)
-        await check_redis(self._redis, "router")
+        await check_redis(settings.redis, "router")
         store = RedisCustomerStore(
             self._redis,
             recent_ttl_seconds=settings.router.recent_contacts_ttl_seconds,

@@ -140,6 +140,10 @@ def test_refusals_are_named_and_other_errors_are_not() -> None:
     refused = as_security_error("Kafka", "router", RuntimeError("SaslAuthenticationFailed: x"))
     assert isinstance(refused, SecurityError)
     assert str(refused).startswith("Kafka (router): authentication failed")
+    denied = as_security_error(
+        "Kafka", "router", RuntimeError("TopicAuthorizationFailedError: [Error 29]")
+    )
+    assert str(denied).startswith("Kafka (router): not authorized (RuntimeError)")
     untrusted = ssl.SSLCertVerificationError(1, "certificate verify failed")
     untrusted.verify_message = "self-signed certificate"
     named = as_security_error("Kafka", "assigner", ConnectionError("boom"))
