@@ -178,7 +178,7 @@ SRE = (
         (
             (
                 "{{stage}} {{topic}} [{{partition}}]",
-                "max by (stage, topic, partition) (omniroute_dead_letter_blocked) > 0",
+                "max by (stage, topic, partition) (omniroute_dead_letter_blocked)",
             ),
         ),
         description="A partition whose dead letter the broker refused stops there "
