@@ -96,6 +96,11 @@ class AssignerMetrics:
         self.events = metric.counter(
             "omniroute_assigner_events_total", "Events applied to pool state, by type.", ["type"]
         )
+        self.overflowed = metric.counter(
+            "omniroute_overflowed_total",
+            "Queued contacts an overflow step moved on, from one queue to another.",
+            ["from_pool", "from_queue", "to_pool", "to_queue"],
+        )
         self.callbacks = metric.counter(
             "omniroute_callbacks_total",
             "Queued contacts that took a callback instead of waiting.",

@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from omniroute.agents import (
+    OVERFLOW_CAUSE,
     AgentPaused,
     Changes,
     Contact,
     ContactAssigned,
+    ContactOverflowed,
     ContactState,
     Effect,
     OfferPlan,
@@ -26,6 +28,7 @@ from omniroute.agents import (
     Record,
     contact_from_decision,
     effect_message,
+    overflow_decision,
     pool_load_message,
     presence_from_wire,
     spec_from_login,
@@ -65,6 +68,7 @@ log = logging.getLogger("omniroute.assigner")
 ASSIGNMENTS = topic("omniroute.assignments").name
 POOL_LOAD = topic("omniroute.pool-load").name
 WAIT_ESTIMATES = topic("omniroute.wait-estimates").name
+ASSIGNER_INPUT = topic("omniroute.assigner-input").name
 SOURCE = "/omniroute/assigner"
 
 DEFAULT_SERVICE_TARGETS = {
@@ -257,10 +261,15 @@ class AssignerStage:
     ) -> None:
         metrics = self._metrics
         for effect in effects:
+            if isinstance(effect, ContactOverflowed):
+                self._overflow(pool_name, effect, result)
+                continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
                 metrics.offers.labels(pool_name, "offered").inc()
-                if cause is not None:  # ``now`` is the wall clock the loop passed in
+                # ``now`` is the wall clock the loop passed in; an overflow's decision
+                # carries the original queue entry, not the moment that made a match.
+                if cause is not None and getattr(cause, "cause_type", None) != OVERFLOW_CAUSE:
                     metrics.offer_latency.labels(pool_name).observe(
                         max(0.0, now - cause.time.timestamp())
                     )
@@ -283,6 +292,19 @@ class AssignerStage:
             result.outbound.append(
                 (ASSIGNMENTS, effect.agent_id.encode(), message.model_dump_json().encode())
             )
+
+    def _overflow(self, pool_name: str, moved: ContactOverflowed, result: StageResult) -> None:
+        """The contact goes to its overflow step's pool as a decision on the assigner
+        input, keyed by that pool: its owner (maybe this worker) queues it there."""
+        contact = moved.contact
+        target = self._targets.pop(contact.interaction_id, None)
+        decision = overflow_decision(moved, SOURCE, service_target=target)
+        self._metrics.overflowed.labels(
+            pool_name, moved.from_queue, moved.pool, contact.queue
+        ).inc()
+        result.outbound.append(
+            (ASSIGNER_INPUT, moved.pool.encode(), decision.model_dump_json().encode())
+        )
 
     def _count_answer(
         self, pool: Pool, pool_name: str, effect: ContactAssigned, now: float
