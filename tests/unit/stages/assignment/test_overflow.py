@@ -1,0 +1,128 @@
+"""Overflow through the assignment stage: with one pool saturated, a contact past its
+step's wait leaves for the other pool as a decision on the assigner input, and the
+offer it gets there says why."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry
+
+from omniroute.router.runtime import AssignerSettings
+from omniroute.router.stages.assignment import AssignerMetrics, AssignerStage
+from omniroute.schemas import (
+    AgentLoggedIn,
+    AgentPresence,
+    AssignerInputAdapter,
+    Channel,
+    Offer,
+    OfferAccepted,
+    OverflowStep,
+    RoutingDecision,
+    SkillRequirement,
+    new_event_id,
+)
+from tests.support.assigner import no_records, queued_decision
+
+T0 = 1_800_000_000.0
+STEP = OverflowStep(
+    after_seconds=30,
+    queue="tech_help",
+    pool="tech",
+    required_skills=(SkillRequirement(skill="technical", min_proficiency=2),),
+)
+
+
+def _agent(
+    agent: str, pool: str, queue: str, skills: dict[str, int] | None = None
+) -> AgentLoggedIn:
+    return AgentLoggedIn(
+        id=new_event_id(),
+        source="/t",
+        agent_id=agent,
+        pool=pool,
+        queues=[queue],
+        skills=skills or {},
+        capacity={Channel.CHAT: 1},
+        presence=AgentPresence.READY,
+    )
+
+
+def _accept(offer: Offer) -> OfferAccepted:
+    return OfferAccepted(
+        id=new_event_id(),
+        source="/t",
+        agent_id=offer.agent_id,
+        pool=offer.pool,
+        interaction_id=offer.interaction_id,
+        offer_id=offer.offer_id,
+    )
+
+
+def _offers(outbound: list[tuple[str, bytes, bytes]]) -> list[Offer]:
+    return [
+        Offer.model_validate_json(value)
+        for name, _, value in outbound
+        if name == "omniroute.assignments" and b'"omniroute.offer"' in value
+    ]
+
+
+def test_past_the_overflow_wait_a_contact_goes_to_the_other_pool_and_its_offer_says_why() -> None:
+    registry = CollectorRegistry()
+    stage = AssignerStage(AssignerSettings(), AssignerMetrics(registry, process=False), no_records)
+    stage.apply("care", _agent("busy-care", "care", "general"), T0)
+    stage.apply("tech", _agent("tech-1", "tech", "tech_help", {"technical": 3}), T0)
+    first = queued_decision("ix-1", "c-1", queue="general", pool="care")
+    first = first.model_copy(update={"time": first.time.fromtimestamp(T0, first.time.tzinfo)})
+    taken = _offers(stage.apply("care", first, T0).outbound)[0]
+    stage.apply("care", _accept(taken), T0)  # the care pool's one agent is busy: saturated
+    waiting = first.model_copy(
+        update={"id": new_event_id(), "interaction_id": "ix-2", "overflow": (STEP,)}
+    )
+    assert _offers(stage.apply("care", waiting, T0 + 1).outbound) == []
+    assert stage.pools["care"].next_timer() == T0 + 30
+
+    not_yet = stage.timer("care", T0 + 29.9)
+    assert not [m for m in not_yet.outbound if m[0] == "omniroute.assigner-input"]
+    moved = stage.timer("care", T0 + 30)
+    sent = [
+        (key, value) for name, key, value in moved.outbound if name == "omniroute.assigner-input"
+    ]
+    assert [key for key, _ in sent] == [b"tech"]
+    decision = AssignerInputAdapter.validate_json(sent[0][1])
+    assert isinstance(decision, RoutingDecision)
+    assert (decision.interaction_id, decision.pool, decision.queue) == ("ix-2", "tech", "tech_help")
+    assert decision.time.timestamp() == T0  # the original queue entry: the wait carries over
+    assert stage.pools["care"].contact("ix-2") is None
+    assert ("care|c|ix-2", None) in moved.writes
+
+    offers = _offers(stage.apply("tech", decision, T0 + 30.2).outbound)
+    assert [(o.agent_id, o.interaction_id, o.queue) for o in offers] == [
+        ("tech-1", "ix-2", "tech_help")
+    ]
+    assert [(e.name, e.detail) for e in offers[0].explanation] == [
+        ("overflow", "overflowed from general (pool care) after 30 s to tech_help (pool tech)")
+    ]
+    assert offers[0].enqueued_at.timestamp() == T0
+    overflowed = registry.get_sample_value(
+        "omniroute_overflowed_total",
+        {"from_pool": "care", "from_queue": "general", "to_pool": "tech", "to_queue": "tech_help"},
+    )
+    assert overflowed == 1.0
+
+
+def test_an_offered_contact_does_not_overflow_and_an_answered_one_never_does() -> None:
+    stage = AssignerStage(
+        AssignerSettings(), AssignerMetrics(CollectorRegistry(), process=False), no_records
+    )
+    stage.apply("care", _agent("a-1", "care", "general"), T0)
+    decision = queued_decision("ix-3", "c-3", queue="general", pool="care").model_copy(
+        update={"overflow": (STEP,)}
+    )
+    decision = decision.model_copy(
+        update={"time": decision.time.fromtimestamp(T0, decision.time.tzinfo)}
+    )
+    offer = _offers(stage.apply("care", decision, T0).outbound)[0]
+    assert stage.pools["care"].next_timer() == T0 + 20  # the offer's expiry comes first
+    stage.apply("care", _accept(offer), T0 + 2)
+    later = stage.timer("care", T0 + 60)
+    assert not [m for m in later.outbound if m[0] == "omniroute.assigner-input"]
+    assert stage.pools["care"].next_timer() is None
