@@ -28,7 +28,6 @@ from omniroute.agents import (
     Record,
     contact_from_decision,
     effect_message,
-    overflow_decision,
     pool_load_message,
     presence_from_wire,
     spec_from_login,
@@ -52,6 +51,7 @@ from omniroute.schemas import (
 )
 
 from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
+from ._floor import offered_by_queue, overflow_message
 from ._metrics import AssignerMetrics
 from ._service_level import ServiceLevelWindow
 
@@ -68,7 +68,6 @@ log = logging.getLogger("omniroute.assigner")
 ASSIGNMENTS = topic("omniroute.assignments").name
 POOL_LOAD = topic("omniroute.pool-load").name
 WAIT_ESTIMATES = topic("omniroute.wait-estimates").name
-ASSIGNER_INPUT = topic("omniroute.assigner-input").name
 SOURCE = "/omniroute/assigner"
 
 DEFAULT_SERVICE_TARGETS = {
@@ -118,6 +117,7 @@ class AssignerStage:
             settings.wait_estimate_every_seconds, settings.tick_seconds
         )
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
+        self._depth_shown: dict[str, set[str]] = {}
 
     def pool_config(self, pool: str) -> PoolConfig:
         return pool_config(pool, self._settings)
@@ -262,7 +262,8 @@ class AssignerStage:
         metrics = self._metrics
         for effect in effects:
             if isinstance(effect, ContactOverflowed):
-                self._overflow(pool_name, effect, result)
+                target = self._targets.pop(effect.contact.interaction_id, None)
+                result.outbound.append(overflow_message(pool_name, effect, target, metrics))
                 continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
@@ -292,19 +293,6 @@ class AssignerStage:
             result.outbound.append(
                 (ASSIGNMENTS, effect.agent_id.encode(), message.model_dump_json().encode())
             )
-
-    def _overflow(self, pool_name: str, moved: ContactOverflowed, result: StageResult) -> None:
-        """The contact goes to its overflow step's pool as a decision on the assigner
-        input, keyed by that pool: its owner (maybe this worker) queues it there."""
-        contact = moved.contact
-        target = self._targets.pop(contact.interaction_id, None)
-        decision = overflow_decision(moved, SOURCE, service_target=target)
-        self._metrics.overflowed.labels(
-            pool_name, moved.from_queue, moved.pool, contact.queue
-        ).inc()
-        result.outbound.append(
-            (ASSIGNER_INPUT, moved.pool.encode(), decision.model_dump_json().encode())
-        )
 
     def _count_answer(
         self, pool: Pool, pool_name: str, effect: ContactAssigned, now: float
@@ -337,10 +325,18 @@ class AssignerStage:
             update={"time": to_datetime(now)}
         )
         result.outbound.append((POOL_LOAD, pool_name.encode(), load.model_dump_json().encode()))
+        ringing = offered_by_queue(pool)
         for queue in load.queues:
-            metrics.depth.labels(pool_name, queue.queue).set(queue.queued)
+            depth = queue.queued + ringing.pop(queue.queue, 0)
+            metrics.depth.labels(pool_name, queue.queue).set(depth)
             metrics.longest_wait.labels(pool_name, queue.queue).set(queue.longest_wait_seconds)
             metrics.estimated_wait.labels(pool_name, queue.queue).set(queue.estimated_wait_seconds)
+        for queue_name, offered in ringing.items():  # nothing queued, only ringing
+            metrics.depth.labels(pool_name, queue_name).set(offered)
+        shown = {queue.queue for queue in load.queues} | set(ringing)
+        for emptied in self._depth_shown.get(pool_name, set()) - shown:
+            metrics.depth.labels(pool_name, emptied).set(0)  # not its last count, for ever
+        self._depth_shown[pool_name] = shown
         metrics.occupancy.labels(pool_name).set(view.occupancy)
         states = {"ready": 0, "busy": 0, "not_ready": 0, "offline": 0}
         for agent in pool.agents():
