@@ -144,6 +144,8 @@ def run_scenario(
     )
     for label in ("queue", "priority", "channel"):
         console.print(_summary_table(label, report[f"by_{label}"]))
+    for step, count in report["overflowed"].items():
+        console.print(f"overflowed {step}: {count}")
     _write_json(out / "report.json", report)
     for path in (
         plot_service_level_by_interval(result, out / "service-level-by-interval.png"),
