@@ -59,6 +59,10 @@ class OverflowClock:
         contact = lookup(entry[1])
         if contact is None or len(contact.overflow) != entry[2]:
             return None
+        if contact.callback:
+            # The customer hung up to be called back by this queue's agents: the
+            # decision that would move them carries no callback, so they stay.
+            return None
         if contact.state is ContactState.ASSIGNED:
             return None
         return contact

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from omniroute.router.codec import InboundRecord
+from omniroute.router.core import RoutedBatch, route_events
 from omniroute.router.policy import PolicyError, parse_policy
-from omniroute.schemas import Channel, ContactTarget, Tier
+from omniroute.schemas import (
+    Channel,
+    ContactTarget,
+    InteractionAbandoned,
+    InteractionEvent,
+    RecentContact,
+    Tier,
+)
 from tests.support.policy import arrival, customer
 
 POLICY = """
@@ -117,7 +126,9 @@ def test_bad_hours_name_the_field(change: tuple[str, str], message: str) -> None
 OVERFLOW = """
 version: overflow-1
 queues:
-  general: {pool: care, overflow: [{after_seconds: 30, to: tech_help}, {after_seconds: 90, to: backup}]}
+  general:
+    pool: care
+    overflow: [{after_seconds: 30, to: tech_help}, {after_seconds: 90, to: backup}]
   tech_help: {pool: tech, skills: [{skill: technical, min_proficiency: 2}]}
   backup: {pool: care}
 default_queue: general
@@ -142,3 +153,34 @@ def test_the_decision_carries_its_queues_overflow_steps_and_history_names_their_
 def test_bad_overflow_steps_name_the_field(change: tuple[str, str], message: str) -> None:
     with pytest.raises(PolicyError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_policy(OVERFLOW.replace(*change))
+
+
+def test_a_follow_up_reaches_the_pools_an_overflow_step_may_have_moved_the_contact_to() -> None:
+    policy = parse_policy(OVERFLOW)
+
+    def batch(event: InteractionEvent, recent: tuple[RecentContact, ...]) -> RoutedBatch:
+        record = InboundRecord("omniroute.interactions", 0, 0, b"c1", b"", None)
+        return route_events(
+            [(record, event)],
+            {"c1": customer(recent=recent)},
+            policy,
+            {},
+            now=OPEN,
+            keep=20,
+            max_age=timedelta(days=1),
+        )
+
+    arrived = batch(arrival(Channel.CHAT, time=OPEN), ())
+    [line] = [r for r in arrived.history["c1"] if r.interaction_id == "i-now"]
+    assert (line.pool, line.overflow_pools) == ("care", ("tech",))
+    gone = InteractionAbandoned(
+        id="e-gone",
+        source="/t",
+        interaction_id="i-now",
+        customer_id="c1",
+        channel=Channel.CHAT,
+        stage="queue",
+        time=OPEN,
+    )
+    pools = [pool for pool, _ in batch(gone, arrived.history["c1"]).to_assigner]
+    assert pools == ["care", "tech"]

@@ -4,6 +4,8 @@ offer it gets there says why."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from prometheus_client import CollectorRegistry
 
 from omniroute.router.runtime import AssignerSettings
@@ -13,6 +15,7 @@ from omniroute.schemas import (
     AgentPresence,
     AssignerInputAdapter,
     Channel,
+    InteractionUpdate,
     Offer,
     OfferAccepted,
     OverflowStep,
@@ -126,3 +129,31 @@ def test_an_offered_contact_does_not_overflow_and_an_answered_one_never_does() -
     later = stage.timer("care", T0 + 60)
     assert not [m for m in later.outbound if m[0] == "omniroute.assigner-input"]
     assert stage.pools["care"].next_timer() is None
+
+
+def test_a_customer_waiting_for_a_callback_stays_with_their_queue() -> None:
+    stage = AssignerStage(
+        AssignerSettings(), AssignerMetrics(CollectorRegistry(), process=False), no_records
+    )
+    decision = queued_decision("ix-4", "c-4", queue="general", pool="care").model_copy(
+        update={"overflow": (STEP,), "time": datetime.fromtimestamp(T0, UTC)}
+    )
+    stage.apply("care", decision, T0)
+    stage.apply(
+        "care",
+        InteractionUpdate(
+            id=new_event_id(),
+            source="/t",
+            pool="care",
+            interaction_id="ix-4",
+            customer_id="c-4",
+            update="callback_requested",
+            cause_id="e-4",
+        ),
+        T0 + 5,
+    )
+    later = stage.timer("care", T0 + 60)
+    assert not [m for m in later.outbound if m[0] == "omniroute.assigner-input"]
+    kept = stage.pools["care"].contact("ix-4")
+    assert kept is not None
+    assert (kept.callback, kept.queue) == (True, "general")
