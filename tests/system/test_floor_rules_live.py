@@ -4,12 +4,15 @@ assigner (estimates every second), shared by this module's tests."""
 
 from __future__ import annotations
 
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from omniroute.agents import WAIT_CEILING_SECONDS
 from omniroute.router.runtime import (
@@ -50,8 +53,31 @@ routing:
 """
 
 
+@dataclass(frozen=True)
+class LiveFloor:
+    settings: Settings
+    router: WorkerProcess
+    assigner: WorkerProcess
+
+    @property
+    def bootstrap(self) -> str:
+        return self.settings.kafka.bootstrap_servers
+
+
+def _sample(worker: WorkerProcess, name: str, **labels: str) -> float | None:
+    """One sample of a worker's /metrics now, or None if it has no such series."""
+    url = f"http://127.0.0.1:{worker.settings.metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        text = answer.read().decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return None
+
+
 @pytest.fixture(scope="module")
-def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveFloor]:
     state = tmp_path_factory.mktemp("floor-rules")
     policy = Path(state) / "policy.yaml"
     policy.write_text(_policy(datetime.now(UTC)))
@@ -65,18 +91,17 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     )
     stack = EmbeddedStack(settings)
     stack.up()
-    workers = [
-        WorkerProcess("router", settings).start(),
-        WorkerProcess(
-            "assigner",
-            settings.model_copy(update={"metrics_port": free_port()}),
-            log_path=Path(state) / "assigner.log",
-        ).start(),
-    ]
+    router = WorkerProcess("router", settings).start()
+    assigner = WorkerProcess(
+        "assigner",
+        settings.model_copy(update={"metrics_port": free_port()}),
+        log_path=Path(state) / "assigner.log",
+    ).start()
+    workers = [router, assigner]
     try:
         for worker in workers:
             worker.wait_ready(timeout=60)
-        yield settings
+        yield LiveFloor(settings, router, assigner)
     finally:
         codes = [worker.stop() for worker in workers]
         stack.down()
@@ -87,20 +112,24 @@ def _customer() -> str:
     return f"c-{uuid.uuid4().hex[:8]}"
 
 
-def test_a_contact_while_closed_gets_the_closed_hours_route_and_why(floor: Settings) -> None:
-    with FrontEndClient(floor.kafka.bootstrap_servers, source="/web/test") as web:
+def test_a_contact_while_closed_gets_the_closed_hours_route_and_why(floor: LiveFloor) -> None:
+    with FrontEndClient(floor.bootstrap, source="/web/test") as web:
         contact = web.arrived(_customer(), Channel.CHAT, reason="night")
         decision = web.decision_for(contact.interaction_id, timeout=30)
     assert (decision.target, decision.closed_queue) == (ContactTarget.SELF_SERVICE, "night")
     [closed] = [e.detail for e in decision.explanation if e.name == "closed-hours"]
     assert closed.startswith("night closed (hours night): holiday (")
     assert closed.endswith("-> self_service; Our help pages are open")
+    closed_arrivals = _sample(
+        floor.router, "omniroute_closed_arrivals_total", queue="night", target="self_service"
+    )
+    assert closed_arrivals == 1.0
 
 
 def test_with_one_pool_saturated_a_contact_overflows_and_its_offer_says_why(
-    floor: Settings,
+    floor: LiveFloor,
 ) -> None:
-    bootstrap = floor.kafka.bootstrap_servers
+    bootstrap = floor.bootstrap
     care = AgentDesktop(bootstrap, agent_id="care-1", pool="care")
     tech = AgentDesktop(bootstrap, agent_id="tech-1", pool="tech")
     try:
@@ -122,13 +151,22 @@ def test_with_one_pool_saturated_a_contact_overflows_and_its_offer_says_why(
         assert why.endswith(" s to overflow_help (pool tech)")
         waited = float(why.split(" after ")[1].split(" s ")[0])
         assert waited >= 2
+        moved = _sample(
+            floor.assigner,
+            "omniroute_overflowed_total",
+            from_pool="care",
+            from_queue="general",
+            to_pool="tech",
+            to_queue="overflow_help",
+        )
+        assert moved == 1.0
     finally:
         care.close()
         tech.close()
 
 
-def test_a_front_end_reads_a_contacts_estimated_wait_through_the_sdk(floor: Settings) -> None:
-    with FrontEndClient(floor.kafka.bootstrap_servers, source="/ivr/test") as ivr:
+def test_a_front_end_reads_a_contacts_estimated_wait_through_the_sdk(floor: LiveFloor) -> None:
+    with FrontEndClient(floor.bootstrap, source="/ivr/test") as ivr:
         contact = ivr.arrived(_customer(), Channel.VOICE, reason="unstaffed")
         decision = ivr.decision_for(contact.interaction_id, timeout=30)
         estimate = ivr.wait_estimate_for(contact.interaction_id, timeout=30)
