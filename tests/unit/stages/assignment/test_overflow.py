@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from prometheus_client import CollectorRegistry
 
 from omniroute.router.runtime import AssignerSettings
-from omniroute.router.stages.assignment import AssignerMetrics, AssignerStage
+from omniroute.router.stages.assignment import AssignerMetrics, AssignerStage, PoolRecords
 from omniroute.schemas import (
     AgentLoggedIn,
     AgentPresence,
@@ -157,3 +157,28 @@ def test_a_customer_waiting_for_a_callback_stays_with_their_queue() -> None:
     kept = stage.pools["care"].contact("ix-4")
     assert kept is not None
     assert (kept.callback, kept.queue) == (True, "general")
+
+
+def test_a_restored_pool_keeps_each_contacts_overflow_steps_and_their_clock() -> None:
+    """A takeover rebuilds the pool from its changelog records: the steps and the
+    reason come back with the contact, and a step that fell due meanwhile fires."""
+    stage = AssignerStage(
+        AssignerSettings(), AssignerMetrics(CollectorRegistry(), process=False), no_records
+    )
+    decision = queued_decision("ix-5", "c-5", queue="general", pool="care").model_copy(
+        update={"overflow": (STEP,), "time": datetime.fromtimestamp(T0, UTC)}
+    )
+    written = stage.apply("care", decision, T0).writes
+    records: PoolRecords = (
+        [record for key, record in written if key == "care|c|ix-5" and record],
+        [],
+        [],
+    )
+    assert records[0][0]["overflow"] == [STEP.model_dump(mode="json")]
+    taken_over = AssignerStage(
+        AssignerSettings(), AssignerMetrics(CollectorRegistry(), process=False), no_records
+    )
+    caught_up = taken_over.restore("care", records, T0 + 31)
+    sent = [key for name, key, _ in caught_up.outbound if name == "omniroute.assigner-input"]
+    assert sent == [b"tech"]
+    assert taken_over.pools["care"].contact("ix-5") is None
