@@ -45,6 +45,7 @@ __all__ = ["GUARDRAILS", "Policy"]
 _WRITTEN = frozenset({Channel.EMAIL, Channel.WEB})
 _SOURCE = "/omniroute/router"
 _NO_ACTION = RouteAction()
+_AGENT_REQUIRED = frozenset({ExplanationKind.GUARDRAIL, ExplanationKind.DEGRADED})
 
 
 class Policy:
@@ -200,6 +201,9 @@ class Policy:
         ident: str,
     ) -> RoutingDecision:
         spec = self.spec
+        # A guardrail already said "an agent" (or the record is unreadable): a closed
+        # queue may not send this contact back to automation.
+        agent_required = any(e.kind in _AGENT_REQUIRED for e in why)
         action, rule_name = _NO_ACTION, None
         for rule, condition in self._routing:
             if self._matches(condition, facts, why):
@@ -238,7 +242,9 @@ class Policy:
         closed = schedule.closed_at(now) if schedule is not None else None
         if schedule is not None and closed is not None:
             closed_queue = queue_name
-            target, queue_name = self._closed_route(schedule, closed, queue_name, channel, why)
+            target, queue_name = self._closed_route(
+                schedule, closed, queue_name, channel, why, agent_required=agent_required
+            )
             queue = spec.queues[queue_name]
             if target is not None:
                 return self._decision(
@@ -287,15 +293,23 @@ class Policy:
         )
 
     def _closed_route(
-        self, schedule: Schedule, closed: str, queue: str, channel: Channel, why: list[Explanation]
+        self,
+        schedule: Schedule,
+        closed: str,
+        queue: str,
+        channel: Channel,
+        why: list[Explanation],
+        *,
+        agent_required: bool,
     ) -> tuple[ContactTarget | None, str]:
         """The policy's closed-hours route: automation (a target), another queue, or
-        (a channel with no automation) the same queue, waiting for the opening."""
+        the same queue, waiting for the opening: on a channel with no automation
+        (e-mail), and for a contact a guardrail sends to an agent."""
         route = schedule.route
         if route.target == "queue" and route.queue is not None:
             why.append(closed_explanation(closed_detail(queue, schedule, closed, route.queue)))
             return None, route.queue
-        if channel in self.spec.automation_channels:
+        if channel in self.spec.automation_channels and not agent_required:
             target = closed_target(route.target, channel)
             why.append(closed_explanation(closed_detail(queue, schedule, closed, target.value)))
             return target, queue

@@ -49,7 +49,7 @@ def closed_explanation(detail: str) -> Explanation:
 
 
 def closed_target(target: str, channel: Channel) -> ContactTarget:
-    if target == "automation":
+    if target == "automation" or (target == "ivr" and channel is not Channel.VOICE):
         return ContactTarget.IVR if channel is Channel.VOICE else ContactTarget.SELF_SERVICE
     return ContactTarget(target)
 

@@ -184,3 +184,27 @@ def test_a_follow_up_reaches_the_pools_an_overflow_step_may_have_moved_the_conta
     )
     pools = [pool for pool, _ in batch(gone, arrived.history["c1"]).to_assigner]
     assert pools == ["care", "tech"]
+
+
+def test_a_contact_a_guardrail_sends_to_an_agent_is_not_sent_back_to_automation_when_closed() -> (
+    None
+):
+    decision = parse_policy(POLICY).route(
+        arrival(Channel.CHAT, requested_agent=True), customer(), {}, NIGHT
+    )
+    assert (decision.target, decision.queue, decision.closed_queue) == (
+        ContactTarget.AGENT_QUEUE,
+        "general",
+        "general",
+    )
+    assert "agent-on-request" in {e.name for e in decision.explanation}
+    assert _closed(decision)[0].endswith("-> waits in queue for the opening; We open at 8:00")
+
+
+def test_a_closed_route_queue_must_take_every_channel() -> None:
+    policy = POLICY.replace(
+        'closed: {target: self_service, message: "We open at 8:00"}',
+        "closed: {target: queue, queue: written}",
+    ).replace("written: {pool: care}", "written: {pool: care, channels: [email]}")
+    with pytest.raises(PolicyError, match=r"hours\.care\.closed\.queue: written must serve every"):
+        parse_policy(policy)
