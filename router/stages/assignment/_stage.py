@@ -51,7 +51,7 @@ from omniroute.schemas import (
 )
 
 from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
-from ._floor import offered_by_queue, overflow_message
+from ._floor import MovedContacts, offered_by_queue, overflow_message
 from ._metrics import AssignerMetrics
 from ._service_level import ServiceLevelWindow
 
@@ -118,6 +118,7 @@ class AssignerStage:
         )
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
         self._depth_shown: dict[str, set[str]] = {}
+        self._moved = MovedContacts()
 
     def pool_config(self, pool: str) -> PoolConfig:
         return pool_config(pool, self._settings)
@@ -179,6 +180,10 @@ class AssignerStage:
                     extra={"pool": pool_name, "stage": "assigner"},
                 )
         self._metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
+        if isinstance(message, InteractionUpdate) and pool.contact(message.interaction_id) is None:
+            follow = self._moved.follow(message)  # an overflow step moved it on
+            if follow is not None:
+                result.outbound.append(follow)
         effects += self._dispatch(pool, pool_name, message, now)
         self._emit(pool, pool_name, effects, cause=message, now=now, result=result)
         self._write(pool_name, pool.drain_changes(), result)
@@ -264,6 +269,7 @@ class AssignerStage:
             if isinstance(effect, ContactOverflowed):
                 target = self._targets.pop(effect.contact.interaction_id, None)
                 result.outbound.append(overflow_message(pool_name, effect, target, metrics))
+                self._moved.remember(effect.contact.interaction_id, effect.pool, now)
                 continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):

@@ -182,3 +182,36 @@ def test_a_restored_pool_keeps_each_contacts_overflow_steps_and_their_clock() ->
     sent = [key for name, key, _ in caught_up.outbound if name == "omniroute.assigner-input"]
     assert sent == [b"tech"]
     assert taken_over.pools["care"].contact("ix-5") is None
+
+
+def test_a_follow_up_that_reaches_the_old_pool_is_sent_on_after_the_move() -> None:
+    """The router sends an abandon to both pools; the new one may read it before the
+    decision that moves the contact there. The old pool sends it on, so it lands
+    after that decision and the customer who left is not offered to an agent."""
+    stage = AssignerStage(
+        AssignerSettings(), AssignerMetrics(CollectorRegistry(), process=False), no_records
+    )
+    decision = queued_decision("ix-6", "c-6", queue="general", pool="care").model_copy(
+        update={"overflow": (STEP,), "time": datetime.fromtimestamp(T0, UTC)}
+    )
+    stage.apply("care", decision, T0)
+    [(_, _, moved)] = [m for m in stage.timer("care", T0 + 30).outbound if m[0].endswith("input")]
+    gone = InteractionUpdate(
+        id=new_event_id(),
+        source="/t",
+        pool="care",
+        interaction_id="ix-6",
+        customer_id="c-6",
+        update="abandoned",
+        cause_id="e-6",
+    )
+    sent_on = [m for m in stage.apply("care", gone, T0 + 30.1).outbound if m[0].endswith("input")]
+    assert [key for _, key, _ in sent_on] == [b"tech"]
+    follow = AssignerInputAdapter.validate_json(sent_on[0][2])
+    assert isinstance(follow, InteractionUpdate)
+    assert (follow.pool, follow.interaction_id, follow.update) == ("tech", "ix-6", "abandoned")
+    stage.apply("tech", gone.model_copy(update={"pool": "tech"}), T0 + 30.1)  # read too early
+    stage.apply("tech", AssignerInputAdapter.validate_json(moved), T0 + 30.2)
+    assert stage.pools["tech"].contact("ix-6") is not None
+    stage.apply("tech", follow, T0 + 30.3)
+    assert stage.pools["tech"].contact("ix-6") is None
