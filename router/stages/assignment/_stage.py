@@ -50,9 +50,10 @@ from omniroute.schemas import (
     topic,
 )
 
+from ._depth import offered_by_queue
 from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
-from ._floor import MovedContacts, offered_by_queue, overflow_message
 from ._metrics import AssignerMetrics
+from ._overflow import MovedContacts, overflow_message
 from ._service_level import ServiceLevelWindow
 
 __all__ = [
