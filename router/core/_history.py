@@ -123,7 +123,9 @@ def apply_to_history(
                 "pool": decision.pool,
                 "overflow_pools": tuple(
                     dict.fromkeys(s.pool for s in decision.overflow if s.pool != decision.pool)
-                ),
+                )
+                if decision.overflow
+                else (),
                 "agent_id": None,
                 "outcome": (
                     ContactOutcome.ESCALATED

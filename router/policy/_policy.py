@@ -237,9 +237,10 @@ class Policy:
                 )
             )
             queue_name, queue = fallback, spec.queues[fallback]
-        closed_queue = None
-        schedule = self._schedules.get(queue_name) or self._schedules.get(queue.pool)
-        closed = schedule.closed_at(now) if schedule is not None else None
+        closed_queue = schedule = closed = None
+        if self._schedules:  # most policies have no hours: no lookups for them
+            schedule = self._schedules.get(queue_name) or self._schedules.get(queue.pool)
+            closed = schedule.closed_at(now) if schedule is not None else None
         if schedule is not None and closed is not None:
             closed_queue = queue_name
             target, queue_name = self._closed_route(
