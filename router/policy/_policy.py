@@ -22,7 +22,7 @@ from omniroute.schemas import (
 
 from ._conditions import Condition, ConditionError
 from ._facts import CHANNEL_FACTS, FactSheet, sample_facts
-from ._hours import Schedule, closed_detail
+from ._hours import Schedule
 from ._model import (
     AutomationRule,
     AutomationTarget,
@@ -33,8 +33,7 @@ from ._model import (
 )
 from ._steps import (
     GUARDRAILS,
-    closed_explanation,
-    closed_target,
+    closed_route,
     guardrail,
     merge_skills,
     rule_explanation,
@@ -237,14 +236,19 @@ class Policy:
                 )
             )
             queue_name, queue = fallback, spec.queues[fallback]
-        closed_queue = schedule = closed = None
-        if self._schedules:  # most policies have no hours: no lookups for them
-            schedule = self._schedules.get(queue_name) or self._schedules.get(queue.pool)
-            closed = schedule.closed_at(now) if schedule is not None else None
-        if schedule is not None and closed is not None:
+        closed_queue = None
+        shut = self._closed_now(queue_name, queue.pool, now) if self._schedules else None
+        if shut is not None:
+            schedule, closed = shut
             closed_queue = queue_name
-            target, queue_name = self._closed_route(
-                schedule, closed, queue_name, channel, why, agent_required=agent_required
+            target, queue_name = closed_route(
+                schedule,
+                closed,
+                queue_name,
+                channel,
+                why,
+                automation_channels=spec.automation_channels,
+                agent_required=agent_required,
             )
             queue = spec.queues[queue_name]
             if target is not None:
@@ -293,30 +297,12 @@ class Policy:
             closed_queue=closed_queue,
         )
 
-    def _closed_route(
-        self,
-        schedule: Schedule,
-        closed: str,
-        queue: str,
-        channel: Channel,
-        why: list[Explanation],
-        *,
-        agent_required: bool,
-    ) -> tuple[ContactTarget | None, str]:
-        """The policy's closed-hours route: automation (a target), another queue, or
-        the same queue, waiting for the opening: on a channel with no automation
-        (e-mail), and for a contact a guardrail sends to an agent."""
-        route = schedule.route
-        if route.target == "queue" and route.queue is not None:
-            why.append(closed_explanation(closed_detail(queue, schedule, closed, route.queue)))
-            return None, route.queue
-        if channel in self.spec.automation_channels and not agent_required:
-            target = closed_target(route.target, channel)
-            why.append(closed_explanation(closed_detail(queue, schedule, closed, target.value)))
-            return target, queue
-        detail = closed_detail(queue, schedule, closed, "waits in queue for the opening")
-        why.append(closed_explanation(detail))
-        return None, queue
+    def _closed_now(self, queue: str, pool: str, now: datetime) -> tuple[Schedule, str] | None:
+        """The hours that apply (the queue's own, else its pool's) and why they are
+        closed at ``now``; None while open or with no hours."""
+        schedule = self._schedules.get(queue) or self._schedules.get(pool)
+        closed = schedule.closed_at(now) if schedule is not None else None
+        return None if schedule is None or closed is None else (schedule, closed)
 
     def _idle(self, load: PoolLoad | None) -> bool:
         thresholds = self.spec.offers

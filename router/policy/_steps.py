@@ -4,12 +4,16 @@ queue, and the closed-hours explanation and target."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 
 from omniroute.schemas import Channel, ContactTarget, Explanation, ExplanationKind, SkillRequirement
+
+from ._hours import Schedule, closed_detail
 
 __all__ = [
     "GUARDRAILS",
     "closed_explanation",
+    "closed_route",
     "closed_target",
     "guardrail",
     "merge_skills",
@@ -70,3 +74,30 @@ def _standing_guardrail(name: str) -> Explanation:
 def rule_explanation(kind: ExplanationKind, name: str, detail: str) -> Explanation:
     """A rule's explanation depends only on the rule and its target: built once."""
     return Explanation(kind=kind, name=name, detail=detail)
+
+
+def closed_route(
+    schedule: Schedule,
+    closed: str,
+    queue: str,
+    channel: Channel,
+    why: list[Explanation],
+    *,
+    automation_channels: Collection[Channel],
+    agent_required: bool,
+) -> tuple[ContactTarget | None, str]:
+    """The policy's closed-hours route: automation (a target), another queue, or
+    the same queue, waiting for the opening: on a channel with no automation
+    (e-mail), and for a contact a guardrail sends to an agent."""
+    route = schedule.route
+    if route.target == "queue" and route.queue is not None:
+        why.append(closed_explanation(closed_detail(queue, schedule, closed, route.queue)))
+        return None, route.queue
+    if channel in automation_channels and not agent_required:
+        target = closed_target(route.target, channel)
+        why.append(closed_explanation(closed_detail(queue, schedule, closed, target.value)))
+        return target, queue
+    why.append(
+        closed_explanation(closed_detail(queue, schedule, closed, "waits in queue for the opening"))
+    )
+    return None, queue
