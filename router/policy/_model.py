@@ -237,13 +237,13 @@ def _hours_problems(spec: PolicyFile) -> list[str]:
         if name not in spec.queues and name not in pools:
             problems.append(f"hours.{name}: neither a queue nor a pool")
         route = hours.closed
-        if route.target == "queue" and route.queue not in spec.queues:
+        if route.target != "queue" and route.queue is not None:
+            problems.append(f"hours.{name}.closed.queue: only with target: queue")
+        elif route.target == "queue" and route.queue not in spec.queues:
             problems.append(f"hours.{name}.closed.queue: a queue is needed, got {route.queue!r}")
         elif route.queue is not None and spec.queues[route.queue].channels != frozenset(Channel):
             problems.append(
                 f"hours.{name}.closed.queue: {route.queue} must serve every channel "
                 "(it takes whatever arrives while closed)"
             )
-        elif route.target != "queue" and route.queue is not None:
-            problems.append(f"hours.{name}.closed.queue: only with target: queue")
     return problems

@@ -116,6 +116,14 @@ def test_a_closed_route_to_a_callback_queue_keeps_the_rules_priority() -> None:
         (('mon: "08:00-20:00"', 'mon: "8-20"'), "hours.care.open.mon"),
         (("timezone: Europe/London", "timezone: Mars/Olympus"), "unknown time zone"),
         (("target: self_service,", "target: queue,"), "hours.care.closed.queue: a queue is needed"),
+        (
+            ("target: self_service,", "target: self_service, queue: nowhere,"),
+            "hours.care.closed.queue: only with target: queue",
+        ),
+        (
+            ("target: self_service,", "target: queue, queue: nowhere,"),
+            "hours.care.closed.queue: a queue is needed, got 'nowhere'",
+        ),
     ],
 )
 def test_bad_hours_name_the_field(change: tuple[str, str], message: str) -> None:
