@@ -46,6 +46,7 @@ from ._decisions import (
     CustomerContext,
     Explanation,
     ExplanationKind,
+    OverflowStep,
     RoutingDecision,
     SkillRequirement,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "OfferId",
     "OfferRejected",
     "OfferRevoked",
+    "OverflowStep",
     "PoolLoad",
     "PoolTick",
     "QueueLoad",
