@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,10 +32,19 @@ def _pins(lock: Path) -> dict[str, str]:
 
 
 def _latest(name: str) -> tuple[str, list[dict[str, object]]]:
+    """The latest release and its known vulnerabilities; three tries (a registry
+    hiccup is not a finding)."""
     url = f"https://pypi.org/pypi/{name}/json"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        data = json.load(response)
-    return data["info"]["version"], data.get("vulnerabilities") or []
+    for attempt in range(3):
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                data = json.load(response)
+            return data["info"]["version"], data.get("vulnerabilities") or []
+        except OSError:
+            if attempt == 2:
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
 
 
 def main() -> int:

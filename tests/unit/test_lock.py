@@ -4,9 +4,13 @@ would be installed unpinned and unaudited. The fix is ``./dev.sh lock``."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,3 +44,31 @@ def test_every_dependency_of_pyproject_is_pinned_with_hashes() -> None:
     for hashes in pins.values():
         assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes)
     assert "pip-audit" in pins
+
+
+def test_the_fallback_audit_fails_on_a_known_vulnerability_of_a_latest_pin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """.ci/audit_latest.py, on answers made up here (no network): a pin that is its
+    package's latest release with a known vulnerability fails the run and is named;
+    an older pin is counted as not checkable, not as clean."""
+    spec = importlib.util.spec_from_file_location("audit_latest", ROOT / ".ci/audit_latest.py")
+    assert spec is not None
+    assert spec.loader is not None
+    audit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(audit)
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("alpha==1.0 \\\n    --hash=sha256:00\nbeta==2.0 \\\n    --hash=sha256:11\n")
+    answers = {
+        "alpha": ("1.0", [{"id": "PYSEC-2026-1", "fixed_in": ["1.1"], "withdrawn": None}]),
+        "beta": ("3.0", [{"id": "PYSEC-2026-2", "fixed_in": ["3.0"]}]),
+    }
+    monkeypatch.setattr(audit, "_latest", answers.__getitem__)
+    monkeypatch.setattr(sys, "argv", ["audit_latest.py", str(lock)])
+    assert audit.main() == 1
+    err = capsys.readouterr().err
+    assert "vulnerable: alpha==1.0: PYSEC-2026-1 (fixed in 1.1)" in err
+    assert "beta" not in err  # older than latest: not checkable here, not reported clean
+    answers["alpha"] = ("1.0", [])
+    assert audit.main() == 0
+    assert "1 of 2 pins checked" in capsys.readouterr().out
