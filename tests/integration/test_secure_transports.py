@@ -397,6 +397,30 @@ def test_mutual_tls_presents_the_client_certificate(secure: SecureStack) -> None
         strict.wait(10)
 
 
+def test_the_host_name_is_checked_unless_turned_off(secure: SecureStack) -> None:
+    """A certificate the trusted CA signed, but for another host: refused and named
+    with the check on (the default), accepted with ``tls.check_hostname`` off."""
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(secure.certs.elsewhere_cert, secure.certs.elsewhere_key)
+    gate = KafkaGate(free_port(), secure.kafka_port, PASSWORDS, server).start()
+    try:
+        kafka = secure.kafka("omniroute-router").model_copy(
+            update={"bootstrap_servers": f"127.0.0.1:{gate.port}"}
+        )
+        with pytest.raises(SecurityError) as refused:
+            asyncio.run(probe_kafka(kafka, "router"))
+        assert str(refused.value).startswith(
+            "Kafka (router): the server's TLS certificate is not trusted (IP address mismatch"
+        )
+        unchecked = kafka.model_copy(
+            update={"tls": TlsSettings(ca_file=secure.certs.ca, check_hostname=False)}
+        )
+        asyncio.run(probe_kafka(unchecked, "router"))
+        assert gate.logins == ["omniroute-router"]
+    finally:
+        gate.stop()
+
+
 def test_an_untrusted_kafka_certificate_stops_the_worker_naming_kafka(
     secure: SecureStack,
 ) -> None:

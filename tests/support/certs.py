@@ -18,6 +18,9 @@ class Certificates:
     client_cert: Path
     """A client certificate the CA signed (CN=omniroute-router), for mutual TLS."""
     client_key: Path
+    elsewhere_cert: Path
+    """A server certificate the CA signed for another host (kafka.example) only."""
+    elsewhere_key: Path
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -57,6 +60,17 @@ def make_certificates(folder: Path) -> Certificates:
         *("-CAcreateserial", "-out", "client.pem", "-days", "2"),
         cwd=folder,
     )
+    _openssl(
+        *("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "elsewhere.key"),
+        *("-out", "elsewhere.csr", "-subj", "/CN=kafka.example"),
+        cwd=folder,
+    )
+    (folder / "elsewhere.cnf").write_text("subjectAltName=DNS:kafka.example\n")
+    _openssl(
+        *("x509", "-req", "-in", "elsewhere.csr", "-CA", "test-ca.pem", "-CAkey", "test-ca.key"),
+        *("-CAcreateserial", "-out", "elsewhere.pem", "-days", "2", "-extfile", "elsewhere.cnf"),
+        cwd=folder,
+    )
     return Certificates(
         folder / "test-ca.pem",
         folder / "server.pem",
@@ -64,4 +78,6 @@ def make_certificates(folder: Path) -> Certificates:
         folder / "other-ca.pem",
         folder / "client.pem",
         folder / "client.key",
+        folder / "elsewhere.pem",
+        folder / "elsewhere.key",
     )
