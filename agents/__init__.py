@@ -25,12 +25,14 @@ from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
 from ._model import (
     Agent,
     AgentSpec,
+    CapacityLedger,
     Contact,
     ContactState,
     PoolConfig,
     Presence,
     QueueConfig,
     Signature,
+    Tally,
 )
 from ._pool import Pool
 from ._records import Changes, Record, agent_record, contact_record, handle_time_record
@@ -43,6 +45,7 @@ from ._wire import (
     from_datetime,
     pool_load_message,
     presence_from_wire,
+    queue_config,
     spec_from_login,
     to_datetime,
     wait_estimate_message,
@@ -53,6 +56,7 @@ __all__ = [
     "Agent",
     "AgentPaused",
     "AgentSpec",
+    "CapacityLedger",
     "Changes",
     "Contact",
     "ContactAssigned",
@@ -72,6 +76,7 @@ __all__ = [
     "Record",
     "RevokeWhy",
     "Signature",
+    "Tally",
     "agent_level",
     "agent_record",
     "contact_from_decision",
@@ -83,6 +88,7 @@ __all__ = [
     "pool_load_message",
     "prepare",
     "presence_from_wire",
+    "queue_config",
     "spec_from_login",
     "stage_at",
     "sticky_until",

@@ -8,7 +8,18 @@ from typing import Literal
 
 from omniroute.schemas import Channel, CustomerContext
 
-__all__ = ["AgentPaused", "ContactAssigned", "Effect", "OfferPlan", "OfferRevocation", "RevokeWhy"]
+from ._model import Contact
+
+__all__ = [
+    "AgentPaused",
+    "ContactAssigned",
+    "Effect",
+    "OfferPlan",
+    "OfferRevocation",
+    "RevokeWhy",
+    "assigned_of",
+    "revocation_of",
+]
 
 RevokeWhy = Literal["timeout", "abandoned", "agent_logged_out", "superseded"]
 
@@ -32,6 +43,7 @@ class OfferPlan:
     automation_path: tuple[str, ...]
     automation_seconds: float
     customer: CustomerContext | None
+    offer_allowed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +76,24 @@ class AgentPaused:
 
 
 Effect = OfferPlan | OfferRevocation | ContactAssigned | AgentPaused
+
+
+def revocation_of(contact: Contact, why: RevokeWhy) -> OfferRevocation:
+    return OfferRevocation(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        why=why,
+    )
+
+
+def assigned_of(contact: Contact, assigned_at: float) -> ContactAssigned:
+    return ContactAssigned(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        enqueued_at=contact.enqueued_at,
+        waited_seconds=max(0.0, assigned_at - contact.enqueued_at),
+    )

@@ -8,7 +8,7 @@ pydantic stays on the wire (``_wire.py``) and the persisted records
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Agent",
     "AgentSpec",
+    "CapacityLedger",
     "Contact",
     "ContactState",
     "PoolConfig",
@@ -28,6 +29,7 @@ __all__ = [
     "QueueConfig",
     "Requirement",
     "Signature",
+    "Tally",
 ]
 
 Requirement = tuple[str, int]
@@ -48,6 +50,8 @@ class ContactState(StrEnum):
     QUEUED = "queued"
     OFFERED = "offered"
     ASSIGNED = "assigned"
+    WRAP_UP = "wrap_up"
+    """The agent completed it and does after-contact work: its room is still held."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,8 @@ class QueueConfig:
     """After this long in queue, any agent serving the queue may take the contact."""
     sticky_seconds: float = 30.0
     """How long a contact waits for its preferred agent while that agent is ready."""
+    wrap_up_seconds: float = 0.0
+    """After-contact work: the agent's room stays held this long after completing."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -126,12 +132,16 @@ class Contact:
     reason: str | None = None
     automation_path: tuple[str, ...] = ()
     customer: CustomerContext | None = None
+    offer_allowed: bool = False
+    """Sell when idle: the pool was idle when the contact was routed."""
     attempts: int = 0
     state: ContactState = ContactState.QUEUED
     agent_id: str | None = None
     offer_id: str | None = None
     offer_expires_at: float | None = None
     assigned_at: float | None = None
+    wrap_up_until: float | None = None
+    """While in ``WRAP_UP``: when the queue's wrap-up time runs out."""
     # Derived at enqueue from the queue's config; never persisted.
     static_rank: float = 0.0
     deadline: float = float("inf")
@@ -152,6 +162,81 @@ class Contact:
         return self.enqueued_at - self.wait_offset
 
 
+class Tally:
+    """What an agent holds across every pool they work in: one capacity ledger, so
+    an agent logged into two pools never holds more than their capacity in all.
+    Keyed by interaction id, so holding the same contact twice (a pool rebuilt from
+    its changelog) counts it once."""
+
+    __slots__ = ("load", "pools", "total", "work")
+
+    def __init__(self) -> None:
+        self.load: dict[Channel, int] = {}
+        self.total = 0
+        self.work: dict[str, Channel] = {}
+        self.pools: set[str] = set()
+
+    def hold(self, interaction_id: str, channel: Channel) -> None:
+        if interaction_id in self.work:
+            return
+        self.work[interaction_id] = channel
+        self.load[channel] = self.load.get(channel, 0) + 1
+        self.total += 1
+
+    def release(self, interaction_id: str) -> None:
+        channel = self.work.pop(interaction_id, None)
+        if channel is not None:
+            self.load[channel] -= 1
+            self.total -= 1
+
+
+class CapacityLedger:
+    """The tallies of the agents of every pool that shares it (one per assigner
+    stage, one per simulated floor). Pools note here which agents' tallies they
+    changed, so the stage can re-index those agents in their other pools."""
+
+    def __init__(self) -> None:
+        self._tallies: dict[str, Tally] = {}
+        self._touched: dict[str, str] = {}
+
+    def tally(self, agent_id: str, pool: str) -> Tally:
+        tally = self._tallies.get(agent_id)
+        if tally is None:
+            tally = self._tallies[agent_id] = Tally()
+        tally.pools.add(pool)
+        return tally
+
+    def leave(self, agent_id: str, pool: str, work: Iterable[str]) -> None:
+        """The pool no longer holds the agent (logged out, or the pool went to another
+        worker): its work leaves the tally, and the tally goes once no pool holds it."""
+        tally = self._tallies.get(agent_id)
+        if tally is None:
+            return
+        for interaction_id in work:
+            tally.release(interaction_id)
+        tally.pools.discard(pool)
+        if not tally.pools:
+            del self._tallies[agent_id]
+        else:
+            self._touched[agent_id] = pool
+
+    def touched(self, agent_id: str, pool: str) -> None:
+        """``pool`` changed what the agent holds: the agent's other pools must look again."""
+        tally = self._tallies.get(agent_id)
+        if tally is not None and len(tally.pools) > 1:
+            self._touched[agent_id] = pool
+
+    def drain(self) -> list[tuple[str, list[str]]]:
+        """(agent, the pools other than the one that changed it) since the last drain."""
+        out = []
+        for agent_id, origin in self._touched.items():
+            tally = self._tallies.get(agent_id)
+            if tally is not None:
+                out.append((agent_id, sorted(p for p in tally.pools if p != origin)))
+        self._touched.clear()
+        return out
+
+
 @dataclass(slots=True, eq=False)
 class Agent:
     agent_id: str
@@ -164,16 +249,27 @@ class Agent:
     idle_seq: int = 0
     """Tie-break for equal ``idle_since``: pool-wide, strictly increasing per touch."""
     misses: int = 0
-    load: dict[Channel, int] = field(default_factory=dict)
-    total: int = 0
+    tally: Tally = field(default_factory=Tally)
+    """Load across every pool the agent works in (shared through a ``CapacityLedger``)."""
     work: dict[str, Channel] = field(default_factory=dict)
-    """Interactions offered to or assigned to the agent (both count against capacity)."""
+    """Interactions of this pool offered to, assigned to or wrapped up by the agent
+    (all count against capacity)."""
     queue_set: frozenset[str] = frozenset()
     levels: dict[int, int] = field(default_factory=dict)
     """Cache: level key -> the widening stage from which this agent qualifies."""
     listed: list[tuple[str, Channel]] = field(default_factory=list)
 
+    @property
+    def total(self) -> int:
+        """Contacts held across all the agent's pools."""
+        return self.tally.total
+
+    @property
+    def load(self) -> dict[Channel, int]:
+        return self.tally.load
+
     def has_room(self, channel: Channel) -> bool:
-        return self.total < self.max_total and self.load.get(channel, 0) < self.capacity.get(
+        tally = self.tally
+        return tally.total < self.max_total and tally.load.get(channel, 0) < self.capacity.get(
             channel, 0
         )

@@ -1,0 +1,70 @@
+"""Per-queue settings: how long a contact waits before its skills widen, how fast
+it ages, how long it waits for its last agent, how long the agent's after-contact
+work lasts, and the queue's service target.
+
+This module is the one place each figure's default lives. The policy file sets
+them (``queue_defaults``, then each queue's own keys over those); the routing
+stage puts the service target on its decisions, the assigner and the simulator
+build each pool's queues from the same settings. The assigner reads only these
+keys of the policy file (``queue_settings_of``), so it loads no policy or CEL code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["QUEUE_SETTING_NAMES", "QueueSettings", "queue_settings_of"]
+
+
+class QueueSettings(BaseModel):
+    """One queue's timing. ``None`` for a widening step means the queue never takes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    aging_per_second: float = Field(
+        default=1.0, ge=0, description="Priority points a contact gains per second of wait."
+    )
+    relax_after_seconds: float | None = Field(
+        default=60.0, ge=0, description="After this long in queue, skill minimums drop."
+    )
+    relax_by: int = Field(default=2, ge=0, le=9, description="How far the minimums drop.")
+    any_agent_after_seconds: float | None = Field(
+        default=180.0, ge=0, description="After this long, any agent of the queue may take it."
+    )
+    sticky_seconds: float = Field(
+        default=30.0, ge=0, description="How long a contact waits for the agent it last had."
+    )
+    wrap_up_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=3600,
+        description="After-contact work: the agent's capacity stays held this long after "
+        "the agent completes a contact of this queue, unless the agent ends it sooner.",
+    )
+    service_target_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="The queue's service-level threshold; None: the policy's per channel.",
+    )
+
+
+QUEUE_SETTING_NAMES = frozenset(QueueSettings.model_fields)
+"""The keys a queue (or ``queue_defaults``) may set in the policy file."""
+
+
+def queue_settings_of(policy: Mapping[str, Any]) -> tuple[QueueSettings, dict[str, QueueSettings]]:
+    """The defaults and each queue's settings from a parsed policy file (a mapping
+    as YAML gives it): a queue's own keys over ``queue_defaults``, over the defaults
+    above. Keys that are no setting (``pool``, ``priority``...) are the policy's.
+    Raises ``pydantic.ValidationError`` on a bad value, naming the field."""
+    defaults = QueueSettings.model_validate(policy.get("queue_defaults") or {})
+    queues: dict[str, QueueSettings] = {}
+    for name, spec in (policy.get("queues") or {}).items():
+        own = {k: v for k, v in (spec or {}).items() if k in QUEUE_SETTING_NAMES}
+        queues[str(name)] = (
+            QueueSettings.model_validate({**defaults.model_dump(), **own}) if own else defaults
+        )
+    return defaults, queues
