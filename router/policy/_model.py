@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from omniroute.schemas import (
     EXPLANATION_DETAIL_MAX,
     EXPLANATION_NAME_MAX,
+    QUEUE_SETTING_NAMES,
     Channel,
+    QueueSettings,
     SkillRequirement,
 )
 
@@ -122,7 +124,11 @@ class RoutingRule(_Strict):
     then: RouteAction
 
 
-class QueueSpec(_Strict):
+class QueueSpec(QueueSettings, _Strict):
+    """A queue: its pool, channels, priority and floor, skills, and its timing
+    (``QueueSettings``: aging, widening, sticky window, wrap-up, service target),
+    each timing key over the policy's ``queue_defaults``."""
+
     pool: Name
     channels: frozenset[Channel] = frozenset(Channel)
     priority: int = Field(default=30, ge=0, le=1000, description="Priority when no rule sets one.")
@@ -165,10 +171,21 @@ class PolicyFile(_Strict):
     costs: Costs = Costs()
     guardrails: GuardrailSettings = GuardrailSettings()
     offers: OfferThresholds = OfferThresholds()
+    queue_defaults: QueueSettings = Field(
+        default=QueueSettings(),
+        description="Timing of every queue that does not set its own (aging, widening, "
+        "sticky window, wrap-up, service target).",
+    )
     queues: dict[Name, QueueSpec] = Field(min_length=1)
     default_queue: Name
     automation: tuple[AutomationRule, ...] = ()
     routing: tuple[RoutingRule, ...] = ()
+
+    def queue_settings(self, name: str) -> QueueSettings:
+        """The queue's own timing keys over ``queue_defaults``."""
+        queue = self.queues[name]
+        own = {key: getattr(queue, key) for key in queue.model_fields_set & QUEUE_SETTING_NAMES}
+        return self.queue_defaults.model_copy(update=own) if own else self.queue_defaults
 
     @model_validator(mode="after")
     def _queues_exist(self) -> PolicyFile:

@@ -92,6 +92,9 @@ class Policy:
         self._repeat = timedelta(seconds=spec.guardrails.repeat_window_seconds)
         self._failure = timedelta(seconds=spec.guardrails.automation_failure_window_seconds)
         self._pools = frozenset(queue.pool for queue in spec.queues.values())
+        self._targets = {
+            name: spec.queue_settings(name).service_target_seconds for name in spec.queues
+        }
         sample = sample_facts(self._pools)
         self._automation: list[tuple[AutomationRule, Condition]] = []
         for index, rule in enumerate(spec.automation):
@@ -293,6 +296,11 @@ class Policy:
             preferred_agent=self._last_agent(customer) if action.sticky else None,
         )
 
+    def _service_target(self, queue_name: str | None, channel: Channel) -> float:
+        """The queue's own target if it sets one, else the policy's for the channel."""
+        own = self._targets.get(queue_name) if queue_name is not None else None
+        return own if own is not None else self.spec.service_targets.of(channel)
+
     def _idle(self, load: PoolLoad | None) -> bool:
         thresholds = self.spec.offers
         return (
@@ -355,7 +363,7 @@ class Policy:
                 "pool": queue.pool if queue else None,
                 "priority": priority,
                 "max_wait_seconds": max_wait,
-                "service_target_seconds": self.spec.service_targets.of(event.channel),
+                "service_target_seconds": self._service_target(queue_name, event.channel),
                 "perceived_wait_offset_seconds": event.automation_seconds,
                 "required_skills": skills,
                 "preferred_agent_id": preferred_agent,

@@ -38,10 +38,19 @@ from omniroute.router.runtime import (
     producer_config,
     stop_worker_process,
 )
-from omniroute.schemas import AgentEvent, AgentEventAdapter, topic, utc_now
+from omniroute.schemas import (
+    AgentEvent,
+    AgentEventAdapter,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentStateChanged,
+    topic,
+    utc_now,
+)
 
 from ._changelog import ChangelogReader, changelog_topic, ensure_changelog
 from ._engine import AssignerEngine
+from ._floor import read_queue_settings
 from ._loop import AssignerLoop
 from ._metrics import AssignerMetrics
 from ._stage import AssignerStage, PoolRecords
@@ -62,13 +71,27 @@ def _agent_id(event: AgentEvent) -> str:
     return event.agent_id
 
 
+def _other_pools(event: AgentEvent) -> list[str]:
+    """Where else an agent event goes: log-in, presence and log-out to every pool the
+    agent works in (each holds the agent, one ledger counts their load); an answer
+    about one contact only to the pool that offered it (``pool``)."""
+    if isinstance(event, AgentLoggedIn | AgentStateChanged | AgentLoggedOut):
+        return [pool for pool in dict.fromkeys(event.pools) if pool != event.pool]
+    return []
+
+
 class AssignerRuntime:
     """The assigner's clients, engine and loops for the lifetime of one worker."""
 
     def __init__(self, settings: Settings, registry: CollectorRegistry) -> None:
         self.settings = settings
         self.metrics = AssignerMetrics(registry)
-        self.stage = AssignerStage(settings.assigner, self.metrics, _no_records)
+        self.stage = AssignerStage(
+            settings.assigner,
+            self.metrics,
+            _no_records,
+            read_queue_settings(settings.router.policy_file),
+        )
         self.changelog_topic = changelog_topic(settings.assigner.app_id)
         self.loop: AssignerLoop | None = None
         self.rekey: BatchLoop | None = None
@@ -164,6 +187,10 @@ class AssignerRuntime:
             # CloudEvents binary or structured mode become the envelope here, once.
             value = envelope_bytes(record.value or b"", record.headers)
             outbound.append((ASSIGNER_INPUT, event.pool.encode(), value))
+            for other in _other_pools(event):
+                # Each copy names the pool it is keyed by, as the assigner input requires.
+                copy = event.model_copy(update={"pool": other}).model_dump_json().encode()
+                outbound.append((ASSIGNER_INPUT, other.encode(), copy))
         return outbound
 
     def live(self) -> bool:

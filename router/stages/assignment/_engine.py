@@ -105,6 +105,13 @@ class AssignerEngine:
         self._persisted = persisted
         self.partition_of: dict[str, int] = {}
 
+    def _add(self, out: BatchResult, partition: int, result: StageResult) -> None:
+        """A pool's result, and what it did to other pools (an agent working in
+        several: the shared ledger), each to its own pool's partition."""
+        out.add(partition, result)
+        for pool, part in result.others:
+            out.add(self.partition_of.get(pool, partition), part)
+
     def pools_of(self, partition: int) -> list[str]:
         return [pool for pool, p in self.partition_of.items() if p == partition]
 
@@ -115,7 +122,7 @@ class AssignerEngine:
         for pool, records in group_records(latest.items()).items():
             self.partition_of[pool] = partition
             result = self.stage.restore(pool, records, now)
-            out.add(partition, result)
+            self._add(out, partition, result)
             _trace(pool, "restore", result)
             log.info(
                 "restored pool with %d contacts and %d agents",
@@ -165,7 +172,7 @@ class AssignerEngine:
                 await self.rebuild(record.partition, pool, out, now)
                 continue
             self.partition_of[pool] = record.partition
-            out.add(record.partition, result)
+            self._add(out, record.partition, result)
             if tracing:
                 _trace(pool, message.id, result)
 
@@ -186,7 +193,7 @@ class AssignerEngine:
             return  # a pool that never applied an input cleanly: nothing to rebuild
         self.partition_of[pool] = partition
         result = self.stage.restore(pool, records, now)
-        out.add(partition, result)
+        self._add(out, partition, result)
         _trace(pool, "rebuild", result)
         log.warning("rebuilt pool from its changelog", extra={"pool": pool, "stage": "assigner"})
 
@@ -212,7 +219,7 @@ class AssignerEngine:
                 log.exception("assigner failed on a tick", extra={"pool": pool})
                 await self.rebuild(partition, pool, out, now)
                 continue
-            out.add(partition, result)
+            self._add(out, partition, result)
 
     def next_timer(self) -> float | None:
         moments = [

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from omniroute.agents import (
     AgentPaused,
+    CapacityLedger,
     Changes,
     Contact,
     ContactAssigned,
@@ -22,7 +23,6 @@ from omniroute.agents import (
     Pool,
     PoolConfig,
     Presence,
-    QueueConfig,
     Record,
     contact_from_decision,
     effect_message,
@@ -37,7 +37,6 @@ from omniroute.schemas import (
     AgentLoggedOut,
     AgentStateChanged,
     AssignerInput,
-    Channel,
     ContactTarget,
     InteractionUpdate,
     OfferAccepted,
@@ -45,21 +44,23 @@ from omniroute.schemas import (
     PoolTick,
     RoutingDecision,
     WorkCompleted,
+    WrapUpEnded,
     topic,
 )
 
 from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
+from ._floor import (
+    DEFAULT_SERVICE_TARGETS,
+    INTERACTIONS,
+    QueueBook,
+    completion_event,
+    pool_config,
+    table_key,
+)
 from ._metrics import AssignerMetrics
 from ._service_level import ServiceLevelWindow
 
-__all__ = [
-    "DEFAULT_SERVICE_TARGETS",
-    "AssignerStage",
-    "PoolRecords",
-    "StageResult",
-    "pool_config",
-    "table_key",
-]
+__all__ = ["AssignerStage", "PoolRecords", "StageResult"]
 
 log = logging.getLogger("omniroute.assigner")
 ASSIGNMENTS = topic("omniroute.assignments").name
@@ -67,24 +68,8 @@ POOL_LOAD = topic("omniroute.pool-load").name
 WAIT_ESTIMATES = topic("omniroute.wait-estimates").name
 SOURCE = "/omniroute/assigner"
 
-DEFAULT_SERVICE_TARGETS = {
-    Channel.VOICE: 20.0,
-    Channel.CHAT: 30.0,
-    Channel.SMS: 300.0,
-    Channel.SOCIAL: 300.0,
-    Channel.WEB: 4 * 3600.0,
-    Channel.EMAIL: 4 * 3600.0,
-}
-"""Used when a decision carries no service target (e.g. after a failover)."""
-
 PoolRecords = tuple[list[Record], list[Record], list[Record]]
 """(contacts, agents, handle times) of one pool, as the tables hold them."""
-
-
-def table_key(pool: str, kind: str, name: str) -> str:
-    """``pool|c|interaction``, ``pool|a|agent``, ``pool|h|queue``: '|' appears in no
-    pool, queue, agent or interaction name, so the pool is the key's first part."""
-    return f"{pool}|{kind}|{name}"
 
 
 @dataclass(slots=True)
@@ -95,6 +80,9 @@ class StageResult:
     """(offer id, index in ``outbound``) of each offer made."""
     revocations: list[tuple[str, int]] = field(default_factory=list)
     """(offer id, index in ``outbound``) of each offer revoked."""
+    others: list[tuple[str, StageResult]] = field(default_factory=list)
+    """What the input did to *other* pools (an agent who works in several: the
+    shared ledger changed), each to go to that pool's partition."""
 
 
 class AssignerStage:
@@ -103,8 +91,13 @@ class AssignerStage:
         settings: AssignerSettings,
         metrics: AssignerMetrics,
         records: Callable[[str], PoolRecords],
+        queues: QueueBook | None = None,
     ) -> None:
+        """``queues``: the policy file's queue settings (``read_queue_settings``)."""
         self._settings = settings
+        self._queues = queues
+        self.ledger = CapacityLedger()
+        """One capacity ledger per agent across every pool this stage holds."""
         self._metrics = metrics
         self._records = records
         self.pools: dict[str, Pool] = {}
@@ -116,15 +109,19 @@ class AssignerStage:
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
 
     def pool_config(self, pool: str) -> PoolConfig:
-        return pool_config(pool, self._settings)
+        return pool_config(pool, self._settings, self._queues)
 
     def forget_all(self) -> None:
         """After a rebalance: pools are rebuilt from the recovered tables on next use."""
+        for pool in self.pools.values():
+            pool.detach()
         self.pools.clear()
         self._estimate_backlog.forget()
 
     def forget(self, pool_name: str) -> None:
-        self.pools.pop(pool_name, None)
+        forgotten = self.pools.pop(pool_name, None)
+        if forgotten is not None:
+            forgotten.detach()
         self._estimates.forget(pool_name)
         self._estimate_backlog.forget(pool_name)
 
@@ -132,13 +129,13 @@ class AssignerStage:
         """(Re)build one pool from its persisted records, replacing any in memory; what
         the catch-up did (expired offers, new matches) comes back to publish and persist."""
         contacts, agents, handle_times = records
+        self.forget(pool_name)
         pool, effects = Pool.restore(
-            self.pool_config(pool_name), contacts, agents, handle_times, now
+            self.pool_config(pool_name), contacts, agents, handle_times, now, ledger=self.ledger
         )
         self.pools[pool_name] = pool
         result = StageResult()
-        self._emit(pool, pool_name, effects, cause=None, now=now, result=result)
-        self._write(pool_name, pool.drain_changes(), result)
+        self._close(pool_name, effects, None, now, result)
         return result
 
     def timer(self, pool_name: str, now: float) -> StageResult:
@@ -148,8 +145,7 @@ class AssignerStage:
         pool = self.pools.get(pool_name)
         if pool is None:
             return result
-        self._emit(pool, pool_name, pool.tick(now), cause=None, now=now, result=result)
-        self._write(pool_name, pool.drain_changes(), result)
+        self._close(pool_name, pool.tick(now), None, now, result)
         return result
 
     def apply(self, pool_name: str, message: AssignerInput, now: float) -> StageResult:
@@ -164,7 +160,12 @@ class AssignerStage:
                 # change, and no pool to create, tick and report.
                 return result
             pool, effects = Pool.restore(
-                self.pool_config(pool_name), contacts, agents, handle_times, now
+                self.pool_config(pool_name),
+                contacts,
+                agents,
+                handle_times,
+                now,
+                ledger=self.ledger,
             )
             self.pools[pool_name] = pool
             if contacts or agents:
@@ -175,12 +176,48 @@ class AssignerStage:
                     extra={"pool": pool_name, "stage": "assigner"},
                 )
         self._metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
+        if isinstance(message, WorkCompleted):
+            ended = completion_event(pool.contact(message.interaction_id), message, now, SOURCE)
+            if ended is not None:
+                value = ended.model_dump_json().encode()
+                result.outbound.append((INTERACTIONS, ended.customer_id.encode(), value))
         effects += self._dispatch(pool, pool_name, message, now)
-        self._emit(pool, pool_name, effects, cause=message, now=now, result=result)
-        self._write(pool_name, pool.drain_changes(), result)
+        self._close(pool_name, effects, message, now, result)
         if isinstance(message, PoolTick):
             self._publish_load(pool, pool_name, now, result)
         return result
+
+    def _close(
+        self,
+        pool_name: str,
+        effects: Iterable[Effect],
+        cause: AssignerInput | None,
+        now: float,
+        result: StageResult,
+    ) -> None:
+        """Every input's end: its effects published, its changes persisted, and the
+        agents whose shared load it changed looked at again in their other pools."""
+        pool = self.pools[pool_name]
+        self._emit(pool, pool_name, effects, cause=cause, now=now, result=result)
+        self._write(pool_name, pool.drain_changes(), result)
+        self._spread(now, result)
+
+    def _spread(self, now: float, result: StageResult) -> None:
+        """An agent's load changed in one pool: every other pool of theirs lists them
+        again by the room left (and offers if some came free), until nothing moves."""
+        moved = self.ledger.drain()
+        while moved:  # each round only consumes room another round freed: it ends
+            for agent_id, pool_names in moved:
+                for name in pool_names:
+                    other = self.pools.get(name)
+                    if other is None:
+                        continue
+                    part = StageResult()
+                    effects = other.refresh_agent(agent_id, now)
+                    self._emit(other, name, effects, cause=None, now=now, result=part)
+                    self._write(name, other.drain_changes(), part)
+                    result.others.append((name, part))
+            moved = self.ledger.drain()
 
     def _dispatch(  # noqa: PLR0911, PLR0912 - one branch per input type, as the table says
         self, pool: Pool, pool_name: str, message: AssignerInput, now: float
@@ -228,6 +265,8 @@ class AssignerStage:
             case WorkCompleted():
                 self._targets.pop(message.interaction_id, None)
                 return pool.complete_work(message.agent_id, message.interaction_id, now)
+            case WrapUpEnded():
+                return pool.end_wrap_up(message.agent_id, message.interaction_id, now)
         return []  # pragma: no cover - the union is exhausted above
 
     def _count_abandon(self, pool: Pool, pool_name: str, interaction_id: str, now: float) -> None:
@@ -328,6 +367,7 @@ class AssignerStage:
                 states[agent.presence.value] += 1
         for state, count in states.items():
             metrics.agents.labels(pool_name, state).set(count)
+        metrics.wrap_up.labels(pool_name).set(pool.agents_in_wrap_up())
         for series, figures in self._window.figures(now).items():
             if figures.service_level is not None:
                 metrics.service_level.labels(*series).set(figures.service_level)
@@ -354,21 +394,3 @@ def _series(pool: str, contact: Contact) -> tuple[str, str, str]:
 
 def _flag(within: bool) -> str:
     return "true" if within else "false"
-
-
-def pool_config(pool: str, settings: AssignerSettings) -> PoolConfig:
-    """A pool as the assigner configures it; the floor plans use the same one, so a
-    plan runs the pool the worker runs."""
-    return PoolConfig(
-        name=pool,
-        default_queue=QueueConfig(
-            aging_per_second=settings.aging_per_second,
-            max_wait_seconds=settings.max_wait_seconds,
-            relax_after_seconds=settings.relax_after_seconds,
-            any_agent_after_seconds=settings.any_agent_after_seconds,
-            sticky_seconds=settings.sticky_seconds,
-        ),
-        offer_timeout_seconds=settings.offer_timeout_seconds,
-        misses_before_not_ready=settings.misses_before_not_ready,
-        takeover_grace_seconds=settings.takeover_grace_seconds,
-    )
