@@ -22,17 +22,16 @@ reference share.
 
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation, RevokeWhy
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
+from ._ledger import CapacityLedger, Tally, spread
 from ._model import (
     Agent,
     AgentSpec,
-    CapacityLedger,
     Contact,
     ContactState,
     PoolConfig,
     Presence,
     QueueConfig,
     Signature,
-    Tally,
 )
 from ._pool import Pool
 from ._records import Changes, Record, agent_record, contact_record, handle_time_record
@@ -90,6 +89,7 @@ __all__ = [
     "presence_from_wire",
     "queue_config",
     "spec_from_login",
+    "spread",
     "stage_at",
     "sticky_until",
     "to_datetime",

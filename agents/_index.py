@@ -16,10 +16,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from omniroute.schemas import Channel
 
 from ._estimate import HandleTime, updated_handle_time
+from ._ledger import CapacityLedger
 from ._model import (
     Agent,
     AgentSpec,
-    CapacityLedger,
     Contact,
     ContactState,
     PoolConfig,

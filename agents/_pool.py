@@ -26,8 +26,9 @@ from typing import Any
 from ._effects import AgentPaused, Effect, OfferRevocation, RevokeWhy, assigned_of, revocation_of
 from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load
 from ._index import PoolIndex
+from ._ledger import CapacityLedger
 from ._matcher import Matcher
-from ._model import Agent, AgentSpec, CapacityLedger, Contact, ContactState, PoolConfig, Presence
+from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
 from ._records import (
     Changes,
     agent_from_record,

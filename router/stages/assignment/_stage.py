@@ -29,6 +29,7 @@ from omniroute.agents import (
     pool_load_message,
     presence_from_wire,
     spec_from_login,
+    spread,
     to_datetime,
 )
 from omniroute.router.runtime import AssignerSettings
@@ -204,20 +205,12 @@ class AssignerStage:
 
     def _spread(self, now: float, result: StageResult) -> None:
         """An agent's load changed in one pool: every other pool of theirs lists them
-        again by the room left (and offers if some came free), until nothing moves."""
-        moved = self.ledger.drain()
-        while moved:  # each round only consumes room another round freed: it ends
-            for agent_id, pool_names in moved:
-                for name in pool_names:
-                    other = self.pools.get(name)
-                    if other is None:
-                        continue
-                    part = StageResult()
-                    effects = other.refresh_agent(agent_id, now)
-                    self._emit(other, name, effects, cause=None, now=now, result=part)
-                    self._write(name, other.drain_changes(), part)
-                    result.others.append((name, part))
-            moved = self.ledger.drain()
+        again by the room left, and offers if some came free (``agents.spread``)."""
+        for name, effects in spread(self.ledger, self.pools, now):
+            part = StageResult()
+            self._emit(self.pools[name], name, effects, cause=None, now=now, result=part)
+            self._write(name, self.pools[name].drain_changes(), part)
+            result.others.append((name, part))
 
     def _dispatch(  # noqa: PLR0911, PLR0912 - one branch per input type, as the table says
         self, pool: Pool, pool_name: str, message: AssignerInput, now: float

@@ -32,6 +32,7 @@ from omniroute.agents import (
     Pool,
     PoolConfig,
     Presence,
+    spread,
 )
 
 from ._distributions import Constant, Sampler
@@ -183,6 +184,8 @@ class Floor:
                 self._back_later(pool_name, effect.agent_id)
             # OfferRevocation: the desktop drops the offer; the pool already re-queued it.
         self._schedule_tick(pool_name)
+        for other, touched in spread(self.ledger, self.pools, self.now):
+            self._apply(other, touched)
         self._calls += 1
         if self._calls % 4096 == 0:
             for pool in self.pools.values():
