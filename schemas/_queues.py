@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = ["QUEUE_SETTING_NAMES", "QueueSettings", "queue_settings_of"]
 
@@ -59,12 +59,23 @@ def queue_settings_of(policy: Mapping[str, Any]) -> tuple[QueueSettings, dict[st
     """The defaults and each queue's settings from a parsed policy file (a mapping
     as YAML gives it): a queue's own keys over ``queue_defaults``, over the defaults
     above. Keys that are no setting (``pool``, ``priority``...) are the policy's.
-    Raises ``pydantic.ValidationError`` on a bad value, naming the field."""
-    defaults = QueueSettings.model_validate(policy.get("queue_defaults") or {})
+    Raises ``ValueError`` naming the field, e.g. ``queues.billing.wrap_up_seconds``."""
+    defaults = _settings("queue_defaults", policy.get("queue_defaults") or {})
     queues: dict[str, QueueSettings] = {}
     for name, spec in (policy.get("queues") or {}).items():
         own = {k: v for k, v in (spec or {}).items() if k in QUEUE_SETTING_NAMES}
         queues[str(name)] = (
-            QueueSettings.model_validate({**defaults.model_dump(), **own}) if own else defaults
+            _settings(f"queues.{name}", {**defaults.model_dump(), **own}) if own else defaults
         )
     return defaults, queues
+
+
+def _settings(where: str, values: Any) -> QueueSettings:
+    try:
+        return QueueSettings.model_validate(values)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join((where, *(str(p) for p in e['loc'])))}: {e['msg']}"
+            for e in error.errors(include_url=False)
+        ]
+        raise ValueError("; ".join(problems)) from None

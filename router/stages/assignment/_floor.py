@@ -26,7 +26,6 @@ from importlib.resources import files
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
 
 from omniroute.agents import Contact, ContactState, PoolConfig, queue_config, to_datetime
 from omniroute.router.runtime import AssignerSettings
@@ -96,8 +95,8 @@ def read_queue_settings(path: Path | None) -> QueueBook:
         raise QueueSettingsError(f"{origin}: a policy is a mapping with version and queues")
     try:
         return queue_settings_of(data)
-    except (ValidationError, AttributeError, TypeError) as error:
-        raise QueueSettingsError(f"{origin}: queue settings: {error}") from error
+    except (ValueError, AttributeError, TypeError) as error:
+        raise QueueSettingsError(f"{origin}: {error}") from error
 
 
 def pool_config(
