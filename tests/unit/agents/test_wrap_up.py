@@ -47,9 +47,7 @@ def _served(pool: Pool, iid: str, at: float) -> None:
     pool.accept(offer.agent_id, iid, offer.offer_id, at)
 
 
-def test_the_room_stays_held_for_the_queues_wrap_up_time_then_the_next_contact_is_offered() -> (
-    None
-):
+def test_the_room_stays_held_for_the_queues_wrap_up_time_then_the_next_contact_is_offered() -> None:
     pool = _pool(wrap_up=30.0)
     pool.login(_agent(), 0.0)
     _served(pool, "i1", 1.0)
