@@ -20,10 +20,11 @@ from tests.unit.tools.sim.test_scenario import small_scenario, write
 
 
 def test_a_day_runs_each_queues_wrap_up_and_widening_from_the_policy(tmp_path: Path) -> None:
-    text = (Path(default_policy.__code__.co_filename).parent / "default_policy.yaml").read_text()
+    text = files("omniroute.router").joinpath("policy/default_policy.yaml").read_text()
     text = text.replace(
         "billing:   {pool: care, priority: 30, floor: 30,",
-        "billing:   {pool: care, priority: 30, floor: 30, wrap_up_seconds: 90, relax_after_seconds: 5,",
+        "billing:   {pool: care, priority: 30, floor: 30, wrap_up_seconds: 90, "
+        "relax_after_seconds: 5,",
     ).replace(
         "default_queue: general", "queue_defaults: {wrap_up_seconds: 20}\ndefault_queue: general"
     )
