@@ -3,6 +3,7 @@ assigner does, and shows Erlang C with the wrap-up in its handle time."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
