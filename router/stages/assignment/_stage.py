@@ -264,7 +264,7 @@ class AssignerStage:
 
     def _count_abandon(self, pool: Pool, pool_name: str, interaction_id: str, now: float) -> None:
         contact = pool.contact(interaction_id)
-        if contact is None or contact.state is ContactState.ASSIGNED:
+        if contact is None or contact.state in (ContactState.ASSIGNED, ContactState.WRAP_UP):
             return
         waited = now - contact.wait_origin
         within = waited <= self._target(contact)
