@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
 
+from omniroute.agents import Record
 from omniroute.router.codec import InboundRecord
 from omniroute.router.runtime import AssignerSettings, Settings
 from omniroute.router.stages.assignment import (
@@ -182,7 +184,7 @@ def test_the_agent_ends_wrap_up_early_through_the_stage(tmp_path: Path) -> None:
             NOW,
         )
     )
-    base = {"id": new_event_id(), "source": "/t", "agent_id": "a1", "pool": "care"}
+    base: dict[str, Any] = {"id": new_event_id(), "source": "/t", "agent_id": "a1", "pool": "care"}
     stage.apply("care", OfferAccepted(**base, offer_id=offer.offer_id, interaction_id="i1"), NOW)
     stage.apply("care", WorkCompleted(**base, interaction_id="i1"), NOW + 5)
     stage.apply(
@@ -216,7 +218,7 @@ def test_an_agent_in_two_pools_gets_no_second_offer_and_each_pool_writes_to_its_
         NOW + 2,
     )
     assert _offers(waiting) == [], "a1 is at capacity in care: tech may not offer"
-    base = {"id": new_event_id(), "source": "/t", "agent_id": "a1", "pool": "care"}
+    base: dict[str, Any] = {"id": new_event_id(), "source": "/t", "agent_id": "a1", "pool": "care"}
     stage.apply(
         "care", OfferAccepted(**base, offer_id=first.offer_id, interaction_id="i1"), NOW + 3
     )
@@ -235,7 +237,7 @@ def test_an_agent_in_two_pools_gets_no_second_offer_and_each_pool_writes_to_its_
     assert set(tech_writes.values()) == {1}
 
 
-async def _nothing_persisted(partition: int) -> dict[str, object]:
+async def _nothing_persisted(partition: int) -> dict[str, Record]:
     return {}
 
 
@@ -256,7 +258,7 @@ def test_the_rekey_sends_log_in_presence_and_log_out_to_every_pool_of_the_agent(
         for n, event in enumerate((login, accept))
     ]
     out = asyncio.run(runtime._rekey(records))
-    sent = [(key, json.loads(value)) for _, key, value in out]
+    sent = [(record[1], json.loads(record[2])) for record in out]
     assert [(key, body["type"], body["pool"]) for key, body in sent] == [
         (b"care", "omniroute.agent.logged_in", "care"),
         (b"tech", "omniroute.agent.logged_in", "tech"),
