@@ -35,6 +35,7 @@ from omniroute.schemas import (
     Tier,
     WrapUp,
 )
+from tests.support.kafka import TopicReader
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
@@ -198,4 +199,50 @@ def test_wrap_up_then_the_next_offer_then_the_vip_back_to_the_same_agent(floor: 
         assert sticky.customer.tier is Tier.VIP
         assert sticky.offer_allowed is decision.offer_allowed is True
         assert not [o for o in y.offers(timeout=0.5) if o.interaction_id == again.interaction_id]
+        x.logout()  # the VIP's contact goes back to a queue nobody in the next test serves
+        y.logout()
     client.close()
+
+
+def test_an_agent_in_two_pools_is_offered_by_one_only_while_busy_in_the_other(
+    floor: Settings,
+) -> None:
+    """z works in care and tech (``pools``): busy with a tech contact, z is not offered
+    the care contact queued meanwhile; the moment z completes, care offers it."""
+    bootstrap = floor.kafka.bootstrap_servers
+    loads = TopicReader(bootstrap, "omniroute.pool-load")
+    try:
+        with (
+            AgentDesktop(bootstrap, agent_id="z", pool="care", pools=["tech"]) as z,
+            FrontEndClient(bootstrap, source="/ivr/floor") as ivr,
+        ):
+            z.login(
+                queues=["general", "technical"],
+                skills={"technical": 5},
+                capacity={Channel.VOICE: 1},
+            )
+            fault = ivr.arrived("c-fault", Channel.VOICE, reason="technical_fault")
+            assert ivr.decision_for(fault.interaction_id, timeout=30).pool == "tech"
+            tech_offer = _offer(z, fault.interaction_id)
+            assert tech_offer.pool == "tech"
+            _served(z, tech_offer)
+            other = ivr.arrived("c-other", Channel.VOICE, reason="other")
+            decision = ivr.decision_for(other.interaction_id, timeout=30)
+            assert decision.pool == "care"
+            # The care pool holds the contact, queued, while z is busy in tech.
+            loads.wait_for(
+                lambda records: any(
+                    r["pool"] == "care"
+                    and datetime.fromisoformat(r["time"]) > decision.time
+                    and any(q["queue"] == "general" and q["queued"] == 1 for q in r["queues"])
+                    for r in records
+                )
+            )
+            completed_at = datetime.now(UTC)
+            z.complete(tech_offer)
+            care_offer = _offer(z, other.interaction_id)
+            assert care_offer.pool == "care"
+            assert care_offer.time >= completed_at, "offered only once z was free"
+            z.logout()
+    finally:
+        loads.close()
