@@ -71,7 +71,12 @@ from ._offers import (
     OfferAssigned,
     OfferRevoked,
 )
-from ._queues import QUEUE_SETTING_NAMES, QueueSettings, queue_settings_of
+from ._queues import (
+    QUEUE_SETTING_NAMES,
+    SERVICE_TARGET_SECONDS,
+    QueueSettings,
+    queue_settings_of,
+)
 from ._topics import TOPICS, TopicSpec, topic
 
 __all__ = [
@@ -79,6 +84,7 @@ __all__ = [
     "EXPLANATION_NAME_MAX",
     "QUEUE_SETTING_NAMES",
     "SCHEMA_VERSION",
+    "SERVICE_TARGET_SECONDS",
     "TOPICS",
     "AgentEvent",
     "AgentEventAdapter",

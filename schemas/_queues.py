@@ -12,11 +12,27 @@ keys of the policy file (``queue_settings_of``), so it loads no policy or CEL co
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["QUEUE_SETTING_NAMES", "QueueSettings", "queue_settings_of"]
+from ._common import Channel
+
+__all__ = ["QUEUE_SETTING_NAMES", "SERVICE_TARGET_SECONDS", "QueueSettings", "queue_settings_of"]
+
+SERVICE_TARGET_SECONDS: Mapping[Channel, float] = MappingProxyType(
+    {
+        Channel.VOICE: 20.0,
+        Channel.CHAT: 30.0,
+        Channel.SMS: 300.0,
+        Channel.SOCIAL: 600.0,
+        Channel.EMAIL: 4 * 3600.0,
+        Channel.WEB: 4 * 3600.0,
+    }
+)
+"""The service-level threshold per channel when neither the queue nor the policy's
+``service_targets`` sets one (and for a decision that carries none)."""
 
 
 class QueueSettings(BaseModel):

@@ -22,6 +22,7 @@ from omniroute.schemas import (
     EXPLANATION_DETAIL_MAX,
     EXPLANATION_NAME_MAX,
     QUEUE_SETTING_NAMES,
+    SERVICE_TARGET_SECONDS,
     Channel,
     QueueSettings,
     SkillRequirement,
@@ -65,14 +66,15 @@ class _Strict(BaseModel):
 
 class ChannelSeconds(_Strict):
     """A duration per channel, in seconds: voice and chat in seconds, e-mail and web
-    forms in hours, in one model so that "comparable response times" is checkable."""
+    forms in hours, in one model so that "comparable response times" is checkable.
+    Its defaults are the service targets (``schemas.SERVICE_TARGET_SECONDS``)."""
 
-    voice: float = Field(default=20, gt=0)
-    chat: float = Field(default=30, gt=0)
-    sms: float = Field(default=300, gt=0)
-    social: float = Field(default=600, gt=0)
-    email: float = Field(default=4 * 3600, gt=0)
-    web: float = Field(default=4 * 3600, gt=0)
+    voice: float = Field(default=SERVICE_TARGET_SECONDS[Channel.VOICE], gt=0)
+    chat: float = Field(default=SERVICE_TARGET_SECONDS[Channel.CHAT], gt=0)
+    sms: float = Field(default=SERVICE_TARGET_SECONDS[Channel.SMS], gt=0)
+    social: float = Field(default=SERVICE_TARGET_SECONDS[Channel.SOCIAL], gt=0)
+    email: float = Field(default=SERVICE_TARGET_SECONDS[Channel.EMAIL], gt=0)
+    web: float = Field(default=SERVICE_TARGET_SECONDS[Channel.WEB], gt=0)
 
     def of(self, channel: Channel) -> float:
         value: float = getattr(self, channel.value)

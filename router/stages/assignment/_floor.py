@@ -30,7 +30,7 @@ import yaml
 from omniroute.agents import Contact, ContactState, PoolConfig, queue_config, to_datetime
 from omniroute.router.runtime import AssignerSettings
 from omniroute.schemas import (
-    Channel,
+    SERVICE_TARGET_SECONDS,
     InteractionEnded,
     QueueSettings,
     WorkCompleted,
@@ -56,15 +56,9 @@ QueueBook = tuple[QueueSettings, Mapping[str, QueueSettings]]
 """The defaults and each named queue's settings."""
 
 
-DEFAULT_SERVICE_TARGETS = {
-    Channel.VOICE: 20.0,
-    Channel.CHAT: 30.0,
-    Channel.SMS: 300.0,
-    Channel.SOCIAL: 300.0,
-    Channel.WEB: 4 * 3600.0,
-    Channel.EMAIL: 4 * 3600.0,
-}
-"""Used when a decision carries no service target (e.g. after a failover)."""
+DEFAULT_SERVICE_TARGETS = SERVICE_TARGET_SECONDS
+"""Used when a decision carries no service target (e.g. after a failover): the
+contract's one default per channel, which the policy's ``service_targets`` starts from."""
 
 
 def table_key(pool: str, kind: str, name: str) -> str:

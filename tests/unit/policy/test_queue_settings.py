@@ -5,9 +5,12 @@ target on its decisions; a wrong value named by queue and field."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from omniroute.router.policy import PolicyError, parse_policy
-from omniroute.schemas import Channel, QueueSettings, queue_settings_of
+from omniroute.router.policy import PolicyError, PolicyFile, parse_policy
+from omniroute.router.runtime import AssignerSettings
+from omniroute.router.stages.assignment import DEFAULT_SERVICE_TARGETS, pool_config
+from omniroute.schemas import SERVICE_TARGET_SECONDS, Channel, QueueSettings, queue_settings_of
 from tests.support.policy import NOW, arrival, customer
 
 TEXT = """
@@ -34,8 +37,6 @@ def test_a_queues_own_keys_override_the_policys_defaults_which_override_the_buil
 
 
 def test_the_assigner_reads_the_same_settings_from_the_file_as_the_policy_does() -> None:
-    import yaml  # noqa: PLC0415
-
     spec = parse_policy(TEXT).spec
     defaults, queues = queue_settings_of(yaml.safe_load(TEXT))
     assert defaults == spec.queue_defaults
@@ -55,3 +56,22 @@ def test_a_wrong_queue_setting_names_the_queue_and_the_field() -> None:
         parse_policy(TEXT.replace("wrap_up_seconds: 60", "wrap_up_seconds: -5"))
     with pytest.raises(PolicyError, match=r"queue_defaults\.wrapup_seconds: Extra inputs"):
         parse_policy(TEXT.replace("{wrap_up_seconds: 15,", "{wrapup_seconds: 15,"))
+
+
+def test_each_figure_has_one_default_that_the_policy_and_the_assigner_share() -> None:
+
+    targets = PolicyFile.model_fields["service_targets"].default
+    assert {c: targets.of(c) for c in Channel} == dict(SERVICE_TARGET_SECONDS)
+    assert DEFAULT_SERVICE_TARGETS is SERVICE_TARGET_SECONDS
+    built_in = QueueSettings()
+    queue = pool_config("care", AssignerSettings()).default_queue
+    assert (queue.aging_per_second, queue.relax_after_seconds, queue.relax_by) == (
+        built_in.aging_per_second,
+        built_in.relax_after_seconds,
+        built_in.relax_by,
+    )
+    assert (queue.any_agent_after_seconds, queue.sticky_seconds, queue.wrap_up_seconds) == (
+        built_in.any_agent_after_seconds,
+        built_in.sticky_seconds,
+        built_in.wrap_up_seconds,
+    )
