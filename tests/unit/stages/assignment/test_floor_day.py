@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +267,25 @@ def test_the_rekey_sends_log_in_presence_and_log_out_to_every_pool_of_the_agent(
         (b"tech", "omniroute.agent.logged_in", "tech"),
         (b"care", "omniroute.agent.offer_accepted", "care"),
     ]
+
+
+def test_the_assigner_worker_refuses_to_start_on_a_bad_queue_setting(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(POLICY.replace("wrap_up_seconds: 30", "wrap_up_seconds: -1"))
+    env = os.environ | {
+        "OMNIROUTE_ROUTER__POLICY_FILE": str(path),
+        "OMNIROUTE_STATE_DIR": str(tmp_path / "state"),
+        "COLUMNS": "300",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "omniroute.router.cli", "worker", "assigner"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    output = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, output
+    assert "Traceback" not in output
+    assert f"policy error: {path}: queues.billing.wrap_up_seconds: Input should be" in output
