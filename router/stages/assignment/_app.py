@@ -19,11 +19,12 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client import CollectorRegistry
 
 from omniroute.router.codec import InboundRecord, decode_batch, envelope_bytes
@@ -96,6 +97,7 @@ class AssignerRuntime:
         self.loop: AssignerLoop | None = None
         self.rekey: BatchLoop | None = None
         self._clients: list[Any] = []
+        self._input_partitions = settings.kafka.partitions
         # A loop that stops on an error stops the process: a supervisor restarts it.
         self.loops = Loops(on_fatal=stop_worker_process)
         self.started_at = time.monotonic()
@@ -127,6 +129,7 @@ class AssignerRuntime:
             session_timeout=settings.session_timeout_ms / 1000,
             dead_letter_topic=settings.kafka.dead_letter_topic,
         )
+        self.loop.engine.owns = _owner_of(self.loop, self._input_partitions)
         consumer.subscribe([ASSIGNER_INPUT], listener=self.loop)
         await consumer.start()
         await rekey_consumer.start()
@@ -149,6 +152,7 @@ class AssignerRuntime:
     async def _ensure_changelog(self, consumer: AIOKafkaConsumer) -> None:
         await consumer.topics()
         partitions = len(consumer.partitions_for_topic(ASSIGNER_INPUT) or ())
+        self._input_partitions = partitions or self.settings.kafka.partitions
         admin = AIOKafkaAdminClient(**_admin_config(self.settings))
         await admin.start()
         try:
@@ -205,6 +209,17 @@ class AssignerRuntime:
             and loop.caught_up
             and time.monotonic() - loop.last_poll < 30
         )
+
+
+def _owner_of(loop: AssignerLoop, partitions: int) -> Callable[[str], bool]:
+    """Whether ``loop`` owns a pool: the partition its name hashes to, as the
+    producers' default partitioner places it, is one the loop holds."""
+    every = list(range(partitions))
+
+    def owns(pool: str) -> bool:
+        return DefaultPartitioner()(pool.encode(), every, every) in loop.owned
+
+    return owns
 
 
 def _admin_config(settings: Settings) -> dict[str, Any]:

@@ -94,6 +94,12 @@ class AssignerMetrics:
             "capacity stays held until the queue's wrap-up time runs out or they end it.",
             ["pool"],
         )
+        self.pools_elsewhere = metric.counter(
+            "omniroute_agent_pools_elsewhere_total",
+            "Agent log-ins naming a pool another assigner worker owns: that agent's "
+            "capacity is not shared with it (pools that share agents share a worker).",
+            ["pool"],
+        )
         self.occupancy = metric.gauge(
             "omniroute_agent_occupancy_ratio",
             "Capacity in use over capacity offered by ready and busy agents.",

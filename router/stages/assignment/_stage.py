@@ -99,7 +99,7 @@ class AssignerStage:
         self._queues = queues
         self.ledger = CapacityLedger()
         """One capacity ledger per agent across every pool this stage holds."""
-        self._metrics = metrics
+        self.metrics = metrics
         self._records = records
         self.pools: dict[str, Pool] = {}
         self._targets: dict[str, float] = {}  # interaction -> service target; best effort
@@ -176,7 +176,7 @@ class AssignerStage:
                     len(agents),
                     extra={"pool": pool_name, "stage": "assigner"},
                 )
-        self._metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
+        self.metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
         if isinstance(message, WorkCompleted):
             ended = completion_event(pool.contact(message.interaction_id), message, now, SOURCE)
             if ended is not None:
@@ -222,7 +222,7 @@ class AssignerStage:
                     self._targets[contact.interaction_id] = (
                         message.service_target_seconds or DEFAULT_SERVICE_TARGETS[contact.channel]
                     )
-                    self._metrics.entered.labels(
+                    self.metrics.entered.labels(
                         pool_name, contact.queue, contact.channel.value
                     ).inc()
                     self._window.record(_series(pool_name, contact), now, "entered", True)
@@ -238,7 +238,7 @@ class AssignerStage:
             case InteractionUpdate(update="callback_requested"):
                 waiting = pool.contact(message.interaction_id)
                 if waiting is not None and not waiting.callback:
-                    self._metrics.callbacks.labels(pool_name, waiting.queue).inc()
+                    self.metrics.callbacks.labels(pool_name, waiting.queue).inc()
                 return pool.to_callback(message.interaction_id, now)
             case PoolTick():
                 return pool.tick(now)
@@ -253,7 +253,7 @@ class AssignerStage:
             case OfferAccepted():
                 return pool.accept(message.agent_id, message.interaction_id, message.offer_id, now)
             case OfferRejected():
-                self._metrics.offers.labels(pool_name, "rejected").inc()
+                self.metrics.offers.labels(pool_name, "rejected").inc()
                 return pool.reject(message.agent_id, message.interaction_id, message.offer_id, now)
             case WorkCompleted():
                 self._targets.pop(message.interaction_id, None)
@@ -268,7 +268,7 @@ class AssignerStage:
             return
         waited = now - contact.wait_origin
         within = waited <= self._target(contact)
-        self._metrics.abandoned.labels(
+        self.metrics.abandoned.labels(
             pool_name, contact.queue, contact.channel.value, _flag(within)
         ).inc()
         self._window.record(_series(pool_name, contact), now, "abandoned", within)
@@ -287,7 +287,7 @@ class AssignerStage:
         now: float,
         result: StageResult,
     ) -> None:
-        metrics = self._metrics
+        metrics = self.metrics
         for effect in effects:
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
@@ -324,9 +324,9 @@ class AssignerStage:
             return
         within = effect.waited_seconds <= self._target(contact)
         labels = (pool_name, contact.queue, contact.channel.value)
-        self._metrics.answered.labels(*labels, _flag(within)).inc()
-        self._metrics.wait.labels(*labels).observe(effect.waited_seconds)
-        self._metrics.perceived_wait.labels(*labels).observe(
+        self.metrics.answered.labels(*labels, _flag(within)).inc()
+        self.metrics.wait.labels(*labels).observe(effect.waited_seconds)
+        self.metrics.perceived_wait.labels(*labels).observe(
             effect.waited_seconds + contact.wait_offset
         )
         self._window.record(_series(pool_name, contact), now, "answered", within)
@@ -341,7 +341,7 @@ class AssignerStage:
                 result.writes.append((table_key(pool_name, kind, name), record))
 
     def _publish_load(self, pool: Pool, pool_name: str, now: float, result: StageResult) -> None:
-        metrics = self._metrics
+        metrics = self.metrics
         view = pool.load(now)
         load = pool_load_message(view, pool_name, SOURCE).model_copy(
             update={"time": to_datetime(now)}

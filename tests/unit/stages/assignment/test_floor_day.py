@@ -289,3 +289,27 @@ def test_the_assigner_worker_refuses_to_start_on_a_bad_queue_setting(tmp_path: P
     assert done.returncode == 2, output
     assert "Traceback" not in output
     assert f"policy error: {path}: queues.billing.wrap_up_seconds: Input should be" in output
+
+
+def test_a_log_in_naming_a_pool_another_worker_owns_is_counted_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = CollectorRegistry()
+    engine = AssignerEngine(
+        _stage(tmp_path, AssignerMetrics(registry, process=False)), _nothing_persisted
+    )
+    engine.owns = lambda pool: pool in {"care", "billing"}
+    logins = [
+        _login("a1", "care", ["general"], ["billing"]),  # both here: nothing to say
+        _login("a2", "care", ["general"], ["tech", "billing"]),
+    ]
+    records = [
+        InboundRecord("omniroute.assigner-input", 0, n, b"care", login.model_dump_json().encode())
+        for n, login in enumerate(logins)
+    ]
+    with caplog.at_level("WARNING", logger="omniroute.assigner"):
+        asyncio.run(engine.apply_batch(records, NOW, BatchResult()))
+    count = registry.get_sample_value("omniroute_agent_pools_elsewhere_total", {"pool": "care"})
+    assert count == 1.0
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.getMessage().endswith("owns: tech")
