@@ -20,7 +20,15 @@ public methods. ``_rules`` holds the formulas both the pool and the tests'
 reference share.
 """
 
-from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation, RevokeWhy
+from ._effects import (
+    AgentPaused,
+    ContactAssigned,
+    ContactOverflowed,
+    Effect,
+    OfferPlan,
+    OfferRevocation,
+    RevokeWhy,
+)
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
 from ._ledger import CapacityLedger, Tally, spread
 from ._model import (
@@ -33,6 +41,7 @@ from ._model import (
     QueueConfig,
     Signature,
 )
+from ._overflow import OVERFLOW, OVERFLOW_CAUSE, overflow_decision
 from ._pool import Pool
 from ._records import Changes, Record, agent_record, contact_record, handle_time_record
 from ._rules import agent_level, order_key, prepare, stage_at, sticky_until
@@ -51,6 +60,8 @@ from ._wire import (
 )
 
 __all__ = [
+    "OVERFLOW",
+    "OVERFLOW_CAUSE",
     "WAIT_CEILING_SECONDS",
     "Agent",
     "AgentPaused",
@@ -59,6 +70,7 @@ __all__ = [
     "Changes",
     "Contact",
     "ContactAssigned",
+    "ContactOverflowed",
     "ContactState",
     "ContactWait",
     "Effect",
@@ -84,6 +96,7 @@ __all__ = [
     "from_datetime",
     "handle_time_record",
     "order_key",
+    "overflow_decision",
     "pool_load_message",
     "prepare",
     "presence_from_wire",

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, Explanation
 
 from ._model import Contact
 
 __all__ = [
     "AgentPaused",
     "ContactAssigned",
+    "ContactOverflowed",
     "Effect",
     "OfferPlan",
     "OfferRevocation",
@@ -43,6 +44,7 @@ class OfferPlan:
     automation_path: tuple[str, ...]
     automation_seconds: float
     customer: CustomerContext | None
+    explanation: tuple[Explanation, ...] = ()
     offer_allowed: bool = False
 
 
@@ -75,7 +77,19 @@ class AgentPaused:
     misses: int
 
 
-Effect = OfferPlan | OfferRevocation | ContactAssigned | AgentPaused
+@dataclass(frozen=True, slots=True)
+class ContactOverflowed:
+    """A queued contact left this pool by an overflow step: ``contact`` is how it
+    goes on (target queue, remaining steps, the reason in its explanation);
+    the stage sends it to ``pool`` as a decision, the simulator enqueues it there."""
+
+    contact: Contact
+    from_queue: str
+    pool: str
+    waited_seconds: float
+
+
+Effect = OfferPlan | OfferRevocation | ContactAssigned | AgentPaused | ContactOverflowed
 
 
 def revocation_of(contact: Contact, why: RevokeWhy) -> OfferRevocation:

@@ -189,4 +189,5 @@ class Matcher:
             automation_seconds=contact.wait_offset,
             customer=contact.customer,
             offer_allowed=contact.offer_allowed,
+            explanation=contact.explanation,
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, Explanation, OverflowStep
 
 from ._ledger import Tally
 
@@ -134,6 +134,10 @@ class Contact:
     customer: CustomerContext | None = None
     offer_allowed: bool = False
     """Sell when idle: the pool was idle when the contact was routed."""
+    overflow: tuple[OverflowStep, ...] = ()
+    """Overflow steps still ahead, in order; waits count from ``enqueued_at``."""
+    explanation: tuple[Explanation, ...] = ()
+    """Why the contact is in this pool, for the offer (an overflow step); usually empty."""
     attempts: int = 0
     state: ContactState = ContactState.QUEUED
     agent_id: str | None = None

@@ -29,12 +29,14 @@ from ._index import PoolIndex
 from ._ledger import CapacityLedger
 from ._matcher import Matcher
 from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
+from ._overflow import OverflowClock, overflowed
 from ._records import (
     Changes,
     agent_from_record,
     contact_from_record,
     handle_time_from_record,
 )
+from ._step import Step as _Step
 from ._turn import QueueTurn, queue_turns
 
 __all__ = ["Pool"]
@@ -43,21 +45,6 @@ _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
 _WRAP_UP = ContactState.WRAP_UP
 _READY = Presence.READY
-
-
-class _Step:
-    """The event in progress: its time, the effects so far, and what time and
-    the event touched (the only contacts and agents that can form new pairs).
-    One per pool, reset by ``Pool._begin``: an object per event would cost
-    more than the cheapest events (an accept) do."""
-
-    __slots__ = ("agents", "contacts", "effects", "now")
-
-    def __init__(self) -> None:
-        self.now = float("-inf")
-        self.effects: list[Effect] = []
-        self.contacts: list[Contact] = []
-        self.agents: list[Agent] = []
 
 
 class Pool:
@@ -78,6 +65,7 @@ class Pool:
         self._index = PoolIndex(config, ledger)
         self._matcher = Matcher(self._index)
         self._step = _Step()
+        self._overflow = OverflowClock()
 
     def _begin(self, now: float) -> _Step:
         """Every event's opening: the clock moves on and what time did by ``now``
@@ -106,6 +94,7 @@ class Pool:
         step = self._begin(now)
         if self._index.admit(contact, step.now):
             step.contacts.append(contact)
+            self._overflow.arm(contact)
         return self._settle(step)
 
     def abandon(self, interaction_id: str, now: float) -> list[Effect]:
@@ -219,11 +208,22 @@ class Pool:
         step = self._begin(now)
         self._expire_offers(step)
         self._end_wrap_ups(step)
+        self._overflow_due(step)
         return self._settle(step)
 
     def _end_wrap_ups(self, step: _Step) -> None:
         for contact in list(self._index.ended_wrap_ups(step.now)):
             self._finish(step, contact)
+
+    def _overflow_due(self, step: _Step) -> None:
+        """Queued contacts past their next overflow step leave for its queue."""
+        gone = set()
+        for contact in self._overflow.due(step.now, self._index.contact):
+            step.effects.append(overflowed(contact, self.config.name, step.now))
+            self._finish(step, contact)
+            gone.add(contact.interaction_id)
+        if gone:
+            step.contacts = [c for c in step.contacts if c.interaction_id not in gone]
 
     def _expire_offers(self, step: _Step) -> None:
         missed: dict[str, Agent] = {}
@@ -273,8 +273,10 @@ class Pool:
         self._index.detach()
 
     def next_timer(self) -> float | None:
-        """When ``tick`` next has work (an offer expiring or a wait widening)."""
-        return self._index.next_timer()
+        """When ``tick`` next has work (an offer expiring, a wait widening, an overflow)."""
+        moments = [self._index.next_timer(), self._overflow.next_timer(self._index.contact)]
+        due = [moment for moment in moments if moment is not None]
+        return min(due) if due else None
 
     # -- internals -----------------------------------------------------------
 
@@ -387,8 +389,11 @@ class Pool:
             if config.takeover_grace_seconds
             else 0.0,
         )
+        for contact in index.contacts():
+            pool._overflow.arm(contact)
         step = pool._begin(now)
         step.agents += index.agents()  # time since the records may pair any of them
         pool._expire_offers(step)
         pool._end_wrap_ups(step)
+        pool._overflow_due(step)
         return pool, pool._settle(step)

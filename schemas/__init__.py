@@ -48,6 +48,7 @@ from ._decisions import (
     CustomerContext,
     Explanation,
     ExplanationKind,
+    OverflowStep,
     RoutingDecision,
     SkillRequirement,
 )
@@ -129,6 +130,7 @@ __all__ = [
     "OfferId",
     "OfferRejected",
     "OfferRevoked",
+    "OverflowStep",
     "PoolLoad",
     "PoolTick",
     "QueueLoad",

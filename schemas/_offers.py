@@ -20,7 +20,7 @@ from ._common import (
     QueueName,
     Timestamp,
 )
-from ._decisions import CustomerContext
+from ._decisions import CustomerContext, Explanation
 
 __all__ = [
     "AgentPausedNotice",
@@ -61,6 +61,9 @@ class Offer(_OfferBase):
         "(sell when idle, serve when busy).",
     )
     customer: CustomerContext
+    explanation: tuple[Explanation, ...] = Field(
+        default=(), description="Why this contact reached this pool, e.g. an overflow step."
+    )
 
 
 class OfferAssigned(_OfferBase):

@@ -27,7 +27,15 @@ from pathlib import Path
 
 import yaml
 
-from omniroute.agents import Contact, ContactState, PoolConfig, queue_config, to_datetime
+from omniroute.agents import (
+    Contact,
+    ContactState,
+    Pool,
+    PoolConfig,
+    Presence,
+    queue_config,
+    to_datetime,
+)
 from omniroute.router.runtime import AssignerSettings
 from omniroute.schemas import (
     SERVICE_TARGET_SECONDS,
@@ -38,14 +46,18 @@ from omniroute.schemas import (
     topic,
 )
 
+from ._metrics import AssignerMetrics
+
 __all__ = [
     "DEFAULT_SERVICE_TARGETS",
     "INTERACTIONS",
     "QueueBook",
     "QueueSettingsError",
     "completion_event",
+    "completion_records",
     "pool_config",
     "read_queue_settings",
+    "show_agents",
     "table_key",
 ]
 
@@ -135,3 +147,26 @@ def completion_event(
         handle_seconds=max(0.0, now - (contact.assigned_at or now)),
         reason=code.reason or contact.reason,
     )
+
+
+def completion_records(
+    pool: Pool, message: WorkCompleted, now: float, source: str
+) -> list[tuple[str, bytes, bytes]]:
+    """The end event for the router (``omniroute.interactions``, the customer's key)."""
+    ended = completion_event(pool.contact(message.interaction_id), message, now, source)
+    if ended is None:
+        return []
+    return [(INTERACTIONS, ended.customer_id.encode(), ended.model_dump_json().encode())]
+
+
+def show_agents(metrics: AssignerMetrics, pool: Pool, pool_name: str) -> None:
+    """Agents by state, and agents in after-contact work, for the pool's gauges."""
+    states = {"ready": 0, "busy": 0, "not_ready": 0, "offline": 0}
+    for agent in pool.agents():
+        if agent.presence is Presence.READY:
+            states["ready" if agent.total < agent.max_total else "busy"] += 1
+        else:
+            states[agent.presence.value] += 1
+    for state, count in states.items():
+        metrics.agents.labels(pool_name, state).set(count)
+    metrics.wrap_up.labels(pool_name).set(pool.agents_in_wrap_up())

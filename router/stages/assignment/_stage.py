@@ -11,18 +11,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from omniroute.agents import (
+    OVERFLOW_CAUSE,
     AgentPaused,
     CapacityLedger,
     Changes,
     Contact,
     ContactAssigned,
+    ContactOverflowed,
     ContactState,
     Effect,
     OfferPlan,
     OfferRevocation,
     Pool,
     PoolConfig,
-    Presence,
     Record,
     contact_from_decision,
     effect_message,
@@ -49,16 +50,18 @@ from omniroute.schemas import (
     topic,
 )
 
+from ._depth import offered_by_queue
 from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
 from ._floor import (
     DEFAULT_SERVICE_TARGETS,
-    INTERACTIONS,
     QueueBook,
-    completion_event,
+    completion_records,
     pool_config,
+    show_agents,
     table_key,
 )
 from ._metrics import AssignerMetrics
+from ._overflow import MovedContacts, overflow_message
 from ._service_level import ServiceLevelWindow
 
 __all__ = ["AssignerStage", "PoolRecords", "StageResult"]
@@ -108,6 +111,8 @@ class AssignerStage:
             settings.wait_estimate_every_seconds, settings.tick_seconds
         )
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
+        self._depth_shown: dict[str, set[str]] = {}
+        self._moved = MovedContacts()
 
     def pool_config(self, pool: str) -> PoolConfig:
         return pool_config(pool, self._settings, self._queues)
@@ -177,11 +182,12 @@ class AssignerStage:
                     extra={"pool": pool_name, "stage": "assigner"},
                 )
         self.metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
-        if isinstance(message, WorkCompleted):
-            ended = completion_event(pool.contact(message.interaction_id), message, now, SOURCE)
-            if ended is not None:
-                value = ended.model_dump_json().encode()
-                result.outbound.append((INTERACTIONS, ended.customer_id.encode(), value))
+        if isinstance(message, WorkCompleted):  # who served the customer, to the router
+            result.outbound += completion_records(pool, message, now, SOURCE)
+        if isinstance(message, InteractionUpdate) and pool.contact(message.interaction_id) is None:
+            follow = self._moved.follow(message)  # an overflow step moved it on
+            if follow is not None:
+                result.outbound.append(follow)
         effects += self._dispatch(pool, pool_name, message, now)
         self._close(pool_name, effects, message, now, result)
         if isinstance(message, PoolTick):
@@ -196,19 +202,15 @@ class AssignerStage:
         now: float,
         result: StageResult,
     ) -> None:
-        """Every input's end: its effects published, its changes persisted, and the
-        agents whose shared load it changed looked at again in their other pools."""
+        """Every input's end: its effects published, its changes persisted; then the
+        other pools of each agent whose shared load it changed list them again by the
+        room left, and offer if some came free (``agents.spread``)."""
         pool = self.pools[pool_name]
         self._emit(pool, pool_name, effects, cause=cause, now=now, result=result)
         self._write(pool_name, pool.drain_changes(), result)
-        self._spread(now, result)
-
-    def _spread(self, now: float, result: StageResult) -> None:
-        """An agent's load changed in one pool: every other pool of theirs lists them
-        again by the room left, and offers if some came free (``agents.spread``)."""
-        for name, effects in spread(self.ledger, self.pools, now):
+        for name, touched in spread(self.ledger, self.pools, now):
             part = StageResult()
-            self._emit(self.pools[name], name, effects, cause=None, now=now, result=part)
+            self._emit(self.pools[name], name, touched, cause=None, now=now, result=part)
             self._write(name, self.pools[name].drain_changes(), part)
             result.others.append((name, part))
 
@@ -289,10 +291,17 @@ class AssignerStage:
     ) -> None:
         metrics = self.metrics
         for effect in effects:
+            if isinstance(effect, ContactOverflowed):
+                target = self._targets.pop(effect.contact.interaction_id, None)
+                result.outbound.append(overflow_message(pool_name, effect, target, metrics))
+                self._moved.remember(effect.contact.interaction_id, effect.pool, now)
+                continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
                 metrics.offers.labels(pool_name, "offered").inc()
-                if cause is not None:  # ``now`` is the wall clock the loop passed in
+                # ``now`` is the wall clock the loop passed in; an overflow's decision
+                # carries the original queue entry, not the moment that made a match.
+                if cause is not None and getattr(cause, "cause_type", None) != OVERFLOW_CAUSE:
                     metrics.offer_latency.labels(pool_name).observe(
                         max(0.0, now - cause.time.timestamp())
                     )
@@ -347,20 +356,20 @@ class AssignerStage:
             update={"time": to_datetime(now)}
         )
         result.outbound.append((POOL_LOAD, pool_name.encode(), load.model_dump_json().encode()))
+        ringing = offered_by_queue(pool)
         for queue in load.queues:
-            metrics.depth.labels(pool_name, queue.queue).set(queue.queued)
+            depth = queue.queued + ringing.pop(queue.queue, 0)
+            metrics.depth.labels(pool_name, queue.queue).set(depth)
             metrics.longest_wait.labels(pool_name, queue.queue).set(queue.longest_wait_seconds)
             metrics.estimated_wait.labels(pool_name, queue.queue).set(queue.estimated_wait_seconds)
+        for queue_name, offered in ringing.items():  # nothing queued, only ringing
+            metrics.depth.labels(pool_name, queue_name).set(offered)
+        shown = {queue.queue for queue in load.queues} | set(ringing)
+        for emptied in self._depth_shown.get(pool_name, set()) - shown:
+            metrics.depth.labels(pool_name, emptied).set(0)  # not its last count, for ever
+        self._depth_shown[pool_name] = shown
         metrics.occupancy.labels(pool_name).set(view.occupancy)
-        states = {"ready": 0, "busy": 0, "not_ready": 0, "offline": 0}
-        for agent in pool.agents():
-            if agent.presence is Presence.READY:
-                states["ready" if agent.total < agent.max_total else "busy"] += 1
-            else:
-                states[agent.presence.value] += 1
-        for state, count in states.items():
-            metrics.agents.labels(pool_name, state).set(count)
-        metrics.wrap_up.labels(pool_name).set(pool.agents_in_wrap_up())
+        show_agents(metrics, pool, pool_name)
         for series, figures in self._window.figures(now).items():
             if figures.service_level is not None:
                 metrics.service_level.labels(*series).set(figures.service_level)
