@@ -14,6 +14,8 @@ from ._agents import (
     OfferAccepted,
     OfferRejected,
     WorkCompleted,
+    WrapUp,
+    WrapUpEnded,
 )
 from ._assigner import AssignerInput, AssignerInputAdapter, InteractionUpdate, PoolTick
 from ._common import (
@@ -70,12 +72,20 @@ from ._offers import (
     OfferAssigned,
     OfferRevoked,
 )
+from ._queues import (
+    QUEUE_SETTING_NAMES,
+    SERVICE_TARGET_SECONDS,
+    QueueSettings,
+    queue_settings_of,
+)
 from ._topics import TOPICS, TopicSpec, topic
 
 __all__ = [
     "EXPLANATION_DETAIL_MAX",
     "EXPLANATION_NAME_MAX",
+    "QUEUE_SETTING_NAMES",
     "SCHEMA_VERSION",
+    "SERVICE_TARGET_SECONDS",
     "TOPICS",
     "AgentEvent",
     "AgentEventAdapter",
@@ -125,6 +135,7 @@ __all__ = [
     "PoolTick",
     "QueueLoad",
     "QueueName",
+    "QueueSettings",
     "RecentContact",
     "RecentContacts",
     "RoutingDecision",
@@ -134,7 +145,10 @@ __all__ = [
     "TopicSpec",
     "WaitEstimate",
     "WorkCompleted",
+    "WrapUp",
+    "WrapUpEnded",
     "new_event_id",
+    "queue_settings_of",
     "topic",
     "utc_now",
 ]
