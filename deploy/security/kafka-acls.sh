@@ -40,6 +40,8 @@ acl User:omniroute-assigner --operation Read --topic omniroute.agent-events
 acl User:omniroute-assigner --operation Read --topic omniroute.assigner-input
 acl User:omniroute-assigner --operation Write --topic omniroute.assigner-input
 acl User:omniroute-assigner --operation Write --topic omniroute.assignments
+# The contact's end, naming the agent who served it, onto the customer's key.
+acl User:omniroute-assigner --operation Write --topic omniroute.interactions
 acl User:omniroute-assigner --operation Write --topic omniroute.pool-load
 acl User:omniroute-assigner --operation Write --topic omniroute.wait-estimates
 acl User:omniroute-assigner --operation Write --topic omniroute.deadletter
