@@ -49,6 +49,7 @@ from ._decisions import (
     RoutingDecision,
     SkillRequirement,
 )
+from ._feedback import CustomerFeedback, FeedbackKind
 from ._interactions import (
     AutomationCompleted,
     AutomationStage,
@@ -97,6 +98,7 @@ __all__ = [
     "ContactReason",
     "ContactTarget",
     "CustomerContext",
+    "CustomerFeedback",
     "CustomerId",
     "CustomerProfile",
     "DeadLetter",
@@ -104,6 +106,7 @@ __all__ = [
     "Envelope",
     "Explanation",
     "ExplanationKind",
+    "FeedbackKind",
     "FieldError",
     "InteractionAbandoned",
     "InteractionArrived",

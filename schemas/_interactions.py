@@ -107,6 +107,9 @@ class InteractionEnded(_InteractionBase):
     handled_by: Literal["agent", "ivr", "self_service"] = "agent"
     agent_id: Annotated[str, StringConstraints(max_length=128)] | None = None
     handle_seconds: Number = Field(default=0.0, ge=0)
+    waited_seconds: Number = Field(
+        default=0.0, ge=0, description="Time queued before an agent took it (perceived wait)."
+    )
     reason: ContactReason | None = None
 
 

@@ -15,6 +15,7 @@ from ._agents import AgentEvent
 from ._assigner import AssignerInput
 from ._deadletter import DeadLetter
 from ._decisions import RoutingDecision
+from ._feedback import CustomerFeedback
 from ._interactions import InteractionEvent
 from ._load import PoolLoad, WaitEstimate
 from ._offers import AssignmentMessage
@@ -111,6 +112,15 @@ TOPICS: tuple[TopicSpec, ...] = (
         description="Estimated wait per queued contact, to announce it or offer a callback.",
         producers=("assigner",),
         consumers=("front ends",),
+    ),
+    TopicSpec(
+        name="omniroute.feedback",
+        title="CustomerFeedback",
+        key="customer_id",
+        message=CustomerFeedback,
+        description="CSAT or NPS answers about one contact, with optional free text.",
+        producers=("front ends", "survey tools"),
+        consumers=("insight",),
     ),
 )
 

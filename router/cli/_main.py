@@ -35,6 +35,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("._demo", "demo"),
     "replay": ("._replay", "replay_command"),
     "top": ("._top", "top"),
+    "report": ("._report", "report"),
     "chaos": ("._chaos", "chaos"),
     "fuzz": ("._chaos", "fuzz"),
     "soak": ("._chaos", "soak"),

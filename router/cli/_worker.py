@@ -1,4 +1,4 @@
-"""``omniroute worker router|assigner``: the long-running stream processors."""
+"""``omniroute worker router|assigner|insight``: the long-running stream processors."""
 
 from __future__ import annotations
 
@@ -34,3 +34,11 @@ def assigner() -> None:
     from omniroute.router.stages.assignment import run_assigner_worker  # noqa: PLC0415
 
     run_assigner_worker(load_settings())
+
+
+@worker_app.command()
+def insight() -> None:
+    """Count contacts by reason, segment and outcome, their cost, and feedback."""
+    from omniroute.router.stages.insight import run_insight_worker  # noqa: PLC0415
+
+    run_insight_worker(load_settings())

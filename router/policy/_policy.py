@@ -21,6 +21,7 @@ from omniroute.schemas import (
 )
 
 from ._conditions import Condition, ConditionError
+from ._contact_cost import CostTable, dollars
 from ._facts import CHANNEL_FACTS, FactSheet, sample_facts
 from ._model import (
     AutomationRule,
@@ -45,7 +46,6 @@ GUARDRAILS = {
     "serve-when-busy": "no sales offer while the pool is busy or its load unknown",
     "channel-fallback": "the chosen queue does not serve this channel",
 }
-_WRITTEN = frozenset({Channel.EMAIL, Channel.WEB})
 _SOURCE = "/omniroute/router"
 _NO_ACTION = RouteAction()
 
@@ -92,6 +92,13 @@ class Policy:
         self._repeat = timedelta(seconds=spec.guardrails.repeat_window_seconds)
         self._failure = timedelta(seconds=spec.guardrails.automation_failure_window_seconds)
         self._pools = frozenset(queue.pool for queue in spec.queues.values())
+        self.cost_table = CostTable.of(spec.costs)
+        """The policy's costs in cents, as every cost figure reads them."""
+        self._target_costs = {
+            (target, channel): dollars(self.cost_table.target(target, channel))
+            for target in ContactTarget
+            for channel in Channel
+        }
         sample = sample_facts(self._pools)
         self._automation: list[tuple[AutomationRule, Condition]] = []
         for index, rule in enumerate(spec.automation):
@@ -306,12 +313,9 @@ class Policy:
         return next((r.agent_id for r in reversed(customer.recent) if r.agent_id), None)
 
     def cost(self, target: ContactTarget, channel: Channel) -> float:
-        costs = self.spec.costs
-        if target is ContactTarget.IVR:
-            return costs.ivr
-        if target is ContactTarget.SELF_SERVICE:
-            return costs.self_service
-        return costs.staffed_written if channel in _WRITTEN else costs.agent
+        """The expected cost of sending a contact on ``channel`` to ``target``, in
+        dollars: ``cost_table`` (the one cost definition), looked up per decision."""
+        return self._target_costs[target, channel]
 
     def _decision(
         self,

@@ -37,6 +37,7 @@ from ._poison import (
 from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Produced
 from ._settings import (
     AssignerSettings,
+    InsightSettings,
     KafkaSettings,
     Profile,
     RedisSettings,
@@ -58,6 +59,7 @@ __all__ = [
     "Grouped",
     "HealthServer",
     "HeldPartitions",
+    "InsightSettings",
     "JsonFormatter",
     "KafkaSettings",
     "LagRecorder",

@@ -17,6 +17,7 @@ from omniroute.schemas import Compression, topic
 
 __all__ = [
     "AssignerSettings",
+    "InsightSettings",
     "KafkaSettings",
     "Profile",
     "RedisSettings",
@@ -167,6 +168,22 @@ class AssignerSettings(BaseModel):
     service_level_window_seconds: float = Field(default=900.0, gt=0)
 
 
+class InsightSettings(BaseModel):
+    """The insight stage: contacts by reason and segment, honest cost, feedback."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = "omniroute-insight"
+    batch_max_records: int = Field(default=2000, ge=1, le=100_000)
+    batch_wait_ms: int = Field(default=50, ge=0, le=10_000)
+    max_label_values: int = Field(
+        default=40,
+        ge=1,
+        le=500,
+        description="Distinct segments and reasons a metric label takes; later ones are 'other'.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OMNIROUTE_",
@@ -181,6 +198,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     router: RouterSettings = RouterSettings()
     assigner: AssignerSettings = AssignerSettings()
+    insight: InsightSettings = InsightSettings()
     state_dir: Path = Field(
         default=Path(".omniroute"), description="Embedded stack pids, logs and worker state."
     )
