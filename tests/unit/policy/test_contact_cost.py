@@ -30,9 +30,10 @@ T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 def test_the_default_costs_in_cents() -> None:
-    assert TABLE == CostTable(
+    expected = CostTable(
         agent_cents=500, staffed_written_cents=563, ivr_cents=36, self_service_cents=36
     )
+    assert expected == TABLE
     assert default_policy().cost(ContactTarget.AGENT_QUEUE, Channel.EMAIL) == 5.63
 
 
@@ -170,7 +171,7 @@ def test_a_journey_in_either_order_is_counted_once_with_its_decisions_cost() -> 
             "careful_spender",
             "billing",
         )
-        assert contact.escalated and contact.automated and not contact.repeat
+        assert (contact.escalated, contact.automated, contact.repeat) == (True, True, False)
         assert (contact.cost.expected, contact.cost.realised, contact.cost.avoided) == (
             36,
             536,
