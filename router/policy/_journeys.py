@@ -201,6 +201,9 @@ class CustomerInsight:
     finished_at: dict[str, float] = field(default_factory=dict)
     answered: dict[str, str] = field(default_factory=dict)
     """Interaction id -> the id of the feedback counted for it (one answer each)."""
+    pending: dict[str, tuple[str, str, int, float]] = field(default_factory=dict)
+    """Feedback read before its contact finished (another topic, read in its own
+    order): interaction id -> (feedback id, kind, score, time), joined at the finish."""
 
     def _journey(self, interaction_id: str, channel: Channel) -> Journey | None:
         if interaction_id in self.finished:
@@ -317,13 +320,16 @@ class CustomerInsight:
                 del self.finished_at[interaction_id]
                 self.finished.pop(interaction_id, None)
                 self.answered.pop(interaction_id, None)
+        for interaction_id, (_, _, _, at) in list(self.pending.items()):
+            if moment - at > FEEDBACK_WINDOW.total_seconds():
+                del self.pending[interaction_id]
         for interaction_id, journey in list(self.open.items()):
             if moment - (journey.arrived_at or moment) > horizon:
                 del self.open[interaction_id]
 
     @property
     def empty(self) -> bool:
-        return not (self.open or self.reasons or self.finished)
+        return not (self.open or self.reasons or self.finished or self.pending)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -332,6 +338,7 @@ class CustomerInsight:
             "finished": {k: asdict(v) | {"cost": asdict(v.cost)} for k, v in self.finished.items()},
             "finished_at": self.finished_at,
             "answered": self.answered,
+            "pending": {k: list(v) for k, v in self.pending.items()},
         }
 
     @classmethod
@@ -346,4 +353,8 @@ class CustomerInsight:
             finished=finished,
             finished_at={k: float(v) for k, v in data.get("finished_at", {}).items()},
             answered={k: str(v) for k, v in data.get("answered", {}).items()},
+            pending={
+                k: (str(v[0]), str(v[1]), int(v[2]), float(v[3]))
+                for k, v in data.get("pending", {}).items()
+            },
         )

@@ -77,14 +77,15 @@ class InsightMetrics:
             "Sum of the scores of those answers (mean = score / answers).",
             ["kind", "segment", "reason", "channel"],
         )
-        self.unjoined = metric.counter(
-            "omniroute_feedback_unjoined_total",
-            "Feedback naming a contact the stage does not know (never seen, or expired).",
+        self.pending = metric.counter(
+            "omniroute_feedback_held_total",
+            "Feedback read before its contact finished: held, joined when it does "
+            "(or dropped after 7 days).",
         )
         for channel in Channel:
             for kind in COST_KINDS:
                 self.cost.labels(channel.value, kind)
-        self.unjoined.inc(0)
+        self.pending.inc(0)
 
     def record(self, contact: FinishedContact) -> None:
         segment, reason = self.segment(contact.segment), self.reason(contact.reason)

@@ -171,6 +171,10 @@ class InsightStage:
             return None
         if done is not None:
             self._count(record.partition, done, state, figures)
+            waiting = insight.pending.pop(done.interaction_id, None)
+            if waiting is not None:
+                answer = waiting[:3]
+                self._join(record.partition, insight, done, answer, state=state, changed=figures)
         return customer, insight
 
     def _count(
@@ -194,19 +198,41 @@ class InsightStage:
         state: PartitionState,
         changed: dict[str, ContactFigures],
     ) -> tuple[str, CustomerInsight] | None:
-        insight = state.customers.get(feedback.customer_id)
-        contact = insight.finished.get(feedback.interaction_id) if insight else None
-        if insight is None or contact is None:
-            self._metrics.unjoined.inc()
-            return None
-        if insight.answered.get(feedback.interaction_id) == feedback.id:
-            return None  # the same answer delivered again
-        insight.answered[feedback.interaction_id] = feedback.id
+        insight = state.customers.setdefault(feedback.customer_id, CustomerInsight())
+        contact = insight.finished.get(feedback.interaction_id)
+        if contact is None:
+            # Its contact has not finished here yet (feedback is another topic, read
+            # in its own order), or is unknown: held until it finishes, or expires.
+            insight.pending[feedback.interaction_id] = (
+                feedback.id,
+                feedback.kind,
+                feedback.score,
+                feedback.time.timestamp(),
+            )
+            self._metrics.pending.inc()
+            return feedback.customer_id, insight
+        answer = (feedback.id, feedback.kind, feedback.score)
+        self._join(partition, insight, contact, answer, state=state, changed=changed)
+        return feedback.customer_id, insight
+
+    def _join(
+        self,
+        partition: int,
+        insight: CustomerInsight,
+        contact: FinishedContact,
+        answer: tuple[str, str, int],
+        *,
+        state: PartitionState,
+        changed: dict[str, ContactFigures],
+    ) -> None:
+        ident, kind, score = answer
+        if contact.interaction_id in insight.answered:
+            return  # one answer per contact: a redelivery, or a second survey, is not counted
+        insight.answered[contact.interaction_id] = ident
         key = figures_key(partition, contact.segment, contact.reason, contact.channel)
         by_wait = f"wait|{partition}|{contact.channel}|{wait_band(contact.perceived_wait_seconds)}"
         for name in (key, by_wait):
             figures = state.figures.setdefault(name, ContactFigures())
-            figures.add_feedback(feedback.kind, feedback.score)
+            figures.add_feedback(kind, score)
             changed[name] = figures
-        self._metrics.record_feedback(contact, feedback.kind, feedback.score)
-        return feedback.customer_id, insight
+        self._metrics.record_feedback(contact, kind, score)
