@@ -21,7 +21,6 @@ def report(
 ) -> None:
     """Which reasons drive repeat contacts, which a proactive message could prevent, which
     are contained or escalated, per segment; and what contacts cost, per channel."""
-    from omniroute.router.stages.insight import insight_changelog  # noqa: PLC0415
     from omniroute.router.tools.report import (  # noqa: PLC0415
         print_report,
         read_figures,
@@ -31,7 +30,7 @@ def report(
 
     settings = load_settings()
     figures = read_figures(
-        settings.kafka.bootstrap_servers, insight_changelog(settings.insight.group_id), timeout
+        settings.kafka.bootstrap_servers, settings.insight.changelog_topic, timeout
     )
     print_report(console, figures)
     csv_path = write_csv(out / "insight.csv", figures)

@@ -183,6 +183,11 @@ class InsightSettings(BaseModel):
         description="Distinct segments and reasons a metric label takes; later ones are 'other'.",
     )
 
+    @property
+    def changelog_topic(self) -> str:
+        """The stage's compacted state, which ``omniroute report`` reads."""
+        return f"{self.group_id}-state-changelog"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(

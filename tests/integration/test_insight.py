@@ -16,7 +16,6 @@ import redis
 
 from omniroute.router.policy import ContactFigures
 from omniroute.router.runtime import Settings
-from omniroute.router.stages.insight import insight_changelog
 from omniroute.router.tools.harness import WorkerProcess, free_port
 from omniroute.router.tools.report import (
     FigureKey,
@@ -195,7 +194,7 @@ def test_a_known_mix_of_journeys_is_counted_by_reason_segment_and_outcome_to_the
     )
     decisions.close()
 
-    topic = insight_changelog(stack_settings.insight.group_id)
+    topic = stack_settings.insight.changelog_topic
     deadline = time.monotonic() + 30
     while True:
         figures = read_figures(bootstrap, topic)

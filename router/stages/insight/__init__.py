@@ -11,7 +11,6 @@ from ._stage import (
     InsightStage,
     PartitionState,
     figures_key,
-    insight_changelog,
     wait_band,
 )
 
@@ -24,7 +23,6 @@ __all__ = [
     "PartitionState",
     "cost_table",
     "figures_key",
-    "insight_changelog",
     "run_insight_worker",
     "wait_band",
 ]

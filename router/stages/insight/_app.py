@@ -32,7 +32,6 @@ from omniroute.router.stages.assignment import ChangelogReader, ensure_changelog
 
 from ._metrics import InsightMetrics
 from ._stage import DECISIONS, FEEDBACK, INTERACTIONS, InsightStage, PartitionState
-from ._stage import insight_changelog as changelog_name
 
 __all__ = ["InsightRuntime", "run_insight_worker"]
 
@@ -49,7 +48,7 @@ class InsightRuntime:
     def __init__(self, settings: Settings, registry: CollectorRegistry) -> None:
         self.settings = settings
         self.metrics = InsightMetrics(registry, max_values=settings.insight.max_label_values)
-        self.changelog = changelog_name(settings.insight.group_id)
+        self.changelog = settings.insight.changelog_topic
         self.stage = InsightStage(
             costs=cost_table(settings),
             metrics=self.metrics,

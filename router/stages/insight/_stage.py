@@ -40,7 +40,6 @@ __all__ = [
     "InsightStage",
     "PartitionState",
     "figures_key",
-    "insight_changelog",
     "wait_band",
 ]
 
@@ -50,10 +49,6 @@ DECISIONS = topic("omniroute.decisions").name
 FEEDBACK = topic("omniroute.feedback")
 _DECISION = TypeAdapter(RoutingDecision)
 WAIT_BANDS = ((30.0, "0-30s"), (60.0, "30-60s"), (120.0, "60-120s"), (300.0, "120-300s"))
-
-
-def insight_changelog(group_id: str) -> str:
-    return f"{group_id}-state-changelog"
 
 
 def wait_band(seconds: float) -> str:
