@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import redis
 
 from omniroute.router.policy import ContactFigures
 from omniroute.router.runtime import Settings
-from omniroute.router.tools.harness import WorkerProcess, free_port
+from omniroute.router.tools.harness import WorkerProcess
 from omniroute.router.tools.report import (
     FigureKey,
     InsightFigures,
@@ -41,20 +40,6 @@ pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
 RUN = uuid.uuid4().hex[:6]
 SEG_A, SEG_B = f"a{RUN}", f"b{RUN}"
-
-
-@pytest.fixture(scope="module")
-def insight_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
-    settings = stack_settings.model_copy(update={"metrics_port": free_port()})
-    worker = WorkerProcess("insight", settings).start()
-    try:
-        worker.wait_ready(timeout=60)
-        yield worker
-    finally:
-        code = worker.stop()
-        log = Path(worker.log_path).read_text(errors="replace")
-        assert code == 0, f"insight worker exited {code}:\n{log[-3000:]}"
-        assert "Traceback" not in log, log[-5000:]
 
 
 def _send(settings: Settings, topic: str, *events: Any) -> None:

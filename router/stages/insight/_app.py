@@ -115,8 +115,8 @@ class InsightRuntime:
             await admin.close()
 
     async def _load(self, partitions: set[int]) -> None:
-        """State for partitions this worker has just been given, from the changelog:
-        the customers from their own partition, the figures from every partition."""
+        """State for partitions this worker has just been given, from every partition
+        of the changelog (the keys name the input partition they belong to)."""
         reader = self._reader
         assert reader is not None
         every: dict[int, dict[str, Any]] = {}
@@ -124,9 +124,7 @@ class InsightRuntime:
             every[partition] = await reader.read(partition)
         records = [item for latest in every.values() for item in latest.items()]
         for partition in partitions:
-            self.stage.states[partition] = PartitionState.from_changelog(
-                partition, every.get(partition, {}), records
-            )
+            self.stage.states[partition] = PartitionState.from_changelog(partition, records)
             log.info(
                 "insight state of partition %d: %d customers, %d figures",
                 partition,
@@ -141,7 +139,7 @@ class InsightRuntime:
         held = {tp.partition for tp in consumer.assignment()}
         for gone in set(self.stage.states) - held:
             del self.stage.states[gone]  # moved away: read again if it comes back
-        arrived = {record.partition for record in records} - set(self.stage.states)
+        arrived = (held | {record.partition for record in records}) - set(self.stage.states)
         if arrived:
             await self._load(arrived)
         return self.stage.process(records)

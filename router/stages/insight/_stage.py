@@ -4,12 +4,14 @@ and feedback in; the changed state out, as changelog records.
 State is kept per input partition (the three input topics are keyed by customer
 and partitioned alike, so partition p of each holds the same customers):
 
-- ``<customer id>``: the customer's ``CustomerInsight`` (open contacts, reasons
-  of the last 7 days, finished contacts awaiting feedback), on changelog
-  partition p, as the key hashes there like the inputs' keys;
+- ``c|<p>|<customer id>``: the customer's ``CustomerInsight`` (open contacts,
+  reasons of the last 7 days, finished contacts awaiting feedback);
 - ``agg|<p>|<segment>|<reason>|<channel>``: the ``ContactFigures`` partition p
-  has counted; ``wait|<p>|<channel>|<band>``: feedback by perceived wait. These
-  land on any changelog partition: a takeover of p reads them from all.
+  has counted; ``wait|<p>|<channel>|<band>``: feedback by perceived wait.
+
+Keys are JSON strings, as the assigner's changelog writes them, and land on any
+changelog partition: a takeover of p reads every partition (incrementally, with
+the assigner's ``ChangelogReader``) and keeps the keys that name p.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pydantic_core import to_json
 from omniroute.router.codec import InboundRecord, decode_batch
 from omniroute.router.policy import ContactFigures, CostTable, CustomerInsight, FinishedContact
 from omniroute.router.runtime import Outbound, dead_letter_records
+from omniroute.router.stages.assignment import encode_key
 from omniroute.schemas import (
     CustomerFeedback,
     InteractionEventAdapter,
@@ -66,18 +69,18 @@ class PartitionState:
     figures: dict[str, ContactFigures] = field(default_factory=dict)
 
     @classmethod
-    def from_changelog(
-        cls, partition: int, own: dict[str, object], every: Iterable[tuple[str, object]]
-    ) -> PartitionState:
-        """``own``: changelog partition ``partition``'s latest records; ``every``: the
-        latest records of all changelog partitions (the figures may be anywhere)."""
+    def from_changelog(cls, partition: int, every: Iterable[tuple[str, object]]) -> PartitionState:
+        """Partition ``partition``'s state from the latest records of every changelog
+        partition."""
         state = cls()
-        for key, value in own.items():
-            if "|" not in key and isinstance(value, dict):
-                state.customers[key] = CustomerInsight.from_dict(value)
-        prefixes = (f"agg|{partition}|", f"wait|{partition}|")
+        customers = f"c|{partition}|"
+        figures = (f"agg|{partition}|", f"wait|{partition}|")
         for key, value in every:
-            if key.startswith(prefixes) and isinstance(value, dict):
+            if not isinstance(value, dict):
+                continue
+            if key.startswith(customers):
+                state.customers[key[len(customers) :]] = CustomerInsight.from_dict(value)
+            elif key.startswith(figures):
                 state.figures[key] = ContactFigures.from_dict(value)
         return state
 
@@ -115,12 +118,12 @@ class InsightStage:
             if found is not None:
                 changed_customers[(record.partition, found[0])] = found[1]
         out: list[Outbound] = []
-        for (_, customer_id), insight in changed_customers.items():
+        for (partition, customer_id), insight in changed_customers.items():
             insight.expire(now)
-            value = None if insight.empty else to_json(insight.to_dict())
-            out.append((self._changelog, customer_id.encode(), value or b"null"))
+            value = b"null" if insight.empty else to_json(insight.to_dict())
+            out.append((self._changelog, encode_key(f"c|{partition}|{customer_id}"), value))
         out.extend(
-            (self._changelog, key.encode(), to_json(figures.to_dict()))
+            (self._changelog, encode_key(key), to_json(figures.to_dict()))
             for key, figures in changed_figures.items()
         )
         return out + letters

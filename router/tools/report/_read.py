@@ -35,7 +35,7 @@ def read_state(bootstrap_servers: str, topic: str, timeout: float = 30.0) -> dic
                 for message in messages:
                     if message.key is None:
                         continue
-                    key = message.key.decode("utf-8", "replace")
+                    key = str(json.loads(message.key))
                     if message.value is None or message.value == b"null":
                         latest.pop(key, None)
                     else:
