@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
@@ -56,7 +57,7 @@ def _latest(outbound: list[Outbound], into: dict[str, object]) -> dict[str, obje
 
 
 def _events() -> tuple[InteractionArrived, RoutingDecision, InteractionEnded, CustomerFeedback]:
-    common = {"source": "/t", "interaction_id": "i-1", "customer_id": "c-1"}
+    common: dict[str, Any] = {"source": "/t", "interaction_id": "i-1", "customer_id": "c-1"}
     arrived = InteractionArrived(
         id="e1", time=NOW, channel=Channel.EMAIL, reason="billing", **common
     )
