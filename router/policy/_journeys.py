@@ -9,6 +9,12 @@ The fold takes interaction events and routing decisions in either order (they ar
 two topics): a contact is *finished* when an end, an abandon or a resolved
 automation says so, and *counted* once it is finished and its first decision has
 been seen, exactly once.
+
+Where a contact went is the router's word: the automation it is charged for is
+the IVR and self-service its decisions sent it to, and "resolved in automation"
+counts only while its last decision had put it there. A front end reporting an
+automation result for a contact the router queued for an agent (or that was
+escalated since) changes nothing: that contact ends with its agent.
 """
 
 from __future__ import annotations
@@ -80,6 +86,11 @@ class Journey:
     arrived_at: float | None = None
     first_target: str | None = None
     stages: list[str] = field(default_factory=list)
+    """Automation stages the router sent the contact to (its decisions' targets)."""
+    last_target: str | None = None
+    automation_resolved: bool = False
+    """A front end said automation resolved it: self-served, if the router's last
+    decision on it had put it in automation (not yet known when read first)."""
     automation_seconds: float = 0.0
     waited_seconds: float = 0.0
     escalated: bool = False
@@ -222,6 +233,7 @@ class CustomerInsight:
             journey.segment = segment_of(decision.customer)
         journey.reason = journey.reason or decision.reason
         journey.enter(decision.target.value)
+        journey.last_target = decision.target.value
         journey.automation_seconds = max(
             journey.automation_seconds, decision.perceived_wait_offset_seconds
         )
@@ -241,16 +253,12 @@ class CustomerInsight:
                 )
             case InteractionEscalated():
                 journey.escalated = True
-                journey.enter(event.from_stage)
                 journey.automation_seconds = max(
                     journey.automation_seconds, event.automation_seconds
                 )
             case AutomationCompleted():
-                journey.enter(event.stage)
-                if event.resolved and journey.outcome is None:
-                    journey.outcome = "self_served"
+                journey.automation_resolved = journey.automation_resolved or event.resolved
             case InteractionAbandoned():
-                journey.enter(event.stage)
                 journey.waited_seconds = max(journey.waited_seconds, event.waited_seconds)
                 journey.outcome = journey.outcome or "abandoned"
             case InteractionEnded():
@@ -259,19 +267,29 @@ class CustomerInsight:
                 )
                 if event.handled_by == "agent":
                     journey.outcome = "agent"
+                elif event.outcome == "resolved":
+                    journey.automation_resolved = True
                 else:
-                    journey.enter(event.handled_by)
-                    resolved = event.outcome == "resolved"
-                    journey.outcome = "self_served" if resolved else "abandoned"
+                    journey.outcome = "abandoned"
             case _:
                 return None
-        if journey.outcome is not None and journey.finished_at is None:
+        if (journey.outcome is not None or journey.automation_resolved) and (
+            journey.finished_at is None
+        ):
             journey.finished_at = _ts(event.time)
         if journey.arrived_at is None:
             journey.arrived_at = _ts(event.time)
         return self._finish_if_ready(journey, table)
 
     def _finish_if_ready(self, journey: Journey, table: CostTable) -> FinishedContact | None:
+        if (
+            journey.outcome is None
+            and journey.automation_resolved
+            and journey.last_target in _AUTOMATED
+        ):
+            # Only where the router sent it: a result from automation it was not
+            # in (or left for an agent since) says nothing of how it ended.
+            journey.outcome = "self_served"
         if journey.outcome is None or not journey.decided:
             return None
         del self.open[journey.interaction_id]

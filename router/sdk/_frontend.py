@@ -4,6 +4,7 @@ with FrontEndClient("kafka:9092", source="/ivr/eu-1") as ivr:
     contact = ivr.arrived("cust-42", Channel.VOICE, reason="billing")
     decision = ivr.decision_for(contact.interaction_id, timeout=5)
     print(decision.target, decision.queue, decision.explanation)
+    ivr.feedback("cust-42", contact.interaction_id, kind="csat", score=4)
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from omniroute.schemas import (
     Channel,
     Compression,
+    CustomerFeedback,
+    FeedbackKind,
     InteractionArrived,
     InteractionEvent,
     RoutingDecision,
@@ -28,6 +31,7 @@ __all__ = ["FrontEndClient"]
 
 INTERACTIONS = topic("omniroute.interactions")
 DECISIONS = topic("omniroute.decisions")
+FEEDBACK = topic("omniroute.feedback")
 
 
 class FrontEndClient(ClientSession):
@@ -68,6 +72,32 @@ class FrontEndClient(ClientSession):
         )
         self.publish(event)
         return event
+
+    def feedback(
+        self,
+        customer_id: str,
+        interaction_id: str,
+        *,
+        kind: FeedbackKind,
+        score: int,
+        comment: str | None = None,
+        channel: Channel | None = None,
+    ) -> CustomerFeedback:
+        """A survey answer about a contact (CSAT 1-5, NPS 0-10), joined by omniroute to
+        the contact's reason, channel, segment and wait. The comment is the customer's
+        own words: omniroute keeps it on the topic only, never in logs or metrics."""
+        answer = CustomerFeedback(
+            id=new_event_id(),
+            source=self.source,
+            interaction_id=interaction_id,
+            customer_id=customer_id,
+            kind=kind,
+            score=score,
+            comment=comment,
+            channel=channel,
+        )
+        self._producer.send(FEEDBACK.name, customer_id, answer)
+        return answer
 
     def decision_for(self, interaction_id: str, *, timeout: float = 10.0) -> RoutingDecision:
         """The decision on a contact this client published; TimeoutError if none came."""

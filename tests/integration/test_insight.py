@@ -15,6 +15,7 @@ import redis
 
 from omniroute.router.policy import ContactFigures
 from omniroute.router.runtime import Settings
+from omniroute.router.sdk import FrontEndClient
 from omniroute.router.tools.harness import WorkerProcess
 from omniroute.router.tools.report import (
     FigureKey,
@@ -26,7 +27,6 @@ from omniroute.router.tools.report import (
 from omniroute.schemas import (
     AutomationCompleted,
     Channel,
-    CustomerFeedback,
     CustomerProfile,
     InteractionAbandoned,
     InteractionArrived,
@@ -156,27 +156,10 @@ def test_a_known_mix_of_journeys_is_counted_by_reason_segment_and_outcome_to_the
         "omniroute.interactions",
         InteractionEnded(**_common(b1, i5, Channel.EMAIL), outcome="resolved"),
     )
-    _send(
-        stack_settings,
-        "omniroute.feedback",
-        CustomerFeedback(
-            id=new_event_id(),
-            source="/tests",
-            interaction_id=i2,
-            customer_id=a2,
-            kind="csat",
-            score=2,
-            comment="waited too long",
-        ),
-        CustomerFeedback(
-            id=new_event_id(),
-            source="/tests",
-            interaction_id=i4,
-            customer_id=b1,
-            kind="nps",
-            score=9,
-        ),
-    )
+    # The customers' voice, through the front-end SDK.
+    with FrontEndClient(bootstrap, source="/tests/survey") as survey:
+        survey.feedback(a2, i2, kind="csat", score=2, comment="waited too long")
+        survey.feedback(b1, i4, kind="nps", score=9)
     decisions.close()
 
     topic = stack_settings.insight.changelog_topic

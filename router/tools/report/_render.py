@@ -28,50 +28,56 @@ def _csat(f: ContactFigures) -> str:
 
 
 def print_report(console: Console, figures: InsightFigures) -> None:
-    table = Table(title="Contacts by segment and reason (each contact counted once)")
-    for name in (
-        "segment",
-        "reason",
-        "contacts",
-        "self-served",
-        "agent",
-        "abandoned",
-        "repeat ≤7d",
-        "preventable",
-        "contained",
-        "escalated",
-        "realised cost",
-        "avoided",
-        "CSAT",
-    ):
-        table.add_column(name, justify="left" if name in ("segment", "reason") else "right")
-    for (segment, reason), f in figures.by(lambda k: (k.segment, k.reason)).items():
-        table.add_row(
-            segment,
-            reason,
-            str(f.contacts),
-            str(f.self_served),
-            str(f.agent),
-            str(f.abandoned),
-            f"{f.repeat} ({_pct(f.repeat, f.contacts)})",
-            f"{f.preventable} ({_pct(f.preventable, f.contacts)})",
-            f"{f.contained}/{f.automated}",
-            str(f.escalated),
-            _money(f.realised_cents),
-            _money(f.avoided_cents),
-            _csat(f),
-        )
-    console.print(table)
+    """Per segment: each reason's contacts by outcome, repeats, what a proactive
+    message could prevent, containment, cost and CSAT; then cost per channel."""
+    cells = figures.by(lambda k: (k.segment, k.reason))
+    for segment in figures.segments:
+        table = Table(title=f"Segment {segment}: contacts by reason (each counted once)")
+        for name in (
+            "reason",
+            "contacts",
+            "self",
+            "agent",
+            "aband.",
+            "repeat",
+            "prevent.",
+            "contained/esc.",
+            "cost",
+            "avoided",
+            "CSAT (n)",
+        ):
+            table.add_column(name, justify="left" if name == "reason" else "right")
+        for (seg, reason), f in cells.items():
+            if seg != segment:
+                continue
+            table.add_row(
+                reason,
+                str(f.contacts),
+                str(f.self_served),
+                str(f.agent),
+                str(f.abandoned),
+                str(f.repeat),
+                str(f.preventable),
+                f"{f.contained}/{f.escalated}",
+                _money(f.realised_cents),
+                _money(f.avoided_cents),
+                _csat(f),
+            )
+        console.print(table)
+        _answers(console, figures, segment)
 
-    cost = Table(title="Cost per channel (per contact, not per decision)")
+    cost = Table(
+        title="Cost per channel, per contact (baseline: one agent per served contact; "
+        "avoided = baseline - realised, net of failed automation)"
+    )
     for name in (
         "channel",
         "contacts",
         "expected",
         "realised",
-        "all-agent baseline",
-        "avoided (net)",
-        "automation failed",
+        "baseline",
+        "avoided",
+        "autom. failed",
         "per contact",
     ):
         cost.add_column(name, justify="left" if name == "channel" else "right")
@@ -86,27 +92,13 @@ def print_report(console: Console, figures: InsightFigures) -> None:
             _money(f.baseline_cents),
             _money(f.avoided_cents),
             _money(f.automation_failed_cents),
-            _money(f.realised_cents // f.contacts) if f.contacts else "-",
+            _money(round(f.realised_cents / f.contacts)) if f.contacts else "-",
         )
     console.print(cost)
 
-    for segment in figures.segments:
-        repeats = figures.top(segment, lambda f: f.repeat)
-        preventable = figures.top(segment, lambda f: f.preventable)
-        escalated = figures.top(segment, lambda f: f.escalated)
-        contained = figures.top(segment, lambda f: f.contained)
-        console.print(f"[bold]{segment}[/]")
-        for question, answer in (
-            ("repeat contacts driven by", repeats),
-            ("preventable by a proactive message", preventable),
-            ("contained in automation", contained),
-            ("escalated to an agent", escalated),
-        ):
-            said = ", ".join(f"{r} {n}/{c}" for r, n, c in answer) or "none"
-            console.print(f"  {question}: {said}")
     by_channel = figures.by(lambda k: (k.channel,))
     console.print(
-        "contained / escalated by channel: "
+        "contained / escalated, by channel: "
         + ", ".join(f"{c[0]} {f.contained}/{f.escalated}" for c, f in by_channel.items())
     )
     if figures.waits:
@@ -116,6 +108,19 @@ def print_report(console: Console, figures: InsightFigures) -> None:
         for (channel, band), f in sorted(figures.waits.items()):
             waits.add_row(channel, band, _csat(f), str(f.nps_count))
         console.print(waits)
+
+
+def _answers(console: Console, figures: InsightFigures, segment: str) -> None:
+    """The three questions of the business, for one segment (reason n/contacts)."""
+    for question, measure in (
+        ("repeat contacts (same reason, 7 days) driven by", lambda f: f.repeat),
+        ("preventable by a proactive message", lambda f: f.preventable),
+        ("contained in automation", lambda f: f.contained),
+        ("escalated from automation to an agent", lambda f: f.escalated),
+    ):
+        answer = figures.top(segment, measure)
+        said = ", ".join(f"{r} {n}/{c}" for r, n, c in answer) or "none"
+        console.print(f"  {question}: {said}")
 
 
 def write_csv(path: Path, figures: InsightFigures) -> Path:

@@ -5,6 +5,7 @@ avoided is net of automation that failed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from omniroute.router.policy import (
     ContactFigures,
@@ -235,3 +236,20 @@ def test_a_second_contact_on_the_same_reason_within_7_days_is_a_repeat() -> None
     )
     restored = CustomerInsight.from_dict(insight.to_dict())
     assert restored.to_dict() == insight.to_dict()
+
+
+def test_an_automation_result_for_a_contact_the_router_queued_does_not_self_serve_it() -> None:
+    insight = CustomerInsight()
+    common: dict[str, Any] = {
+        "source": "/t",
+        "time": T0,
+        "interaction_id": "q1",
+        "customer_id": "c-1",
+        "channel": Channel.VOICE,
+    }
+    assert insight.on_decision(_decision("q1", ContactTarget.AGENT_QUEUE, "e1"), TABLE) is None
+    resolved = AutomationCompleted(id="x1", stage="ivr", resolved=True, **common)
+    assert insight.on_event(resolved, TABLE) is None
+    done = insight.on_event(InteractionEnded(id="x2", outcome="resolved", **common), TABLE)
+    assert done is not None
+    assert (done.outcome, done.automated, done.cost.realised) == ("agent", False, 500)
