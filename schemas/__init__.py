@@ -70,6 +70,13 @@ from ._offers import (
     OfferAssigned,
     OfferRevoked,
 )
+from ._outbound import (
+    OutboundKind,
+    OutboundReason,
+    OutboundRequest,
+    OutboundVerdict,
+    OutboundVerdictKind,
+)
 from ._topics import TOPICS, TopicSpec, topic
 
 __all__ = [
@@ -122,6 +129,11 @@ __all__ = [
     "OfferId",
     "OfferRejected",
     "OfferRevoked",
+    "OutboundKind",
+    "OutboundReason",
+    "OutboundRequest",
+    "OutboundVerdict",
+    "OutboundVerdictKind",
     "PoolLoad",
     "PoolTick",
     "QueueLoad",

@@ -19,6 +19,7 @@ from ._feedback import CustomerFeedback
 from ._interactions import InteractionEvent
 from ._load import PoolLoad, WaitEstimate
 from ._offers import AssignmentMessage
+from ._outbound import OutboundRequest, OutboundVerdict
 
 __all__ = ["TOPICS", "TopicSpec", "topic"]
 
@@ -121,6 +122,24 @@ TOPICS: tuple[TopicSpec, ...] = (
         description="CSAT or NPS answers about one contact, with optional free text.",
         producers=("front ends", "survey tools"),
         consumers=("insight",),
+    ),
+    TopicSpec(
+        name="omniroute.outbound-requests",
+        title="OutboundRequest",
+        key="customer_id",
+        message=OutboundRequest,
+        description="Departments asking to contact a customer (collections, marketing, surveys).",
+        producers=("departments",),
+        consumers=("outbound coordinator",),
+    ),
+    TopicSpec(
+        name="omniroute.outbound-decisions",
+        title="OutboundVerdict",
+        key="customer_id",
+        message=OutboundVerdict,
+        description="Each request approved, deferred or suppressed, with the reason.",
+        producers=("outbound coordinator",),
+        consumers=("departments",),
     ),
 )
 

@@ -28,7 +28,8 @@ from ._journeys import (
     segment_of,
 )
 from ._load import DEFAULT_POLICY_FILE, default_policy, load_policy, parse_policy
-from ._model import PolicyFile
+from ._model import OfferThresholds, OutboundRules, PolicyFile, QuietHours
+from ._outbound import OutboundJudgement, judge_outbound
 from ._policy import GUARDRAILS, Policy
 
 __all__ = [
@@ -45,10 +46,14 @@ __all__ = [
     "DecisionChange",
     "FinishedContact",
     "Journey",
+    "OfferThresholds",
+    "OutboundJudgement",
+    "OutboundRules",
     "Outcome",
     "Policy",
     "PolicyError",
     "PolicyFile",
+    "QuietHours",
     "ReplayReport",
     "cents",
     "compare",
@@ -56,6 +61,7 @@ __all__ = [
     "default_policy",
     "dollars",
     "explain",
+    "judge_outbound",
     "load_policy",
     "parse_policy",
     "segment_of",

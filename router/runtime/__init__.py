@@ -4,6 +4,7 @@ metrics every worker has. Stages sit on top of it; the pure cores never import i
 """
 
 from ._blocked import HeldPartitions, retry_delay
+from ._changelog import ChangelogReader, decode_key, encode_key, ensure_changelog
 from ._gc import CollectorFreezer
 from ._host import (
     EXIT_FAILED,
@@ -53,6 +54,7 @@ __all__ = [
     "AssignerSettings",
     "BatchLoop",
     "BatchProducer",
+    "ChangelogReader",
     "CollectorFreezer",
     "CompactedReader",
     "DeadLetterProducer",
@@ -79,6 +81,9 @@ __all__ = [
     "commit_assigned",
     "consumer_config",
     "dead_letter_records",
+    "decode_key",
+    "encode_key",
+    "ensure_changelog",
     "faust_settings",
     "host_stage",
     "letter_position",

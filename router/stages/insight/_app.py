@@ -20,15 +20,16 @@ from omniroute.router.codec import InboundRecord
 from omniroute.router.policy import CostTable, default_policy, load_policy
 from omniroute.router.runtime import (
     BatchLoop,
+    ChangelogReader,
     Loops,
     Outbound,
     Settings,
     consumer_config,
+    ensure_changelog,
     host_stage,
     producer_config,
     stop_worker_process,
 )
-from omniroute.router.stages.assignment import ChangelogReader, ensure_changelog
 
 from ._metrics import InsightMetrics
 from ._stage import DECISIONS, FEEDBACK, INTERACTIONS, InsightStage, PartitionState
@@ -77,7 +78,7 @@ class InsightRuntime:
         await producer.start()
         await changelog_consumer.start()
         await self._ensure_changelog(changelog_consumer)
-        self._reader = ChangelogReader(changelog_consumer, self.changelog)
+        self._reader = ChangelogReader(changelog_consumer, self.changelog, stage="insight")
         await consumer.start()
         self.loop = BatchLoop(
             consumer=consumer,

@@ -26,8 +26,7 @@ from pydantic_core import to_json
 
 from omniroute.router.codec import InboundRecord, decode_batch
 from omniroute.router.policy import ContactFigures, CostTable, CustomerInsight, FinishedContact
-from omniroute.router.runtime import Outbound, dead_letter_records
-from omniroute.router.stages.assignment import encode_key
+from omniroute.router.runtime import Outbound, dead_letter_records, encode_key
 from omniroute.schemas import (
     CustomerFeedback,
     InteractionEventAdapter,
