@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -20,7 +21,8 @@ def _pct(part: int, whole: int) -> str:
 
 
 def _money(cents: int) -> str:
-    return f"${cents / 100:,.2f}"
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${abs(cents) / 100:,.2f}"
 
 
 def _csat(f: ContactFigures) -> str:
@@ -32,21 +34,16 @@ def print_report(console: Console, figures: InsightFigures) -> None:
     message could prevent, containment, cost and CSAT; then cost per channel."""
     cells = figures.by(lambda k: (k.segment, k.reason))
     for segment in figures.segments:
-        table = Table(title=f"Segment {segment}: contacts by reason (each counted once)")
-        for name in (
-            "reason",
-            "contacts",
-            "self",
-            "agent",
-            "aband.",
-            "repeat",
-            "prevent.",
-            "contained/esc.",
-            "cost",
-            "avoided",
-            "CSAT (n)",
-        ):
-            table.add_column(name, justify="left" if name == "reason" else "right")
+        table = Table(
+            title=f"Segment {segment}: contacts by reason (each counted once)",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            caption="self-served, agent, abandoned; repeat within 7 days; preventable; "
+            "contained/escalated in automation; cost avoided; CSAT mean/answers",
+        )
+        table.add_column("reason", no_wrap=True, min_width=15)
+        for name in ("n", "self", "agt", "abd", "rep", "prev", "c/e", "avoided", "CSAT"):
+            table.add_column(name, justify="right", no_wrap=True)
         for (seg, reason), f in cells.items():
             if seg != segment:
                 continue
@@ -59,28 +56,21 @@ def print_report(console: Console, figures: InsightFigures) -> None:
                 str(f.repeat),
                 str(f.preventable),
                 f"{f.contained}/{f.escalated}",
-                _money(f.realised_cents),
                 _money(f.avoided_cents),
-                _csat(f),
+                f"{f.csat_sum / f.csat_count:.1f}/{f.csat_count}" if f.csat_count else "-",
             )
         console.print(table)
         _answers(console, figures, segment)
 
     cost = Table(
         title="Cost per channel, per contact (baseline: one agent per served contact; "
-        "avoided = baseline - realised, net of failed automation)"
+        "avoided = baseline - realised, net of failed automation)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
-    for name in (
-        "channel",
-        "contacts",
-        "expected",
-        "realised",
-        "baseline",
-        "avoided",
-        "autom. failed",
-        "per contact",
-    ):
-        cost.add_column(name, justify="left" if name == "channel" else "right")
+    cost.add_column("channel", no_wrap=True)
+    for name in ("n", "expected", "realised", "baseline", "avoided", "failed", "each"):
+        cost.add_column(name, justify="right", no_wrap=True)
     channels = figures.by(lambda k: (k.channel,))
     total = figures.total()
     for label, f in [*((c[0], f) for c, f in channels.items()), ("total", total)]:
@@ -102,7 +92,7 @@ def print_report(console: Console, figures: InsightFigures) -> None:
         + ", ".join(f"{c[0]} {f.contained}/{f.escalated}" for c, f in by_channel.items())
     )
     if figures.waits:
-        waits = Table(title="Feedback by perceived wait")
+        waits = Table(title="Feedback by perceived wait", box=box.SIMPLE_HEAD)
         for name in ("channel", "wait", "CSAT (answers)", "NPS answers"):
             waits.add_column(name)
         for (channel, band), f in sorted(figures.waits.items()):
