@@ -19,6 +19,7 @@ __all__ = [
     "AssignerSettings",
     "InsightSettings",
     "KafkaSettings",
+    "OutboundSettings",
     "Profile",
     "RedisSettings",
     "RouterSettings",
@@ -189,6 +190,14 @@ class InsightSettings(BaseModel):
         return f"{self.group_id}-state-changelog"
 
 
+class OutboundSettings(BaseModel):
+    """The outbound coordinator (its rules are the policy's ``outbound:``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = "omniroute-outbound"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OMNIROUTE_",
@@ -204,6 +213,7 @@ class Settings(BaseSettings):
     router: RouterSettings = RouterSettings()
     assigner: AssignerSettings = AssignerSettings()
     insight: InsightSettings = InsightSettings()
+    outbound: OutboundSettings = OutboundSettings()
     state_dir: Path = Field(
         default=Path(".omniroute"), description="Embedded stack pids, logs and worker state."
     )
