@@ -50,6 +50,7 @@ from ._decisions import (
     SkillRequirement,
 )
 from ._feedback import CustomerFeedback, FeedbackKind
+from ._identity import AddressKind, ContactAddress
 from ._interactions import (
     AutomationCompleted,
     AutomationStage,
@@ -84,6 +85,7 @@ __all__ = [
     "EXPLANATION_NAME_MAX",
     "SCHEMA_VERSION",
     "TOPICS",
+    "AddressKind",
     "AgentEvent",
     "AgentEventAdapter",
     "AgentId",
@@ -101,6 +103,7 @@ __all__ = [
     "CallbackRequested",
     "Channel",
     "Compression",
+    "ContactAddress",
     "ContactOutcome",
     "ContactReason",
     "ContactTarget",

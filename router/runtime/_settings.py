@@ -136,6 +136,13 @@ class RouterSettings(BaseModel):
         ),
     )
     policy_file: Path | None = Field(default=None, description="None: the built-in default policy.")
+    identity_pepper: SecretStr = Field(
+        default=SecretStr("omniroute-embedded-identity-pepper"),
+        description=(
+            "Secret key of the identity index's address hashes (HMAC-SHA256). Set your "
+            "own in production; changing it orphans the index."
+        ),
+    )
 
 
 class AssignerSettings(BaseModel):

@@ -50,9 +50,11 @@ class FrontEndClient(ClientSession):
         self._seen: dict[str, RoutingDecision] = {}  # only for contacts we published
 
     def publish(self, event: InteractionEvent) -> None:
-        """Send any interaction event, keyed by customer so one customer stays in order."""
+        """Send any interaction event, keyed by customer so one customer stays in order
+        (an event with only a contact address goes without a key: the router resolves
+        it and re-publishes it keyed by the customer)."""
         self._pending.add(event.interaction_id)
-        self._producer.send(INTERACTIONS.name, event.customer_id, event)
+        self._producer.send(INTERACTIONS.name, event.customer_id or None, event)
 
     def arrived(
         self, customer_id: str, channel: Channel, *, reason: str | None = None, **fields: Any
@@ -98,6 +100,25 @@ class FrontEndClient(ClientSession):
         )
         self._producer.send(FEEDBACK.name, customer_id, answer)
         return answer
+
+    def arrived_from(
+        self, contact: str, channel: Channel, *, reason: str | None = None, **fields: Any
+    ) -> InteractionArrived:
+        """A new contact from someone known only by ``contact`` (``tel:+1555...``,
+        ``mailto:...``, ``social:network:@handle``): omniroute finds the customer."""
+        event = InteractionArrived.model_validate(
+            {
+                "id": fields.pop("id", None) or new_event_id(),
+                "source": self.source,
+                "interaction_id": fields.pop("interaction_id", f"ix-{uuid.uuid4().hex}"),
+                "contact": contact,
+                "channel": channel,
+                "reason": reason,
+                **fields,
+            }
+        )
+        self.publish(event)
+        return event
 
     def decision_for(self, interaction_id: str, *, timeout: float = 10.0) -> RoutingDecision:
         """The decision on a contact this client published; TimeoutError if none came."""

@@ -147,6 +147,8 @@ class InsightStage:
                 customer = decision.customer_id
             elif record.topic == INTERACTIONS:
                 event = InteractionEventAdapter.validate_json(value)
+                if not event.customer_id:
+                    return None  # an address to resolve: counted when re-published
                 insight = state.customers.setdefault(event.customer_id, CustomerInsight())
                 done = insight.on_event(event, self._costs)
                 customer = event.customer_id
