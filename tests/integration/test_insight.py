@@ -4,6 +4,9 @@ figures, to the cent, are what was sent. Feedback is joined to its contact."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -273,6 +276,22 @@ def test_a_known_mix_of_journeys_is_counted_by_reason_segment_and_outcome_to_the
         f"{SEG_A},billing,voice,2,1,1,0,0,1,2,1,1,0.72,5.72,10.00,4.28,0.36,1,2.00,0," in csv_text
     )
     assert write_chart(tmp_path / "insight.png", only_mine).read_bytes()[:4] == b"\x89PNG"
+
+    # The command an analyst runs: the same figures, a table per segment, CSV and PNG.
+    report = subprocess.run(
+        [sys.executable, "-m", "omniroute.router.cli", "report", "--out", str(tmp_path / "cli")],
+        env={**os.environ, **stack_settings.as_env(), "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert report.returncode == 0, report.stderr[-2000:]
+    assert f"Segment {SEG_B}: contacts by reason" in report.stderr
+    assert "repeat contacts (same reason, 7 days) driven by: technical_fault 1/2" in report.stderr
+    assert (tmp_path / "cli" / "insight.png").stat().st_size > 0
+    rows = (tmp_path / "cli" / "insight.csv").read_text().splitlines()
+    assert f"{SEG_B},complaint,chat,1,0,0,1,0,0,0,0,0,5.00,0.00,0.00,0.00,0.00,0,,0," in rows
 
     url = f"http://127.0.0.1:{insight_worker.settings.metrics_port}/metrics"
     with urllib.request.urlopen(url, timeout=5) as response:
