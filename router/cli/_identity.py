@@ -54,7 +54,9 @@ def _checked(addresses: list[str]) -> list[str]:
 
 @identity_app.command()
 def link(
-    customer: Annotated[str, typer.Argument(help="The customer id the addresses name.")],
+    customer: Annotated[
+        str | None, typer.Argument(help="The customer id the addresses name.")
+    ] = None,
     address: Annotated[
         list[str] | None, typer.Argument(help="tel:+15551234567, mailto:..., social:net:@h")
     ] = None,
@@ -63,7 +65,10 @@ def link(
     ] = None,
 ) -> None:
     """Link addresses to a customer: their contacts on any channel reach one record."""
-    pairs = [(a, customer) for a in _checked(list(address or []))]
+    if address and customer is None:
+        console.print("[red]addresses need the customer id they name[/]")
+        raise typer.Exit(2)
+    pairs = [(a, customer or "") for a in _checked(list(address or []))]
     if file is not None:
         for line in file.read_text().splitlines():
             if line.strip() and not line.startswith("#"):

@@ -95,9 +95,15 @@ def print_report(console: Console, figures: InsightFigures) -> None:
         waits = Table(title="Feedback by perceived wait", box=box.SIMPLE_HEAD)
         for name in ("channel", "wait", "CSAT (answers)", "NPS answers"):
             waits.add_column(name)
-        for (channel, band), f in sorted(figures.waits.items()):
+        for (channel, band), f in sorted(figures.waits.items(), key=_by_wait):
             waits.add_row(channel, band, _csat(f), str(f.nps_count))
         console.print(waits)
+
+
+def _by_wait(item: tuple[tuple[str, str], ContactFigures]) -> tuple[str, float]:
+    """Channel, then the band's lower bound ("0-30s", "30-60s" ... "300s+")."""
+    (channel, band), _ = item
+    return channel, float(band.split("-")[0].rstrip("s+") or 0)
 
 
 def _answers(console: Console, figures: InsightFigures, segment: str) -> None:
