@@ -17,6 +17,7 @@ import yaml
 
 from omniroute.router.policy import DEFAULT_POLICY_FILE
 from omniroute.router.runtime import Settings
+from omniroute.router.sdk import DepartmentClient
 from omniroute.router.tools.harness import WorkerProcess, free_port
 from omniroute.schemas import (
     Channel,
@@ -120,20 +121,28 @@ def test_three_departments_one_customer_one_day_one_call(
     stack_settings: Settings, outbound_worker: WorkerProcess
 ) -> None:
     customer = f"ob-{RUN}"
-    asks = [
-        _request(customer, "collections", "collections"),
-        _request(customer, "marketing", "marketing"),
-        _request(customer, "surveys", "survey"),
+    # Three departments, each with the SDK, ask for the same customer the same day.
+    verdicts = {}
+    asks: list[tuple[str, OutboundKind]] = [
+        ("collections", "collections"),
+        ("marketing", "marketing"),
+        ("surveys", "survey"),
     ]
-    got = _verdicts(stack_settings, *asks)
-    said = {r.department: (got[r.request_id]["verdict"], got[r.request_id]["reason"]) for r in asks}
+    for department, kind in asks:
+        with DepartmentClient(
+            stack_settings.kafka.bootstrap_servers, department=department
+        ) as dept:
+            ask = dept.request(customer, kind=kind, channel=Channel.VOICE)
+            verdicts[department] = dept.verdict_for(ask.request_id, timeout=30)
+    said = {d: (v.verdict, v.reason) for d, v in verdicts.items()}
     assert said == {
         "collections": ("approved", "clear"),
         "marketing": ("suppressed", "daily_cap"),
         "surveys": ("deferred", "daily_cap"),
     }
-    assert "collections" in got[asks[1].request_id]["detail"]
-    assert got[asks[2].request_id]["retry_after"] is not None
+    assert "collections" in verdicts["marketing"].detail
+    assert verdicts["surveys"].retry_after is not None
+    assert verdicts["surveys"].retry_after > verdicts["collections"].time
 
 
 def test_marketing_is_held_while_its_pool_is_busy_and_sells_when_idle(
