@@ -20,7 +20,15 @@ public methods. ``_rules`` holds the formulas both the pool and the tests'
 reference share.
 """
 
-from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation, RevokeWhy
+from ._effects import (
+    AgentPaused,
+    ContactAssigned,
+    ContactOverflowed,
+    Effect,
+    OfferPlan,
+    OfferRevocation,
+    RevokeWhy,
+)
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
 from ._model import (
     Agent,
@@ -32,6 +40,7 @@ from ._model import (
     QueueConfig,
     Signature,
 )
+from ._overflow import OVERFLOW, OVERFLOW_CAUSE, overflow_decision
 from ._pool import Pool
 from ._records import Changes, Record, agent_record, contact_record, handle_time_record
 from ._rules import agent_level, order_key, prepare, stage_at, sticky_until
@@ -49,6 +58,8 @@ from ._wire import (
 )
 
 __all__ = [
+    "OVERFLOW",
+    "OVERFLOW_CAUSE",
     "WAIT_CEILING_SECONDS",
     "Agent",
     "AgentPaused",
@@ -56,6 +67,7 @@ __all__ = [
     "Changes",
     "Contact",
     "ContactAssigned",
+    "ContactOverflowed",
     "ContactState",
     "ContactWait",
     "Effect",
@@ -80,6 +92,7 @@ __all__ = [
     "from_datetime",
     "handle_time_record",
     "order_key",
+    "overflow_decision",
     "pool_load_message",
     "prepare",
     "presence_from_wire",

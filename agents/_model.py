@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, Explanation, OverflowStep
 
 if TYPE_CHECKING:
     from ._lanes import Lane
@@ -126,6 +126,10 @@ class Contact:
     reason: str | None = None
     automation_path: tuple[str, ...] = ()
     customer: CustomerContext | None = None
+    overflow: tuple[OverflowStep, ...] = ()
+    """Overflow steps still ahead, in order; waits count from ``enqueued_at``."""
+    explanation: tuple[Explanation, ...] = ()
+    """Why the contact is in this pool, for the offer (an overflow step); usually empty."""
     attempts: int = 0
     state: ContactState = ContactState.QUEUED
     agent_id: str | None = None

@@ -26,6 +26,7 @@ from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load, serv
 from ._index import PoolIndex
 from ._matcher import Matcher
 from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
+from ._overflow import OverflowClock, overflowed
 from ._records import (
     Changes,
     agent_from_record,
@@ -72,6 +73,7 @@ class Pool:
         self._index = PoolIndex(config)
         self._matcher = Matcher(self._index)
         self._step = _Step()
+        self._overflow = OverflowClock()
 
     def _begin(self, now: float) -> _Step:
         """Every event's opening: the clock moves on and what time did by ``now``
@@ -100,6 +102,7 @@ class Pool:
         step = self._begin(now)
         if self._index.admit(contact, step.now):
             step.contacts.append(contact)
+            self._overflow.arm(contact)
         return self._settle(step)
 
     def abandon(self, interaction_id: str, now: float) -> list[Effect]:
@@ -211,7 +214,18 @@ class Pool:
         (revoked, re-queued in their original place, counted as the agent's miss)."""
         step = self._begin(now)
         self._expire_offers(step)
+        self._overflow_due(step)
         return self._settle(step)
+
+    def _overflow_due(self, step: _Step) -> None:
+        """Queued contacts past their next overflow step leave for its queue."""
+        gone = set()
+        for contact in self._overflow.due(step.now, self._index.contact):
+            step.effects.append(overflowed(contact, self.config.name, step.now))
+            self._finish(step, contact)
+            gone.add(contact.interaction_id)
+        if gone:
+            step.contacts = [c for c in step.contacts if c.interaction_id not in gone]
 
     def _expire_offers(self, step: _Step) -> None:
         missed: dict[str, Agent] = {}
@@ -232,8 +246,10 @@ class Pool:
         return self._settle(step)
 
     def next_timer(self) -> float | None:
-        """When ``tick`` next has work (an offer expiring or a wait widening)."""
-        return self._index.next_timer()
+        """When ``tick`` next has work (an offer expiring, a wait widening, an overflow)."""
+        moments = [self._index.next_timer(), self._overflow.next_timer(self._index.contact)]
+        due = [moment for moment in moments if moment is not None]
+        return min(due) if due else None
 
     # -- internals -----------------------------------------------------------
 
@@ -352,9 +368,12 @@ class Pool:
             if config.takeover_grace_seconds
             else 0.0,
         )
+        for contact in index.contacts():
+            pool._overflow.arm(contact)
         step = pool._begin(now)
         step.agents += index.agents()  # time since the records may pair any of them
         pool._expire_offers(step)
+        pool._overflow_due(step)
         return pool, pool._settle(step)
 
 

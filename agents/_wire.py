@@ -28,6 +28,7 @@ from ._compact import compact_customer, compact_name, compact_signature, shared_
 from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation
 from ._estimate import ContactWait, PoolLoadView
 from ._model import AgentSpec, Contact, Presence
+from ._overflow import OVERFLOW
 
 _ID_LIMIT = 128
 _OFFER_NAMESPACE = uuid.UUID("0d9c7f0e-3a51-4c1e-9f55-6c2b8a4e7d21")
@@ -81,6 +82,8 @@ def contact_from_decision(decision: RoutingDecision) -> Contact:
         reason=None if decision.reason is None else compact_name(decision.reason),
         automation_path=decision.automation_path,
         customer=None if customer is None else compact_customer(customer),
+        overflow=decision.overflow,
+        explanation=tuple(e for e in decision.explanation if e.name == OVERFLOW),
     )
 
 
@@ -118,6 +121,7 @@ def effect_message(
             automation_seconds=effect.automation_seconds,
             customer=effect.customer
             or CustomerContext(customer_id=effect.customer_id, known=False),
+            explanation=effect.explanation,
         )
     if isinstance(effect, ContactAssigned):
         return OfferAssigned(

@@ -46,6 +46,7 @@ from ._decisions import (
     CustomerContext,
     Explanation,
     ExplanationKind,
+    OverflowStep,
     RoutingDecision,
     SkillRequirement,
 )
@@ -137,6 +138,7 @@ __all__ = [
     "OutboundRequest",
     "OutboundVerdict",
     "OutboundVerdictKind",
+    "OverflowStep",
     "PoolLoad",
     "PoolTick",
     "QueueLoad",

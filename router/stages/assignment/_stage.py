@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from omniroute.agents import (
+    OVERFLOW_CAUSE,
     AgentPaused,
     Changes,
     Contact,
     ContactAssigned,
+    ContactOverflowed,
     ContactState,
     Effect,
     OfferPlan,
@@ -48,8 +50,10 @@ from omniroute.schemas import (
     topic,
 )
 
+from ._depth import offered_by_queue
 from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
 from ._metrics import AssignerMetrics
+from ._overflow import MovedContacts, overflow_message
 from ._service_level import ServiceLevelWindow
 
 __all__ = [
@@ -114,6 +118,8 @@ class AssignerStage:
             settings.wait_estimate_every_seconds, settings.tick_seconds
         )
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
+        self._depth_shown: dict[str, set[str]] = {}
+        self._moved = MovedContacts()
 
     def pool_config(self, pool: str) -> PoolConfig:
         return pool_config(pool, self._settings)
@@ -175,6 +181,10 @@ class AssignerStage:
                     extra={"pool": pool_name, "stage": "assigner"},
                 )
         self._metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
+        if isinstance(message, InteractionUpdate) and pool.contact(message.interaction_id) is None:
+            follow = self._moved.follow(message)  # an overflow step moved it on
+            if follow is not None:
+                result.outbound.append(follow)
         effects += self._dispatch(pool, pool_name, message, now)
         self._emit(pool, pool_name, effects, cause=message, now=now, result=result)
         self._write(pool_name, pool.drain_changes(), result)
@@ -257,10 +267,17 @@ class AssignerStage:
     ) -> None:
         metrics = self._metrics
         for effect in effects:
+            if isinstance(effect, ContactOverflowed):
+                target = self._targets.pop(effect.contact.interaction_id, None)
+                result.outbound.append(overflow_message(pool_name, effect, target, metrics))
+                self._moved.remember(effect.contact.interaction_id, effect.pool, now)
+                continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
                 metrics.offers.labels(pool_name, "offered").inc()
-                if cause is not None:  # ``now`` is the wall clock the loop passed in
+                # ``now`` is the wall clock the loop passed in; an overflow's decision
+                # carries the original queue entry, not the moment that made a match.
+                if cause is not None and getattr(cause, "cause_type", None) != OVERFLOW_CAUSE:
                     metrics.offer_latency.labels(pool_name).observe(
                         max(0.0, now - cause.time.timestamp())
                     )
@@ -315,10 +332,18 @@ class AssignerStage:
             update={"time": to_datetime(now)}
         )
         result.outbound.append((POOL_LOAD, pool_name.encode(), load.model_dump_json().encode()))
+        ringing = offered_by_queue(pool)
         for queue in load.queues:
-            metrics.depth.labels(pool_name, queue.queue).set(queue.queued)
+            depth = queue.queued + ringing.pop(queue.queue, 0)
+            metrics.depth.labels(pool_name, queue.queue).set(depth)
             metrics.longest_wait.labels(pool_name, queue.queue).set(queue.longest_wait_seconds)
             metrics.estimated_wait.labels(pool_name, queue.queue).set(queue.estimated_wait_seconds)
+        for queue_name, offered in ringing.items():  # nothing queued, only ringing
+            metrics.depth.labels(pool_name, queue_name).set(offered)
+        shown = {queue.queue for queue in load.queues} | set(ringing)
+        for emptied in self._depth_shown.get(pool_name, set()) - shown:
+            metrics.depth.labels(pool_name, emptied).set(0)  # not its last count, for ever
+        self._depth_shown[pool_name] = shown
         metrics.occupancy.labels(pool_name).set(view.occupancy)
         states = {"ready": 0, "busy": 0, "not_ready": 0, "offline": 0}
         for agent in pool.agents():
