@@ -30,6 +30,7 @@ from ._effects import (
     RevokeWhy,
 )
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
+from ._ledger import CapacityLedger, Tally, spread
 from ._model import (
     Agent,
     AgentSpec,
@@ -52,6 +53,7 @@ from ._wire import (
     from_datetime,
     pool_load_message,
     presence_from_wire,
+    queue_config,
     spec_from_login,
     to_datetime,
     wait_estimate_message,
@@ -64,6 +66,7 @@ __all__ = [
     "Agent",
     "AgentPaused",
     "AgentSpec",
+    "CapacityLedger",
     "Changes",
     "Contact",
     "ContactAssigned",
@@ -84,6 +87,7 @@ __all__ = [
     "Record",
     "RevokeWhy",
     "Signature",
+    "Tally",
     "agent_level",
     "agent_record",
     "contact_from_decision",
@@ -96,7 +100,9 @@ __all__ = [
     "pool_load_message",
     "prepare",
     "presence_from_wire",
+    "queue_config",
     "spec_from_login",
+    "spread",
     "stage_at",
     "sticky_until",
     "to_datetime",

@@ -18,6 +18,8 @@ __all__ = [
     "OfferPlan",
     "OfferRevocation",
     "RevokeWhy",
+    "assigned_of",
+    "revocation_of",
 ]
 
 RevokeWhy = Literal["timeout", "abandoned", "agent_logged_out", "superseded"]
@@ -43,6 +45,7 @@ class OfferPlan:
     automation_seconds: float
     customer: CustomerContext | None
     explanation: tuple[Explanation, ...] = ()
+    offer_allowed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +90,24 @@ class ContactOverflowed:
 
 
 Effect = OfferPlan | OfferRevocation | ContactAssigned | AgentPaused | ContactOverflowed
+
+
+def revocation_of(contact: Contact, why: RevokeWhy) -> OfferRevocation:
+    return OfferRevocation(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        why=why,
+    )
+
+
+def assigned_of(contact: Contact, assigned_at: float) -> ContactAssigned:
+    return ContactAssigned(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        enqueued_at=contact.enqueued_at,
+        waited_seconds=max(0.0, assigned_at - contact.enqueued_at),
+    )

@@ -61,12 +61,14 @@ def contact_record(contact: Contact) -> Record:
         "reason": contact.reason,
         "automation_path": list(contact.automation_path),
         "customer": None if contact.customer is None else contact.customer.model_dump(mode="json"),
+        "offer_allowed": contact.offer_allowed,
         "attempts": contact.attempts,
         "state": contact.state.value,
         "agent_id": contact.agent_id,
         "offer_id": contact.offer_id,
         "offer_expires_at": contact.offer_expires_at,
         "assigned_at": contact.assigned_at,
+        "wrap_up_until": contact.wrap_up_until,
         # Written only when there is something to keep: most contacts have neither.
         **(
             {"overflow": [s.model_dump(mode="json") for s in contact.overflow]}
@@ -101,12 +103,14 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
         reason=None if reason is None else compact_name(reason),
         automation_path=tuple(record.get("automation_path", ())),
         customer=context,
+        offer_allowed=bool(record.get("offer_allowed", False)),
         attempts=int(record.get("attempts", 0)),
         state=ContactState(record.get("state", ContactState.QUEUED.value)),
         agent_id=record.get("agent_id"),
         offer_id=record.get("offer_id"),
         offer_expires_at=record.get("offer_expires_at"),
         assigned_at=record.get("assigned_at"),
+        wrap_up_until=record.get("wrap_up_until"),
         overflow=tuple(OverflowStep.model_validate(s) for s in record.get("overflow", ())),
         explanation=tuple(Explanation.model_validate(e) for e in record.get("explanation", ())),
     )

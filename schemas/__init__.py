@@ -14,6 +14,8 @@ from ._agents import (
     OfferAccepted,
     OfferRejected,
     WorkCompleted,
+    WrapUp,
+    WrapUpEnded,
 )
 from ._assigner import AssignerInput, AssignerInputAdapter, InteractionUpdate, PoolTick
 from ._common import (
@@ -79,12 +81,20 @@ from ._outbound import (
     OutboundVerdict,
     OutboundVerdictKind,
 )
+from ._queues import (
+    QUEUE_SETTING_NAMES,
+    SERVICE_TARGET_SECONDS,
+    QueueSettings,
+    queue_settings_of,
+)
 from ._topics import TOPICS, TopicSpec, topic
 
 __all__ = [
     "EXPLANATION_DETAIL_MAX",
     "EXPLANATION_NAME_MAX",
+    "QUEUE_SETTING_NAMES",
     "SCHEMA_VERSION",
+    "SERVICE_TARGET_SECONDS",
     "TOPICS",
     "AddressKind",
     "AgentEvent",
@@ -143,6 +153,7 @@ __all__ = [
     "PoolTick",
     "QueueLoad",
     "QueueName",
+    "QueueSettings",
     "RecentContact",
     "RecentContacts",
     "RoutingDecision",
@@ -152,7 +163,10 @@ __all__ = [
     "TopicSpec",
     "WaitEstimate",
     "WorkCompleted",
+    "WrapUp",
+    "WrapUpEnded",
     "new_event_id",
+    "queue_settings_of",
     "topic",
     "utc_now",
 ]
