@@ -52,6 +52,8 @@ from ._decisions import (
     RoutingDecision,
     SkillRequirement,
 )
+from ._feedback import CustomerFeedback, FeedbackKind
+from ._identity import AddressKind, ContactAddress
 from ._interactions import (
     AutomationCompleted,
     AutomationStage,
@@ -72,6 +74,13 @@ from ._offers import (
     OfferAssigned,
     OfferRevoked,
 )
+from ._outbound import (
+    OutboundKind,
+    OutboundReason,
+    OutboundRequest,
+    OutboundVerdict,
+    OutboundVerdictKind,
+)
 from ._queues import (
     QUEUE_SETTING_NAMES,
     SERVICE_TARGET_SECONDS,
@@ -87,6 +96,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SERVICE_TARGET_SECONDS",
     "TOPICS",
+    "AddressKind",
     "AgentEvent",
     "AgentEventAdapter",
     "AgentId",
@@ -104,10 +114,12 @@ __all__ = [
     "CallbackRequested",
     "Channel",
     "Compression",
+    "ContactAddress",
     "ContactOutcome",
     "ContactReason",
     "ContactTarget",
     "CustomerContext",
+    "CustomerFeedback",
     "CustomerId",
     "CustomerProfile",
     "DeadLetter",
@@ -115,6 +127,7 @@ __all__ = [
     "Envelope",
     "Explanation",
     "ExplanationKind",
+    "FeedbackKind",
     "FieldError",
     "InteractionAbandoned",
     "InteractionArrived",
@@ -130,6 +143,11 @@ __all__ = [
     "OfferId",
     "OfferRejected",
     "OfferRevoked",
+    "OutboundKind",
+    "OutboundReason",
+    "OutboundRequest",
+    "OutboundVerdict",
+    "OutboundVerdictKind",
     "OverflowStep",
     "PoolLoad",
     "PoolTick",

@@ -19,7 +19,9 @@ from ._secure_settings import KafkaSecurityProtocol, SaslMechanism, TlsSettings,
 
 __all__ = [
     "AssignerSettings",
+    "InsightSettings",
     "KafkaSettings",
+    "OutboundSettings",
     "Profile",
     "RedisSettings",
     "RouterSettings",
@@ -206,6 +208,13 @@ class RouterSettings(BaseModel):
         ),
     )
     policy_file: Path | None = Field(default=None, description="None: the built-in default policy.")
+    identity_pepper: SecretStr = Field(
+        default=SecretStr("omniroute-embedded-identity-pepper"),
+        description=(
+            "Secret key of the identity index's address hashes (HMAC-SHA256). Set your "
+            "own in production; changing it orphans the index."
+        ),
+    )
 
 
 class AssignerSettings(BaseModel):
@@ -237,6 +246,35 @@ class AssignerSettings(BaseModel):
     service_level_window_seconds: float = Field(default=900.0, gt=0)
 
 
+class InsightSettings(BaseModel):
+    """The insight stage: contacts by reason and segment, honest cost, feedback."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = "omniroute-insight"
+    batch_max_records: int = Field(default=2000, ge=1, le=100_000)
+    batch_wait_ms: int = Field(default=50, ge=0, le=10_000)
+    max_label_values: int = Field(
+        default=40,
+        ge=1,
+        le=500,
+        description="Distinct segments and reasons a metric label takes; later ones are 'other'.",
+    )
+
+    @property
+    def changelog_topic(self) -> str:
+        """The stage's compacted state, which ``omniroute report`` reads."""
+        return f"{self.group_id}-state-changelog"
+
+
+class OutboundSettings(BaseModel):
+    """The outbound coordinator (its rules are the policy's ``outbound:``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = "omniroute-outbound"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OMNIROUTE_",
@@ -251,6 +289,8 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     router: RouterSettings = RouterSettings()
     assigner: AssignerSettings = AssignerSettings()
+    insight: InsightSettings = InsightSettings()
+    outbound: OutboundSettings = OutboundSettings()
     state_dir: Path = Field(
         default=Path(".omniroute"), description="Embedded stack pids, logs and worker state."
     )
