@@ -20,8 +20,17 @@ public methods. ``_rules`` holds the formulas both the pool and the tests'
 reference share.
 """
 
-from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation, RevokeWhy
+from ._effects import (
+    AgentPaused,
+    ContactAssigned,
+    ContactOverflowed,
+    Effect,
+    OfferPlan,
+    OfferRevocation,
+    RevokeWhy,
+)
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
+from ._ledger import CapacityLedger, Tally, spread
 from ._model import (
     Agent,
     AgentSpec,
@@ -32,6 +41,7 @@ from ._model import (
     QueueConfig,
     Signature,
 )
+from ._overflow import OVERFLOW, OVERFLOW_CAUSE, overflow_decision
 from ._pool import Pool
 from ._records import Changes, Record, agent_record, contact_record, handle_time_record
 from ._rules import agent_level, order_key, prepare, stage_at, sticky_until
@@ -43,19 +53,24 @@ from ._wire import (
     from_datetime,
     pool_load_message,
     presence_from_wire,
+    queue_config,
     spec_from_login,
     to_datetime,
     wait_estimate_message,
 )
 
 __all__ = [
+    "OVERFLOW",
+    "OVERFLOW_CAUSE",
     "WAIT_CEILING_SECONDS",
     "Agent",
     "AgentPaused",
     "AgentSpec",
+    "CapacityLedger",
     "Changes",
     "Contact",
     "ContactAssigned",
+    "ContactOverflowed",
     "ContactState",
     "ContactWait",
     "Effect",
@@ -72,6 +87,7 @@ __all__ = [
     "Record",
     "RevokeWhy",
     "Signature",
+    "Tally",
     "agent_level",
     "agent_record",
     "contact_from_decision",
@@ -80,10 +96,13 @@ __all__ = [
     "from_datetime",
     "handle_time_record",
     "order_key",
+    "overflow_decision",
     "pool_load_message",
     "prepare",
     "presence_from_wire",
+    "queue_config",
     "spec_from_login",
+    "spread",
     "stage_at",
     "sticky_until",
     "to_datetime",

@@ -6,9 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, Explanation
 
-__all__ = ["AgentPaused", "ContactAssigned", "Effect", "OfferPlan", "OfferRevocation", "RevokeWhy"]
+from ._model import Contact
+
+__all__ = [
+    "AgentPaused",
+    "ContactAssigned",
+    "ContactOverflowed",
+    "Effect",
+    "OfferPlan",
+    "OfferRevocation",
+    "RevokeWhy",
+    "assigned_of",
+    "revocation_of",
+]
 
 RevokeWhy = Literal["timeout", "abandoned", "agent_logged_out", "superseded"]
 
@@ -32,6 +44,8 @@ class OfferPlan:
     automation_path: tuple[str, ...]
     automation_seconds: float
     customer: CustomerContext | None
+    explanation: tuple[Explanation, ...] = ()
+    offer_allowed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,4 +77,37 @@ class AgentPaused:
     misses: int
 
 
-Effect = OfferPlan | OfferRevocation | ContactAssigned | AgentPaused
+@dataclass(frozen=True, slots=True)
+class ContactOverflowed:
+    """A queued contact left this pool by an overflow step: ``contact`` is how it
+    goes on (target queue, remaining steps, the reason in its explanation);
+    the stage sends it to ``pool`` as a decision, the simulator enqueues it there."""
+
+    contact: Contact
+    from_queue: str
+    pool: str
+    waited_seconds: float
+
+
+Effect = OfferPlan | OfferRevocation | ContactAssigned | AgentPaused | ContactOverflowed
+
+
+def revocation_of(contact: Contact, why: RevokeWhy) -> OfferRevocation:
+    return OfferRevocation(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        why=why,
+    )
+
+
+def assigned_of(contact: Contact, assigned_at: float) -> ContactAssigned:
+    return ContactAssigned(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        enqueued_at=contact.enqueued_at,
+        waited_seconds=max(0.0, assigned_at - contact.enqueued_at),
+    )

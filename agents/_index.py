@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from omniroute.schemas import Channel
 
 from ._estimate import HandleTime, updated_handle_time
+from ._ledger import CapacityLedger
 from ._model import (
     Agent,
     AgentSpec,
@@ -27,12 +28,14 @@ from ._model import (
 from ._queues import QueueIndex
 from ._records import Changes, agent_record, contact_record, handle_time_record
 from ._rules import prepare
+from ._wrapups import WrapUps
 
 __all__ = ["PoolIndex"]
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
 _ASSIGNED = ContactState.ASSIGNED
+_WRAP_UP = ContactState.WRAP_UP
 _READY = Presence.READY
 _OFFLINE = Presence.OFFLINE
 
@@ -40,8 +43,11 @@ _OFFLINE = Presence.OFFLINE
 class PoolIndex:
     """State of one pool and the indexes that make matching incremental."""
 
-    def __init__(self, config: PoolConfig) -> None:
+    def __init__(self, config: PoolConfig, ledger: CapacityLedger | None = None) -> None:
         self.config = config
+        self.ledger = ledger if ledger is not None else CapacityLedger()
+        """Agents' load across pools: shared by the pools of one stage or floor."""
+        self._wrap_ups = WrapUps()
         self._contacts: dict[str, Contact] = {}
         self._agents: dict[str, Agent] = {}
         self.queues = QueueIndex(config, self._contacts, self._agents)
@@ -83,8 +89,13 @@ class PoolIndex:
             if contact is not None and contact.state is _OFFERED and contact.offer_id == offer_id:
                 yield contact
 
+    def ended_wrap_ups(self, now: float) -> Iterator[Contact]:
+        """Contacts whose wrap-up time runs out by ``now``, earliest first."""
+        return self._wrap_ups.ended(now)
+
     def next_timer(self) -> float | None:
-        """When time next changes something: an offer expiring or a wait widening."""
+        """When time next changes something: an offer expiring, a wrap-up ending or
+        a wait widening."""
         expiries = self._expiries
         while expiries:
             _, offer_id, iid = expiries[0]
@@ -93,6 +104,9 @@ class PoolIndex:
                 break
             heapq.heappop(expiries)
         moments = [expiries[0][0]] if expiries else []
+        wrap_up_end = self._wrap_ups.next_end()
+        if wrap_up_end is not None:
+            moments.append(wrap_up_end)
         widening = self.queues.next_timer()
         if widening is not None:
             moments.append(widening)
@@ -167,6 +181,16 @@ class PoolIndex:
         self._changed_agents.add(agent.agent_id)
         self._changed_contacts.add(contact.interaction_id)
 
+    def start_wrap_up(self, contact: Contact, until: float) -> None:
+        """The agent completed an assigned contact: its room stays held until
+        ``until`` (or the agent ends the wrap-up sooner)."""
+        self._wrap_ups.start(contact, until)
+        self._changed_contacts.add(contact.interaction_id)
+
+    def agents_in_wrap_up(self) -> int:
+        """Agents doing after-contact work on at least one contact of this pool."""
+        return self._wrap_ups.agents()
+
     def mark_callback(self, contact: Contact) -> None:
         contact.callback = True
         self._changed_contacts.add(contact.interaction_id)
@@ -188,7 +212,10 @@ class PoolIndex:
             self.queues.leave(contact)
             return None
         agent = self._agents[contact.agent_id or ""]
-        if contact.state is _ASSIGNED and contact.assigned_at is not None:
+        if contact.state is _WRAP_UP:
+            self._wrap_ups.stop(contact)
+        if contact.state in (_ASSIGNED, _WRAP_UP) and contact.assigned_at is not None:
+            # Wrap-up included: the room was held all along, as Erlang C's handle time.
             self._record_handle_time(contact.queue, now - contact.assigned_at)
         self._release(agent, contact, now)
         return None if self.forget_if_gone(agent) else agent
@@ -207,6 +234,7 @@ class PoolIndex:
                 capacity={},
                 max_total=spec.max_total,
                 presence=spec.presence,
+                tally=self.ledger.tally(spec.agent_id, self.config.name),
             )
             self._agents[spec.agent_id] = agent
         agent.queues = tuple(dict.fromkeys(spec.queues))
@@ -260,8 +288,15 @@ class PoolIndex:
         if agent.presence is _OFFLINE and not agent.work:
             del self._agents[agent.agent_id]
             self._changed_agents.add(agent.agent_id)
+            self.ledger.leave(agent.agent_id, self.config.name, ())
             return True
         return False
+
+    def detach(self) -> None:
+        """The pool is dropped from memory (it went to another worker, or will be
+        rebuilt): its agents' work leaves the shared ledger."""
+        for agent in self._agents.values():
+            self.ledger.leave(agent.agent_id, self.config.name, agent.work)
 
     # -- queries -------------------------------------------------------------
 
@@ -298,6 +333,7 @@ class PoolIndex:
         """Load persisted state into an empty index; nothing counts as changed. An
         offer expires no earlier than ``expiry_floor`` (its record keeps its time)."""
         for agent in agents:
+            agent.tally = self.ledger.tally(agent.agent_id, self.config.name)
             self._agents[agent.agent_id] = agent
             self._idle_seq = max(self._idle_seq, agent.idle_seq + 1)
         self._handle_times.update(handle_times)
@@ -316,6 +352,9 @@ class PoolIndex:
             self.queues.enter(contact, now)
             return
         self._hold_work(agent, contact)
+        if contact.state is _WRAP_UP:
+            until = contact.wrap_up_until
+            self._wrap_ups.start(contact, until if until is not None else now)
         if contact.state is _OFFERED:
             expires_at = contact.offer_expires_at if contact.offer_expires_at is not None else now
             expires_at = max(expires_at, expiry_floor)
@@ -331,15 +370,14 @@ class PoolIndex:
     # -- internals -----------------------------------------------------------------
 
     def _hold_work(self, agent: Agent, contact: Contact) -> None:
-        channel = contact.channel
-        agent.work[contact.interaction_id] = channel
-        agent.load[channel] = agent.load.get(channel, 0) + 1
-        agent.total += 1
+        agent.work[contact.interaction_id] = contact.channel
+        agent.tally.hold(contact.interaction_id, contact.channel)
+        self.ledger.touched(agent.agent_id, self.config.name)
 
     def _release(self, agent: Agent, contact: Contact, now: float) -> None:
-        channel = agent.work.pop(contact.interaction_id)
-        agent.load[channel] -= 1
-        agent.total -= 1
+        del agent.work[contact.interaction_id]
+        agent.tally.release(contact.interaction_id)
+        self.ledger.touched(agent.agent_id, self.config.name)
         self.touch(agent, now)
 
     def _list(self, agent: Agent) -> None:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, Explanation, OverflowStep
+
+from ._ledger import Tally
 
 if TYPE_CHECKING:
     from ._lanes import Lane
@@ -48,6 +50,8 @@ class ContactState(StrEnum):
     QUEUED = "queued"
     OFFERED = "offered"
     ASSIGNED = "assigned"
+    WRAP_UP = "wrap_up"
+    """The agent completed it and does after-contact work: its room is still held."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,8 @@ class QueueConfig:
     """After this long in queue, any agent serving the queue may take the contact."""
     sticky_seconds: float = 30.0
     """How long a contact waits for its preferred agent while that agent is ready."""
+    wrap_up_seconds: float = 0.0
+    """After-contact work: the agent's room stays held this long after completing."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -126,12 +132,20 @@ class Contact:
     reason: str | None = None
     automation_path: tuple[str, ...] = ()
     customer: CustomerContext | None = None
+    offer_allowed: bool = False
+    """Sell when idle: the pool was idle when the contact was routed."""
+    overflow: tuple[OverflowStep, ...] = ()
+    """Overflow steps still ahead, in order; waits count from ``enqueued_at``."""
+    explanation: tuple[Explanation, ...] = ()
+    """Why the contact is in this pool, for the offer (an overflow step); usually empty."""
     attempts: int = 0
     state: ContactState = ContactState.QUEUED
     agent_id: str | None = None
     offer_id: str | None = None
     offer_expires_at: float | None = None
     assigned_at: float | None = None
+    wrap_up_until: float | None = None
+    """While in ``WRAP_UP``: when the queue's wrap-up time runs out."""
     # Derived at enqueue from the queue's config; never persisted.
     static_rank: float = 0.0
     deadline: float = float("inf")
@@ -164,16 +178,27 @@ class Agent:
     idle_seq: int = 0
     """Tie-break for equal ``idle_since``: pool-wide, strictly increasing per touch."""
     misses: int = 0
-    load: dict[Channel, int] = field(default_factory=dict)
-    total: int = 0
+    tally: Tally = field(default_factory=Tally)
+    """Load across every pool the agent works in (shared through a ``CapacityLedger``)."""
     work: dict[str, Channel] = field(default_factory=dict)
-    """Interactions offered to or assigned to the agent (both count against capacity)."""
+    """Interactions of this pool offered to, assigned to or wrapped up by the agent
+    (all count against capacity)."""
     queue_set: frozenset[str] = frozenset()
     levels: dict[int, int] = field(default_factory=dict)
     """Cache: level key -> the widening stage from which this agent qualifies."""
     listed: list[tuple[str, Channel]] = field(default_factory=list)
 
+    @property
+    def total(self) -> int:
+        """Contacts held across all the agent's pools."""
+        return self.tally.total
+
+    @property
+    def load(self) -> dict[Channel, int]:
+        return self.tally.load
+
     def has_room(self, channel: Channel) -> bool:
-        return self.total < self.max_total and self.load.get(channel, 0) < self.capacity.get(
+        tally = self.tally
+        return tally.total < self.max_total and tally.load.get(channel, 0) < self.capacity.get(
             channel, 0
         )

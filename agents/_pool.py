@@ -9,10 +9,12 @@ AgentLoggedIn                                  ``login(spec_from_login(e))``
 AgentStateChanged                              ``set_presence``
 AgentLoggedOut                                 ``logout``
 OfferAccepted / OfferRejected                  ``accept`` / ``reject``
-WorkCompleted                                  ``complete_work``
+WorkCompleted                                  ``complete_work`` (wrap-up starts)
+WrapUpEnded                                    ``end_wrap_up``
 InteractionAbandoned / InteractionEnded        ``abandon`` / ``end``
 customer chose a callback                      ``to_callback``
 timer at ``next_timer()``                      ``tick``
+another pool changed a shared agent's load     ``refresh_agent``
 =============================================  =====================================
 """
 
@@ -21,39 +23,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._effects import AgentPaused, ContactAssigned, Effect, OfferRevocation, RevokeWhy
-from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load, service_rates
+from ._effects import AgentPaused, Effect, OfferRevocation, RevokeWhy, assigned_of, revocation_of
+from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load
 from ._index import PoolIndex
+from ._ledger import CapacityLedger
 from ._matcher import Matcher
 from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
+from ._overflow import OverflowClock, overflowed
 from ._records import (
     Changes,
     agent_from_record,
     contact_from_record,
     handle_time_from_record,
 )
-from ._turn import QueueTurn
+from ._step import Step as _Step
+from ._turn import QueueTurn, queue_turns
 
 __all__ = ["Pool"]
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
+_WRAP_UP = ContactState.WRAP_UP
 _READY = Presence.READY
-
-
-class _Step:
-    """The event in progress: its time, the effects so far, and what time and
-    the event touched (the only contacts and agents that can form new pairs).
-    One per pool, reset by ``Pool._begin``: an object per event would cost
-    more than the cheapest events (an accept) do."""
-
-    __slots__ = ("agents", "contacts", "effects", "now")
-
-    def __init__(self) -> None:
-        self.now = float("-inf")
-        self.effects: list[Effect] = []
-        self.contacts: list[Contact] = []
-        self.agents: list[Agent] = []
 
 
 class Pool:
@@ -67,11 +58,14 @@ class Pool:
     in a ``Matcher`` over it; this class holds what each event means.
     """
 
-    def __init__(self, config: PoolConfig) -> None:
+    def __init__(self, config: PoolConfig, ledger: CapacityLedger | None = None) -> None:
+        """``ledger``: shared with the other pools of the stage, so an agent working
+        in several pools holds no more than their capacity across them all."""
         self.config = config
-        self._index = PoolIndex(config)
+        self._index = PoolIndex(config, ledger)
         self._matcher = Matcher(self._index)
         self._step = _Step()
+        self._overflow = OverflowClock()
 
     def _begin(self, now: float) -> _Step:
         """Every event's opening: the clock moves on and what time did by ``now``
@@ -100,6 +94,7 @@ class Pool:
         step = self._begin(now)
         if self._index.admit(contact, step.now):
             step.contacts.append(contact)
+            self._overflow.arm(contact)
         return self._settle(step)
 
     def abandon(self, interaction_id: str, now: float) -> list[Effect]:
@@ -107,7 +102,8 @@ class Pool:
         return self._drop(interaction_id, now, "abandoned")
 
     def end(self, interaction_id: str, now: float) -> list[Effect]:
-        """The contact is over (``InteractionEnded``): same as done, wherever it was."""
+        """The contact is over (``InteractionEnded``): same as done, wherever it was,
+        except in wrap-up: the agent's after-contact work goes on."""
         return self._drop(interaction_id, now, "superseded")
 
     def to_callback(self, interaction_id: str, now: float) -> list[Effect]:
@@ -160,7 +156,7 @@ class Pool:
         for iid in list(agent.work):
             contact = index.contact(iid)
             if contact is not None and contact.state is _OFFERED:
-                step.effects.append(_revocation(contact, "agent_logged_out"))
+                step.effects.append(revocation_of(contact, "agent_logged_out"))
                 index.requeue(contact, step.now)
                 step.contacts.append(contact)
         step.contacts += index.replace_preferrers(agent.agent_id, step.now)
@@ -184,7 +180,7 @@ class Pool:
                 # assignment was persisted, before the accept's offset was committed):
                 # the same answer again, which the desktop drops by its id. A
                 # revocation here would take the contact from the agent who has it.
-                step.effects.append(_assigned(known, known.assigned_at or step.now))
+                step.effects.append(assigned_of(known, known.assigned_at or step.now))
                 return self._settle(step)
             queue = known.queue if known is not None else ""
             step.effects.append(
@@ -192,7 +188,7 @@ class Pool:
             )
             return self._settle(step)
         self._index.assign(contact, step.now)
-        step.effects.append(_assigned(contact, step.now))
+        step.effects.append(assigned_of(contact, step.now))
         return self._settle(step)
 
     def reject(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
@@ -207,16 +203,32 @@ class Pool:
         return self._settle(step)
 
     def tick(self, now: float) -> list[Effect]:
-        """Everything time does: widening, sticky windows, and offers timing out
-        (revoked, re-queued in their original place, counted as the agent's miss)."""
+        """Everything time does: widening, sticky windows, wrap-ups running out, and
+        offers timing out (revoked, re-queued in their place, counted as a miss)."""
         step = self._begin(now)
         self._expire_offers(step)
+        self._end_wrap_ups(step)
+        self._overflow_due(step)
         return self._settle(step)
+
+    def _end_wrap_ups(self, step: _Step) -> None:
+        for contact in list(self._index.ended_wrap_ups(step.now)):
+            self._finish(step, contact)
+
+    def _overflow_due(self, step: _Step) -> None:
+        """Queued contacts past their next overflow step leave for its queue."""
+        gone = set()
+        for contact in self._overflow.due(step.now, self._index.contact):
+            step.effects.append(overflowed(contact, self.config.name, step.now))
+            self._finish(step, contact)
+            gone.add(contact.interaction_id)
+        if gone:
+            step.contacts = [c for c in step.contacts if c.interaction_id not in gone]
 
     def _expire_offers(self, step: _Step) -> None:
         missed: dict[str, Agent] = {}
         for contact in self._index.expired_offers(step.now):
-            step.effects.append(_revocation(contact, "timeout"))
+            step.effects.append(revocation_of(contact, "timeout"))
             agent = self._index.requeue(contact, step.now)
             step.contacts.append(contact)
             missed[agent.agent_id] = agent
@@ -224,25 +236,56 @@ class Pool:
         self._pause_missers(step, list(missed.values()))
 
     def complete_work(self, agent_id: str, interaction_id: str, now: float) -> list[Effect]:
-        """The agent is done: its room goes at once to whoever waits for it."""
+        """The agent is done with the customer: wrap-up starts and holds the room for
+        the queue's ``wrap_up_seconds``; with none, the room goes at once to whoever
+        waits for it. A contact only offered (never accepted) just leaves."""
         step = self._begin(now)
         contact = self._index.contact(interaction_id)
-        if contact is not None and contact.state is not _QUEUED and contact.agent_id == agent_id:
+        if contact is None or contact.agent_id != agent_id or contact.state in (_QUEUED, _WRAP_UP):
+            return self._settle(step)
+        wrap_up = self.config.queue(contact.queue).wrap_up_seconds
+        if contact.state is ContactState.ASSIGNED and wrap_up > 0:
+            self._index.start_wrap_up(contact, step.now + wrap_up)
+        else:
             self._finish(step, contact)
         return self._settle(step)
 
+    def end_wrap_up(self, agent_id: str, interaction_id: str, now: float) -> list[Effect]:
+        """The agent ended after-contact work early: the room is free again."""
+        step = self._begin(now)
+        contact = self._index.contact(interaction_id)
+        if contact is not None and contact.state is _WRAP_UP and contact.agent_id == agent_id:
+            self._finish(step, contact)
+        return self._settle(step)
+
+    def refresh_agent(self, agent_id: str, now: float) -> list[Effect]:
+        """Another pool sharing the ledger changed what the agent holds: list the
+        agent again by the room it has now, and match it if it gained some."""
+        step = self._begin(now)
+        agent = self._index.agent(agent_id)
+        if agent is not None:
+            self._index.touch(agent, step.now)
+            step.agents.append(agent)
+        return self._settle(step)
+
+    def detach(self) -> None:
+        """Drop this pool's share of the ledger (the stage forgets the pool)."""
+        self._index.detach()
+
     def next_timer(self) -> float | None:
-        """When ``tick`` next has work (an offer expiring or a wait widening)."""
-        return self._index.next_timer()
+        """When ``tick`` next has work (an offer expiring, a wait widening, an overflow)."""
+        moments = [self._index.next_timer(), self._overflow.next_timer(self._index.contact)]
+        due = [moment for moment in moments if moment is not None]
+        return min(due) if due else None
 
     # -- internals -----------------------------------------------------------
 
     def _drop(self, interaction_id: str, now: float, why: RevokeWhy) -> list[Effect]:
         step = self._begin(now)
         contact = self._index.contact(interaction_id)
-        if contact is not None:
+        if contact is not None and contact.state is not _WRAP_UP:
             if contact.state is _OFFERED:
-                step.effects.append(_revocation(contact, why))
+                step.effects.append(revocation_of(contact, why))
             self._finish(step, contact)
         return self._settle(step)
 
@@ -270,6 +313,10 @@ class Pool:
 
     def agent(self, agent_id: str) -> Agent | None:
         return self._index.agent(agent_id)
+
+    def agents_in_wrap_up(self) -> int:
+        """Agents doing after-contact work on a contact of this pool."""
+        return self._index.agents_in_wrap_up()
 
     def is_queued(self, interaction_id: str) -> bool:
         """Whether the contact waits in a queue now (not offered, assigned or gone)."""
@@ -306,21 +353,9 @@ class Pool:
         )
 
     def queue_turns(self, now: float, queues: Iterable[str]) -> list[QueueTurn]:
-        """Each of ``queues``' estimates as of ``now``, to work out in steps (a queue
-        of 100k takes ~0.5 s in one): ``wait_estimates`` for those queues, in pieces."""
-        now = self._index.read_time(now)
-        index, config = self._index, self.config
-        rates = service_rates(index.agents(), index.handle_times(), config)
-        return [
-            QueueTurn(
-                queue,
-                list(index.queued_contacts((queue,))),
-                config.queue(queue),
-                rates.get(queue, 0.0),
-                now,
-            )
-            for queue in sorted(set(queues))
-        ]
+        """Each of ``queues``' estimates as of ``now``, in steps (a queue of 100k takes
+        ~0.5 s in one): ``wait_estimates`` for those queues, in pieces."""
+        return queue_turns(self._index, self.config, self._index.read_time(now), queues)
 
     # -- persistence -----------------------------------------------------------
 
@@ -336,11 +371,13 @@ class Pool:
         agents: Iterable[Mapping[str, Any]],
         handle_times: Iterable[Mapping[str, Any]],
         now: float,
+        *,
+        ledger: CapacityLedger | None = None,
     ) -> tuple[Pool, list[Effect]]:
         """Rebuild a pool from its records, then catch up on what time did while
         nobody owned it (offers expired, waits widened) and match, like ``tick``.
         Offers that lapsed meanwhile get ``config.takeover_grace_seconds`` first."""
-        pool = cls(config)
+        pool = cls(config, ledger)
         index = pool._index
         now = index.advance_clock(now)
         index.rebuild(
@@ -352,28 +389,11 @@ class Pool:
             if config.takeover_grace_seconds
             else 0.0,
         )
+        for contact in index.contacts():
+            pool._overflow.arm(contact)
         step = pool._begin(now)
         step.agents += index.agents()  # time since the records may pair any of them
         pool._expire_offers(step)
+        pool._end_wrap_ups(step)
+        pool._overflow_due(step)
         return pool, pool._settle(step)
-
-
-def _revocation(contact: Contact, why: RevokeWhy) -> OfferRevocation:
-    return OfferRevocation(
-        offer_id=contact.offer_id or "",
-        agent_id=contact.agent_id or "",
-        interaction_id=contact.interaction_id,
-        queue=contact.queue,
-        why=why,
-    )
-
-
-def _assigned(contact: Contact, assigned_at: float) -> ContactAssigned:
-    return ContactAssigned(
-        offer_id=contact.offer_id or "",
-        agent_id=contact.agent_id or "",
-        interaction_id=contact.interaction_id,
-        queue=contact.queue,
-        enqueued_at=contact.enqueued_at,
-        waited_seconds=max(0.0, assigned_at - contact.enqueued_at),
-    )

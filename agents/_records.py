@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, Explanation, OverflowStep
 
 from ._compact import compact_customer, compact_name, compact_signature, shared_customer_id
 from ._estimate import HandleTime
@@ -61,12 +61,25 @@ def contact_record(contact: Contact) -> Record:
         "reason": contact.reason,
         "automation_path": list(contact.automation_path),
         "customer": None if contact.customer is None else contact.customer.model_dump(mode="json"),
+        "offer_allowed": contact.offer_allowed,
         "attempts": contact.attempts,
         "state": contact.state.value,
         "agent_id": contact.agent_id,
         "offer_id": contact.offer_id,
         "offer_expires_at": contact.offer_expires_at,
         "assigned_at": contact.assigned_at,
+        "wrap_up_until": contact.wrap_up_until,
+        # Written only when there is something to keep: most contacts have neither.
+        **(
+            {"overflow": [s.model_dump(mode="json") for s in contact.overflow]}
+            if contact.overflow
+            else {}
+        ),
+        **(
+            {"explanation": [e.model_dump(mode="json") for e in contact.explanation]}
+            if contact.explanation
+            else {}
+        ),
     }
 
 
@@ -90,12 +103,16 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
         reason=None if reason is None else compact_name(reason),
         automation_path=tuple(record.get("automation_path", ())),
         customer=context,
+        offer_allowed=bool(record.get("offer_allowed", False)),
         attempts=int(record.get("attempts", 0)),
         state=ContactState(record.get("state", ContactState.QUEUED.value)),
         agent_id=record.get("agent_id"),
         offer_id=record.get("offer_id"),
         offer_expires_at=record.get("offer_expires_at"),
         assigned_at=record.get("assigned_at"),
+        wrap_up_until=record.get("wrap_up_until"),
+        overflow=tuple(OverflowStep.model_validate(s) for s in record.get("overflow", ())),
+        explanation=tuple(Explanation.model_validate(e) for e in record.get("explanation", ())),
     )
 
 

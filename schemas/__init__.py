@@ -14,6 +14,8 @@ from ._agents import (
     OfferAccepted,
     OfferRejected,
     WorkCompleted,
+    WrapUp,
+    WrapUpEnded,
 )
 from ._assigner import AssignerInput, AssignerInputAdapter, InteractionUpdate, PoolTick
 from ._common import (
@@ -46,9 +48,12 @@ from ._decisions import (
     CustomerContext,
     Explanation,
     ExplanationKind,
+    OverflowStep,
     RoutingDecision,
     SkillRequirement,
 )
+from ._feedback import CustomerFeedback, FeedbackKind
+from ._identity import AddressKind, ContactAddress
 from ._interactions import (
     AutomationCompleted,
     AutomationStage,
@@ -69,13 +74,29 @@ from ._offers import (
     OfferAssigned,
     OfferRevoked,
 )
+from ._outbound import (
+    OutboundKind,
+    OutboundReason,
+    OutboundRequest,
+    OutboundVerdict,
+    OutboundVerdictKind,
+)
+from ._queues import (
+    QUEUE_SETTING_NAMES,
+    SERVICE_TARGET_SECONDS,
+    QueueSettings,
+    queue_settings_of,
+)
 from ._topics import TOPICS, TopicSpec, topic
 
 __all__ = [
     "EXPLANATION_DETAIL_MAX",
     "EXPLANATION_NAME_MAX",
+    "QUEUE_SETTING_NAMES",
     "SCHEMA_VERSION",
+    "SERVICE_TARGET_SECONDS",
     "TOPICS",
+    "AddressKind",
     "AgentEvent",
     "AgentEventAdapter",
     "AgentId",
@@ -93,10 +114,12 @@ __all__ = [
     "CallbackRequested",
     "Channel",
     "Compression",
+    "ContactAddress",
     "ContactOutcome",
     "ContactReason",
     "ContactTarget",
     "CustomerContext",
+    "CustomerFeedback",
     "CustomerId",
     "CustomerProfile",
     "DeadLetter",
@@ -104,6 +127,7 @@ __all__ = [
     "Envelope",
     "Explanation",
     "ExplanationKind",
+    "FeedbackKind",
     "FieldError",
     "InteractionAbandoned",
     "InteractionArrived",
@@ -119,10 +143,17 @@ __all__ = [
     "OfferId",
     "OfferRejected",
     "OfferRevoked",
+    "OutboundKind",
+    "OutboundReason",
+    "OutboundRequest",
+    "OutboundVerdict",
+    "OutboundVerdictKind",
+    "OverflowStep",
     "PoolLoad",
     "PoolTick",
     "QueueLoad",
     "QueueName",
+    "QueueSettings",
     "RecentContact",
     "RecentContacts",
     "RoutingDecision",
@@ -132,7 +163,10 @@ __all__ = [
     "TopicSpec",
     "WaitEstimate",
     "WorkCompleted",
+    "WrapUp",
+    "WrapUpEnded",
     "new_event_id",
+    "queue_settings_of",
     "topic",
     "utc_now",
 ]

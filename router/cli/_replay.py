@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from omniroute.router.policy import ReplayReport
+from omniroute.router.runtime import kafka_python_config
 from omniroute.router.tools.ops import load_inputs, read_source, replay
 
 from ._common import console, load_settings
@@ -35,9 +36,13 @@ def _print(report: ReplayReport, missing: int, skipped: int) -> None:
             queues.add_row(before, after, str(n))
     console.print(queues)
     figures = Table("figure", "before", "after", title="Cost, priority, offers")
-    figures.add_row("expected cost", f"${report.cost_before:,.2f}", f"${report.cost_after:,.2f}")
+    # Per decision, as replay compares decisions: an escalation is a second decision.
+    # What contacts really cost, counted once each, is omniroute report's.
     figures.add_row(
-        "cost per contact",
+        "expected cost (decisions)", f"${report.cost_before:,.2f}", f"${report.cost_after:,.2f}"
+    )
+    figures.add_row(
+        "expected cost per decision",
         *(
             f"${cost / max(report.compared, 1):.3f}"
             for cost in (report.cost_before, report.cost_after)
@@ -67,7 +72,10 @@ def replay_command(
 ) -> None:
     """Run recorded contacts through POLICY and report how decisions would change."""
     new = load_or_exit(policy)
-    bootstrap = load_settings().kafka.bootstrap_servers
-    inputs = load_inputs(read_source(events, bootstrap), read_source(decisions, bootstrap))
+    kafka = load_settings().kafka
+    bootstrap, config = kafka.bootstrap_servers, kafka_python_config(kafka)
+    inputs = load_inputs(
+        read_source(events, bootstrap, config), read_source(decisions, bootstrap, config)
+    )
     report, missing = replay(new, inputs)
     _print(report, missing, inputs.skipped)

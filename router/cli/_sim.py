@@ -13,6 +13,7 @@ from rich.table import Table
 from ..tools.sim import (
     DesignResult,
     ErlangRun,
+    OverflowPair,
     ScenarioError,
     VipTraffic,
     agents_for_service_level,
@@ -61,10 +62,15 @@ def erlang(
     hours: Annotated[float, typer.Option(min=0.01, help="Simulated hours measured.")] = 100.0,
     warmup_hours: Annotated[float, typer.Option(min=0, help="Simulated, not measured.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Same seed, same result.")] = 1,
+    wrap_up_seconds: Annotated[
+        float,
+        typer.Option(min=0, help="The queue's wrap-up time: the pool holds each agent this long."),
+    ] = 0.0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the result here.")] = None,
 ) -> None:
     """One FIFO queue (M/M/n, or M/M/n+M with patience) through the real pool:
-    service level, ASA, abandonment and occupancy, with Erlang C beside it."""
+    service level, ASA, abandonment and occupancy, with Erlang C beside it. With a
+    wrap-up time, Erlang C's handle time is the handle time plus the wrap-up."""
     result = ErlangRun(
         arrivals_per_hour=arrivals_per_hour,
         aht_seconds=aht_seconds,
@@ -74,23 +80,86 @@ def erlang(
         seed=seed,
         patience_seconds=patience_seconds,
         warmup_hours=warmup_hours,
+        wrap_up_seconds=wrap_up_seconds,
     ).run()
-    table = Table("measure", "simulated", "Erlang C")
+    nan = float("nan")
+    held = f"Erlang C (AHT {aht_seconds:g} + wrap-up {wrap_up_seconds:g} s)"
+    columns = ["measure", "simulated", held if wrap_up_seconds else "Erlang C"]
+    talk_only = "erlang_c_talk_only_service_level" in result
+    if talk_only:
+        columns.append(f"Erlang C (AHT {aht_seconds:g} s, wrap-up left out)")
+    table = Table(*columns)
+
+    def row(name: str, simulated: str, key: str, fmt: str) -> None:
+        cells = [name, simulated, format(result.get(f"erlang_c_{key}", nan), fmt)]
+        if talk_only:
+            cells.append(format(result.get(f"erlang_c_talk_only_{key}", nan), fmt))
+        table.add_row(*cells)
+
+    row("service level", f"{result['service_level']:.1%}", "service_level", ".1%")
+    row("ASA (s)", f"{result['asa_seconds']:.1f}", "asa_seconds", ".1f")
+    table.add_row("abandoned", f"{result['abandon_rate']:.1%}", "-", *(["-"] if talk_only else []))
+    offered = arrivals_per_hour * (aht_seconds + wrap_up_seconds) / 3600
+    talk = arrivals_per_hour * aht_seconds / 3600
     table.add_row(
-        "service level",
-        f"{result['service_level']:.1%}",
-        f"{result.get('erlang_c_service_level', float('nan')):.1%}",
+        "occupancy",
+        f"{result['occupancy']:.1%}",
+        f"{offered / agents:.1%}",
+        *([f"{talk / agents:.1%}"] if talk_only else []),
     )
-    table.add_row(
-        "ASA (s)",
-        f"{result['asa_seconds']:.1f}",
-        f"{result.get('erlang_c_asa_seconds', float('nan')):.1f}",
-    )
-    table.add_row("abandoned", f"{result['abandon_rate']:.1%}", "-")
-    offered = arrivals_per_hour * aht_seconds / 3600
-    table.add_row("occupancy", f"{result['occupancy']:.1%}", f"{offered / agents:.1%}")
     console.print(table)
     _write_json(json_out, result)
+
+
+@sim_app.command()
+def overflow(
+    arrivals_per_hour: Annotated[float, typer.Option(min=0.001, help="Per pool, Poisson.")],
+    aht_seconds: Annotated[float, typer.Option(min=0.001, help="Mean handle time (exponential).")],
+    agents: Annotated[int, typer.Option(min=1, help="Agents per pool.")],
+    after: Annotated[
+        list[float] | None,
+        typer.Option(min=0.001, help="Overflow after this many seconds in queue (repeatable)."),
+    ] = None,
+    target_seconds: Annotated[float, typer.Option(min=0, help="Service-level threshold.")] = 20.0,
+    hours: Annotated[float, typer.Option(min=0.01, help="Simulated hours measured.")] = 100.0,
+    seed: Annotated[int, typer.Option(help="Same seed, same result.")] = 1,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the results here.")] = None,
+) -> None:
+    """Two identical pools whose contacts overflow to each other after a wait, through
+    the real pool: service level and ASA beside Erlang C for the separate pools (no
+    overflow) and for one pooled queue (the most sharing can give)."""
+    steps: list[float | None] = [None, *(after or [60.0, 20.0, 5.0])]
+    results = [
+        OverflowPair(
+            arrivals_per_hour=arrivals_per_hour,
+            aht_seconds=aht_seconds,
+            agents=agents,
+            target_seconds=target_seconds,
+            overflow_after=step,
+            hours=hours,
+            seed=seed,
+        ).run()
+        for step in steps
+    ]
+    table = Table("overflow after", "overflowed", "SL", "ASA s")
+    for result in results:
+        step = result["overflow_after"]
+        table.add_row(
+            "never" if step is None else f"{step:g} s",
+            f"{result['overflowed_share']:.1%}",
+            f"{result['service_level']:.1%}",
+            f"{result['asa_seconds']:.1f}",
+        )
+    first = results[0]
+    for name in ("separate", "pooled"):
+        table.add_row(
+            f"Erlang C {name}",
+            "-",
+            f"{first[f'erlang_c_{name}_service_level']:.1%}",
+            f"{first[f'erlang_c_{name}_asa_seconds']:.1f}",
+        )
+    console.print(table)
+    _write_json(json_out, results)
 
 
 def _summary_table(title: str, rows: dict[str, dict[str, float]]) -> Table:
@@ -144,6 +213,8 @@ def run_scenario(
     )
     for label in ("queue", "priority", "channel"):
         console.print(_summary_table(label, report[f"by_{label}"]))
+    for step, count in report["overflowed"].items():
+        console.print(f"overflowed {step}: {count}")
     _write_json(out / "report.json", report)
     for path in (
         plot_service_level_by_interval(result, out / "service-level-by-interval.png"),

@@ -21,9 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from omniroute.schemas import (
     EXPLANATION_DETAIL_MAX,
     EXPLANATION_NAME_MAX,
+    QUEUE_SETTING_NAMES,
+    SERVICE_TARGET_SECONDS,
     Channel,
+    QueueSettings,
     SkillRequirement,
 )
+
+from ._hours import OpeningHours
 
 __all__ = [
     "AutomationAction",
@@ -33,8 +38,11 @@ __all__ = [
     "Costs",
     "GuardrailSettings",
     "OfferThresholds",
+    "OutboundRules",
+    "OverflowRule",
     "PolicyFile",
     "QueueSpec",
+    "QuietHours",
     "RouteAction",
     "RoutingRule",
 ]
@@ -63,14 +71,15 @@ class _Strict(BaseModel):
 
 class ChannelSeconds(_Strict):
     """A duration per channel, in seconds: voice and chat in seconds, e-mail and web
-    forms in hours, in one model so that "comparable response times" is checkable."""
+    forms in hours, in one model so that "comparable response times" is checkable.
+    Its defaults are the service targets (``schemas.SERVICE_TARGET_SECONDS``)."""
 
-    voice: float = Field(default=20, gt=0)
-    chat: float = Field(default=30, gt=0)
-    sms: float = Field(default=300, gt=0)
-    social: float = Field(default=600, gt=0)
-    email: float = Field(default=4 * 3600, gt=0)
-    web: float = Field(default=4 * 3600, gt=0)
+    voice: float = Field(default=SERVICE_TARGET_SECONDS[Channel.VOICE], gt=0)
+    chat: float = Field(default=SERVICE_TARGET_SECONDS[Channel.CHAT], gt=0)
+    sms: float = Field(default=SERVICE_TARGET_SECONDS[Channel.SMS], gt=0)
+    social: float = Field(default=SERVICE_TARGET_SECONDS[Channel.SOCIAL], gt=0)
+    email: float = Field(default=SERVICE_TARGET_SECONDS[Channel.EMAIL], gt=0)
+    web: float = Field(default=SERVICE_TARGET_SECONDS[Channel.WEB], gt=0)
 
     def of(self, channel: Channel) -> float:
         value: float = getattr(self, channel.value)
@@ -122,7 +131,20 @@ class RoutingRule(_Strict):
     then: RouteAction
 
 
-class QueueSpec(_Strict):
+class OverflowRule(_Strict):
+    """A queued contact still waiting ``after_seconds`` after its queue entry moves to
+    queue ``to`` (in any pool): TaskRouter's workflow step timeout, Connect's routing
+    step, Genesys's next bullseye ring. Steps apply in order of their wait."""
+
+    after_seconds: float = Field(gt=0)
+    to: Name
+
+
+class QueueSpec(QueueSettings, _Strict):
+    """A queue: its pool, channels, priority and floor, skills, and its timing
+    (``QueueSettings``: aging, widening, sticky window, wrap-up, service target),
+    each timing key over the policy's ``queue_defaults``."""
+
     pool: Name
     channels: frozenset[Channel] = frozenset(Channel)
     priority: int = Field(default=30, ge=0, le=1000, description="Priority when no rule sets one.")
@@ -136,6 +158,9 @@ class QueueSpec(_Strict):
     fallback: Name | None = Field(
         default=None, description="Where a channel this queue does not serve goes instead."
     )
+    overflow: tuple[OverflowRule, ...] = Field(
+        default=(), description="Where a contact still queued goes after each step's wait."
+    )
 
 
 class GuardrailSettings(_Strict):
@@ -148,6 +173,27 @@ class OfferThresholds(_Strict):
 
     max_occupancy: float = Field(default=0.80, ge=0, le=1)
     max_estimated_wait_seconds: float = Field(default=30, ge=0)
+
+
+class QuietHours(_Strict):
+    """Local hours (the policy's timezone) when no outbound contact is made."""
+
+    start_hour: int = Field(default=21, ge=0, le=23)
+    end_hour: int = Field(default=8, ge=0, le=23)
+
+
+class OutboundRules(_Strict):
+    """Outbound coordination: one view of the customer before anyone calls them."""
+
+    daily_cap: int = Field(default=1, ge=0, le=50, description="Approved contacts a day.")
+    min_gap_seconds: float = Field(
+        default=4 * 3600,
+        ge=0,
+        description="No outbound this soon after any contact, inbound or outbound.",
+    )
+    quiet_hours: QuietHours = QuietHours()
+    default_pool: Name = Field(default="care", description="Whose load holds marketing.")
+    busy_retry_seconds: float = Field(default=1800, gt=0)
 
 
 class PolicyFile(_Strict):
@@ -165,10 +211,26 @@ class PolicyFile(_Strict):
     costs: Costs = Costs()
     guardrails: GuardrailSettings = GuardrailSettings()
     offers: OfferThresholds = OfferThresholds()
+    outbound: OutboundRules = OutboundRules()
+    queue_defaults: QueueSettings = Field(
+        default=QueueSettings(),
+        description="Timing of every queue that does not set its own (aging, widening, "
+        "sticky window, wrap-up, service target).",
+    )
     queues: dict[Name, QueueSpec] = Field(min_length=1)
+    hours: dict[Name, OpeningHours] = Field(
+        default_factory=dict,
+        description="Opening hours by queue or pool (a queue's own entry wins); none: always open.",
+    )
     default_queue: Name
     automation: tuple[AutomationRule, ...] = ()
     routing: tuple[RoutingRule, ...] = ()
+
+    def queue_settings(self, name: str) -> QueueSettings:
+        """The queue's own timing keys over ``queue_defaults``."""
+        queue = self.queues[name]
+        own = {key: getattr(queue, key) for key in queue.model_fields_set & QUEUE_SETTING_NAMES}
+        return self.queue_defaults.model_copy(update=own) if own else self.queue_defaults
 
     @model_validator(mode="after")
     def _queues_exist(self) -> PolicyFile:
@@ -182,6 +244,8 @@ class PolicyFile(_Strict):
                 problems.append(f"queues.{name}.fallback: unknown queue {queue.fallback!r}")
             if queue.floor > queue.priority:
                 problems.append(f"queues.{name}.priority: below its own floor {queue.floor}")
+            problems += _overflow_problems(name, queue, self.queues)
+        problems += _hours_problems(self)
         for index, rule in enumerate(self.routing):
             if rule.then.queue is not None and rule.then.queue not in self.queues:
                 problems.append(
@@ -194,3 +258,35 @@ class PolicyFile(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _overflow_problems(name: str, queue: QueueSpec, queues: dict[str, QueueSpec]) -> list[str]:
+    problems = []
+    waits = [step.after_seconds for step in queue.overflow]
+    if waits != sorted(set(waits)):
+        problems.append(f"queues.{name}.overflow: after_seconds must increase step by step")
+    for index, step in enumerate(queue.overflow):
+        if step.to not in queues:
+            problems.append(f"queues.{name}.overflow[{index}].to: unknown queue {step.to!r}")
+        elif step.to == name:
+            problems.append(f"queues.{name}.overflow[{index}].to: overflows into itself")
+    return problems
+
+
+def _hours_problems(spec: PolicyFile) -> list[str]:
+    problems = []
+    pools = {queue.pool for queue in spec.queues.values()}
+    for name, hours in spec.hours.items():
+        if name not in spec.queues and name not in pools:
+            problems.append(f"hours.{name}: neither a queue nor a pool")
+        route = hours.closed
+        if route.target != "queue" and route.queue is not None:
+            problems.append(f"hours.{name}.closed.queue: only with target: queue")
+        elif route.target == "queue" and route.queue not in spec.queues:
+            problems.append(f"hours.{name}.closed.queue: a queue is needed, got {route.queue!r}")
+        elif route.queue is not None and spec.queues[route.queue].channels != frozenset(Channel):
+            problems.append(
+                f"hours.{name}.closed.queue: {route.queue} must serve every channel "
+                "(it takes whatever arrives while closed)"
+            )
+    return problems

@@ -15,9 +15,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from omniroute.schemas import Compression, topic
 
+from ._secure_settings import KafkaSecurityProtocol, SaslMechanism, TlsSettings, read_secret_file
+
 __all__ = [
     "AssignerSettings",
+    "InsightSettings",
     "KafkaSettings",
+    "OutboundSettings",
     "Profile",
     "RedisSettings",
     "RouterSettings",
@@ -87,10 +91,61 @@ class KafkaSettings(BaseModel):
             " its input partition until the broker takes it."
         ),
     )
-    security_protocol: str = "PLAINTEXT"
-    sasl_mechanism: str | None = None
+    dead_letters_full_per_key_per_minute: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Dead letters carrying a copy of the original, per record key a minute; past"
+            " it (a flood) letters go out without the copy. See docs/security.md."
+        ),
+    )
+    dead_letters_full_per_second: int = Field(
+        default=100, ge=0, description="The same budget for the whole worker, a second."
+    )
+    security_protocol: KafkaSecurityProtocol = Field(
+        default=KafkaSecurityProtocol.PLAINTEXT,
+        description="SASL_SSL in production: every client authenticates, over TLS.",
+    )
+    sasl_mechanism: SaslMechanism | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    sasl_password_file: Path | None = Field(
+        default=None, description="Read the SASL password from this file (a mounted secret)."
+    )
+    tls: TlsSettings = TlsSettings()
+
+    @model_validator(mode="after")
+    def _credentials(self) -> KafkaSettings:
+        if self.sasl_password_file is not None:
+            secret = read_secret_file(self.sasl_password_file, "kafka.sasl_password_file")
+            if self.sasl_password not in (None, secret):  # a revalidation brings it back
+                raise ValueError("kafka.sasl_password and kafka.sasl_password_file: set one")
+            object.__setattr__(self, "sasl_password", secret)
+        if self.security_protocol.sasl:
+            missing = [
+                name
+                for name in ("sasl_mechanism", "sasl_username", "sasl_password")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(
+                    f"kafka.security_protocol {self.security_protocol.value} needs "
+                    + ", ".join(f"kafka.{name}" for name in missing)
+                )
+            if (
+                self.sasl_mechanism is SaslMechanism.PLAIN
+                and self.security_protocol is KafkaSecurityProtocol.SASL_PLAINTEXT
+            ):
+                raise ValueError(
+                    "kafka.sasl_mechanism PLAIN sends the password itself: "
+                    "use kafka.security_protocol SASL_SSL (or SCRAM)"
+                )
+        elif self.sasl_mechanism is not None:
+            raise ValueError(
+                f"kafka.sasl_mechanism is set but kafka.security_protocol is "
+                f"{self.security_protocol.value}: use SASL_SSL (or SASL_PLAINTEXT)"
+            )
+        return self
 
     @property
     def producer_compression(self) -> str | None:
@@ -110,10 +165,29 @@ class RedisSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=6379, ge=1, le=65535)
     db: int = Field(default=0, ge=0)
+    username: str | None = Field(
+        default=None, description="Redis ACL user; None: the default user (password only)."
+    )
     password: SecretStr | None = None
+    password_file: Path | None = Field(
+        default=None, description="Read the Redis password from this file (a mounted secret)."
+    )
+    use_tls: bool = Field(default=False, description="Connect to Redis over TLS.")
+    tls: TlsSettings = TlsSettings()
     timeout_seconds: float = Field(
         default=0.25, gt=0, description="Past this a lookup counts as failed: route degraded."
     )
+
+    @model_validator(mode="after")
+    def _password_file(self) -> RedisSettings:
+        if self.password_file is not None:
+            secret = read_secret_file(self.password_file, "redis.password_file")
+            if self.password not in (None, secret):  # a revalidation brings it back
+                raise ValueError("redis.password and redis.password_file: set one")
+            object.__setattr__(self, "password", secret)
+        if self.username is not None and self.password is None:
+            raise ValueError("redis.username needs redis.password (or redis.password_file)")
+        return self
 
 
 class RouterSettings(BaseModel):
@@ -134,6 +208,13 @@ class RouterSettings(BaseModel):
         ),
     )
     policy_file: Path | None = Field(default=None, description="None: the built-in default policy.")
+    identity_pepper: SecretStr = Field(
+        default=SecretStr("omniroute-embedded-identity-pepper"),
+        description=(
+            "Secret key of the identity index's address hashes (HMAC-SHA256). Set your "
+            "own in production; changing it orphans the index."
+        ),
+    )
 
 
 class AssignerSettings(BaseModel):
@@ -156,15 +237,42 @@ class AssignerSettings(BaseModel):
         ),
     )
     misses_before_not_ready: int = Field(default=3, ge=1)
-    sticky_seconds: float = Field(default=30.0, ge=0)
-    relax_after_seconds: float | None = Field(default=60.0, ge=0)
-    any_agent_after_seconds: float | None = Field(default=180.0, ge=0)
-    aging_per_second: float = Field(default=1.0, ge=0)
+    # Aging, widening, the sticky window, wrap-up and service targets are set per
+    # queue in the policy file (omniroute.schemas.QueueSettings holds their defaults).
     max_wait_seconds: float | None = Field(
         default=600.0, gt=0, description="Aging bound when a decision gives none."
     )
     wait_estimate_every_seconds: float = Field(default=30.0, gt=0)
     service_level_window_seconds: float = Field(default=900.0, gt=0)
+
+
+class InsightSettings(BaseModel):
+    """The insight stage: contacts by reason and segment, honest cost, feedback."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = "omniroute-insight"
+    batch_max_records: int = Field(default=2000, ge=1, le=100_000)
+    batch_wait_ms: int = Field(default=50, ge=0, le=10_000)
+    max_label_values: int = Field(
+        default=40,
+        ge=1,
+        le=500,
+        description="Distinct segments and reasons a metric label takes; later ones are 'other'.",
+    )
+
+    @property
+    def changelog_topic(self) -> str:
+        """The stage's compacted state, which ``omniroute report`` reads."""
+        return f"{self.group_id}-state-changelog"
+
+
+class OutboundSettings(BaseModel):
+    """The outbound coordinator (its rules are the policy's ``outbound:``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = "omniroute-outbound"
 
 
 class Settings(BaseSettings):
@@ -181,10 +289,19 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     router: RouterSettings = RouterSettings()
     assigner: AssignerSettings = AssignerSettings()
+    insight: InsightSettings = InsightSettings()
+    outbound: OutboundSettings = OutboundSettings()
     state_dir: Path = Field(
         default=Path(".omniroute"), description="Embedded stack pids, logs and worker state."
     )
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 picks a free port.")
+    metrics_host: str = Field(
+        default="0.0.0.0",  # noqa: S104 - scraped from outside the pod; set 127.0.0.1 to keep local
+        min_length=1,
+        description=(
+            "Address the health and metrics endpoints bind to; 127.0.0.1 keeps them on the host."
+        ),
+    )
     log_level: str = "INFO"
     trace_contacts: bool = Field(
         default=False,
@@ -225,6 +342,8 @@ class Settings(BaseSettings):
                 return
             if isinstance(value, BaseModel):
                 for name in type(value).model_fields:
+                    if getattr(value, f"{name}_file", None) is not None:
+                        continue  # read from its file: the child reads the file too
                     put(f"{prefix}__{name.upper()}", getattr(value, name))
                 return
             if isinstance(value, SecretStr):
@@ -234,6 +353,11 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             put(f"OMNIROUTE_{name.upper()}", getattr(self, name))
         return env
+
+    def redacted(self) -> dict[str, object]:
+        """Every setting as JSON-ready data, each secret shown as ``**********``: what
+        ``omniroute settings`` prints and what may go into a log or a bug report."""
+        return self.model_dump(mode="json")
 
     @property
     def session_timeout_ms(self) -> int:

@@ -41,7 +41,7 @@ class AssignerMetrics:
         )
         self.depth = metric.gauge(
             "omniroute_queue_depth",
-            "Contacts waiting (queued or offered, not yet accepted).",
+            "Contacts waiting for an agent: queued or offered, not yet accepted.",
             ["pool", "queue"],
         )
         self.longest_wait = metric.gauge(
@@ -88,13 +88,31 @@ class AssignerMetrics:
             "Logged-in agents by state: ready (spare capacity), busy (at capacity), not_ready.",
             ["pool", "state"],
         )
+        self.wrap_up = metric.gauge(
+            "omniroute_agents_in_wrap_up",
+            "Agents doing after-contact work (wrap-up) on a contact of the pool: their "
+            "capacity stays held until the queue's wrap-up time runs out or they end it.",
+            ["pool"],
+        )
+        self.pools_elsewhere = metric.counter(
+            "omniroute_agent_pools_elsewhere_total",
+            "Agent log-ins naming a pool another assigner worker owns: that agent's "
+            "capacity is not shared with it (pools that share agents share a worker).",
+            ["pool"],
+        )
         self.occupancy = metric.gauge(
             "omniroute_agent_occupancy_ratio",
-            "Capacity in use over capacity offered by ready and busy agents.",
+            "Capacity in use over capacity offered: ready agents' slots (idle or busy), "
+            "and of agents not ready only the work they still hold.",
             ["pool"],
         )
         self.events = metric.counter(
             "omniroute_assigner_events_total", "Events applied to pool state, by type.", ["type"]
+        )
+        self.overflowed = metric.counter(
+            "omniroute_overflowed_total",
+            "Queued contacts an overflow step moved on, from one queue to another.",
+            ["from_pool", "from_queue", "to_pool", "to_queue"],
         )
         self.callbacks = metric.counter(
             "omniroute_callbacks_total",

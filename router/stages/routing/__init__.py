@@ -6,6 +6,7 @@ pure policy, writes history back and produces decisions and assigner input.
 from ._app import RouterRuntime, run_router_worker
 from ._encode import DecisionWriter
 from ._history_bytes import HistoryWriter, LineJson, history_json
+from ._identity import IdentityIndex, IdentityResolver
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._stage import PolicyHolder, RouterStage, StageOutput
@@ -24,6 +25,8 @@ __all__ = [
     "CustomerStore",
     "DecisionWriter",
     "HistoryWriter",
+    "IdentityIndex",
+    "IdentityResolver",
     "LineJson",
     "ParsedCache",
     "PolicyHolder",

@@ -22,16 +22,25 @@ from omniroute.router.runtime import (
     Loops,
     Outbound,
     Settings,
+    check_redis,
     consumer_config,
+    dead_letter_budget,
     dead_letter_records,
     host_stage,
     producer_config,
     stop_worker_process,
     tune_collector,
 )
-from omniroute.schemas import InteractionUpdate, PoolLoad, RoutingDecision, topic
+from omniroute.schemas import (
+    InteractionEvent,
+    InteractionUpdate,
+    PoolLoad,
+    RoutingDecision,
+    topic,
+)
 
 from ._encode import DecisionWriter
+from ._identity import IdentityIndex, IdentityResolver
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._stage import PolicyHolder, RouterStage, StageOutput
@@ -50,7 +59,7 @@ ASSIGNER_INPUT = topic("omniroute.assigner-input").name
 POOL_LOAD = topic("omniroute.pool-load")
 
 
-def _to_json(message: RoutingDecision | InteractionUpdate) -> bytes:
+def _to_json(message: RoutingDecision | InteractionUpdate | InteractionEvent) -> bytes:
     """The model's own serialiser, called directly: ``model_dump_json`` adds a str
     round trip and argument handling per call."""
     return type(message).__pydantic_serializer__.to_json(message)
@@ -82,6 +91,7 @@ class RouterRuntime:
     async def start(self) -> None:
         settings = self.settings
         self._redis = connect_redis(settings.redis)
+        await check_redis(settings.redis, "router")
         store = RedisCustomerStore(
             self._redis,
             recent_ttl_seconds=settings.router.recent_contacts_ttl_seconds,
@@ -104,6 +114,14 @@ class RouterRuntime:
             settings=settings.router,
             metrics=self.metrics,
             loads=self.loads.latest,
+            identities=IdentityResolver(
+                IdentityIndex(
+                    self._redis,
+                    settings.router.identity_pepper.get_secret_value().encode(),
+                    timeout=settings.redis.timeout_seconds,
+                ),
+                self.metrics.registry,
+            ),
         )
         self.loop = BatchLoop(
             consumer=consumer,
@@ -114,6 +132,7 @@ class RouterRuntime:
             max_records=settings.router.batch_max_records,
             wait_ms=settings.router.batch_wait_ms,
             dead_letter_topic=settings.kafka.dead_letter_topic,
+            dead_letter_budget=dead_letter_budget(settings, "router"),
             on_produced=self._produced,
         )
         # Start-up objects never die; freezing them keeps the cyclic GC from
@@ -176,6 +195,9 @@ class RouterRuntime:
         outbound.extend(
             dead_letter_records(out.dead_letters, self.settings.kafka.dead_letter_topic)
         )
+        for record, event in out.resolved:  # keyed by the customer now, address dropped
+            headers = reply_headers(record.headers) if record.headers else ()
+            outbound.append((INTERACTIONS, event.customer_id.encode(), _to_json(event), headers))
         return outbound
 
     def _produced(self, records: Sequence[InboundRecord], now: float) -> None:

@@ -1,5 +1,7 @@
 """The embedded stack: a Kafka-protocol broker (Tansu) and a real redis-server on
-loopback, started as detached processes with pid files under the state dir.
+loopback, with pid files under the state dir. ``omniroute stack up`` leaves them
+running detached; every other owner (tests, benches, the demo) has them stopped by
+the kernel when it dies, however it dies.
 
 It is for development, tests and the demo; production runs Apache Kafka and
 Redis (see docker-compose.yml) and never touches this module.
@@ -14,18 +16,20 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from omniroute.router.runtime import Settings
+from omniroute.router.runtime import Settings, kafka_python_config
 from omniroute.schemas import TOPICS
 
-from ._proc import process_state
+from ._lifetime import die_with_parent
+from ._proc import command_line, process_state
 
 __all__ = [
     "ComponentStatus",
@@ -100,11 +104,22 @@ def _split_host_port(address: str, default_port: int) -> tuple[str, int]:
 class EmbeddedStack:
     """Starts, stops and reports the broker and Redis named by ``settings``."""
 
-    def __init__(self, settings: Settings, *, schema_registry: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        schema_registry: Path | None = None,
+        detached: bool = False,
+    ) -> None:
         """``schema_registry``: a folder of ``<topic>.json`` JSON Schemas the broker
         checks each produced value against, refusing what does not match (Tansu's
-        own validation; tests use it to make a topic refuse writes)."""
+        own validation; tests use it to make a topic refuse writes).
+
+        ``detached``: the processes outlive this one (``omniroute stack up``). Otherwise
+        they receive SIGTERM when the thread that started them exits, so a killed test
+        run, bench or demo leaves no broker behind."""
         self._settings = settings
+        self._detached = detached
         self._schema_registry = schema_registry
         self._dir = settings.state_dir / "stack"
         self.kafka_host, self.kafka_port = _split_host_port(settings.kafka.bootstrap_servers, 9092)
@@ -156,12 +171,26 @@ class EmbeddedStack:
         return ["--schema-registry", f"file://./{self._schema_registry.name}"]
 
     def _pid(self, name: str) -> int | None:
+        """The pid file's process if it is alive and is still this component.
+
+        A pid file can outlive its process (its number then reused by another) or
+        name a broker that a previous run started on another port from the same state
+        dir: neither is ours, and trusting either skips starting the real one."""
         path = self._dir / f"{name}.pid"
         try:
             pid = int(path.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _pid_alive(pid) else None
+        if not _pid_alive(pid):
+            return None
+        _, port, command = self._commands()[name]
+        argv = command_line(pid)
+        if argv is None:  # cannot tell: trust the file, as before
+            return pid
+        # Redis rewrites its argv to a title ("redis-server *:6379"): match loosely.
+        shown = " ".join(argv)
+        ours = Path(command[0]).name in shown and (f":{port}" in shown or str(port) in argv)
+        return pid if ours else None
 
     def status(self) -> list[ComponentStatus]:
         result = []
@@ -174,6 +203,13 @@ class EmbeddedStack:
 
     def up(self, *, timeout: float = 15.0) -> list[ComponentStatus]:
         """Start what is not running; idempotent. Raises StackError naming the problem."""
+        settings = self._settings
+        if settings.kafka.security_protocol.value != "PLAINTEXT" or settings.redis.use_tls:
+            raise StackError(
+                "the embedded stack is plaintext on loopback, for development: unset "
+                "OMNIROUTE_KAFKA__SECURITY_PROTOCOL and OMNIROUTE_REDIS__USE_TLS "
+                "(docs/security.md)"
+            )
         self._dir.mkdir(parents=True, exist_ok=True)
         started: list[tuple[str, subprocess.Popen[bytes], str, int]] = []
         for name, (host, port, command) in self._commands().items():
@@ -196,6 +232,7 @@ class EmbeddedStack:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                     cwd=cwd if name == "kafka" else None,
+                    preexec_fn=None if self._detached else die_with_parent,  # noqa: PLW1509
                 )
             self._children[name] = process
             (self._dir / f"{name}.pid").write_text(str(process.pid))
@@ -236,7 +273,7 @@ def create_topics(settings: Settings) -> list[str]:
     """Create every contract topic that does not exist yet; returns the ones created."""
     kafka = settings.kafka
     return _create_missing(
-        kafka.bootstrap_servers,
+        kafka_python_config(kafka),
         [
             NewTopic(
                 spec.name,
@@ -253,15 +290,18 @@ def create_topics(settings: Settings) -> list[str]:
 def create_extra_topics(bootstrap: str, names: Sequence[str], partitions: int) -> list[str]:
     """Topics of a tool's own (the bench's ceiling and naive router), beside the
     contract's: plain, one replica. Returns the ones created."""
-    return _create_missing(bootstrap, [NewTopic(name, partitions, 1) for name in names])
+    return _create_missing(
+        {"bootstrap_servers": bootstrap}, [NewTopic(name, partitions, 1) for name in names]
+    )
 
 
 def _create_missing(
-    bootstrap: str, topics: Sequence[NewTopic], *, client_id: str = "omniroute-tools"
+    kafka_config: Mapping[str, Any],
+    topics: Sequence[NewTopic],
+    *,
+    client_id: str = "omniroute-tools",
 ) -> list[str]:
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=10_000
-    )
+    admin = KafkaAdminClient(**kafka_config, client_id=client_id, request_timeout_ms=10_000)
     try:
         existing = set(admin.list_topics())
         wanted = [new for new in topics if new.name not in existing]

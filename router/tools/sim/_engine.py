@@ -3,9 +3,13 @@
 Nothing here decides who gets which contact: every input goes to a ``Pool``
 method with the simulated ``now`` and the simulator only acts out the effects it
 returns, as the agents' desktops would: an offer is answered after the agent's
-answer time, an assignment is worked for its handle time plus wrap-up, then
-completed. Customers who run out of patience abandon through the pool too.
-Pool timers (offer expiries, skill widening) are ticked when the pool asks.
+answer time, an assignment is worked for its handle time, then completed; the
+pool holds the agent in wrap-up for the queue's ``wrap_up_seconds`` (the policy
+file's), or until the agent's own wrap-up time (``wrap_seconds``) ends it sooner.
+A queue with no wrap-up time: the agent's wrap-up is worked before completing.
+Customers who run out of patience abandon through the pool too. Pool timers
+(offer expiries, skill widening, wrap-ups) are ticked when the pool asks. The
+pools share one capacity ledger, as the assigner's pools do.
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ import simpy
 from omniroute.agents import (
     AgentPaused,
     AgentSpec,
+    CapacityLedger,
     Contact,
     ContactAssigned,
+    ContactOverflowed,
     Effect,
     OfferPlan,
     Pool,
     PoolConfig,
     Presence,
+    spread,
 )
 
 from ._distributions import Constant, Sampler
@@ -55,6 +62,8 @@ class ContactRun:
     abandoned_at: float | None = None
     done_at: float | None = None
     agent_id: str | None = None
+    overflows: list[str] = field(default_factory=list)
+    """Each overflow step taken, as ``pool/queue->pool/queue``."""
 
     @property
     def wait(self) -> float | None:
@@ -98,7 +107,8 @@ class Floor:
         self.env = simpy.Environment(initial_time=start)
         self.start = start
         self.rng = rng
-        self.pools = {name: Pool(config) for name, config in pools.items()}
+        self.ledger = CapacityLedger()
+        self.pools = {name: Pool(config, self.ledger) for name, config in pools.items()}
         self.contacts: list[ContactRun] = []
         self._live: dict[str, ContactRun] = {}
         self._agents: dict[str, AgentRun] = {}
@@ -175,12 +185,26 @@ class Floor:
                 self._work(pool_name, effect)
             elif isinstance(effect, AgentPaused):
                 self._back_later(pool_name, effect.agent_id)
+            elif isinstance(effect, ContactOverflowed):
+                self._overflow(pool_name, effect)
             # OfferRevocation: the desktop drops the offer; the pool already re-queued it.
         self._schedule_tick(pool_name)
+        for other, touched in spread(self.ledger, self.pools, self.now):
+            self._apply(other, touched)
         self._calls += 1
         if self._calls % 4096 == 0:
             for pool in self.pools.values():
                 pool.drain_changes()  # the simulator persists nothing: keep memory flat
+
+    def _overflow(self, pool_name: str, moved: ContactOverflowed) -> None:
+        """The pool let the contact go by an overflow step: it queues in the step's
+        pool (production sends it there as a decision on the assigner input)."""
+        run = self._live.get(moved.contact.interaction_id)
+        if run is None:
+            return
+        run.overflows.append(f"{pool_name}/{moved.from_queue}->{moved.pool}/{moved.contact.queue}")
+        run.contact, run.pool = moved.contact, moved.pool
+        self._apply(moved.pool, self.pools[moved.pool].enqueue(moved.contact, self.now))
 
     def _back_later(self, pool_name: str, agent_id: str) -> None:
         self.after(
@@ -208,14 +232,27 @@ class Floor:
         run.agent_id = assigned.agent_id
         pool = self.pools[pool_name]
 
+        # Wrap-up keeps the agent's room taken: after-contact work is part of handling.
+        queue_wrap_up = pool.config.queue(run.contact.queue).wrap_up_seconds
+        held = run.wrap_seconds if 0 < run.wrap_seconds < queue_wrap_up else queue_wrap_up
+
         def complete() -> None:
-            run.done_at = self.now
+            run.done_at = self.now + held  # when the room is free again: wrap-up included
             self._apply(
                 pool_name, pool.complete_work(assigned.agent_id, assigned.interaction_id, self.now)
             )
 
-        # Wrap-up keeps the agent's room taken: after-contact work is part of handling.
-        self.after(run.handle_seconds + run.wrap_seconds, complete)
+        def end_wrap_up() -> None:
+            self._apply(
+                pool_name, pool.end_wrap_up(assigned.agent_id, assigned.interaction_id, self.now)
+            )
+
+        if queue_wrap_up <= 0:
+            self.after(run.handle_seconds + run.wrap_seconds, complete)
+            return
+        self.after(run.handle_seconds, complete)
+        if held < queue_wrap_up:
+            self.after(run.handle_seconds + held, end_wrap_up)
 
     def _schedule_tick(self, pool_name: str) -> None:
         moment = self.pools[pool_name].next_timer()
