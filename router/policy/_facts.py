@@ -46,8 +46,13 @@ CHANNEL_FACTS = frozenset({"channel"})
 """What routing rules may not read: queue and priority must not depend on the channel."""
 UNHASHABLE_FACTS = frozenset({"automation_path", "load"})
 
-_FAILED = {ContactOutcome.FAILED_IN_AUTOMATION, ContactOutcome.ABANDONED}
-_AUTOMATED = {ContactTarget.IVR, ContactTarget.SELF_SERVICE}
+_FAILED_IN_AUTOMATION = ContactOutcome.FAILED_IN_AUTOMATION
+_ABANDONED = ContactOutcome.ABANDONED
+_ESCALATED = ContactOutcome.ESCALATED
+_IVR = ContactTarget.IVR
+_SELF_SERVICE = ContactTarget.SELF_SERVICE
+if {_FAILED_IN_AUTOMATION, _ABANDONED, _ESCALATED} != AUTOMATION_FAILURES:  # pragma: no cover
+    raise ImportError("scan_history spells AUTOMATION_FAILURES out: update it")
 
 
 def _load_facts(load: LoadView) -> dict[str, dict[str, Any]]:
@@ -135,15 +140,20 @@ class FactSheet(dict[str, Any]):
                 recent += 1
                 if reason and line.reason == reason:
                     same += 1
-            if (
-                not failed
-                and at >= failure_cut
-                and (
-                    line.automation_outcome in AUTOMATION_FAILURES
-                    or (line.outcome in _FAILED and line.target in _AUTOMATED)
+            if not failed and at >= failure_cut:
+                # By identity: an enum's hash is a Python call, and a set lookup per
+                # line tripled this pass (12.5 against ~5 us for 20 lines).
+                left = line.automation_outcome
+                outcome, target = line.outcome, line.target
+                failed = (
+                    left is _FAILED_IN_AUTOMATION
+                    or left is _ABANDONED
+                    or left is _ESCALATED
+                    or (
+                        (outcome is _FAILED_IN_AUTOMATION or outcome is _ABANDONED)
+                        and (target is _IVR or target is _SELF_SERVICE)
+                    )
                 )
-            ):
-                failed = True
         self["recent_contacts"] = recent
         self["same_reason_recent"] = same
         self["failed_automation_recently"] = failed
