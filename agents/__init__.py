@@ -20,7 +20,17 @@ public methods. ``_rules`` holds the formulas both the pool and the tests'
 reference share.
 """
 
-from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation, RevokeWhy
+from ._effects import (
+    AgentPaused,
+    ContactAssigned,
+    ContactHandedOver,
+    Effect,
+    OfferPlan,
+    OfferRevocation,
+    RevokeWhy,
+    TransferOutcome,
+    TransferSettled,
+)
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
 from ._model import (
     Agent,
@@ -32,9 +42,16 @@ from ._model import (
     QueueConfig,
     Signature,
 )
-from ._pool import Pool
+from ._pool import PAUSED_REASON, Pool
 from ._records import Changes, Record, agent_record, contact_record, handle_time_record
 from ._rules import agent_level, order_key, prepare, stage_at, sticky_until
+from ._transfer_wire import (
+    contact_from_transferred,
+    handover_message,
+    transfer_info,
+    transfer_request,
+)
+from ._transfers import Transfer, TransferMode, TransferRequest, WarmOrigin
 from ._turn import QueueTurn
 from ._wire import (
     WAIT_CEILING_SECONDS,
@@ -49,6 +66,7 @@ from ._wire import (
 )
 
 __all__ = [
+    "PAUSED_REASON",
     "WAIT_CEILING_SECONDS",
     "Agent",
     "AgentPaused",
@@ -56,6 +74,7 @@ __all__ = [
     "Changes",
     "Contact",
     "ContactAssigned",
+    "ContactHandedOver",
     "ContactState",
     "ContactWait",
     "Effect",
@@ -72,13 +91,21 @@ __all__ = [
     "Record",
     "RevokeWhy",
     "Signature",
+    "Transfer",
+    "TransferMode",
+    "TransferOutcome",
+    "TransferRequest",
+    "TransferSettled",
+    "WarmOrigin",
     "agent_level",
     "agent_record",
     "contact_from_decision",
+    "contact_from_transferred",
     "contact_record",
     "effect_message",
     "from_datetime",
     "handle_time_record",
+    "handover_message",
     "order_key",
     "pool_load_message",
     "prepare",
@@ -87,5 +114,7 @@ __all__ = [
     "stage_at",
     "sticky_until",
     "to_datetime",
+    "transfer_info",
+    "transfer_request",
     "wait_estimate_message",
 ]

@@ -4,11 +4,27 @@ stage turns them into wire messages with ``_wire.py``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from omniroute.schemas import Channel, CustomerContext
 
-__all__ = ["AgentPaused", "ContactAssigned", "Effect", "OfferPlan", "OfferRevocation", "RevokeWhy"]
+if TYPE_CHECKING:
+    from ._model import Contact
+    from ._transfers import Transfer
+
+__all__ = [
+    "AgentPaused",
+    "ContactAssigned",
+    "ContactHandedOver",
+    "Effect",
+    "OfferPlan",
+    "OfferRevocation",
+    "RevokeWhy",
+    "TransferOutcome",
+    "TransferSettled",
+    "assigned_effect",
+    "revocation_effect",
+]
 
 RevokeWhy = Literal["timeout", "abandoned", "agent_logged_out", "superseded"]
 
@@ -32,6 +48,8 @@ class OfferPlan:
     automation_path: tuple[str, ...]
     automation_seconds: float
     customer: CustomerContext | None
+    transfers: tuple[Transfer, ...] = ()
+    """The contact's transfers, oldest first: who handed it on, and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,4 +81,63 @@ class AgentPaused:
     misses: int
 
 
-Effect = OfferPlan | OfferRevocation | ContactAssigned | AgentPaused
+TransferOutcome = Literal["handed_over", "completed", "declined", "refused"]
+"""``handed_over``: a cold transfer left the agent; ``completed``/``declined``: the
+other agent of a warm transfer accepted, or rejected or let it time out (the
+contact stays with the first); ``refused``: nothing changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransferSettled:
+    """What became of an agent's transfer request: tell the transferring desktop."""
+
+    transfer_id: str
+    agent_id: str
+    interaction_id: str
+    from_queue: str
+    to_queue: str
+    to_agent: str | None
+    outcome: TransferOutcome
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactHandedOver:
+    """A cold transfer to another pool: queue ``contact`` there (an assigner input
+    keyed by ``to_pool``), held for ``hold_for`` alone for ``hold_seconds``."""
+
+    to_pool: str
+    contact: Contact
+    hold_for: str | None
+    hold_seconds: float
+
+    @property
+    def agent_id(self) -> str:
+        """The agent who handed it over (the stage keys assignments by agent)."""
+        return self.contact.transfers[-1].from_agent
+
+
+Effect = (
+    OfferPlan | OfferRevocation | ContactAssigned | AgentPaused | TransferSettled | ContactHandedOver
+)
+
+
+def revocation_effect(contact: Contact, why: RevokeWhy) -> OfferRevocation:
+    return OfferRevocation(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        why=why,
+    )
+
+
+def assigned_effect(contact: Contact, assigned_at: float) -> ContactAssigned:
+    return ContactAssigned(
+        offer_id=contact.offer_id or "",
+        agent_id=contact.agent_id or "",
+        interaction_id=contact.interaction_id,
+        queue=contact.queue,
+        enqueued_at=contact.enqueued_at,
+        waited_seconds=max(0.0, assigned_at - contact.enqueued_at),
+    )

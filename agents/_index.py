@@ -27,18 +27,21 @@ from ._model import (
 from ._queues import QueueIndex
 from ._records import Changes, agent_record, contact_record, handle_time_record
 from ._rules import prepare
+from ._moves import ContactMoves
 
 __all__ = ["PoolIndex"]
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
 _ASSIGNED = ContactState.ASSIGNED
+_MOVED = ContactState.MOVED
 _READY = Presence.READY
 _OFFLINE = Presence.OFFLINE
 
 
-class PoolIndex:
-    """State of one pool and the indexes that make matching incremental."""
+class PoolIndex(ContactMoves):
+    """State of one pool and the indexes that make matching incremental; the moves a
+    transfer makes are its ``ContactMoves``."""
 
     def __init__(self, config: PoolConfig) -> None:
         self.config = config
@@ -184,6 +187,8 @@ class PoolIndex:
         that agent was logged out and is now gone too."""
         del self._contacts[contact.interaction_id]
         self._changed_contacts.add(contact.interaction_id)
+        if contact.state is _MOVED:
+            return None
         if contact.state is _QUEUED:
             self.queues.leave(contact)
             return None
@@ -192,6 +197,12 @@ class PoolIndex:
             self._record_handle_time(contact.queue, now - contact.assigned_at)
         self._release(agent, contact, now)
         return None if self.forget_if_gone(agent) else agent
+
+    def decline(self, contact: Contact, agent_id: str) -> None:
+        """The agent rejected the contact: skipped for it while anyone else can take it."""
+        if agent_id not in contact.declined:
+            contact.declined = (*contact.declined, agent_id)
+            self._changed_contacts.add(contact.interaction_id)
 
     # -- agents --------------------------------------------------------------
 
@@ -244,6 +255,11 @@ class PoolIndex:
         agent.presence = presence
         self._unlist(agent)
         self._changed_agents.add(agent.agent_id)
+
+    def set_reason(self, agent: Agent, reason: str) -> None:
+        if agent.reason != reason:
+            agent.reason = reason
+            self._changed_agents.add(agent.agent_id)
 
     def count_miss(self, agent: Agent) -> None:
         """An offer rejected or left to expire."""
@@ -311,6 +327,10 @@ class PoolIndex:
         prepare(contact, self.config.queue(contact.queue))
         contact.level_key = self.queues.level_key(contact)
         self._contacts[contact.interaction_id] = contact
+        if contact.state is _MOVED:
+            return
+        if contact.warm is not None and (origin := self._agents.get(contact.warm.agent_id)):
+            self._hold_work(origin, contact)
         agent = self._agents.get(contact.agent_id or "")
         if contact.state is _QUEUED or agent is None:
             self.queues.enter(contact, now)

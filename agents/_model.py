@@ -17,6 +17,7 @@ from omniroute.schemas import Channel, CustomerContext
 
 if TYPE_CHECKING:
     from ._lanes import Lane
+    from ._transfers import Transfer, WarmOrigin
 
 __all__ = [
     "Agent",
@@ -48,6 +49,9 @@ class ContactState(StrEnum):
     QUEUED = "queued"
     OFFERED = "offered"
     ASSIGNED = "assigned"
+    MOVED = "moved"
+    """Handed over to another pool (a cold transfer): kept here so a follow-up the
+    router sends to this pool reaches the new one, and a replayed transfer re-sends it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,9 @@ class PoolConfig:
     """Handle time assumed by the wait estimator until a queue has real completions."""
     handle_time_smoothing: float = 0.1
     """Weight of the newest completion in the handle-time moving average."""
+    transfer_hold_seconds: float = 30.0
+    """How long a contact transferred to a named agent waits for that agent alone
+    before any agent of that agent's queue may take it."""
     takeover_grace_seconds: float = 0.0
     """An offer that lapsed while no worker owned its pool stays open this long after
     the takeover: answers its agent sent in time are still in the log, and the new
@@ -132,6 +139,18 @@ class Contact:
     offer_id: str | None = None
     offer_expires_at: float | None = None
     assigned_at: float | None = None
+    declined: tuple[str, ...] = ()
+    """Agents who rejected this contact: skipped while anyone else can take it."""
+    transfers: tuple[Transfer, ...] = ()
+    """Every transfer of this contact, oldest first: what the next offer explains."""
+    hold_for: str | None = None
+    """A transfer to a named agent: the contact waits for that agent alone ..."""
+    hold_until: float = 0.0
+    """... until then, and from then on for any agent of its queue."""
+    warm: WarmOrigin | None = None
+    """A warm transfer in progress: the agent who keeps the contact until another accepts."""
+    moved_to: str | None = None
+    """The pool a cold transfer handed the contact to (state ``MOVED``)."""
     # Derived at enqueue from the queue's config; never persisted.
     static_rank: float = 0.0
     deadline: float = float("inf")
@@ -164,6 +183,8 @@ class Agent:
     idle_seq: int = 0
     """Tie-break for equal ``idle_since``: pool-wide, strictly increasing per touch."""
     misses: int = 0
+    reason: str = ""
+    """Why the agent is not ready (a pool's configured reason, or ``missed_offers``)."""
     load: dict[Channel, int] = field(default_factory=dict)
     total: int = 0
     work: dict[str, Channel] = field(default_factory=dict)

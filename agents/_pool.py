@@ -9,6 +9,7 @@ AgentLoggedIn                                  ``login(spec_from_login(e))``
 AgentStateChanged                              ``set_presence``
 AgentLoggedOut                                 ``logout``
 OfferAccepted / OfferRejected                  ``accept`` / ``reject``
+TransferRequested / a contact from another pool ``transfer`` / ``enqueue``
 WorkCompleted                                  ``complete_work``
 InteractionAbandoned / InteractionEnded        ``abandon`` / ``end``
 customer chose a callback                      ``to_callback``
@@ -21,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._effects import AgentPaused, ContactAssigned, Effect, OfferRevocation, RevokeWhy
+from ._effects import AgentPaused, Effect, OfferRevocation, RevokeWhy
+from ._effects import assigned_effect as _assigned
+from ._effects import revocation_effect as _revocation
 from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load, service_rates
 from ._index import PoolIndex
 from ._matcher import Matcher
@@ -32,9 +35,13 @@ from ._records import (
     contact_from_record,
     handle_time_from_record,
 )
+from ._transfers import TransferRequest, Transfers
 from ._turn import QueueTurn
 
-__all__ = ["Pool"]
+__all__ = ["PAUSED_REASON", "Pool"]
+
+PAUSED_REASON = "missed_offers"
+"""The not-ready reason of an agent the pool paused after too many missed offers."""
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
@@ -71,6 +78,7 @@ class Pool:
         self.config = config
         self._index = PoolIndex(config)
         self._matcher = Matcher(self._index)
+        self._transfers = Transfers(self._index, config.name)
         self._step = _Step()
 
     def _begin(self, now: float) -> _Step:
@@ -129,11 +137,17 @@ class Pool:
         step.agents.append(agent)
         return self._settle(step)
 
-    def set_presence(self, agent_id: str, presence: Presence, now: float) -> list[Effect]:
+    def set_presence(
+        self, agent_id: str, presence: Presence, now: float, reason: str = ""
+    ) -> list[Effect]:
+        """``reason``: why not ready (a new reason while not ready is a change too)."""
         step = self._begin(now)
         agent = self._index.agent(agent_id)
         if agent is None or agent.presence is Presence.OFFLINE or agent.presence is presence:
+            if agent is not None and agent.presence is presence is Presence.NOT_READY:
+                self._index.set_reason(agent, reason)
             return self._settle(step)
+        self._index.set_reason(agent, "" if presence is _READY else reason)
         if presence is Presence.OFFLINE:
             self._log_out(step, agent)
             return self._settle(step)
@@ -193,13 +207,24 @@ class Pool:
             return self._settle(step)
         self._index.assign(contact, step.now)
         step.effects.append(_assigned(contact, step.now))
+        if contact.warm is not None:
+            effects, origin = self._transfers.accepted(contact, step.now)
+            step.effects += effects
+            step.agents += [origin] if origin is not None else []
         return self._settle(step)
 
     def reject(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
-        """Back in line at its original place; the agent's room is free again."""
+        """Back in line at its original place, where this agent is skipped while
+        anyone else can take it; the agent's room is free again. A warm transfer's
+        offer rejected: the contact stays with the agent who transferred it."""
         step = self._begin(now)
         contact = self._index.current_offer(agent_id, interaction_id, offer_id)
-        if contact is not None:
+        if contact is not None and contact.warm is not None:
+            effects, freed = self._transfers.declined(contact, step.now)
+            step.effects += effects
+            step.agents.append(freed)
+        elif contact is not None:
+            self._index.decline(contact, agent_id)
             agent = self._index.requeue(contact, step.now)
             step.contacts.append(contact)
             self._index.count_miss(agent)
@@ -217,6 +242,11 @@ class Pool:
         missed: dict[str, Agent] = {}
         for contact in self._index.expired_offers(step.now):
             step.effects.append(_revocation(contact, "timeout"))
+            if contact.warm is not None:
+                effects, agent = self._transfers.declined(contact, step.now)
+                step.effects += effects
+                step.agents.append(agent)
+                continue
             agent = self._index.requeue(contact, step.now)
             step.contacts.append(contact)
             missed[agent.agent_id] = agent
@@ -229,6 +259,13 @@ class Pool:
         contact = self._index.contact(interaction_id)
         if contact is not None and contact.state is not _QUEUED and contact.agent_id == agent_id:
             self._finish(step, contact)
+        return self._settle(step)
+
+    def transfer(self, request: TransferRequest, now: float) -> list[Effect]:
+        """An agent transfers an assigned contact (``_transfers``): answered with a
+        ``TransferSettled`` (cold, or refused), later for a warm one."""
+        step = self._begin(now)
+        step.effects += self._transfers.request(request, step.now, (step.contacts, step.agents))
         return self._settle(step)
 
     def next_timer(self) -> float | None:
@@ -248,6 +285,8 @@ class Pool:
 
     def _finish(self, step: _Step, contact: Contact) -> None:
         """Remove a contact for good; the room it freed goes to the matcher."""
+        if contact.warm is not None and (origin := self._index.release_origin(contact, step.now)):
+            step.agents.append(origin)
         agent = self._index.remove(contact, step.now)
         if agent is not None:
             step.agents.append(agent)
@@ -258,6 +297,7 @@ class Pool:
             paused = agent.misses >= self.config.misses_before_not_ready
             if paused and agent.presence is _READY:
                 self._index.stop_offering(agent, Presence.NOT_READY)
+                self._index.set_reason(agent, PAUSED_REASON)
                 step.effects.append(AgentPaused(agent.agent_id, agent.misses))
                 step.contacts += self._index.replace_preferrers(agent.agent_id, step.now)
         step.agents += agents
@@ -357,23 +397,3 @@ class Pool:
         pool._expire_offers(step)
         return pool, pool._settle(step)
 
-
-def _revocation(contact: Contact, why: RevokeWhy) -> OfferRevocation:
-    return OfferRevocation(
-        offer_id=contact.offer_id or "",
-        agent_id=contact.agent_id or "",
-        interaction_id=contact.interaction_id,
-        queue=contact.queue,
-        why=why,
-    )
-
-
-def _assigned(contact: Contact, assigned_at: float) -> ContactAssigned:
-    return ContactAssigned(
-        offer_id=contact.offer_id or "",
-        agent_id=contact.agent_id or "",
-        interaction_id=contact.interaction_id,
-        queue=contact.queue,
-        enqueued_at=contact.enqueued_at,
-        waited_seconds=max(0.0, assigned_at - contact.enqueued_at),
-    )

@@ -18,6 +18,7 @@ from omniroute.schemas import Channel, CustomerContext
 from ._compact import compact_customer, compact_name, compact_signature, shared_customer_id
 from ._estimate import HandleTime
 from ._model import Agent, Contact, ContactState, Presence
+from ._transfer_records import transfer_fields, transfer_fields_from
 
 __all__ = [
     "Changes",
@@ -67,6 +68,7 @@ def contact_record(contact: Contact) -> Record:
         "offer_id": contact.offer_id,
         "offer_expires_at": contact.offer_expires_at,
         "assigned_at": contact.assigned_at,
+        **transfer_fields(contact),
     }
 
 
@@ -96,6 +98,7 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
         offer_id=record.get("offer_id"),
         offer_expires_at=record.get("offer_expires_at"),
         assigned_at=record.get("assigned_at"),
+        **transfer_fields_from(record),
     )
 
 
@@ -114,6 +117,7 @@ def agent_record(agent: Agent) -> Record:
         "idle_since": agent.idle_since,
         "idle_seq": agent.idle_seq,
         "misses": agent.misses,
+        "reason": agent.reason,
     }
 
 
@@ -129,6 +133,7 @@ def agent_from_record(record: Mapping[str, Any]) -> Agent:
         idle_since=float(record["idle_since"]),
         idle_seq=int(record["idle_seq"]),
         misses=int(record.get("misses", 0)),
+        reason=str(record.get("reason", "")),
         queue_set=frozenset(queues),
     )
 

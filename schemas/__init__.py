@@ -11,8 +11,10 @@ from ._agents import (
     AgentLoggedOut,
     AgentPresence,
     AgentStateChanged,
+    NotReadyReason,
     OfferAccepted,
     OfferRejected,
+    TransferRequested,
     WorkCompleted,
 )
 from ._assigner import AssignerInput, AssignerInputAdapter, InteractionUpdate, PoolTick
@@ -70,12 +72,20 @@ from ._offers import (
     OfferRevoked,
 )
 from ._topics import TOPICS, TopicSpec, topic
+from ._transfers import (
+    TRANSFER_NOTE_MAX,
+    TransferInfo,
+    TransferMode,
+    TransferResult,
+    TransferredContact,
+)
 
 __all__ = [
     "EXPLANATION_DETAIL_MAX",
     "EXPLANATION_NAME_MAX",
     "SCHEMA_VERSION",
     "TOPICS",
+    "TRANSFER_NOTE_MAX",
     "AgentEvent",
     "AgentEventAdapter",
     "AgentId",
@@ -113,6 +123,7 @@ __all__ = [
     "InteractionEventAdapter",
     "InteractionId",
     "InteractionUpdate",
+    "NotReadyReason",
     "Offer",
     "OfferAccepted",
     "OfferAssigned",
@@ -130,6 +141,11 @@ __all__ = [
     "SkillRequirement",
     "Tier",
     "TopicSpec",
+    "TransferInfo",
+    "TransferMode",
+    "TransferRequested",
+    "TransferResult",
+    "TransferredContact",
     "WaitEstimate",
     "WorkCompleted",
     "new_event_id",

@@ -21,6 +21,7 @@ from ._common import (
     Timestamp,
 )
 from ._decisions import CustomerContext
+from ._transfers import TransferInfo, TransferResult
 
 __all__ = [
     "AgentPausedNotice",
@@ -56,6 +57,11 @@ class Offer(_OfferBase):
     automation_path: tuple[str, ...] = ()
     automation_seconds: Number = 0.0
     customer: CustomerContext
+    transfers: tuple[TransferInfo, ...] = Field(
+        default=(),
+        max_length=8,
+        description="The contact's transfers, oldest first: who handed it on, and why.",
+    )
 
 
 class OfferAssigned(_OfferBase):
@@ -84,6 +90,7 @@ class AgentPausedNotice(Envelope):
 
 
 AssignmentMessage = Annotated[
-    Offer | OfferAssigned | OfferRevoked | AgentPausedNotice, Field(discriminator="type")
+    Offer | OfferAssigned | OfferRevoked | AgentPausedNotice | TransferResult,
+    Field(discriminator="type"),
 ]
 AssignmentMessageAdapter: TypeAdapter[AssignmentMessage] = TypeAdapter(AssignmentMessage)
