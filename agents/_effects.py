@@ -118,7 +118,12 @@ class ContactHandedOver:
 
 
 Effect = (
-    OfferPlan | OfferRevocation | ContactAssigned | AgentPaused | TransferSettled | ContactHandedOver
+    OfferPlan
+    | OfferRevocation
+    | ContactAssigned
+    | AgentPaused
+    | TransferSettled
+    | ContactHandedOver
 )
 
 

@@ -24,10 +24,10 @@ from ._model import (
     PoolConfig,
     Presence,
 )
+from ._moves import ContactMoves
 from ._queues import QueueIndex
 from ._records import Changes, agent_record, contact_record, handle_time_record
 from ._rules import prepare
-from ._moves import ContactMoves
 
 __all__ = ["PoolIndex"]
 

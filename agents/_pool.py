@@ -396,4 +396,3 @@ class Pool:
         step.agents += index.agents()  # time since the records may pair any of them
         pool._expire_offers(step)
         return pool, pool._settle(step)
-

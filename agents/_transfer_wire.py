@@ -109,6 +109,7 @@ def handover_message(effect: ContactHandedOver, source: str) -> TransferredConta
     return TransferredContact(
         id=_message_id("handover", contact.transfers[-1].transfer_id),
         source=source,
+        time=_at(contact.transfers[-1].at),
         pool=effect.to_pool,
         interaction_id=contact.interaction_id,
         customer_id=contact.customer_id,
@@ -126,8 +127,7 @@ def handover_message(effect: ContactHandedOver, source: str) -> TransferredConta
         callback=contact.callback,
         reason=contact.reason,
         automation_path=contact.automation_path,
-        customer=contact.customer
-        or CustomerContext(customer_id=contact.customer_id, known=False),
+        customer=contact.customer or CustomerContext(customer_id=contact.customer_id, known=False),
         transfers=tuple(transfer_info(t) for t in contact.transfers),
         hold_for=effect.hold_for,
         hold_seconds=effect.hold_seconds,

@@ -110,7 +110,9 @@ class Transfers:
             return self._not_applicable(request, contact)
         cross_pool = request.to_pool is not None and request.to_pool != self._pool
         if cross_pool and request.mode == "warm":
-            return [_settled(request, contact.queue, "refused", "a warm transfer stays in its pool")]
+            return [
+                _settled(request, contact.queue, "refused", "a warm transfer stays in its pool")
+            ]
         queue = self._target_queue(request, contact, cross_pool)
         note = Transfer(
             transfer_id=request.transfer_id,
@@ -126,13 +128,20 @@ class Transfers:
         contacts, agents = touched
         agent = index.agent(request.agent_id)
         from_queue = contact.queue
+        priority = max(contact.priority, request.priority or 0)
         if cross_pool:
             assert request.to_pool is not None
             index.hand_over(contact, request.to_pool, note, now)
+            contact.queue, contact.requirements, contact.priority = (
+                queue,
+                request.requirements,
+                priority,
+            )
+            contact.hold_for = request.to_agent
             if agent is not None:
                 agents.append(agent)
             return [
-                self._handover(contact, request, queue),
+                self.handover(contact),
                 _settled(request, from_queue, "handed_over", to_queue=queue),
             ]
         hold_until = now + index.config.transfer_hold_seconds if request.to_agent else 0.0
@@ -140,7 +149,7 @@ class Transfers:
             contact,
             queue=queue,
             requirements=request.requirements,
-            priority=max(contact.priority, request.priority or 0),
+            priority=priority,
             transfer=note,
             hold=(request.to_agent, hold_until),
             now=now,
@@ -192,18 +201,15 @@ class Transfers:
             )
         ], freed
 
-    def handover_again(self, contact: Contact) -> ContactHandedOver:
-        """The same hand-over as the first time (a replayed request after a restart)."""
-        last = contact.transfers[-1]
-        request = TransferRequest(
-            transfer_id=last.transfer_id,
-            agent_id=last.from_agent,
-            interaction_id=contact.interaction_id,
-            to_queue=last.to_queue,
-            to_agent=last.to_agent,
-            to_pool=contact.moved_to,
+    def handover(self, contact: Contact) -> ContactHandedOver:
+        """What hands a ``MOVED`` contact to its new pool: the first time, and again
+        for a replayed request (the receiving pool takes it once, by its id)."""
+        return ContactHandedOver(
+            to_pool=contact.moved_to or self._pool,
+            contact=replace_contact(contact),
+            hold_for=contact.hold_for,
+            hold_seconds=self._index.config.transfer_hold_seconds if contact.hold_for else 0.0,
         )
-        return self._handover(contact, request, last.to_queue)
 
     # -- internals -----------------------------------------------------------
 
@@ -214,7 +220,7 @@ class Transfers:
         if contact is not None and last is not None and last.transfer_id == request.transfer_id:
             if contact.state is _MOVED:
                 return [
-                    self.handover_again(contact),
+                    self.handover(contact),
                     _settled(request, last.from_queue, "handed_over", to_queue=last.to_queue),
                 ]
             if last.mode == "cold":
@@ -234,31 +240,20 @@ class Transfers:
                 return agent.queues[0]
         return request.to_queue or contact.queue
 
-    def _handover(
-        self, contact: Contact, request: TransferRequest, queue: str
-    ) -> ContactHandedOver:
-        moved = replace_contact(contact, queue, request)
-        return ContactHandedOver(
-            to_pool=request.to_pool or self._pool,
-            contact=moved,
-            hold_for=request.to_agent,
-            hold_seconds=self._index.config.transfer_hold_seconds if request.to_agent else 0.0,
-        )
 
-
-def replace_contact(contact: Contact, queue: str, request: TransferRequest) -> Contact:
+def replace_contact(contact: Contact) -> Contact:
     """What the receiving pool queues: a fresh contact with the same customer, journey
-    and place, in the target queue, with the transfer's requirements and priority."""
+    and place, and the target queue, requirements and priority the tombstone holds."""
     return Contact(
         interaction_id=contact.interaction_id,
         customer_id=contact.customer_id,
-        queue=queue,
+        queue=contact.queue,
         channel=contact.channel,
-        priority=max(contact.priority, request.priority or 0),
+        priority=contact.priority,
         enqueued_at=contact.enqueued_at,
         wait_offset=contact.wait_offset,
         max_wait=contact.max_wait,
-        requirements=request.requirements,
+        requirements=contact.requirements,
         preferred_agent=contact.preferred_agent,
         callback=contact.callback,
         reason=contact.reason,

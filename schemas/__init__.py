@@ -76,8 +76,8 @@ from ._transfers import (
     TRANSFER_NOTE_MAX,
     TransferInfo,
     TransferMode,
-    TransferResult,
     TransferredContact,
+    TransferResult,
 )
 
 __all__ = [

@@ -10,10 +10,10 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from omniroute.schemas import Compression, topic
+from omniroute.schemas import Compression, NotReadyReason, topic
 
 __all__ = [
     "AssignerSettings",
@@ -136,6 +136,18 @@ class RouterSettings(BaseModel):
     policy_file: Path | None = Field(default=None, description="None: the built-in default policy.")
 
 
+DEFAULT_NOT_READY_REASONS = (
+    "break",
+    "lunch",
+    "training",
+    "meeting",
+    "coaching",
+    "follow_up",
+    "system_issue",
+)
+"""Why an agent may be not ready, unless the settings say otherwise."""
+
+
 class AssignerSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -165,6 +177,36 @@ class AssignerSettings(BaseModel):
     )
     wait_estimate_every_seconds: float = Field(default=30.0, gt=0)
     service_level_window_seconds: float = Field(default=900.0, gt=0)
+    transfer_hold_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="A contact transferred to a named agent waits this long for that "
+        "agent alone, then for any agent of that agent's queue.",
+    )
+    not_ready_reasons: tuple[NotReadyReason, ...] = Field(
+        default=DEFAULT_NOT_READY_REASONS,
+        max_length=32,
+        description="Why an agent may be not ready, in every pool without its own list "
+        "(missed_offers, the assigner's own pause, is always one).",
+    )
+    pool_not_ready_reasons: dict[NotReadyReason, tuple[NotReadyReason, ...]] = Field(
+        default_factory=dict,
+        max_length=256,
+        description="A pool's own list of not-ready reasons (pool -> reasons, up to 32).",
+    )
+
+    @field_validator("pool_not_ready_reasons")
+    @classmethod
+    def _bounded(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for pool, reasons in value.items():
+            if len(reasons) > 32:
+                raise ValueError(f"pool {pool!r} lists {len(reasons)} reasons, at most 32")
+        return value
+
+    def not_ready_reasons_of(self, pool: str) -> frozenset[str]:
+        """The reasons an agent of ``pool`` may give, ``missed_offers`` included."""
+        reasons = self.pool_not_ready_reasons.get(pool, self.not_ready_reasons)
+        return frozenset(reasons) | {"missed_offers"}
 
 
 class Settings(BaseSettings):

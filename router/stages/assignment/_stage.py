@@ -15,6 +15,7 @@ from omniroute.agents import (
     Changes,
     Contact,
     ContactAssigned,
+    ContactHandedOver,
     ContactState,
     Effect,
     OfferPlan,
@@ -24,6 +25,7 @@ from omniroute.agents import (
     Presence,
     QueueConfig,
     Record,
+    TransferSettled,
     contact_from_decision,
     effect_message,
     pool_load_message,
@@ -44,11 +46,14 @@ from omniroute.schemas import (
     OfferRejected,
     PoolTick,
     RoutingDecision,
+    TransferredContact,
+    TransferRequested,
     WorkCompleted,
     topic,
 )
 
 from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
+from ._flows import AgentFlows
 from ._metrics import AssignerMetrics
 from ._service_level import ServiceLevelWindow
 
@@ -114,6 +119,7 @@ class AssignerStage:
             settings.wait_estimate_every_seconds, settings.tick_seconds
         )
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
+        self._flows = AgentFlows(settings, metrics, SOURCE)
 
     def pool_config(self, pool: str) -> PoolConfig:
         return pool_config(pool, self._settings)
@@ -125,6 +131,7 @@ class AssignerStage:
 
     def forget(self, pool_name: str) -> None:
         self.pools.pop(pool_name, None)
+        self._flows.forget(pool_name)
         self._estimates.forget(pool_name)
         self._estimate_backlog.forget(pool_name)
 
@@ -175,7 +182,9 @@ class AssignerStage:
                     extra={"pool": pool_name, "stage": "assigner"},
                 )
         self._metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
-        effects += self._dispatch(pool, pool_name, message, now)
+        effects += self._flows.around(
+            pool, pool_name, message, now, result.outbound, self._dispatch
+        )
         self._emit(pool, pool_name, effects, cause=message, now=now, result=result)
         self._write(pool_name, pool.drain_changes(), result)
         if isinstance(message, PoolTick):
@@ -212,14 +221,18 @@ class AssignerStage:
                 return pool.to_callback(message.interaction_id, now)
             case PoolTick():
                 return pool.tick(now)
+            case TransferRequested():
+                return self._flows.transfer(pool, pool_name, message, now)
+            case TransferredContact():
+                return self._flows.receive(pool, message, now)
             case AgentLoggedIn():
                 return pool.login(spec_from_login(message), now)
             case AgentLoggedOut():
                 return pool.logout(message.agent_id, now)
             case AgentStateChanged():
-                return pool.set_presence(
-                    message.agent_id, presence_from_wire(message.presence), now
-                )
+                reason = self._flows.reason(pool_name, message)
+                presence = presence_from_wire(message.presence)
+                return pool.set_presence(message.agent_id, presence, now, reason)
             case OfferAccepted():
                 return pool.accept(message.agent_id, message.interaction_id, message.offer_id, now)
             case OfferRejected():
@@ -232,7 +245,7 @@ class AssignerStage:
 
     def _count_abandon(self, pool: Pool, pool_name: str, interaction_id: str, now: float) -> None:
         contact = pool.contact(interaction_id)
-        if contact is None or contact.state is ContactState.ASSIGNED:
+        if contact is None or contact.state in (ContactState.ASSIGNED, ContactState.MOVED):
             return
         waited = now - contact.wait_origin
         within = waited <= self._target(contact)
@@ -257,6 +270,9 @@ class AssignerStage:
     ) -> None:
         metrics = self._metrics
         for effect in effects:
+            if isinstance(effect, ContactHandedOver | TransferSettled):
+                self._flows.emit(effect, pool_name, result.outbound)
+                continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
                 metrics.offers.labels(pool_name, "offered").inc()
@@ -271,6 +287,7 @@ class AssignerStage:
                 outcome = "timed_out" if effect.why == "timeout" else "revoked"
                 metrics.offers.labels(pool_name, outcome).inc()
             elif isinstance(effect, AgentPaused):
+                self._flows.observe(pool_name, effect.agent_id, pool.agent(effect.agent_id), now)
                 log.info(
                     "agent paused after %d missed offers",
                     effect.misses,
@@ -370,5 +387,6 @@ def pool_config(pool: str, settings: AssignerSettings) -> PoolConfig:
         ),
         offer_timeout_seconds=settings.offer_timeout_seconds,
         misses_before_not_ready=settings.misses_before_not_ready,
+        transfer_hold_seconds=settings.transfer_hold_seconds,
         takeover_grace_seconds=settings.takeover_grace_seconds,
     )

@@ -4,6 +4,8 @@ a contact every agent has declined once is still offered to one of them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,7 +69,7 @@ def test_a_declined_contact_goes_back_to_its_decliner_only_when_no_one_else_can(
     now = 0.0
     offers: dict[str, OfferPlan] = {}  # interaction -> its live offer
 
-    def take(effects: list[object]) -> None:
+    def take(effects: Sequence[object]) -> None:
         for effect in effects:
             if isinstance(effect, OfferPlan):
                 contact = pool.contact(effect.interaction_id)
@@ -137,5 +139,6 @@ def test_a_contact_every_agent_declined_once_is_never_stranded(agents: int) -> N
         effects = pool.reject(offer.agent_id, "c", offer.offer_id, float(step + 1))
     assert set(seen) == set(ids)
     contact = pool.contact("c")
-    assert contact is not None and contact.state is ContactState.OFFERED
+    assert contact is not None
+    assert contact.state is ContactState.OFFERED
     assert set(contact.declined) == set(ids)
