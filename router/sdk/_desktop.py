@@ -7,6 +7,11 @@ with AgentDesktop("kafka:9092", agent_id="a-7", pool="care") as desk:
         desk.accept(offer)
         ...
         desk.complete(offer)
+
+A contact that needs someone else: ``desk.transfer(offer, to_queue="technical",
+to_pool="tech", note="modem fault")`` (cold), or ``warm=True`` to keep it until the
+other agent accepts; ``desk.wait_for_transfer(transfer_id)`` says what became of it.
+Why not ready: ``desk.not_ready(reason="lunch")``, one of the pool's listed reasons.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from omniroute.schemas import (
     OfferAssigned,
     OfferRejected,
     OfferRevoked,
+    SkillRequirement,
+    TransferRequested,
+    TransferResult,
     WorkCompleted,
     new_event_id,
     topic,
@@ -64,16 +72,19 @@ class AgentDesktop(ClientSession):
         self.assigned: dict[str, OfferAssigned] = {}
         self.revoked: dict[str, OfferRevoked] = {}
         self.paused: AgentPausedNotice | None = None
+        self.transfers: dict[str, TransferResult] = {}
+        """The latest result of each transfer this agent asked for, by transfer id."""
         # Offers are redelivered at least once; an offer id is yielded only once.
         self._offered: set[str] = set()
 
-    def _send(self, kind: type[AgentEvent], **fields: Any) -> None:
+    def _send(self, kind: type[AgentEvent], **fields: Any) -> str:
         """One agent event: a fresh id (a redelivery keeps it), this desktop's
-        source, agent and pool, and the event's own fields."""
+        source, agent and pool, and the event's own fields; returns its id."""
         event = kind(
             id=new_event_id(), source=self.source, agent_id=self.agent_id, pool=self.pool, **fields
         )
         self._producer.send(AGENT_EVENTS.name, self.agent_id, event)
+        return event.id
 
     def login(
         self,
@@ -98,8 +109,40 @@ class AgentDesktop(ClientSession):
     def ready(self) -> None:
         self._send(AgentStateChanged, presence=AgentPresence.READY, note="")
 
-    def not_ready(self, note: str = "") -> None:
-        self._send(AgentStateChanged, presence=AgentPresence.NOT_READY, note=note)
+    def not_ready(self, note: str = "", *, reason: str | None = None) -> None:
+        """``reason``: one of the pool's not-ready reasons (``lunch``, ``training``...)."""
+        self._send(AgentStateChanged, presence=AgentPresence.NOT_READY, note=note, reason=reason)
+
+    def transfer(
+        self,
+        offer: Offer | OfferAssigned,
+        *,
+        to_queue: str | None = None,
+        to_agent: str | None = None,
+        to_pool: str | None = None,
+        warm: bool = False,
+        note: str = "",
+        priority: int | None = None,
+        skills: Mapping[str, int] | None = None,
+    ) -> str:
+        """Hand an accepted contact to a queue or an agent (of ``to_pool``, cold only,
+        or this pool); returns the transfer id ``wait_for_transfer`` takes. It keeps
+        its customer, journey and place; ``skills`` are what the next agent needs
+        (none: any agent of the queue), ``priority`` raises its priority to that."""
+        return self._send(
+            TransferRequested,
+            interaction_id=offer.interaction_id,
+            to_queue=to_queue,
+            to_agent=to_agent,
+            to_pool=to_pool,
+            mode="warm" if warm else "cold",
+            note=note,
+            priority=priority,
+            required_skills=tuple(
+                SkillRequirement(skill=skill, min_proficiency=level)
+                for skill, level in (skills or {}).items()
+            ),
+        )
 
     def accept(self, offer: Offer) -> None:
         self._send(OfferAccepted, offer_id=offer.offer_id, interaction_id=offer.interaction_id)
@@ -131,6 +174,8 @@ class AgentDesktop(ClientSession):
                     self.revoked[message.offer_id] = message
                 case AgentPausedNotice():
                     self.paused = message
+                case TransferResult():
+                    self.transfers[message.transfer_id] = message
             yield message
 
     def offers(self, timeout: float | None = None) -> Iterator[Offer]:
@@ -155,3 +200,14 @@ class AgentDesktop(ClientSession):
             if isinstance(message, OfferAssigned | OfferRevoked) and message.offer_id == offer_id:
                 return message
         raise TimeoutError(f"no answer for offer {offer_id} in {timeout} s")
+
+    def wait_for_transfer(self, transfer_id: str, timeout: float = 10.0) -> TransferResult:
+        """What became of a transfer: ``handed_over`` (cold), ``completed`` or
+        ``declined`` (warm: the other agent's answer), or ``refused``."""
+        result = self.transfers.get(transfer_id)
+        if result is not None:
+            return result
+        for message in self.messages(timeout=timeout):
+            if isinstance(message, TransferResult) and message.transfer_id == transfer_id:
+                return message
+        raise TimeoutError(f"no result for transfer {transfer_id} in {timeout} s")
