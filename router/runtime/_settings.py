@@ -7,6 +7,7 @@ explicitly: no module reads ``os.environ`` on its own.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 
@@ -271,6 +272,9 @@ class Settings(BaseSettings):
                 return
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
+            if isinstance(value, list | tuple | dict):  # complex values are JSON in env
+                env[prefix] = json.dumps(value)
+                return
             env[prefix] = str(value.value if isinstance(value, StrEnum) else value)
 
         for name in type(self).model_fields:

@@ -17,6 +17,7 @@ Why not ready: ``desk.not_ready(reason="lunch")``, one of the pool's listed reas
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +49,10 @@ from ._client import ClientSession
 
 __all__ = ["AgentDesktop"]
 
+_INBOX_LIMIT = 10_000
+"""Offers kept for ``offers()`` that no one has taken yet (a desktop that only reads
+``messages()`` would otherwise keep every offer)."""
+
 AGENT_EVENTS = topic("omniroute.agent-events")
 ASSIGNMENTS = topic("omniroute.assignments")
 
@@ -73,6 +78,7 @@ class AgentDesktop(ClientSession):
         self.revoked: dict[str, OfferRevoked] = {}
         self.paused: AgentPausedNotice | None = None
         self.transfers: dict[str, TransferResult] = {}
+        self._inbox: deque[Offer] = deque()
         """The latest result of each transfer this agent asked for, by transfer id."""
         # Offers are redelivered at least once; an offer id is yielded only once.
         self._offered: set[str] = set()
@@ -168,6 +174,9 @@ class AgentDesktop(ClientSession):
             if getattr(message, "agent_id", None) != self.agent_id:
                 continue
             match message:
+                case Offer():
+                    if len(self._inbox) < _INBOX_LIMIT:
+                        self._inbox.append(message)
                 case OfferAssigned():
                     self.assigned[message.offer_id] = message
                 case OfferRevoked():
@@ -180,22 +189,32 @@ class AgentDesktop(ClientSession):
 
     def offers(self, timeout: float | None = None) -> Iterator[Offer]:
         """Live offers for this agent, each offer id once (a redelivered offer is
-        dropped); expired or revoked ones are skipped."""
+        dropped); expired or revoked ones are skipped. Stops after ``timeout``.
+
+        Offers wait in an inbox whoever read them, so one that arrived while the
+        caller waited for an answer (``wait_for`` inside a loop over this) is
+        still offered here, not lost to the other reader."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for message in self.messages(timeout=timeout):
-            if (
-                isinstance(message, Offer)
-                and message.offer_id not in self._offered
-                and message.offer_id not in self.revoked
-                and message.expires_at > datetime.now(UTC)
-            ):
-                self._offered.add(message.offer_id)
-                yield message
-            if deadline is not None and time.monotonic() > deadline:
-                return
+        while deadline is None or time.monotonic() < deadline:
+            while self._inbox:
+                offer = self._inbox.popleft()
+                if (
+                    offer.offer_id not in self._offered
+                    and offer.offer_id not in self.revoked
+                    and offer.expires_at > datetime.now(UTC)
+                ):
+                    self._offered.add(offer.offer_id)
+                    yield offer
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            for _ in self.messages(timeout=min(0.5, left) if left is not None else 0.5):
+                if self._inbox:
+                    break
 
     def wait_for(self, offer_id: str, timeout: float = 10.0) -> OfferAssigned | OfferRevoked:
         """The assigner's answer to an accept: assigned, or revoked if it came too late."""
+        known = self.assigned.get(offer_id) or self.revoked.get(offer_id)
+        if known is not None:
+            return known
         for message in self.messages(timeout=timeout):
             if isinstance(message, OfferAssigned | OfferRevoked) and message.offer_id == offer_id:
                 return message
