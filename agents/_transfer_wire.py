@@ -129,6 +129,7 @@ def handover_message(effect: ContactHandedOver, source: str) -> TransferredConta
         automation_path=contact.automation_path,
         customer=contact.customer or CustomerContext(customer_id=contact.customer_id, known=False),
         transfers=tuple(transfer_info(t) for t in contact.transfers),
+        attempts=contact.attempts,
         hold_for=effect.hold_for,
         hold_seconds=effect.hold_seconds,
     )
@@ -156,6 +157,7 @@ def contact_from_transferred(message: TransferredContact, now: float) -> Contact
         automation_path=message.automation_path,
         customer=compact_customer(customer),
         transfers=tuple(_transfer(t) for t in message.transfers),
+        attempts=message.attempts,
         hold_for=message.hold_for,
         hold_until=now + message.hold_seconds if message.hold_for else 0.0,
     )

@@ -259,6 +259,7 @@ def replace_contact(contact: Contact) -> Contact:
         reason=contact.reason,
         automation_path=contact.automation_path,
         customer=contact.customer,
+        attempts=contact.attempts,
         transfers=contact.transfers,
     )
 

@@ -97,6 +97,9 @@ class TransferredContact(Envelope):
     automation_path: tuple[str, ...] = ()
     customer: CustomerContext
     transfers: tuple[TransferInfo, ...] = Field(default=(), max_length=8)
+    attempts: Integer = Field(
+        default=0, ge=0, description="Offers it has had: its next offer id continues from them."
+    )
     hold_for: AgentId | None = Field(
         default=None, description="A named agent the contact waits for alone at first."
     )

@@ -129,6 +129,7 @@ def _cold_transfer(
     assert moved.reason == "billing"
     assert moved.enqueued_at == offer.enqueued_at, "its original queue entry counts"
     assert moved.queue == "technical"
+    assert moved.attempt == offer.attempt + 1, "its offers go on counting: ids stay unique"
     [info] = moved.transfers
     assert (info.from_agent, info.from_queue, info.from_pool, info.note, info.mode) == (
         first.agent_id,

@@ -229,6 +229,7 @@ def test_a_transfer_to_another_pool_hands_the_contact_over_and_keeps_a_trace() -
     offer = next(e for e in got if isinstance(e, OfferPlan))
     assert offer.enqueued_at == 0.0
     assert offer.transfers[0].from_pool == "care"
+    assert offer.offer_id == "c#2", "a new offer id: the first pool's was c#1"
     assert care.end("c", 30) == []
     assert care.contact("c") is None
 
