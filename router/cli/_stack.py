@@ -28,7 +28,7 @@ def _print_status(stack: EmbeddedStack) -> None:
 @friendly_errors
 def up() -> None:
     """Start the embedded Tansu broker and redis-server and create the topics."""
-    stack = EmbeddedStack(load_settings())
+    stack = EmbeddedStack(load_settings(), detached=True)  # outlives this command
     stack.up()
     _print_status(stack)
 

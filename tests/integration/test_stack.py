@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from kafka import KafkaConsumer
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
-from omniroute.router.tools.harness import EmbeddedStack, StackError, free_port, port_open
+from omniroute.router.tools.harness import (
+    EmbeddedStack,
+    StackError,
+    command_line,
+    free_port,
+    port_open,
+    process_state,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
@@ -74,3 +87,101 @@ def test_topics_are_created_with_the_set_partition_count(tmp_path: Path) -> None
     finally:
         stack.down()
     assert not port_open("127.0.0.1", int(settings.kafka.bootstrap_servers.rsplit(":", 1)[1]))
+
+
+_OWNER = """
+import sys
+from pathlib import Path
+from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
+from omniroute.router.tools.harness import EmbeddedStack
+
+kafka_port, redis_port, state, detached = sys.argv[1:5]
+stack = EmbeddedStack(
+    Settings(
+        kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{kafka_port}"),
+        redis=RedisSettings(port=int(redis_port)),
+        state_dir=Path(state),
+    ),
+    detached=detached == "1",
+)
+print(" ".join(str(c.pid) for c in stack.up()), flush=True)
+sys.stdin.read()  # hold the stack until killed
+"""
+
+
+def _owned_stack(tmp_path: Path, *, detached: bool) -> tuple[subprocess.Popen[str], list[int]]:
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _OWNER,
+            *(str(free_port()), str(free_port()), str(tmp_path), "1" if detached else "0"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert owner.stdout is not None
+    pids = [int(pid) for pid in owner.stdout.readline().split()]
+    assert len(pids) == 2, "the owner reports the broker's and Redis's pids"
+    return owner, pids
+
+
+def _kill(owner: subprocess.Popen[str]) -> None:
+    owner.kill()
+    owner.communicate()  # reaps it and closes its pipes
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if process_state(pid) in (None, "Z"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_killed_owner_leaves_no_broker_or_redis_behind(tmp_path: Path) -> None:
+    owner, pids = _owned_stack(tmp_path, detached=False)
+    _kill(owner)  # SIGKILL: no finally block, no atexit runs
+    assert [_gone(pid) for pid in pids] == [True, True]
+
+
+def test_a_detached_stack_outlives_its_owner_and_a_later_up_finds_it(tmp_path: Path) -> None:
+    owner, pids = _owned_stack(tmp_path, detached=True)
+    _kill(owner)
+    settings_line = command_line(pids[0])
+    assert settings_line is not None, "the detached broker still runs"
+    kafka_port = next(a.rsplit(":", 1)[1] for a in settings_line if a.startswith("tcp://"))
+    redis_line = " ".join(command_line(pids[1]) or [])
+    redis_port = redis_line.rsplit(":", 1)[1]
+    stack = EmbeddedStack(_settings(tmp_path, int(kafka_port), int(redis_port)))
+    try:
+        assert [c.pid for c in stack.status()] == pids
+    finally:
+        stack.down()
+    assert [_gone(pid) for pid in pids] == [True, True]
+
+
+def test_a_pid_file_for_another_port_does_not_stand_in_for_this_stack(tmp_path: Path) -> None:
+    """A broker left running from the same state dir on another port is not ours:
+    `up` starts this stack's own instead of trusting the pid file and failing later."""
+    first = EmbeddedStack(_settings(tmp_path), detached=True)
+    second_settings = _settings(tmp_path)
+    stale: list[int] = []
+    try:
+        stale = [
+            c.pid for c in first.up() if c.pid is not None
+        ]  # its pid files stay in the shared state dir
+        second = EmbeddedStack(second_settings)
+        try:
+            started = second.up()
+            assert all(c.running and c.listening for c in started)
+            assert not {c.pid for c in started} & set(stale)
+        finally:
+            second.down()
+    finally:
+        for pid in stale:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        first.down()  # its pid files are gone with the second stack's: this reaps them

@@ -4,7 +4,7 @@ published), simulated agent desktops, and the measurements every tool reports
 with (/proc readings, percentiles), each written once here."""
 
 from ._agent_floor import AgentFloor, FloorReport, floor_agents
-from ._proc import cpu_seconds, process_state, rss_mb
+from ._proc import command_line, cpu_seconds, process_state, rss_mb
 from ._publish import PublishReport, publish_traffic
 from ._seeding import seed_customers
 from ._stack import (
@@ -28,6 +28,7 @@ __all__ = [
     "StackError",
     "TrafficGenerator",
     "WorkerProcess",
+    "command_line",
     "cpu_seconds",
     "create_extra_topics",
     "create_topics",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cpu_seconds", "process_state", "rss_mb"]
+__all__ = ["command_line", "cpu_seconds", "process_state", "rss_mb"]
 
 
 def rss_mb(pid: int | None) -> float:
@@ -45,3 +45,12 @@ def cpu_seconds(pid: int | None) -> float:
         return 0.0
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def command_line(pid: int) -> list[str] | None:
+    """The process's argv from /proc; None if it is gone or not ours to read."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]

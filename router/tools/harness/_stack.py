@@ -1,5 +1,7 @@
 """The embedded stack: a Kafka-protocol broker (Tansu) and a real redis-server on
-loopback, started as detached processes with pid files under the state dir.
+loopback, with pid files under the state dir. ``omniroute stack up`` leaves them
+running detached; every other owner (tests, benches, the demo) has them stopped by
+the kernel when it dies, however it dies.
 
 It is for development, tests and the demo; production runs Apache Kafka and
 Redis (see docker-compose.yml) and never touches this module.
@@ -25,7 +27,8 @@ from kafka.errors import TopicAlreadyExistsError
 from omniroute.router.runtime import Settings
 from omniroute.schemas import TOPICS
 
-from ._proc import process_state
+from ._lifetime import die_with_parent
+from ._proc import command_line, process_state
 
 __all__ = [
     "ComponentStatus",
@@ -100,11 +103,22 @@ def _split_host_port(address: str, default_port: int) -> tuple[str, int]:
 class EmbeddedStack:
     """Starts, stops and reports the broker and Redis named by ``settings``."""
 
-    def __init__(self, settings: Settings, *, schema_registry: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        schema_registry: Path | None = None,
+        detached: bool = False,
+    ) -> None:
         """``schema_registry``: a folder of ``<topic>.json`` JSON Schemas the broker
         checks each produced value against, refusing what does not match (Tansu's
-        own validation; tests use it to make a topic refuse writes)."""
+        own validation; tests use it to make a topic refuse writes).
+
+        ``detached``: the processes outlive this one (``omniroute stack up``). Otherwise
+        they receive SIGTERM when the thread that started them exits, so a killed test
+        run, bench or demo leaves no broker behind."""
         self._settings = settings
+        self._detached = detached
         self._schema_registry = schema_registry
         self._dir = settings.state_dir / "stack"
         self.kafka_host, self.kafka_port = _split_host_port(settings.kafka.bootstrap_servers, 9092)
@@ -156,12 +170,26 @@ class EmbeddedStack:
         return ["--schema-registry", f"file://./{self._schema_registry.name}"]
 
     def _pid(self, name: str) -> int | None:
+        """The pid file's process if it is alive and is still this component.
+
+        A pid file can outlive its process (its number then reused by another) or
+        name a broker that a previous run started on another port from the same state
+        dir: neither is ours, and trusting either skips starting the real one."""
         path = self._dir / f"{name}.pid"
         try:
             pid = int(path.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _pid_alive(pid) else None
+        if not _pid_alive(pid):
+            return None
+        _, port, command = self._commands()[name]
+        argv = command_line(pid)
+        if argv is None:  # cannot tell: trust the file, as before
+            return pid
+        # Redis rewrites its argv to a title ("redis-server *:6379"): match loosely.
+        shown = " ".join(argv)
+        ours = Path(command[0]).name in shown and (f":{port}" in shown or str(port) in argv)
+        return pid if ours else None
 
     def status(self) -> list[ComponentStatus]:
         result = []
@@ -196,6 +224,7 @@ class EmbeddedStack:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                     cwd=cwd if name == "kafka" else None,
+                    preexec_fn=None if self._detached else die_with_parent,  # noqa: PLW1509
                 )
             self._children[name] = process
             (self._dir / f"{name}.pid").write_text(str(process.pid))

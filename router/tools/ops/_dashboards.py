@@ -201,6 +201,17 @@ SRE = (
         "ops",
     ),
     Panel(
+        "Partitions held by a refused dead letter",
+        (
+            (
+                "{{stage}} {{topic}} [{{partition}}]",
+                "max by (stage, topic, partition) (omniroute_dead_letter_blocked) > 0",
+            ),
+        ),
+        description="A partition whose dead letter the broker refused stops there "
+        "until the letter is written (docs/delivery.md); nothing after it is committed.",
+    ),
+    Panel(
         "Degraded decisions (Redis unavailable)",
         (("degraded", "sum(rate(omniroute_degraded_decisions_total[5m]))"),),
         "ops",

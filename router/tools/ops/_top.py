@@ -98,6 +98,20 @@ def _seconds(value: float) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
 
 
+def _held_partitions(now: Snapshot) -> list[str]:
+    """``stage topic[partition]`` for each partition a refused dead letter holds: its
+    stage consumes nothing past it, so an operator must see it before the lag grows."""
+    held = sorted(
+        (tags.get("stage", ""), tags.get("topic", ""), tags.get("partition", ""))
+        for tags in (
+            dict(labels)
+            for labels, value in now.series("omniroute_dead_letter_blocked").items()
+            if value > 0
+        )
+    )
+    return [f"{stage} {topic}[{partition}]" for stage, topic, partition in held]
+
+
 def render(now: Snapshot, before: Snapshot | None, down: list[str]) -> Group:
     traffic = Table(title="Traffic (per second)", expand=True)
     for column in (
@@ -169,6 +183,9 @@ def render(now: Snapshot, before: Snapshot | None, down: list[str]) -> Group:
         ),
     )
     parts: list[Table | str] = [traffic, queues, service, agents]
+    held = _held_partitions(now)
+    if held:
+        parts.append(f"[red]held at a refused dead letter (docs/delivery.md):[/] {', '.join(held)}")
     if down:
         parts.append(f"[red]not answering:[/] {', '.join(down)}")
     return Group(*parts)

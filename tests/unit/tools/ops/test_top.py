@@ -51,3 +51,28 @@ def test_a_frame_shows_queues_service_level_and_agents() -> None:
     assert "42.0 s" in text
     assert "83%" in text
     assert "http://down:9464/metrics" in text
+
+
+def test_a_frame_names_each_partition_held_at_a_refused_dead_letter_and_only_those() -> None:
+    registry = CollectorRegistry()
+    metrics = RouterMetrics(registry, process=False)
+    metrics.worker.dead_letter_blocked.labels("router", "omniroute.interactions", "2").set(1)
+    metrics.worker.dead_letter_blocked.labels("router", "omniroute.interactions", "0").set(0)
+    metrics.worker.dead_letter_blocked.labels("router", "omniroute.interactions", "10").set(1)
+    console = Console(width=200, record=True)
+    console.print(render(parse_metrics([generate_latest(registry).decode()], at=1.0), None, []))
+    line = next(
+        line for line in console.export_text().splitlines() if "refused dead letter" in line
+    )
+    assert line.split(": ", 1)[1].strip() == (
+        "router omniroute.interactions[10], router omniroute.interactions[2]"
+    )
+
+
+def test_a_frame_with_every_partition_clear_says_nothing_of_held_partitions() -> None:
+    registry = CollectorRegistry()
+    metrics = RouterMetrics(registry, process=False)
+    metrics.worker.dead_letter_blocked.labels("router", "omniroute.interactions", "0").set(0)
+    console = Console(width=200, record=True)
+    console.print(render(parse_metrics([generate_latest(registry).decode()], at=1.0), None, []))
+    assert "refused dead letter" not in console.export_text()
