@@ -104,9 +104,10 @@ class Matcher:
         return level
 
     def _eligible(self, agent: Agent, contact: Contact) -> bool:
+        """A contact transferred to this agent by name is theirs whatever their queues."""
         return (
             agent.presence is _READY
-            and contact.queue in agent.queue_set
+            and (contact.queue in agent.queue_set or contact.hold_for == agent.agent_id)
             and agent.has_room(contact.channel)
             and self._level(agent, contact.level_key, contact.queue, contact.requirements)
             <= contact.stage

@@ -208,9 +208,7 @@ class Pool:
         self._index.assign(contact, step.now)
         step.effects.append(_assigned(contact, step.now))
         if contact.warm is not None:
-            effects, origin = self._transfers.accepted(contact, step.now)
-            step.effects += effects
-            step.agents += [origin] if origin is not None else []
+            self._transfers.accepted(contact, step.now, step.effects, step.agents)
         return self._settle(step)
 
     def reject(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
@@ -220,9 +218,7 @@ class Pool:
         step = self._begin(now)
         contact = self._index.current_offer(agent_id, interaction_id, offer_id)
         if contact is not None and contact.warm is not None:
-            effects, freed = self._transfers.declined(contact, step.now)
-            step.effects += effects
-            step.agents.append(freed)
+            self._transfers.declined(contact, step.now, step.effects, step.agents)
         elif contact is not None:
             self._index.decline(contact, agent_id)
             agent = self._index.requeue(contact, step.now)
@@ -243,9 +239,7 @@ class Pool:
         for contact in self._index.expired_offers(step.now):
             step.effects.append(_revocation(contact, "timeout"))
             if contact.warm is not None:
-                effects, agent = self._transfers.declined(contact, step.now)
-                step.effects += effects
-                step.agents.append(agent)
+                self._transfers.declined(contact, step.now, step.effects, step.agents)
                 continue
             agent = self._index.requeue(contact, step.now)
             step.contacts.append(contact)
@@ -254,16 +248,18 @@ class Pool:
         self._pause_missers(step, list(missed.values()))
 
     def complete_work(self, agent_id: str, interaction_id: str, now: float) -> list[Effect]:
-        """The agent is done: its room goes at once to whoever waits for it."""
-        step = self._begin(now)
+        """The agent is done: its room goes at once to whoever waits for it (the first
+        agent of a warm transfer may finish it too: the other's offer is revoked)."""
         contact = self._index.contact(interaction_id)
+        if contact is not None and contact.warm is not None and contact.warm.agent_id == agent_id:
+            return self._drop(interaction_id, now, "superseded")
+        step = self._begin(now)
         if contact is not None and contact.state is not _QUEUED and contact.agent_id == agent_id:
             self._finish(step, contact)
         return self._settle(step)
 
     def transfer(self, request: TransferRequest, now: float) -> list[Effect]:
-        """An agent transfers an assigned contact (``_transfers``): answered with a
-        ``TransferSettled`` (cold, or refused), later for a warm one."""
+        """An agent transfers an assigned contact (``_transfers``)."""
         step = self._begin(now)
         step.effects += self._transfers.request(request, step.now, (step.contacts, step.agents))
         return self._settle(step)

@@ -162,44 +162,43 @@ class Transfers:
             return []
         return [_settled(request, from_queue, "handed_over", to_queue=queue)]
 
-    def accepted(self, contact: Contact, now: float) -> tuple[list[Effect], Agent | None]:
+    def accepted(
+        self, contact: Contact, now: float, effects: list[Effect], agents: list[Agent]
+    ) -> None:
         """A warm transfer's second agent accepted: the first agent's room is free."""
         origin = contact.warm
         if origin is None:
-            return [], None
+            return
         agent = self._index.release_origin(contact, now)
-        last = contact.transfers[-1]
-        return [
-            TransferSettled(
-                transfer_id=last.transfer_id,
-                agent_id=origin.agent_id,
-                interaction_id=contact.interaction_id,
-                from_queue=origin.queue,
-                to_queue=last.to_queue,
-                to_agent=contact.agent_id,
-                outcome="completed",
-            )
-        ], agent
+        if agent is not None:
+            agents.append(agent)
+        effects.append(self._settled_warm(contact, origin, contact.agent_id, "completed"))
 
-    def declined(self, contact: Contact, now: float) -> tuple[list[Effect], Agent]:
+    def declined(
+        self, contact: Contact, now: float, effects: list[Effect], agents: list[Agent]
+    ) -> None:
         """A warm transfer's offer was rejected or timed out: the contact is the first
-        agent's again, as it was; returns the effects and the agent whose room it freed."""
+        agent's again, as it was; the second agent's room is free."""
         origin = contact.warm
         assert origin is not None
         to_agent = contact.agent_id
-        freed = self._index.give_back(contact, now)
+        agents.append(self._index.give_back(contact, now))
+        effects.append(self._settled_warm(contact, origin, to_agent, "declined"))
+
+    @staticmethod
+    def _settled_warm(
+        contact: Contact, origin: WarmOrigin, to_agent: str | None, outcome: TransferOutcome
+    ) -> TransferSettled:
         last = contact.transfers[-1]
-        return [
-            TransferSettled(
-                transfer_id=last.transfer_id,
-                agent_id=origin.agent_id,
-                interaction_id=contact.interaction_id,
-                from_queue=origin.queue,
-                to_queue=last.to_queue,
-                to_agent=to_agent,
-                outcome="declined",
-            )
-        ], freed
+        return TransferSettled(
+            transfer_id=last.transfer_id,
+            agent_id=origin.agent_id,
+            interaction_id=contact.interaction_id,
+            from_queue=origin.queue,
+            to_queue=last.to_queue,
+            to_agent=to_agent,
+            outcome=outcome,
+        )
 
     def handover(self, contact: Contact) -> ContactHandedOver:
         """What hands a ``MOVED`` contact to its new pool: the first time, and again

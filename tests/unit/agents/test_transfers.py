@@ -248,3 +248,28 @@ def test_a_contact_not_held_by_the_agent_is_refused() -> None:
     p.login(agent("b", "billing"), 3)
     wrong = TransferRequest("t-9", "b", "c", to_queue="technical")
     assert settled(p.transfer(wrong, 5)) == [("b", "refused")]
+
+
+def test_a_transfer_to_a_named_agent_reaches_them_whatever_their_queues() -> None:
+    """The agent is not known to the pool yet (their log-in travels on another
+    partition than the request) and serves none of the contact's queues: named, the
+    contact is theirs during the hold."""
+    p = pool()
+    assigned_to_a(p)
+    p.transfer(request("warm", to_agent="z"), 20)
+    effects = p.login(agent("z", "consults-only"), 21)
+    assert offers(effects) == [("c", "z")]
+    assert settled(p.reject("z", "c", "c#2", 22)) == [("a", "declined")]
+    assert p.contact("c").agent_id == "a"  # type: ignore[union-attr]
+
+
+def test_the_first_agent_may_finish_a_contact_while_its_warm_transfer_waits() -> None:
+    p = pool()
+    assigned_to_a(p)
+    p.login(agent("b", "technical"), 3)
+    p.transfer(request("warm", to_queue="technical"), 20)
+    effects = p.complete_work("a", "c", 25)
+    assert effects == [OfferRevocation("c#2", "b", "c", "technical", "superseded")]
+    assert p.contact("c") is None
+    assert work(p, "a") == {}
+    assert work(p, "b") == {}
