@@ -24,6 +24,7 @@ from ._effects import (
     AgentPaused,
     ContactAssigned,
     ContactHandedOver,
+    ContactOverflowed,
     Effect,
     OfferPlan,
     OfferRevocation,
@@ -33,6 +34,7 @@ from ._effects import (
 )
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
 from ._model import (
+    PAUSED_REASON,
     Agent,
     AgentSpec,
     Contact,
@@ -42,7 +44,8 @@ from ._model import (
     QueueConfig,
     Signature,
 )
-from ._pool import PAUSED_REASON, Pool
+from ._overflow import OVERFLOW, OVERFLOW_CAUSE, overflow_decision
+from ._pool import Pool
 from ._records import Changes, Record, agent_record, contact_record, handle_time_record
 from ._rules import agent_level, order_key, prepare, stage_at, sticky_until
 from ._transfer_wire import (
@@ -66,6 +69,8 @@ from ._wire import (
 )
 
 __all__ = [
+    "OVERFLOW",
+    "OVERFLOW_CAUSE",
     "PAUSED_REASON",
     "WAIT_CEILING_SECONDS",
     "Agent",
@@ -75,6 +80,7 @@ __all__ = [
     "Contact",
     "ContactAssigned",
     "ContactHandedOver",
+    "ContactOverflowed",
     "ContactState",
     "ContactWait",
     "Effect",
@@ -107,6 +113,7 @@ __all__ = [
     "handle_time_record",
     "handover_message",
     "order_key",
+    "overflow_decision",
     "pool_load_message",
     "prepare",
     "presence_from_wire",

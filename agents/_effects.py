@@ -6,16 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, Explanation
+
+from ._model import Contact
 
 if TYPE_CHECKING:
-    from ._model import Contact
     from ._transfers import Transfer
 
 __all__ = [
     "AgentPaused",
     "ContactAssigned",
     "ContactHandedOver",
+    "ContactOverflowed",
     "Effect",
     "OfferPlan",
     "OfferRevocation",
@@ -48,6 +50,7 @@ class OfferPlan:
     automation_path: tuple[str, ...]
     automation_seconds: float
     customer: CustomerContext | None
+    explanation: tuple[Explanation, ...] = ()
     transfers: tuple[Transfer, ...] = ()
     """The contact's transfers, oldest first: who handed it on, and why."""
 
@@ -79,6 +82,18 @@ class AgentPaused:
 
     agent_id: str
     misses: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContactOverflowed:
+    """A queued contact left this pool by an overflow step: ``contact`` is how it
+    goes on (target queue, remaining steps, the reason in its explanation);
+    the stage sends it to ``pool`` as a decision, the simulator enqueues it there."""
+
+    contact: Contact
+    from_queue: str
+    pool: str
+    waited_seconds: float
 
 
 TransferOutcome = Literal["handed_over", "completed", "declined", "refused"]
@@ -122,6 +137,7 @@ Effect = (
     | OfferRevocation
     | ContactAssigned
     | AgentPaused
+    | ContactOverflowed
     | TransferSettled
     | ContactHandedOver
 )

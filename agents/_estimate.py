@@ -116,7 +116,9 @@ def pool_load(
     agent_list = list(agents)
     logged_in = [a for a in agent_list if a.presence is not Presence.OFFLINE]
     ready = sum(1 for a in logged_in if a.presence is Presence.READY and a.total < a.max_total)
-    slots = sum(a.max_total for a in logged_in)
+    # Occupancy is work over capacity offered: a ready agent offers all their slots;
+    # one not ready (a break) offers none, except the work they still finish.
+    slots = sum(a.max_total if a.presence is Presence.READY else a.total for a in logged_in)
     held = sum(a.total for a in logged_in)
     rates = service_rates(agent_list, handle_times, config)
     queues = tuple(

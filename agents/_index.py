@@ -182,21 +182,22 @@ class PoolIndex(ContactMoves):
         self.queues.enter(contact, now)
         return agent
 
-    def remove(self, contact: Contact, now: float) -> Agent | None:
-        """Remove a contact for good; returns the agent whose room it freed, unless
-        that agent was logged out and is now gone too."""
+    def remove(self, contact: Contact, now: float) -> list[Agent]:
+        """Remove a contact for good; returns the agents whose room it freed (a warm
+        transfer's first agent too), less any logged out and now gone too."""
+        origin = self.release_origin(contact, now) if contact.warm is not None else None
+        freed = [] if origin is None else [origin]
         del self._contacts[contact.interaction_id]
         self._changed_contacts.add(contact.interaction_id)
-        if contact.state is _MOVED:
-            return None
-        if contact.state is _QUEUED:
-            self.queues.leave(contact)
-            return None
+        if contact.state is _QUEUED or contact.state is _MOVED:
+            if contact.state is _QUEUED:
+                self.queues.leave(contact)
+            return freed
         agent = self._agents[contact.agent_id or ""]
         if contact.state is _ASSIGNED and contact.assigned_at is not None:
             self._record_handle_time(contact.queue, now - contact.assigned_at)
         self._release(agent, contact, now)
-        return None if self.forget_if_gone(agent) else agent
+        return freed if self.forget_if_gone(agent) else [*freed, agent]
 
     def decline(self, contact: Contact, agent_id: str) -> None:
         """The agent rejected the contact: skipped for it while anyone else can take it."""
@@ -249,9 +250,11 @@ class PoolIndex(ContactMoves):
         self._unlist(agent)
         self._list(agent)
 
-    def stop_offering(self, agent: Agent, presence: Presence) -> None:
+    def stop_offering(self, agent: Agent, presence: Presence, reason: str | None = None) -> None:
         """Not ready or logged out: off every availability list; its place in the
-        idle line is kept for when it comes back."""
+        idle line is kept for when it comes back. ``reason``: why, if it changes."""
+        if reason is not None:
+            self.set_reason(agent, reason)
         agent.presence = presence
         self._unlist(agent)
         self._changed_agents.add(agent.agent_id)

@@ -198,5 +198,6 @@ class Matcher:
             automation_path=contact.automation_path,
             automation_seconds=contact.wait_offset,
             customer=contact.customer,
+            explanation=contact.explanation,
             transfers=contact.transfers,
         )

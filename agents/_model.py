@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, Explanation, OverflowStep
 
 if TYPE_CHECKING:
     from ._lanes import Lane
     from ._transfers import Transfer, WarmOrigin
 
 __all__ = [
+    "PAUSED_REASON",
     "Agent",
     "AgentSpec",
     "Contact",
@@ -35,6 +36,10 @@ Requirement = tuple[str, int]
 """A skill and the minimum proficiency (1-10) the handling agent needs."""
 Signature = tuple[Requirement, ...]
 """A contact's requirements, sorted: contacts with the same signature share an index lane."""
+
+
+PAUSED_REASON = "missed_offers"
+"""The not-ready reason of an agent the pool paused after too many missed offers."""
 
 
 class Presence(StrEnum):
@@ -133,6 +138,10 @@ class Contact:
     reason: str | None = None
     automation_path: tuple[str, ...] = ()
     customer: CustomerContext | None = None
+    overflow: tuple[OverflowStep, ...] = ()
+    """Overflow steps still ahead, in order; waits count from ``enqueued_at``."""
+    explanation: tuple[Explanation, ...] = ()
+    """Why the contact is in this pool, for the offer (an overflow step); usually empty."""
     attempts: int = 0
     state: ContactState = ContactState.QUEUED
     agent_id: str | None = None

@@ -28,7 +28,8 @@ from ._effects import revocation_effect as _revocation
 from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load, service_rates
 from ._index import PoolIndex
 from ._matcher import Matcher
-from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
+from ._model import PAUSED_REASON, Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
+from ._overflow import OverflowClock, overflowed
 from ._records import (
     Changes,
     agent_from_record,
@@ -38,10 +39,7 @@ from ._records import (
 from ._transfers import TransferRequest, Transfers
 from ._turn import QueueTurn
 
-__all__ = ["PAUSED_REASON", "Pool"]
-
-PAUSED_REASON = "missed_offers"
-"""The not-ready reason of an agent the pool paused after too many missed offers."""
+__all__ = ["Pool"]
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
@@ -80,6 +78,7 @@ class Pool:
         self._matcher = Matcher(self._index)
         self._transfers = Transfers(self._index, config.name)
         self._step = _Step()
+        self._overflow = OverflowClock()
 
     def _begin(self, now: float) -> _Step:
         """Every event's opening: the clock moves on and what time did by ``now``
@@ -108,6 +107,7 @@ class Pool:
         step = self._begin(now)
         if self._index.admit(contact, step.now):
             step.contacts.append(contact)
+            self._overflow.arm(contact)
         return self._settle(step)
 
     def abandon(self, interaction_id: str, now: float) -> list[Effect]:
@@ -140,14 +140,12 @@ class Pool:
     def set_presence(
         self, agent_id: str, presence: Presence, now: float, reason: str = ""
     ) -> list[Effect]:
-        """``reason``: why not ready (a new reason while not ready is a change too)."""
         step = self._begin(now)
         agent = self._index.agent(agent_id)
+        if agent is not None and agent.presence is not Presence.OFFLINE:  # why not ready
+            self._index.set_reason(agent, "" if presence is _READY else reason)
         if agent is None or agent.presence is Presence.OFFLINE or agent.presence is presence:
-            if agent is not None and agent.presence is presence is Presence.NOT_READY:
-                self._index.set_reason(agent, reason)
             return self._settle(step)
-        self._index.set_reason(agent, "" if presence is _READY else reason)
         if presence is Presence.OFFLINE:
             self._log_out(step, agent)
             return self._settle(step)
@@ -212,9 +210,8 @@ class Pool:
         return self._settle(step)
 
     def reject(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
-        """Back in line at its original place, where this agent is skipped while
-        anyone else can take it; the agent's room is free again. A warm transfer's
-        offer rejected: the contact stays with the agent who transferred it."""
+        """Back in line at its original place, this agent skipped while anyone else can
+        take it; its room free again. A warm transfer's offer: back to its first agent."""
         step = self._begin(now)
         contact = self._index.current_offer(agent_id, interaction_id, offer_id)
         if contact is not None and contact.warm is not None:
@@ -232,7 +229,18 @@ class Pool:
         (revoked, re-queued in their original place, counted as the agent's miss)."""
         step = self._begin(now)
         self._expire_offers(step)
+        self._overflow_due(step)
         return self._settle(step)
+
+    def _overflow_due(self, step: _Step) -> None:
+        """Queued contacts past their next overflow step leave for its queue."""
+        gone = set()
+        for contact in self._overflow.due(step.now, self._index.contact):
+            step.effects.append(overflowed(contact, self.config.name, step.now))
+            self._finish(step, contact)
+            gone.add(contact.interaction_id)
+        if gone:
+            step.contacts = [c for c in step.contacts if c.interaction_id not in gone]
 
     def _expire_offers(self, step: _Step) -> None:
         missed: dict[str, Agent] = {}
@@ -248,8 +256,7 @@ class Pool:
         self._pause_missers(step, list(missed.values()))
 
     def complete_work(self, agent_id: str, interaction_id: str, now: float) -> list[Effect]:
-        """The agent is done: its room goes at once to whoever waits for it (the first
-        agent of a warm transfer may finish it too: the other's offer is revoked)."""
+        """The agent is done (or a warm transfer's first agent): its room is free at once."""
         contact = self._index.contact(interaction_id)
         if contact is not None and contact.warm is not None and contact.warm.agent_id == agent_id:
             return self._drop(interaction_id, now, "superseded")
@@ -259,14 +266,15 @@ class Pool:
         return self._settle(step)
 
     def transfer(self, request: TransferRequest, now: float) -> list[Effect]:
-        """An agent transfers an assigned contact (``_transfers``)."""
         step = self._begin(now)
         step.effects += self._transfers.request(request, step.now, (step.contacts, step.agents))
         return self._settle(step)
 
     def next_timer(self) -> float | None:
-        """When ``tick`` next has work (an offer expiring or a wait widening)."""
-        return self._index.next_timer()
+        """When ``tick`` next has work (an offer expiring, a wait widening, an overflow)."""
+        moments = [self._index.next_timer(), self._overflow.next_timer(self._index.contact)]
+        due = [moment for moment in moments if moment is not None]
+        return min(due) if due else None
 
     # -- internals -----------------------------------------------------------
 
@@ -281,19 +289,14 @@ class Pool:
 
     def _finish(self, step: _Step, contact: Contact) -> None:
         """Remove a contact for good; the room it freed goes to the matcher."""
-        if contact.warm is not None and (origin := self._index.release_origin(contact, step.now)):
-            step.agents.append(origin)
-        agent = self._index.remove(contact, step.now)
-        if agent is not None:
-            step.agents.append(agent)
+        step.agents += self._index.remove(contact, step.now)
 
     def _pause_missers(self, step: _Step, agents: list[Agent]) -> None:
         """Pause agents that missed too often; the rest look for work again."""
         for agent in agents:
             paused = agent.misses >= self.config.misses_before_not_ready
             if paused and agent.presence is _READY:
-                self._index.stop_offering(agent, Presence.NOT_READY)
-                self._index.set_reason(agent, PAUSED_REASON)
+                self._index.stop_offering(agent, Presence.NOT_READY, PAUSED_REASON)
                 step.effects.append(AgentPaused(agent.agent_id, agent.misses))
                 step.contacts += self._index.replace_preferrers(agent.agent_id, step.now)
         step.agents += agents
@@ -388,7 +391,10 @@ class Pool:
             if config.takeover_grace_seconds
             else 0.0,
         )
+        for contact in index.contacts():
+            pool._overflow.arm(contact)
         step = pool._begin(now)
         step.agents += index.agents()  # time since the records may pair any of them
         pool._expire_offers(step)
+        pool._overflow_due(step)
         return pool, pool._settle(step)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, Explanation, OverflowStep
 
 from ._compact import compact_customer, compact_name, compact_signature, shared_customer_id
 from ._estimate import HandleTime
@@ -68,6 +68,17 @@ def contact_record(contact: Contact) -> Record:
         "offer_id": contact.offer_id,
         "offer_expires_at": contact.offer_expires_at,
         "assigned_at": contact.assigned_at,
+        # Written only when there is something to keep: most contacts have neither.
+        **(
+            {"overflow": [s.model_dump(mode="json") for s in contact.overflow]}
+            if contact.overflow
+            else {}
+        ),
+        **(
+            {"explanation": [e.model_dump(mode="json") for e in contact.explanation]}
+            if contact.explanation
+            else {}
+        ),
         **transfer_fields(contact),
     }
 
@@ -98,6 +109,8 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
         offer_id=record.get("offer_id"),
         offer_expires_at=record.get("offer_expires_at"),
         assigned_at=record.get("assigned_at"),
+        overflow=tuple(OverflowStep.model_validate(s) for s in record.get("overflow", ())),
+        explanation=tuple(Explanation.model_validate(e) for e in record.get("explanation", ())),
         **transfer_fields_from(record),
     )
 

@@ -37,6 +37,7 @@ from ._effects import (
 )
 from ._estimate import ContactWait, PoolLoadView
 from ._model import AgentSpec, Contact, Presence
+from ._overflow import OVERFLOW
 from ._transfer_wire import transfer_info, transfer_result_message
 
 _ID_LIMIT = 128
@@ -91,6 +92,8 @@ def contact_from_decision(decision: RoutingDecision) -> Contact:
         reason=None if decision.reason is None else compact_name(decision.reason),
         automation_path=decision.automation_path,
         customer=None if customer is None else compact_customer(customer),
+        overflow=decision.overflow,
+        explanation=tuple(e for e in decision.explanation if e.name == OVERFLOW),
     )
 
 
@@ -129,6 +132,7 @@ def effect_message(
             automation_seconds=effect.automation_seconds,
             customer=effect.customer
             or CustomerContext(customer_id=effect.customer_id, known=False),
+            explanation=effect.explanation,
             transfers=tuple(transfer_info(t) for t in effect.transfers),
         )
     if isinstance(effect, ContactAssigned):

@@ -48,6 +48,7 @@ from ._decisions import (
     CustomerContext,
     Explanation,
     ExplanationKind,
+    OverflowStep,
     RoutingDecision,
     SkillRequirement,
 )
@@ -130,6 +131,7 @@ __all__ = [
     "OfferId",
     "OfferRejected",
     "OfferRevoked",
+    "OverflowStep",
     "PoolLoad",
     "PoolTick",
     "QueueLoad",

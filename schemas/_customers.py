@@ -77,6 +77,10 @@ class RecentContact(BaseModel):
     target: ContactTarget | None = None
     queue: QueueName | None = None
     pool: QueueName | None = None
+    overflow_pools: tuple[QueueName, ...] = Field(
+        default=(),
+        description="Pools an overflow step may move the contact to: follow-ups go there too.",
+    )
     agent_id: Annotated[str, StringConstraints(max_length=128)] | None = Field(
         default=None, description="Who handled it, once an agent ended it (for sticky routing)."
     )

@@ -28,6 +28,7 @@ __all__ = [
     "CustomerContext",
     "Explanation",
     "ExplanationKind",
+    "OverflowStep",
     "RoutingDecision",
     "SkillRequirement",
 ]
@@ -63,6 +64,21 @@ class SkillRequirement(BaseModel):
 
     skill: SkillName
     min_proficiency: Integer = Field(default=1, ge=1, le=10)
+
+
+class OverflowStep(BaseModel):
+    """Where a contact still queued after ``after_seconds`` goes next: the policy's
+    overflow steps (TaskRouter workflow steps, Connect routing steps, Genesys
+    bullseye rings), copied onto the decision so the assigner needs no policy."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    after_seconds: Number = Field(gt=0, description="Seconds in queue since the queue entry.")
+    queue: QueueName
+    pool: QueueName
+    required_skills: tuple[SkillRequirement, ...] = Field(
+        default=(), description="What the target queue asks of its agents."
+    )
 
 
 class CustomerContext(BaseModel):
@@ -116,3 +132,12 @@ class RoutingDecision(Envelope):
     policy_version: str
     degraded: Flag = Field(default=False, description="Decided without the customer's record.")
     customer: CustomerContext
+    overflow: tuple[OverflowStep, ...] = Field(
+        default=(),
+        description="Where the contact goes if still queued after each step's wait, in order.",
+    )
+    closed_queue: QueueName | None = Field(
+        default=None,
+        description="The queue the contact was for, closed when it arrived (policy hours): "
+        "the decision is the policy's closed-hours route instead.",
+    )

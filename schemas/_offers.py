@@ -20,7 +20,7 @@ from ._common import (
     QueueName,
     Timestamp,
 )
-from ._decisions import CustomerContext
+from ._decisions import CustomerContext, Explanation
 from ._transfers import TransferInfo, TransferResult
 
 __all__ = [
@@ -57,6 +57,9 @@ class Offer(_OfferBase):
     automation_path: tuple[str, ...] = ()
     automation_seconds: Number = 0.0
     customer: CustomerContext
+    explanation: tuple[Explanation, ...] = Field(
+        default=(), description="Why this contact reached this pool, e.g. an overflow step."
+    )
     transfers: tuple[TransferInfo, ...] = Field(
         default=(),
         max_length=8,

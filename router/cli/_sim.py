@@ -13,6 +13,7 @@ from rich.table import Table
 from ..tools.sim import (
     DesignResult,
     ErlangRun,
+    OverflowPair,
     ScenarioError,
     VipTraffic,
     agents_for_service_level,
@@ -93,6 +94,57 @@ def erlang(
     _write_json(json_out, result)
 
 
+@sim_app.command()
+def overflow(
+    arrivals_per_hour: Annotated[float, typer.Option(min=0.001, help="Per pool, Poisson.")],
+    aht_seconds: Annotated[float, typer.Option(min=0.001, help="Mean handle time (exponential).")],
+    agents: Annotated[int, typer.Option(min=1, help="Agents per pool.")],
+    after: Annotated[
+        list[float] | None,
+        typer.Option(min=0.001, help="Overflow after this many seconds in queue (repeatable)."),
+    ] = None,
+    target_seconds: Annotated[float, typer.Option(min=0, help="Service-level threshold.")] = 20.0,
+    hours: Annotated[float, typer.Option(min=0.01, help="Simulated hours measured.")] = 100.0,
+    seed: Annotated[int, typer.Option(help="Same seed, same result.")] = 1,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the results here.")] = None,
+) -> None:
+    """Two identical pools whose contacts overflow to each other after a wait, through
+    the real pool: service level and ASA beside Erlang C for the separate pools (no
+    overflow) and for one pooled queue (the most sharing can give)."""
+    steps: list[float | None] = [None, *(after or [60.0, 20.0, 5.0])]
+    results = [
+        OverflowPair(
+            arrivals_per_hour=arrivals_per_hour,
+            aht_seconds=aht_seconds,
+            agents=agents,
+            target_seconds=target_seconds,
+            overflow_after=step,
+            hours=hours,
+            seed=seed,
+        ).run()
+        for step in steps
+    ]
+    table = Table("overflow after", "overflowed", "SL", "ASA s")
+    for result in results:
+        step = result["overflow_after"]
+        table.add_row(
+            "never" if step is None else f"{step:g} s",
+            f"{result['overflowed_share']:.1%}",
+            f"{result['service_level']:.1%}",
+            f"{result['asa_seconds']:.1f}",
+        )
+    first = results[0]
+    for name in ("separate", "pooled"):
+        table.add_row(
+            f"Erlang C {name}",
+            "-",
+            f"{first[f'erlang_c_{name}_service_level']:.1%}",
+            f"{first[f'erlang_c_{name}_asa_seconds']:.1f}",
+        )
+    console.print(table)
+    _write_json(json_out, results)
+
+
 def _summary_table(title: str, rows: dict[str, dict[str, float]]) -> Table:
     table = Table(title, "offered", "SL", "ASA s", "p90 s", "abandoned", title=None)
     for key, figures in rows.items():
@@ -144,6 +196,8 @@ def run_scenario(
     )
     for label in ("queue", "priority", "channel"):
         console.print(_summary_table(label, report[f"by_{label}"]))
+    for step, count in report["overflowed"].items():
+        console.print(f"overflowed {step}: {count}")
     _write_json(out / "report.json", report)
     for path in (
         plot_service_level_by_interval(result, out / "service-level-by-interval.png"),

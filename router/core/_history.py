@@ -121,6 +121,11 @@ def apply_to_history(
                 "target": decision.target,
                 "queue": decision.queue,
                 "pool": decision.pool,
+                "overflow_pools": tuple(
+                    dict.fromkeys(s.pool for s in decision.overflow if s.pool != decision.pool)
+                )
+                if decision.overflow
+                else (),
                 "agent_id": None,
                 "outcome": (
                     ContactOutcome.ESCALATED
@@ -163,6 +168,7 @@ def apply_to_history(
                         "target": ContactTarget(event.stage),  # ivr or self_service, as matched
                         "queue": None,
                         "pool": None,
+                        "overflow_pools": (),
                         "agent_id": None,
                         "outcome": automation,
                         "automation_outcome": automation,

@@ -142,7 +142,7 @@ def _pools_holding(
     """
     line = next((c for c in reversed(recent) if c.interaction_id == event.interaction_id), None)
     if line is not None and line.target is ContactTarget.AGENT_QUEUE and line.pool:
-        return (line.pool,)
+        return (line.pool, *line.overflow_pools)  # an overflow step may have moved it
     if line is not None and line.target in _AUTOMATED and not _reached_agents(event):
         return ()
     return tuple(sorted(every_pool))

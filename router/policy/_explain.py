@@ -24,6 +24,12 @@ def explain(decision: RoutingDecision) -> list[str]:
         if decision.preferred_agent_id:
             lines.append(f"  preferred agent: {decision.preferred_agent_id}")
         lines.append(f"  sales offer: {'yes' if decision.offer_allowed else 'no'}")
+        for step in decision.overflow:
+            lines.append(
+                f"  overflow after {step.after_seconds:.0f} s: {step.queue} (pool {step.pool})"
+            )
+    if decision.closed_queue:
+        lines.append(f"  arrived while {decision.closed_queue} was closed")
     lines.append(f"  expected cost ${decision.expected_cost:.2f}; policy {decision.policy_version}")
     lines.extend(f"  {e.kind.value:9} {e.name}: {e.detail}" for e in decision.explanation)
     return lines

@@ -25,6 +25,8 @@ from omniroute.schemas import (
     SkillRequirement,
 )
 
+from ._hours import OpeningHours
+
 __all__ = [
     "AutomationAction",
     "AutomationRule",
@@ -33,6 +35,7 @@ __all__ = [
     "Costs",
     "GuardrailSettings",
     "OfferThresholds",
+    "OverflowRule",
     "PolicyFile",
     "QueueSpec",
     "RouteAction",
@@ -122,6 +125,15 @@ class RoutingRule(_Strict):
     then: RouteAction
 
 
+class OverflowRule(_Strict):
+    """A queued contact still waiting ``after_seconds`` after its queue entry moves to
+    queue ``to`` (in any pool): TaskRouter's workflow step timeout, Connect's routing
+    step, Genesys's next bullseye ring. Steps apply in order of their wait."""
+
+    after_seconds: float = Field(gt=0)
+    to: Name
+
+
 class QueueSpec(_Strict):
     pool: Name
     channels: frozenset[Channel] = frozenset(Channel)
@@ -135,6 +147,9 @@ class QueueSpec(_Strict):
     skills: tuple[SkillRequirement, ...] = ()
     fallback: Name | None = Field(
         default=None, description="Where a channel this queue does not serve goes instead."
+    )
+    overflow: tuple[OverflowRule, ...] = Field(
+        default=(), description="Where a contact still queued goes after each step's wait."
     )
 
 
@@ -166,6 +181,10 @@ class PolicyFile(_Strict):
     guardrails: GuardrailSettings = GuardrailSettings()
     offers: OfferThresholds = OfferThresholds()
     queues: dict[Name, QueueSpec] = Field(min_length=1)
+    hours: dict[Name, OpeningHours] = Field(
+        default_factory=dict,
+        description="Opening hours by queue or pool (a queue's own entry wins); none: always open.",
+    )
     default_queue: Name
     automation: tuple[AutomationRule, ...] = ()
     routing: tuple[RoutingRule, ...] = ()
@@ -182,6 +201,8 @@ class PolicyFile(_Strict):
                 problems.append(f"queues.{name}.fallback: unknown queue {queue.fallback!r}")
             if queue.floor > queue.priority:
                 problems.append(f"queues.{name}.priority: below its own floor {queue.floor}")
+            problems += _overflow_problems(name, queue, self.queues)
+        problems += _hours_problems(self)
         for index, rule in enumerate(self.routing):
             if rule.then.queue is not None and rule.then.queue not in self.queues:
                 problems.append(
@@ -194,3 +215,35 @@ class PolicyFile(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _overflow_problems(name: str, queue: QueueSpec, queues: dict[str, QueueSpec]) -> list[str]:
+    problems = []
+    waits = [step.after_seconds for step in queue.overflow]
+    if waits != sorted(set(waits)):
+        problems.append(f"queues.{name}.overflow: after_seconds must increase step by step")
+    for index, step in enumerate(queue.overflow):
+        if step.to not in queues:
+            problems.append(f"queues.{name}.overflow[{index}].to: unknown queue {step.to!r}")
+        elif step.to == name:
+            problems.append(f"queues.{name}.overflow[{index}].to: overflows into itself")
+    return problems
+
+
+def _hours_problems(spec: PolicyFile) -> list[str]:
+    problems = []
+    pools = {queue.pool for queue in spec.queues.values()}
+    for name, hours in spec.hours.items():
+        if name not in spec.queues and name not in pools:
+            problems.append(f"hours.{name}: neither a queue nor a pool")
+        route = hours.closed
+        if route.target != "queue" and route.queue is not None:
+            problems.append(f"hours.{name}.closed.queue: only with target: queue")
+        elif route.target == "queue" and route.queue not in spec.queues:
+            problems.append(f"hours.{name}.closed.queue: a queue is needed, got {route.queue!r}")
+        elif route.queue is not None and spec.queues[route.queue].channels != frozenset(Channel):
+            problems.append(
+                f"hours.{name}.closed.queue: {route.queue} must serve every channel "
+                "(it takes whatever arrives while closed)"
+            )
+    return problems

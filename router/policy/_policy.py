@@ -3,7 +3,6 @@ guardrails no rule can override, and an explanation of each step."""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ from omniroute.schemas import (
     ContactTarget,
     Explanation,
     ExplanationKind,
+    OverflowStep,
     PoolLoad,
     RoutingDecision,
     SkillRequirement,
@@ -22,6 +22,7 @@ from omniroute.schemas import (
 
 from ._conditions import Condition, ConditionError
 from ._facts import CHANNEL_FACTS, FactSheet, sample_facts
+from ._hours import Schedule
 from ._model import (
     AutomationRule,
     AutomationTarget,
@@ -30,56 +31,20 @@ from ._model import (
     RouteAction,
     RoutingRule,
 )
+from ._steps import (
+    GUARDRAILS,
+    closed_route,
+    guardrail,
+    merge_skills,
+    rule_explanation,
+)
 
 __all__ = ["GUARDRAILS", "Policy"]
 
-GUARDRAILS = {
-    "agent-on-request": "the customer asked for a person, or escalated out of automation",
-    "automation-failed-recently": (
-        "failed, abandoned or escalated out of IVR/self-service within the window"
-    ),
-    "repeat-contact": "contacted us on the same reason within the window",
-    "degraded": "customer record unavailable: an agent, never automation",
-    "priority-floor": "no rule may put a contact below its queue's floor",
-    "aging-bound": "the wait is bounded by the queue's longest acceptable wait",
-    "serve-when-busy": "no sales offer while the pool is busy or its load unknown",
-    "channel-fallback": "the chosen queue does not serve this channel",
-}
 _WRITTEN = frozenset({Channel.EMAIL, Channel.WEB})
 _SOURCE = "/omniroute/router"
 _NO_ACTION = RouteAction()
-
-
-def _guardrail(name: str, detail: str | None = None) -> Explanation:
-    if detail is None:
-        return _standing_guardrail(name)
-    return Explanation(kind=ExplanationKind.GUARDRAIL, name=name, detail=detail)
-
-
-@functools.cache
-def _standing_guardrail(name: str) -> Explanation:
-    """Guardrails whose text never changes, built once (explanations are frozen)."""
-    return Explanation(kind=ExplanationKind.GUARDRAIL, name=name, detail=GUARDRAILS[name])
-
-
-@functools.lru_cache(maxsize=4096)
-def _rule_explanation(kind: ExplanationKind, name: str, detail: str) -> Explanation:
-    """A rule's explanation depends only on the rule and its target: built once."""
-    return Explanation(kind=kind, name=name, detail=detail)
-
-
-@functools.lru_cache(maxsize=1024)
-def _merge_skills(*groups: tuple[SkillRequirement, ...]) -> tuple[SkillRequirement, ...]:
-    """A queue's and a rule's requirements, the stricter of each skill. Both come from
-    the policy file, so the answers are few: built once (the models are frozen), not
-    per decision (1.7% of the stage's time in the profile)."""
-    best: dict[str, int] = {}
-    for group in groups:
-        for requirement in group:
-            best[requirement.skill] = max(
-                best.get(requirement.skill, 0), requirement.min_proficiency
-            )
-    return tuple(SkillRequirement(skill=s, min_proficiency=p) for s, p in sorted(best.items()))
+_AGENT_REQUIRED = frozenset({ExplanationKind.GUARDRAIL, ExplanationKind.DEGRADED})
 
 
 class Policy:
@@ -92,6 +57,21 @@ class Policy:
         self._repeat = timedelta(seconds=spec.guardrails.repeat_window_seconds)
         self._failure = timedelta(seconds=spec.guardrails.automation_failure_window_seconds)
         self._pools = frozenset(queue.pool for queue in spec.queues.values())
+        self._schedules = {
+            name: Schedule(name, hours, self._tz) for name, hours in spec.hours.items()
+        }
+        self._overflow = {
+            name: tuple(
+                OverflowStep(
+                    after_seconds=step.after_seconds,
+                    queue=step.to,
+                    pool=spec.queues[step.to].pool,
+                    required_skills=merge_skills(spec.queues[step.to].skills),
+                )
+                for step in queue.overflow
+            )
+            for name, queue in spec.queues.items()
+        }
         sample = sample_facts(self._pools)
         self._automation: list[tuple[AutomationRule, Condition]] = []
         for index, rule in enumerate(spec.automation):
@@ -156,12 +136,12 @@ class Policy:
     def _agent_guardrails(self, facts: FactSheet) -> list[Explanation]:
         fired = []
         if facts["requested_agent"] or facts["escalated"]:
-            fired.append(_guardrail("agent-on-request"))
+            fired.append(guardrail("agent-on-request"))
         if facts["failed_automation_recently"]:
-            fired.append(_guardrail("automation-failed-recently"))
+            fired.append(guardrail("automation-failed-recently"))
         if facts["same_reason_recent"] > 0:
             fired.append(
-                _guardrail(
+                guardrail(
                     "repeat-contact",
                     f"{facts['same_reason_recent']} earlier contact(s) on "
                     f"{facts['reason']!r} within {self._repeat.total_seconds():.0f} s",
@@ -185,7 +165,7 @@ class Policy:
                         else (AutomationTarget.SELF_SERVICE)
                     )
                 why.append(
-                    _rule_explanation(
+                    rule_explanation(
                         ExplanationKind.RULE,
                         rule.name,
                         rule.description or f"starts in {target.value}",
@@ -220,12 +200,15 @@ class Policy:
         ident: str,
     ) -> RoutingDecision:
         spec = self.spec
+        # A guardrail already said "an agent" (or the record is unreadable): a closed
+        # queue may not send this contact back to automation.
+        agent_required = any(e.kind in _AGENT_REQUIRED for e in why)
         action, rule_name = _NO_ACTION, None
         for rule, condition in self._routing:
             if self._matches(condition, facts, why):
                 action, rule_name = rule.then, rule.name
                 why.append(
-                    _rule_explanation(
+                    rule_explanation(
                         ExplanationKind.RULE,
                         rule.name,
                         rule.description or f"queue {rule.then.queue or spec.default_queue}",
@@ -234,7 +217,7 @@ class Policy:
                 break
         if rule_name is None:
             why.append(
-                _rule_explanation(
+                rule_explanation(
                     ExplanationKind.DEFAULT,
                     "default-queue",
                     f"no routing rule matched: {spec.default_queue}",
@@ -248,15 +231,34 @@ class Policy:
             if channel not in spec.queues[fallback].channels:
                 fallback = spec.default_queue
             why.append(
-                _guardrail(
+                guardrail(
                     "channel-fallback", f"{queue_name} does not serve {channel.value}: {fallback}"
                 )
             )
             queue_name, queue = fallback, spec.queues[fallback]
+        closed_queue = None
+        shut = self._closed_now(queue_name, queue.pool, now) if self._schedules else None
+        if shut is not None:
+            schedule, closed = shut
+            closed_queue = queue_name
+            target, queue_name = closed_route(
+                schedule,
+                closed,
+                queue_name,
+                channel,
+                why,
+                automation_channels=spec.automation_channels,
+                agent_required=agent_required,
+            )
+            queue = spec.queues[queue_name]
+            if target is not None:
+                return self._decision(
+                    event, customer, now, target, why, ident=ident, closed_queue=closed_queue
+                )
         priority = action.priority if action.priority is not None else queue.priority
         if priority < queue.floor:
             why.append(
-                _guardrail(
+                guardrail(
                     "priority-floor", f"priority {priority} raised to the floor {queue.floor}"
                 )
             )
@@ -266,7 +268,7 @@ class Policy:
         if action.max_wait_seconds is not None:
             if action.max_wait_seconds > bound:
                 why.append(
-                    _guardrail(
+                    guardrail(
                         "aging-bound",
                         f"longest wait {action.max_wait_seconds:.0f} s capped at {bound:.0f} s",
                     )
@@ -276,7 +278,7 @@ class Policy:
         if action.offer:
             offer = self._idle(facts.pool_load(queue.pool))
             if not offer:
-                why.append(_guardrail("serve-when-busy"))
+                why.append(guardrail("serve-when-busy"))
         return self._decision(
             event,
             customer,
@@ -288,10 +290,19 @@ class Policy:
             queue=queue,
             priority=priority,
             max_wait=max_wait,
-            skills=_merge_skills(queue.skills, action.skills),
+            skills=merge_skills(queue.skills, action.skills),
             offer=offer,
             preferred_agent=self._last_agent(customer) if action.sticky else None,
+            overflow=self._overflow[queue_name],
+            closed_queue=closed_queue,
         )
+
+    def _closed_now(self, queue: str, pool: str, now: datetime) -> tuple[Schedule, str] | None:
+        """The hours that apply (the queue's own, else its pool's) and why they are
+        closed at ``now``; None while open or with no hours."""
+        schedule = self._schedules.get(queue) or self._schedules.get(pool)
+        closed = schedule.closed_at(now) if schedule is not None else None
+        return None if schedule is None or closed is None else (schedule, closed)
 
     def _idle(self, load: PoolLoad | None) -> bool:
         thresholds = self.spec.offers
@@ -329,6 +340,8 @@ class Policy:
         skills: tuple[SkillRequirement, ...] = (),
         offer: bool = False,
         preferred_agent: str | None = None,
+        overflow: tuple[OverflowStep, ...] = (),
+        closed_queue: str | None = None,
     ) -> RoutingDecision:
         # Built without re-validation: every field comes from validated inputs or
         # from this module, and the property tests round-trip decisions through
@@ -366,5 +379,7 @@ class Policy:
                 "policy_version": self._version,
                 "degraded": customer.lookup_failed,
                 "customer": customer.context(),
+                "overflow": overflow,
+                "closed_queue": closed_queue,
             },
         )

@@ -4,6 +4,8 @@ with FrontEndClient("kafka:9092", source="/ivr/eu-1") as ivr:
     contact = ivr.arrived("cust-42", Channel.VOICE, reason="billing")
     decision = ivr.decision_for(contact.interaction_id, timeout=5)
     print(decision.target, decision.queue, decision.explanation)
+    estimate = ivr.wait_estimate_for(contact.interaction_id, timeout=40)
+    print(estimate.position, estimate.estimated_wait_seconds)   # announce it
 """
 
 from __future__ import annotations
@@ -18,16 +20,18 @@ from omniroute.schemas import (
     InteractionArrived,
     InteractionEvent,
     RoutingDecision,
+    WaitEstimate,
     new_event_id,
     topic,
 )
 
-from ._client import ClientSession
+from ._client import ClientSession, KeyedReader
 
 __all__ = ["FrontEndClient"]
 
 INTERACTIONS = topic("omniroute.interactions")
 DECISIONS = topic("omniroute.decisions")
+WAIT_ESTIMATES = topic("omniroute.wait-estimates")
 
 
 class FrontEndClient(ClientSession):
@@ -44,10 +48,14 @@ class FrontEndClient(ClientSession):
         super().__init__(bootstrap_servers, DECISIONS, None, compression=compression)
         self._pending: set[str] = set()
         self._seen: dict[str, RoutingDecision] = {}  # only for contacts we published
+        self._estimates: KeyedReader | None = None
+        self._latest: dict[str, WaitEstimate] = {}
+        self._mine: set[str] = set()  # every contact this client published
 
     def publish(self, event: InteractionEvent) -> None:
         """Send any interaction event, keyed by customer so one customer stays in order."""
         self._pending.add(event.interaction_id)
+        self._mine.add(event.interaction_id)
         self._producer.send(INTERACTIONS.name, event.customer_id, event)
 
     def arrived(
@@ -84,3 +92,30 @@ class FrontEndClient(ClientSession):
             if time.monotonic() > deadline:
                 break
         raise TimeoutError(f"no decision for {interaction_id} in {timeout} s")
+
+    def wait_estimate_for(self, interaction_id: str, *, timeout: float = 40.0) -> WaitEstimate:
+        """The next estimate (position in queue, expected wait) for a queued contact:
+        the assigner publishes one per queued contact every
+        ``OMNIROUTE_ASSIGNER__WAIT_ESTIMATE_EVERY_SECONDS`` (30 s by default), so wait
+        at least that long. TimeoutError if none came (e.g. the contact was answered).
+        The first call starts reading the wait-estimate topic from now on."""
+        if self._estimates is None:
+            self._estimates = KeyedReader(
+                self.bootstrap_servers, WAIT_ESTIMATES.name, None, WAIT_ESTIMATES.adapter
+            )
+        if interaction_id in self._latest:
+            return self._latest.pop(interaction_id)
+        deadline = time.monotonic() + timeout
+        for estimate in self._estimates.messages(timeout=timeout):
+            if estimate.interaction_id == interaction_id:
+                return estimate  # type: ignore[no-any-return]
+            if estimate.interaction_id in self._mine:
+                self._latest[estimate.interaction_id] = estimate
+            if time.monotonic() > deadline:
+                break
+        raise TimeoutError(f"no wait estimate for {interaction_id} in {timeout} s")
+
+    def close(self) -> None:
+        if self._estimates is not None:
+            self._estimates.close()
+        super().close()

@@ -55,24 +55,25 @@ Outbound = list[tuple[str, bytes, bytes]]
 
 
 class AgentFlows:
-    def __init__(self, settings: AssignerSettings, metrics: AssignerMetrics, source: str) -> None:
+    def __init__(
+        self,
+        settings: AssignerSettings,
+        metrics: AssignerMetrics,
+        source: str,
+        dispatch: Callable[[Pool, str, AssignerInput, float], list[Effect]],
+    ) -> None:
         self._settings = settings
+        self._dispatch = dispatch
         self._metrics = metrics
         self._source = source
         self._seen: dict[str, dict[str, tuple[str, str, float]]] = {}
         """pool -> agent -> (state, reason, since): what each agent was last seen doing."""
         self._warned: set[tuple[str, str]] = set()
 
-    def around(  # noqa: PLR0917 - the stage's dispatch, with its own arguments
-        self,
-        pool: Pool,
-        pool_name: str,
-        message: AssignerInput,
-        now: float,
-        out: Outbound,
-        dispatch: Callable[[Pool, str, AssignerInput, float], list[Effect]],
+    def around(
+        self, pool: Pool, pool_name: str, message: AssignerInput, now: float, out: Outbound
     ) -> list[Effect]:
-        """``dispatch`` of one input, with what flows add around it: an agent's time
+        """The stage's dispatch of one input, with what flows add around it: an agent's time
         in state counted before and after its event, every agent's at a tick, and a
         follow-up forwarded to the pool a contact was handed to."""
         agent_id: str | None = getattr(message, "agent_id", None)  # an agent event's
@@ -80,7 +81,7 @@ class AgentFlows:
             self.observe(pool_name, agent_id, pool.agent(agent_id), now)
         if isinstance(message, InteractionUpdate):
             self.forward(pool, message, out)
-        effects = dispatch(pool, pool_name, message, now)
+        effects = self._dispatch(pool, pool_name, message, now)
         if agent_id is not None:
             self.observe(pool_name, agent_id, pool.agent(agent_id), now)
         if isinstance(message, PoolTick):
@@ -166,20 +167,20 @@ class AgentFlows:
             (ASSIGNER_INPUT, contact.moved_to.encode(), forwarded.model_dump_json().encode())
         )
 
-    def emit(
-        self, effect: ContactHandedOver | TransferSettled, pool_name: str, out: Outbound
-    ) -> None:
-        """A transfer's effect as a record: a hand-over onto the assigner input of the
-        receiving pool, an outcome to the transferring agent's desktop."""
+    def emit(self, effect: Effect, pool_name: str, out: Outbound) -> bool:
+        """A transfer's effect as a record (True; False for any other effect): a
+        hand-over onto the assigner input of the receiving pool, an outcome to the
+        transferring agent's desktop."""
         if isinstance(effect, ContactHandedOver):
-            message = handover_message(effect, self._source)
-            out.append(
-                (ASSIGNER_INPUT, effect.to_pool.encode(), message.model_dump_json().encode())
-            )
-            return
+            message = handover_message(effect, self._source).model_dump_json().encode()
+            out.append((ASSIGNER_INPUT, effect.to_pool.encode(), message))
+            return True
+        if not isinstance(effect, TransferSettled):
+            return False
         self._metrics.transfer_outcomes.labels(pool_name, effect.outcome).inc()
         result = effect_message(effect, pool_name, self._source)
         out.append((ASSIGNMENTS, effect.agent_id.encode(), result.model_dump_json().encode()))
+        return True
 
 
 def _state(agent: Agent) -> tuple[str, str]:

@@ -41,7 +41,7 @@ class AssignerMetrics:
         )
         self.depth = metric.gauge(
             "omniroute_queue_depth",
-            "Contacts waiting (queued or offered, not yet accepted).",
+            "Contacts waiting for an agent: queued or offered, not yet accepted.",
             ["pool", "queue"],
         )
         self.longest_wait = metric.gauge(
@@ -90,11 +90,17 @@ class AssignerMetrics:
         )
         self.occupancy = metric.gauge(
             "omniroute_agent_occupancy_ratio",
-            "Capacity in use over capacity offered by ready and busy agents.",
+            "Capacity in use over capacity offered: ready agents' slots (idle or busy), "
+            "and of agents not ready only the work they still hold.",
             ["pool"],
         )
         self.events = metric.counter(
             "omniroute_assigner_events_total", "Events applied to pool state, by type.", ["type"]
+        )
+        self.overflowed = metric.counter(
+            "omniroute_overflowed_total",
+            "Queued contacts an overflow step moved on, from one queue to another.",
+            ["from_pool", "from_queue", "to_pool", "to_queue"],
         )
         self.callbacks = metric.counter(
             "omniroute_callbacks_total",

@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from omniroute.agents import (
+    OVERFLOW_CAUSE,
     AgentPaused,
     Changes,
     Contact,
     ContactAssigned,
-    ContactHandedOver,
+    ContactOverflowed,
     ContactState,
     Effect,
     OfferPlan,
@@ -23,9 +24,7 @@ from omniroute.agents import (
     Pool,
     PoolConfig,
     Presence,
-    QueueConfig,
     Record,
-    TransferSettled,
     contact_from_decision,
     effect_message,
     pool_load_message,
@@ -52,9 +51,12 @@ from omniroute.schemas import (
     topic,
 )
 
+from ._depth import offered_by_queue
 from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
 from ._flows import AgentFlows
 from ._metrics import AssignerMetrics
+from ._overflow import MovedContacts, overflow_message
+from ._pool_config import pool_config
 from ._service_level import ServiceLevelWindow
 
 __all__ = [
@@ -119,7 +121,9 @@ class AssignerStage:
             settings.wait_estimate_every_seconds, settings.tick_seconds
         )
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
-        self._flows = AgentFlows(settings, metrics, SOURCE)
+        self._depth_shown: dict[str, set[str]] = {}
+        self._moved = MovedContacts()
+        self._flows = AgentFlows(settings, metrics, SOURCE, self._dispatch)
 
     def pool_config(self, pool: str) -> PoolConfig:
         return pool_config(pool, self._settings)
@@ -182,9 +186,11 @@ class AssignerStage:
                     extra={"pool": pool_name, "stage": "assigner"},
                 )
         self._metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
-        effects += self._flows.around(
-            pool, pool_name, message, now, result.outbound, self._dispatch
-        )
+        if isinstance(message, InteractionUpdate) and pool.contact(message.interaction_id) is None:
+            follow = self._moved.follow(message)  # an overflow step moved it on
+            if follow is not None:
+                result.outbound.append(follow)
+        effects += self._flows.around(pool, pool_name, message, now, result.outbound)
         self._emit(pool, pool_name, effects, cause=message, now=now, result=result)
         self._write(pool_name, pool.drain_changes(), result)
         if isinstance(message, PoolTick):
@@ -270,13 +276,19 @@ class AssignerStage:
     ) -> None:
         metrics = self._metrics
         for effect in effects:
-            if isinstance(effect, ContactHandedOver | TransferSettled):
-                self._flows.emit(effect, pool_name, result.outbound)
+            if isinstance(effect, ContactOverflowed):
+                target = self._targets.pop(effect.contact.interaction_id, None)
+                result.outbound.append(overflow_message(pool_name, effect, target, metrics))
+                self._moved.remember(effect.contact.interaction_id, effect.pool, now)
+                continue
+            if self._flows.emit(effect, pool_name, result.outbound):
                 continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
                 metrics.offers.labels(pool_name, "offered").inc()
-                if cause is not None:  # ``now`` is the wall clock the loop passed in
+                # ``now`` is the wall clock the loop passed in; an overflow's decision
+                # carries the original queue entry, not the moment that made a match.
+                if cause is not None and getattr(cause, "cause_type", None) != OVERFLOW_CAUSE:
                     metrics.offer_latency.labels(pool_name).observe(
                         max(0.0, now - cause.time.timestamp())
                     )
@@ -332,10 +344,18 @@ class AssignerStage:
             update={"time": to_datetime(now)}
         )
         result.outbound.append((POOL_LOAD, pool_name.encode(), load.model_dump_json().encode()))
+        ringing = offered_by_queue(pool)
         for queue in load.queues:
-            metrics.depth.labels(pool_name, queue.queue).set(queue.queued)
+            depth = queue.queued + ringing.pop(queue.queue, 0)
+            metrics.depth.labels(pool_name, queue.queue).set(depth)
             metrics.longest_wait.labels(pool_name, queue.queue).set(queue.longest_wait_seconds)
             metrics.estimated_wait.labels(pool_name, queue.queue).set(queue.estimated_wait_seconds)
+        for queue_name, offered in ringing.items():  # nothing queued, only ringing
+            metrics.depth.labels(pool_name, queue_name).set(offered)
+        shown = {queue.queue for queue in load.queues} | set(ringing)
+        for emptied in self._depth_shown.get(pool_name, set()) - shown:
+            metrics.depth.labels(pool_name, emptied).set(0)  # not its last count, for ever
+        self._depth_shown[pool_name] = shown
         metrics.occupancy.labels(pool_name).set(view.occupancy)
         states = {"ready": 0, "busy": 0, "not_ready": 0, "offline": 0}
         for agent in pool.agents():
@@ -371,22 +391,3 @@ def _series(pool: str, contact: Contact) -> tuple[str, str, str]:
 
 def _flag(within: bool) -> str:
     return "true" if within else "false"
-
-
-def pool_config(pool: str, settings: AssignerSettings) -> PoolConfig:
-    """A pool as the assigner configures it; the floor plans use the same one, so a
-    plan runs the pool the worker runs."""
-    return PoolConfig(
-        name=pool,
-        default_queue=QueueConfig(
-            aging_per_second=settings.aging_per_second,
-            max_wait_seconds=settings.max_wait_seconds,
-            relax_after_seconds=settings.relax_after_seconds,
-            any_agent_after_seconds=settings.any_agent_after_seconds,
-            sticky_seconds=settings.sticky_seconds,
-        ),
-        offer_timeout_seconds=settings.offer_timeout_seconds,
-        misses_before_not_ready=settings.misses_before_not_ready,
-        transfer_hold_seconds=settings.transfer_hold_seconds,
-        takeover_grace_seconds=settings.takeover_grace_seconds,
-    )

@@ -70,6 +70,12 @@ class RouterMetrics:
             ["stage"],
             (1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
         )
+        self.closed_arrivals = metric.counter(
+            "omniroute_closed_arrivals_total",
+            "Contacts that arrived while their queue was closed (policy hours), by that "
+            "queue and where the closed-hours route sent them.",
+            ["queue", "target"],
+        )
         self.policy = metric.gauge(
             "omniroute_policy_info", "The policy version in force (value 1).", ["version"]
         )
@@ -94,7 +100,10 @@ class RouterMetrics:
         cost: dict[tuple[str, str], float] = {}
         guardrails: Tally[str] = Tally()
         degraded = 0
+        closed: Tally[tuple[str, str]] = Tally()
         for d in decisions:
+            if d.closed_queue is not None:
+                closed[(d.closed_queue, d.target.value)] += 1
             made[(d.channel.value, d.target.value, d.queue or "")] += 1
             key = (d.target.value, d.channel.value)
             cost[key] = cost.get(key, 0.0) + d.expected_cost
@@ -108,3 +117,5 @@ class RouterMetrics:
             self.guardrails.labels(name).inc(n)
         if degraded:
             self.degraded.inc(degraded)
+        for (queue, target), n in closed.items():
+            self.closed_arrivals.labels(queue, target).inc(n)

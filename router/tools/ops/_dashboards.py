@@ -152,6 +152,24 @@ SUPERVISOR = (
         "Callbacks taken",
         (("{{queue}}", "sum by (queue) (increase(omniroute_callbacks_total[1h]))"),),
     ),
+    Panel(
+        "Overflowed contacts (1 h)",
+        (
+            (
+                "{{from_queue}} -> {{to_pool}}/{{to_queue}}",
+                "sum by (from_queue, to_pool, to_queue) (increase(omniroute_overflowed_total[1h]))",
+            ),
+        ),
+    ),
+    Panel(
+        "Arrived while closed (1 h)",
+        (
+            (
+                "{{queue}} -> {{target}}",
+                "sum by (queue, target) (increase(omniroute_closed_arrivals_total[1h]))",
+            ),
+        ),
+    ),
 )
 SRE = (
     Panel(
@@ -205,7 +223,7 @@ SRE = (
         (
             (
                 "{{stage}} {{topic}} [{{partition}}]",
-                "max by (stage, topic, partition) (omniroute_dead_letter_blocked) > 0",
+                "max by (stage, topic, partition) (omniroute_dead_letter_blocked)",
             ),
         ),
         description="A partition whose dead letter the broker refused stops there "

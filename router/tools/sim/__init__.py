@@ -16,6 +16,7 @@ from ._erlang import (
     erlang_c_service_level,
     run_erlang,
 )
+from ._overflow_pair import OverflowPair
 from ._plots import plot_lines, plot_service_level_by_interval, plot_waits_by_priority
 from ._report import Summary, group_by, occupancy, summarize
 from ._scenario import (
@@ -45,6 +46,7 @@ __all__ = [
     "Floor",
     "HandleTime",
     "Lognormal",
+    "OverflowPair",
     "Sampler",
     "Scenario",
     "ScenarioError",

@@ -3,6 +3,7 @@ tier, and per interval of arrival, as one JSON-ready dict."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from ._day import DayResult
@@ -34,6 +35,7 @@ def day_report(result: DayResult) -> dict[str, Any]:
         "contained_by_automation": result.contained,
         "escalated_from_automation": result.escalated,
         "decisions_by_target": dict(sorted(result.by_target.items())),
+        "overflowed": dict(sorted(Counter(step for r in runs for step in r.overflows).items())),
         "overall": {
             **summarize(runs).as_dict(),
             "occupancy": occupancy(runs, floor.agents(), begin, end, floor.start),

@@ -23,6 +23,7 @@ from omniroute.agents import (
     Contact,
     ContactAssigned,
     ContactHandedOver,
+    ContactOverflowed,
     Effect,
     OfferPlan,
     Pool,
@@ -57,6 +58,8 @@ class ContactRun:
     abandoned_at: float | None = None
     done_at: float | None = None
     agent_id: str | None = None
+    overflows: list[str] = field(default_factory=list)
+    """Each overflow step taken, as ``pool/queue->pool/queue``."""
     transferred_at: float | None = None
     """When its first agent transferred it (``TransferPlan``): it waits, and is
     handled, again; ``answered_at`` stays the first answer."""
@@ -200,6 +203,8 @@ class Floor:
                 self._work(pool_name, effect)
             elif isinstance(effect, AgentPaused):
                 self._back_later(pool_name, effect.agent_id)
+            elif isinstance(effect, ContactOverflowed):
+                self._overflow(pool_name, effect)
             elif isinstance(effect, ContactHandedOver):
                 target = effect.to_pool
                 self._apply(target, self.pools[target].enqueue(effect.contact, self.now))
@@ -209,6 +214,16 @@ class Floor:
         if self._calls % 4096 == 0:
             for pool in self.pools.values():
                 pool.drain_changes()  # the simulator persists nothing: keep memory flat
+
+    def _overflow(self, pool_name: str, moved: ContactOverflowed) -> None:
+        """The pool let the contact go by an overflow step: it queues in the step's
+        pool (production sends it there as a decision on the assigner input)."""
+        run = self._live.get(moved.contact.interaction_id)
+        if run is None:
+            return
+        run.overflows.append(f"{pool_name}/{moved.from_queue}->{moved.pool}/{moved.contact.queue}")
+        run.contact, run.pool = moved.contact, moved.pool
+        self._apply(moved.pool, self.pools[moved.pool].enqueue(moved.contact, self.now))
 
     def _back_later(self, pool_name: str, agent_id: str) -> None:
         self.after(

@@ -72,7 +72,7 @@ def _holdings(pool: Pool) -> dict[str, set[str]]:
     return held
 
 
-def _snapshot(pool: Pool) -> list[tuple[Any, ...]]:
+def _snapshot(pool: Pool) -> list[list[tuple[Any, ...]]]:
     contacts = sorted(
         (
             c.interaction_id,

@@ -149,15 +149,43 @@ CONDITIONS = [
 
 
 @st.composite
+def opening_hours(draw: st.DrawFn, names: list[str]) -> list[str]:
+    """``names``: the queues and pools of the policy."""
+    """Opening hours that are open, closed or a holiday at ``NOW``, with any
+    closed-hours route: the guardrails still hold."""
+    lines = []
+    every_day = ", ".join(
+        f'{d}: "00:00-24:00"' for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    )
+    schedules = {
+        "open": f"{{{every_day}}}",
+        "closed": "{}",
+        "holiday": f"{{{every_day}}}, holidays: [{NOW.date()}]",
+    }
+    entries = draw(st.lists(st.sampled_from(sorted({"general", *names})), unique=True))
+    if entries:
+        lines.append("hours:")
+    for entry in entries:
+        kind = draw(st.sampled_from(sorted(schedules)))
+        target = draw(st.sampled_from(["automation", "ivr", "self_service", "queue"]))
+        route = f"{{target: {target}" + (", queue: general}" if target == "queue" else "}")
+        lines.append(f"  {entry}: {{open: {schedules[kind]}, closed: {route}}}")
+    return lines
+
+
+@st.composite
 def policies(draw: st.DrawFn) -> Policy:
     """Random but valid policies: queues with channel subsets, rules over many facts."""
     names = draw(st.lists(st.sampled_from(["q1", "q2", "q3", "q4"]), min_size=1, unique=True))
-    queue_lines = ["  general: {pool: care, priority: 30, floor: 20}"]
+    steps = draw(st.lists(st.sampled_from(names), unique=True, max_size=2))
+    overflow = ", ".join(f"{{after_seconds: {30 * (n + 1)}, to: {q}}}" for n, q in enumerate(steps))
+    queue_lines = [f"  general: {{pool: care, priority: 30, floor: 20, overflow: [{overflow}]}}"]
+    pools = {name: draw(st.sampled_from(["care", "tech"])) for name in names}
     for name in names:
         channels = draw(st.sets(st.sampled_from(Channel), min_size=1))
         floor = draw(st.integers(0, 60))
         queue_lines.append(
-            f"  {name}: {{pool: {draw(st.sampled_from(['care', 'tech']))}, "
+            f"  {name}: {{pool: {pools[name]}, "
             f"priority: {floor + draw(st.integers(0, 40))}, floor: {floor}, "
             f"channels: [{', '.join(sorted(c.value for c in channels))}]}}"
         )
@@ -185,6 +213,7 @@ def policies(draw: st.DrawFn) -> Policy:
             "queues:",
             *queue_lines,
             "default_queue: general",
+            *draw(opening_hours([*names, "care", *pools.values()])),
             "automation:" + ("" if automation else " []"),
             *automation,
             "routing:" + ("" if routing else " []"),
@@ -225,6 +254,8 @@ def _check_invariants(
         )
         or any(event.reason and r.reason == event.reason and NOW - r.at <= window for r in recent)
     )
+    closed = [e for e in decision.explanation if e.name == "closed-hours"]
+    assert bool(closed) == (decision.closed_queue is not None)
     if must_reach_agent:
         assert decision.target is ContactTarget.AGENT_QUEUE
     if customer.lookup_failed:
@@ -244,6 +275,11 @@ def _check_invariants(
     assert 0 < decision.max_wait_seconds <= bound, "every queued contact has a bounded wait"
     assert contact_from_decision(decision).max_wait == decision.max_wait_seconds
     assert decision.perceived_wait_offset_seconds == event.automation_seconds
+    for step in decision.overflow:
+        assert step.queue in spec.queues
+        assert step.pool == spec.queues[step.queue].pool
+    waits = [step.after_seconds for step in decision.overflow]
+    assert waits == sorted(waits)
     if decision.offer_allowed:
         pool_load = load.get(queue.pool)
         assert pool_load is not None, "unknown load counts as busy"
