@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from omniroute.schemas import EXPLANATION_DETAIL_MAX, Explanation, ExplanationKind
+
 from ._effects import ContactHandedOver, Effect, TransferOutcome, TransferSettled
 from ._model import Agent, Contact, ContactState, Signature
 
@@ -128,6 +130,9 @@ class Transfers:
         contacts, agents = touched
         agent = index.agent(request.agent_id)
         from_queue = contact.queue
+        # The agent chose where it goes: no overflow step of its first queue moves it on.
+        contact.overflow = ()
+        contact.explanation = (*contact.explanation, self._explain(note))[-TRANSFERS_KEPT:]
         priority = max(contact.priority, request.priority or 0)
         if cross_pool:
             assert request.to_pool is not None
@@ -228,6 +233,17 @@ class Transfers:
         queue = contact.queue if contact is not None else ""
         return [_settled(request, queue, "refused", "not a contact this agent holds")]
 
+    def _explain(self, note: Transfer) -> Explanation:
+        """The transfer as a step of the contact's explanation, which its offer carries."""
+        target = note.to_queue + (f" for {note.to_agent}" if note.to_agent else "")
+        detail = (
+            f"{note.mode} transfer by {note.from_agent} from {note.from_queue} "
+            f"(pool {self._pool}) to {target}" + (f": {note.note}" if note.note else "")
+        )
+        return Explanation(
+            kind=ExplanationKind.TRANSFER, name="transfer", detail=detail[:EXPLANATION_DETAIL_MAX]
+        )
+
     def _target_queue(self, request: TransferRequest, contact: Contact, cross_pool: bool) -> str:
         """The named queue; for a named agent of this pool, the named queue if that
         agent serves it, else the agent's first queue (its fallback after the hold)."""
@@ -260,6 +276,7 @@ def replace_contact(contact: Contact) -> Contact:
         customer=contact.customer,
         attempts=contact.attempts,
         transfers=contact.transfers,
+        explanation=contact.explanation,
     )
 
 

@@ -22,7 +22,7 @@ from ._common import (
     QueueName,
     Timestamp,
 )
-from ._decisions import CustomerContext, SkillRequirement
+from ._decisions import CustomerContext, Explanation, SkillRequirement
 
 __all__ = [
     "TRANSFER_NOTE_MAX",
@@ -97,6 +97,9 @@ class TransferredContact(Envelope):
     automation_path: tuple[str, ...] = ()
     customer: CustomerContext
     transfers: tuple[TransferInfo, ...] = Field(default=(), max_length=8)
+    explanation: tuple[Explanation, ...] = Field(
+        default=(), max_length=16, description="Why it reached this pool: the transfer."
+    )
     attempts: Integer = Field(
         default=0, ge=0, description="Offers it has had: its next offer id continues from them."
     )

@@ -130,6 +130,7 @@ def _cold_transfer(
     assert moved.enqueued_at == offer.enqueued_at, "its original queue entry counts"
     assert moved.queue == "technical"
     assert moved.attempt == offer.attempt + 1, "its offers go on counting: ids stay unique"
+    assert [(e.kind, e.name) for e in moved.explanation] == [("transfer", "transfer")]
     [info] = moved.transfers
     assert (info.from_agent, info.from_queue, info.from_pool, info.note, info.mode) == (
         first.agent_id,

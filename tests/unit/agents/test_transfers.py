@@ -8,6 +8,7 @@ from omniroute.agents import (
     Contact,
     ContactAssigned,
     ContactHandedOver,
+    ContactOverflowed,
     ContactState,
     Effect,
     OfferPlan,
@@ -22,7 +23,7 @@ from omniroute.agents import (
     contact_record,
     handover_message,
 )
-from omniroute.schemas import Channel, CustomerContext
+from omniroute.schemas import Channel, CustomerContext, OverflowStep
 
 VOICE = Channel.VOICE
 
@@ -115,6 +116,11 @@ def test_a_cold_transfer_to_a_queue_keeps_context_journey_and_place() -> None:
         "modem fault, not billing",
     )
     assert offer.attempt == 2
+    [why] = offer.explanation
+    assert (why.kind, why.name) == ("transfer", "transfer")
+    assert why.detail == (
+        "cold transfer by a from billing (pool care) to technical: modem fault, not billing"
+    )
 
 
 def test_a_replayed_transfer_gets_the_same_answer_and_changes_nothing() -> None:
@@ -273,3 +279,20 @@ def test_the_first_agent_may_finish_a_contact_while_its_warm_transfer_waits() ->
     assert p.contact("c") is None
     assert work(p, "a") == {}
     assert work(p, "b") == {}
+
+
+def test_a_transferred_contact_takes_no_overflow_step_of_its_first_queue() -> None:
+    """The policy's overflow steps are for waiting in the first queue; the agent chose
+    where the contact goes, so it stays in the queue it was transferred to."""
+    p = pool()
+    p.login(agent("a", "billing"), 0)
+    billing = contact("c", "billing", 0.0)
+    billing.overflow = (OverflowStep(after_seconds=10, queue="general", pool="spill"),)
+    p.enqueue(billing, 0)
+    p.accept("a", "c", "c#1", 2)
+    p.transfer(request(to_queue="technical"), 20)  # past the step's 10 s, and queued
+    effects = p.tick(40)
+    assert not [e for e in effects if isinstance(e, ContactOverflowed)]
+    moved = p.contact("c")
+    assert moved is not None
+    assert (moved.state, moved.queue, moved.overflow) == (ContactState.QUEUED, "technical", ())

@@ -191,6 +191,9 @@ def test_a_transfer_to_another_pool_is_handed_over_counted_and_followed_up() -> 
     assert offer.enqueued_at == _at(1)
     assert offer.automation_seconds == 4.0
     assert offer.customer.name == "Ada Lovelace"
+    assert [e.detail for e in offer.explanation] == [
+        "cold transfer by a from billing (pool care) to technical: modem fault"
+    ]
     assert [(t.from_agent, t.from_queue, t.note) for t in offer.transfers] == [
         ("a", "billing", "modem fault")
     ]
