@@ -33,6 +33,7 @@ from ._effects import (
     TransferSettled,
 )
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
+from ._ledger import CapacityLedger, Tally, spread
 from ._model import (
     PAUSED_REASON,
     Agent,
@@ -63,6 +64,7 @@ from ._wire import (
     from_datetime,
     pool_load_message,
     presence_from_wire,
+    queue_config,
     spec_from_login,
     to_datetime,
     wait_estimate_message,
@@ -76,6 +78,7 @@ __all__ = [
     "Agent",
     "AgentPaused",
     "AgentSpec",
+    "CapacityLedger",
     "Changes",
     "Contact",
     "ContactAssigned",
@@ -97,6 +100,7 @@ __all__ = [
     "Record",
     "RevokeWhy",
     "Signature",
+    "Tally",
     "Transfer",
     "TransferMode",
     "TransferOutcome",
@@ -117,7 +121,9 @@ __all__ = [
     "pool_load_message",
     "prepare",
     "presence_from_wire",
+    "queue_config",
     "spec_from_login",
+    "spread",
     "stage_at",
     "sticky_until",
     "to_datetime",

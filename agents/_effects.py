@@ -24,8 +24,8 @@ __all__ = [
     "RevokeWhy",
     "TransferOutcome",
     "TransferSettled",
-    "assigned_effect",
-    "revocation_effect",
+    "assigned_of",
+    "revocation_of",
 ]
 
 RevokeWhy = Literal["timeout", "abandoned", "agent_logged_out", "superseded"]
@@ -51,6 +51,7 @@ class OfferPlan:
     automation_seconds: float
     customer: CustomerContext | None
     explanation: tuple[Explanation, ...] = ()
+    offer_allowed: bool = False
     transfers: tuple[Transfer, ...] = ()
     """The contact's transfers, oldest first: who handed it on, and why."""
 
@@ -143,7 +144,7 @@ Effect = (
 )
 
 
-def revocation_effect(contact: Contact, why: RevokeWhy) -> OfferRevocation:
+def revocation_of(contact: Contact, why: RevokeWhy) -> OfferRevocation:
     return OfferRevocation(
         offer_id=contact.offer_id or "",
         agent_id=contact.agent_id or "",
@@ -153,7 +154,7 @@ def revocation_effect(contact: Contact, why: RevokeWhy) -> OfferRevocation:
     )
 
 
-def assigned_effect(contact: Contact, assigned_at: float) -> ContactAssigned:
+def assigned_of(contact: Contact, assigned_at: float) -> ContactAssigned:
     return ContactAssigned(
         offer_id=contact.offer_id or "",
         agent_id=contact.agent_id or "",

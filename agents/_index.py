@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from omniroute.schemas import Channel
 
 from ._estimate import HandleTime, updated_handle_time
+from ._ledger import CapacityLedger
 from ._model import (
     Agent,
     AgentSpec,
@@ -27,24 +28,29 @@ from ._model import (
 from ._moves import ContactMoves
 from ._queues import QueueIndex
 from ._records import Changes, agent_record, contact_record, handle_time_record
+from ._restore import IndexRestore
 from ._rules import prepare
+from ._wrapups import WrapUps
 
 __all__ = ["PoolIndex"]
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
 _ASSIGNED = ContactState.ASSIGNED
-_MOVED = ContactState.MOVED
+_WRAP_UP = ContactState.WRAP_UP
 _READY = Presence.READY
 _OFFLINE = Presence.OFFLINE
 
 
-class PoolIndex(ContactMoves):
-    """State of one pool and the indexes that make matching incremental; the moves a
-    transfer makes are its ``ContactMoves``."""
+class PoolIndex(ContactMoves, IndexRestore):
+    """State of one pool and the indexes that make matching incremental (with the
+    moves a transfer makes, ``ContactMoves``, and the rebuild, ``IndexRestore``)."""
 
-    def __init__(self, config: PoolConfig) -> None:
+    def __init__(self, config: PoolConfig, ledger: CapacityLedger | None = None) -> None:
         self.config = config
+        self.ledger = ledger if ledger is not None else CapacityLedger()
+        """Agents' load across pools: shared by the pools of one stage or floor."""
+        self._wrap_ups = WrapUps()
         self._contacts: dict[str, Contact] = {}
         self._agents: dict[str, Agent] = {}
         self.queues = QueueIndex(config, self._contacts, self._agents)
@@ -86,8 +92,13 @@ class PoolIndex(ContactMoves):
             if contact is not None and contact.state is _OFFERED and contact.offer_id == offer_id:
                 yield contact
 
+    def ended_wrap_ups(self, now: float) -> Iterator[Contact]:
+        """Contacts whose wrap-up time runs out by ``now``, earliest first."""
+        return self._wrap_ups.ended(now)
+
     def next_timer(self) -> float | None:
-        """When time next changes something: an offer expiring or a wait widening."""
+        """When time next changes something: an offer expiring, a wrap-up ending or
+        a wait widening."""
         expiries = self._expiries
         while expiries:
             _, offer_id, iid = expiries[0]
@@ -96,6 +107,9 @@ class PoolIndex(ContactMoves):
                 break
             heapq.heappop(expiries)
         moments = [expiries[0][0]] if expiries else []
+        wrap_up_end = self._wrap_ups.next_end()
+        if wrap_up_end is not None:
+            moments.append(wrap_up_end)
         widening = self.queues.next_timer()
         if widening is not None:
             moments.append(widening)
@@ -170,6 +184,16 @@ class PoolIndex(ContactMoves):
         self._changed_agents.add(agent.agent_id)
         self._changed_contacts.add(contact.interaction_id)
 
+    def start_wrap_up(self, contact: Contact, until: float) -> None:
+        """The agent completed an assigned contact: its room stays held until
+        ``until`` (or the agent ends the wrap-up sooner)."""
+        self._wrap_ups.start(contact, until)
+        self._changed_contacts.add(contact.interaction_id)
+
+    def agents_in_wrap_up(self) -> int:
+        """Agents doing after-contact work on at least one contact of this pool."""
+        return self._wrap_ups.agents()
+
     def mark_callback(self, contact: Contact) -> None:
         contact.callback = True
         self._changed_contacts.add(contact.interaction_id)
@@ -189,21 +213,18 @@ class PoolIndex(ContactMoves):
         freed = [] if origin is None else [origin]
         del self._contacts[contact.interaction_id]
         self._changed_contacts.add(contact.interaction_id)
-        if contact.state is _QUEUED or contact.state is _MOVED:
+        if contact.state is _QUEUED or contact.state is ContactState.MOVED:
             if contact.state is _QUEUED:
                 self.queues.leave(contact)
             return freed
         agent = self._agents[contact.agent_id or ""]
-        if contact.state is _ASSIGNED and contact.assigned_at is not None:
+        if contact.state is _WRAP_UP:
+            self._wrap_ups.stop(contact)
+        if contact.state in (_ASSIGNED, _WRAP_UP) and contact.assigned_at is not None:
+            # Wrap-up included: the room was held all along, as Erlang C's handle time.
             self._record_handle_time(contact.queue, now - contact.assigned_at)
         self._release(agent, contact, now)
         return freed if self.forget_if_gone(agent) else [*freed, agent]
-
-    def decline(self, contact: Contact, agent_id: str) -> None:
-        """The agent rejected the contact: skipped for it while anyone else can take it."""
-        if agent_id not in contact.declined:
-            contact.declined = (*contact.declined, agent_id)
-            self._changed_contacts.add(contact.interaction_id)
 
     # -- agents --------------------------------------------------------------
 
@@ -219,6 +240,7 @@ class PoolIndex(ContactMoves):
                 capacity={},
                 max_total=spec.max_total,
                 presence=spec.presence,
+                tally=self.ledger.tally(spec.agent_id, self.config.name),
             )
             self._agents[spec.agent_id] = agent
         agent.queues = tuple(dict.fromkeys(spec.queues))
@@ -259,11 +281,6 @@ class PoolIndex(ContactMoves):
         self._unlist(agent)
         self._changed_agents.add(agent.agent_id)
 
-    def set_reason(self, agent: Agent, reason: str) -> None:
-        if agent.reason != reason:
-            agent.reason = reason
-            self._changed_agents.add(agent.agent_id)
-
     def count_miss(self, agent: Agent) -> None:
         """An offer rejected or left to expire."""
         agent.misses += 1
@@ -279,8 +296,15 @@ class PoolIndex(ContactMoves):
         if agent.presence is _OFFLINE and not agent.work:
             del self._agents[agent.agent_id]
             self._changed_agents.add(agent.agent_id)
+            self.ledger.leave(agent.agent_id, self.config.name, ())
             return True
         return False
+
+    def detach(self) -> None:
+        """The pool is dropped from memory (it went to another worker, or will be
+        rebuilt): its agents' work leaves the shared ledger."""
+        for agent in self._agents.values():
+            self.ledger.leave(agent.agent_id, self.config.name, agent.work)
 
     # -- queries -------------------------------------------------------------
 
@@ -305,47 +329,6 @@ class PoolIndex(ContactMoves):
         self._changed_handle_times.clear()
         return changes
 
-    def rebuild(
-        self,
-        contacts: Iterable[Contact],
-        agents: Iterable[Agent],
-        handle_times: Iterable[tuple[str, HandleTime]],
-        now: float,
-        *,
-        expiry_floor: float = 0.0,
-    ) -> None:
-        """Load persisted state into an empty index; nothing counts as changed. An
-        offer expires no earlier than ``expiry_floor`` (its record keeps its time)."""
-        for agent in agents:
-            self._agents[agent.agent_id] = agent
-            self._idle_seq = max(self._idle_seq, agent.idle_seq + 1)
-        self._handle_times.update(handle_times)
-        for contact in contacts:
-            self._adopt(contact, now, expiry_floor)
-        for agent in sorted(self._agents.values(), key=lambda a: (a.idle_since, a.idle_seq)):
-            self._list(agent)
-        self.drain_changes()
-
-    def _adopt(self, contact: Contact, now: float, expiry_floor: float) -> None:
-        prepare(contact, self.config.queue(contact.queue))
-        contact.level_key = self.queues.level_key(contact)
-        self._contacts[contact.interaction_id] = contact
-        if contact.state is _MOVED:
-            return
-        if contact.warm is not None and (origin := self._agents.get(contact.warm.agent_id)):
-            self._hold_work(origin, contact)
-        agent = self._agents.get(contact.agent_id or "")
-        if contact.state is _QUEUED or agent is None:
-            self.queues.enter(contact, now)
-            return
-        self._hold_work(agent, contact)
-        if contact.state is _OFFERED:
-            expires_at = contact.offer_expires_at if contact.offer_expires_at is not None else now
-            expires_at = max(expires_at, expiry_floor)
-            heapq.heappush(
-                self._expiries, (expires_at, contact.offer_id or "", contact.interaction_id)
-            )
-
     def _record_handle_time(self, queue: str, seconds: float) -> None:
         previous = self._handle_times.get(queue)
         self._handle_times[queue] = updated_handle_time(previous, seconds, self.config)
@@ -354,15 +337,14 @@ class PoolIndex(ContactMoves):
     # -- internals -----------------------------------------------------------------
 
     def _hold_work(self, agent: Agent, contact: Contact) -> None:
-        channel = contact.channel
-        agent.work[contact.interaction_id] = channel
-        agent.load[channel] = agent.load.get(channel, 0) + 1
-        agent.total += 1
+        agent.work[contact.interaction_id] = contact.channel
+        agent.tally.hold(contact.interaction_id, contact.channel)
+        self.ledger.touched(agent.agent_id, self.config.name)
 
     def _release(self, agent: Agent, contact: Contact, now: float) -> None:
-        channel = agent.work.pop(contact.interaction_id)
-        agent.load[channel] -= 1
-        agent.total -= 1
+        del agent.work[contact.interaction_id]
+        agent.tally.release(contact.interaction_id)
+        self.ledger.touched(agent.agent_id, self.config.name)
         self.touch(agent, now)
 
     def _list(self, agent: Agent) -> None:

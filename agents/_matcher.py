@@ -198,6 +198,7 @@ class Matcher:
             automation_path=contact.automation_path,
             automation_seconds=contact.wait_offset,
             customer=contact.customer,
+            offer_allowed=contact.offer_allowed,
             explanation=contact.explanation,
             transfers=contact.transfers,
         )

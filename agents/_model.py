@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from omniroute.schemas import Channel, CustomerContext, Explanation, OverflowStep
 
+from ._ledger import Tally
+
 if TYPE_CHECKING:
     from ._lanes import Lane
     from ._transfers import Transfer, WarmOrigin
@@ -57,6 +59,8 @@ class ContactState(StrEnum):
     MOVED = "moved"
     """Handed over to another pool (a cold transfer): kept here so a follow-up the
     router sends to this pool reaches the new one, and a replayed transfer re-sends it."""
+    WRAP_UP = "wrap_up"
+    """The agent completed it and does after-contact work: its room is still held."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,8 @@ class QueueConfig:
     """After this long in queue, any agent serving the queue may take the contact."""
     sticky_seconds: float = 30.0
     """How long a contact waits for its preferred agent while that agent is ready."""
+    wrap_up_seconds: float = 0.0
+    """After-contact work: the agent's room stays held this long after completing."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -138,6 +144,8 @@ class Contact:
     reason: str | None = None
     automation_path: tuple[str, ...] = ()
     customer: CustomerContext | None = None
+    offer_allowed: bool = False
+    """Sell when idle: the pool was idle when the contact was routed."""
     overflow: tuple[OverflowStep, ...] = ()
     """Overflow steps still ahead, in order; waits count from ``enqueued_at``."""
     explanation: tuple[Explanation, ...] = ()
@@ -160,6 +168,8 @@ class Contact:
     """A warm transfer in progress: the agent who keeps the contact until another accepts."""
     moved_to: str | None = None
     """The pool a cold transfer handed the contact to (state ``MOVED``)."""
+    wrap_up_until: float | None = None
+    """While in ``WRAP_UP``: when the queue's wrap-up time runs out."""
     # Derived at enqueue from the queue's config; never persisted.
     static_rank: float = 0.0
     deadline: float = float("inf")
@@ -194,16 +204,27 @@ class Agent:
     misses: int = 0
     reason: str = ""
     """Why the agent is not ready (a pool's configured reason, or ``missed_offers``)."""
-    load: dict[Channel, int] = field(default_factory=dict)
-    total: int = 0
+    tally: Tally = field(default_factory=Tally)
+    """Load across every pool the agent works in (shared through a ``CapacityLedger``)."""
     work: dict[str, Channel] = field(default_factory=dict)
-    """Interactions offered to or assigned to the agent (both count against capacity)."""
+    """Interactions of this pool offered to, assigned to or wrapped up by the agent
+    (all count against capacity)."""
     queue_set: frozenset[str] = frozenset()
     levels: dict[int, int] = field(default_factory=dict)
     """Cache: level key -> the widening stage from which this agent qualifies."""
     listed: list[tuple[str, Channel]] = field(default_factory=list)
 
+    @property
+    def total(self) -> int:
+        """Contacts held across all the agent's pools."""
+        return self.tally.total
+
+    @property
+    def load(self) -> dict[Channel, int]:
+        return self.tally.load
+
     def has_room(self, channel: Channel) -> bool:
-        return self.total < self.max_total and self.load.get(channel, 0) < self.capacity.get(
+        tally = self.tally
+        return tally.total < self.max_total and tally.load.get(channel, 0) < self.capacity.get(
             channel, 0
         )

@@ -31,6 +31,8 @@ class ContactMoves:
 
         def _release(self, agent: Agent, contact: Contact, now: float) -> None: ...
 
+        _changed_agents: set[str]
+
         def forget_if_gone(self, agent: Agent) -> bool: ...
 
     def move(
@@ -122,3 +124,14 @@ class ContactMoves:
         contact.level_key = self.queues.level_key(contact)
         self._changed_contacts.add(contact.interaction_id)
         self.queues.enter(contact, now)
+
+    def decline(self, contact: Contact, agent_id: str) -> None:
+        """The agent rejected the contact: skipped for it while anyone else can take it."""
+        if agent_id not in contact.declined:
+            contact.declined = (*contact.declined, agent_id)
+            self._changed_contacts.add(contact.interaction_id)
+
+    def set_reason(self, agent: Agent, reason: str) -> None:
+        if agent.reason != reason:
+            agent.reason = reason
+            self._changed_agents.add(agent.agent_id)

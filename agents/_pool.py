@@ -9,11 +9,13 @@ AgentLoggedIn                                  ``login(spec_from_login(e))``
 AgentStateChanged                              ``set_presence``
 AgentLoggedOut                                 ``logout``
 OfferAccepted / OfferRejected                  ``accept`` / ``reject``
+WorkCompleted                                  ``complete_work`` (wrap-up starts)
+WrapUpEnded                                    ``end_wrap_up``
 TransferRequested / a contact from another pool ``transfer`` / ``enqueue``
-WorkCompleted                                  ``complete_work``
 InteractionAbandoned / InteractionEnded        ``abandon`` / ``end``
 customer chose a callback                      ``to_callback``
 timer at ``next_timer()``                      ``tick``
+another pool changed a shared agent's load     ``refresh_agent``
 =============================================  =====================================
 """
 
@@ -22,46 +24,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._effects import AgentPaused, Effect, OfferRevocation, RevokeWhy
-from ._effects import assigned_effect as _assigned
-from ._effects import revocation_effect as _revocation
-from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load, service_rates
+from ._effects import AgentPaused, Effect, OfferRevocation, RevokeWhy, assigned_of, revocation_of
 from ._index import PoolIndex
+from ._ledger import CapacityLedger
 from ._matcher import Matcher
 from ._model import PAUSED_REASON, Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
 from ._overflow import OverflowClock, overflowed
+from ._pool_flows import PoolFlows
+from ._pool_reading import PoolReading
 from ._records import (
     Changes,
     agent_from_record,
     contact_from_record,
     handle_time_from_record,
 )
-from ._transfers import TransferRequest, Transfers
-from ._turn import QueueTurn
+from ._step import Step as _Step
+from ._transfers import Transfers
 
 __all__ = ["Pool"]
 
 _QUEUED = ContactState.QUEUED
 _OFFERED = ContactState.OFFERED
+_WRAP_UP = ContactState.WRAP_UP
 _READY = Presence.READY
 
 
-class _Step:
-    """The event in progress: its time, the effects so far, and what time and
-    the event touched (the only contacts and agents that can form new pairs).
-    One per pool, reset by ``Pool._begin``: an object per event would cost
-    more than the cheapest events (an accept) do."""
-
-    __slots__ = ("agents", "contacts", "effects", "now")
-
-    def __init__(self) -> None:
-        self.now = float("-inf")
-        self.effects: list[Effect] = []
-        self.contacts: list[Contact] = []
-        self.agents: list[Agent] = []
-
-
-class Pool:
+class Pool(PoolFlows, PoolReading):
     """Queues, agents and offers of one pool (a set of queues sharing agents).
 
     Each method first applies what time did by ``now`` (widening, sticky
@@ -72,9 +60,11 @@ class Pool:
     in a ``Matcher`` over it; this class holds what each event means.
     """
 
-    def __init__(self, config: PoolConfig) -> None:
+    def __init__(self, config: PoolConfig, ledger: CapacityLedger | None = None) -> None:
+        """``ledger``: shared with the other pools of the stage, so an agent working
+        in several pools holds no more than their capacity across them all."""
         self.config = config
-        self._index = PoolIndex(config)
+        self._index = PoolIndex(config, ledger)
         self._matcher = Matcher(self._index)
         self._transfers = Transfers(self._index, config.name)
         self._step = _Step()
@@ -115,7 +105,8 @@ class Pool:
         return self._drop(interaction_id, now, "abandoned")
 
     def end(self, interaction_id: str, now: float) -> list[Effect]:
-        """The contact is over (``InteractionEnded``): same as done, wherever it was."""
+        """The contact is over (``InteractionEnded``): same as done, wherever it was,
+        except in wrap-up: the agent's after-contact work goes on."""
         return self._drop(interaction_id, now, "superseded")
 
     def to_callback(self, interaction_id: str, now: float) -> list[Effect]:
@@ -137,13 +128,9 @@ class Pool:
         step.agents.append(agent)
         return self._settle(step)
 
-    def set_presence(
-        self, agent_id: str, presence: Presence, now: float, reason: str = ""
-    ) -> list[Effect]:
+    def set_presence(self, agent_id: str, presence: Presence, now: float) -> list[Effect]:
         step = self._begin(now)
         agent = self._index.agent(agent_id)
-        if agent is not None and agent.presence is not Presence.OFFLINE:  # why not ready
-            self._index.set_reason(agent, "" if presence is _READY else reason)
         if agent is None or agent.presence is Presence.OFFLINE or agent.presence is presence:
             return self._settle(step)
         if presence is Presence.OFFLINE:
@@ -172,7 +159,7 @@ class Pool:
         for iid in list(agent.work):
             contact = index.contact(iid)
             if contact is not None and contact.state is _OFFERED:
-                step.effects.append(_revocation(contact, "agent_logged_out"))
+                step.effects.append(revocation_of(contact, "agent_logged_out"))
                 index.requeue(contact, step.now)
                 step.contacts.append(contact)
         step.contacts += index.replace_preferrers(agent.agent_id, step.now)
@@ -196,7 +183,7 @@ class Pool:
                 # assignment was persisted, before the accept's offset was committed):
                 # the same answer again, which the desktop drops by its id. A
                 # revocation here would take the contact from the agent who has it.
-                step.effects.append(_assigned(known, known.assigned_at or step.now))
+                step.effects.append(assigned_of(known, known.assigned_at or step.now))
                 return self._settle(step)
             queue = known.queue if known is not None else ""
             step.effects.append(
@@ -204,19 +191,15 @@ class Pool:
             )
             return self._settle(step)
         self._index.assign(contact, step.now)
-        step.effects.append(_assigned(contact, step.now))
-        if contact.warm is not None:
-            self._transfers.accepted(contact, step.now, step.effects, step.agents)
+        step.effects.append(assigned_of(contact, step.now))
+        self._warm_accepted(step, contact)
         return self._settle(step)
 
     def reject(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
-        """Back in line at its original place, this agent skipped while anyone else can
-        take it; its room free again. A warm transfer's offer: back to its first agent."""
+        """Back in line at its original place (its decliner skipped: ``_pool_flows``)."""
         step = self._begin(now)
         contact = self._index.current_offer(agent_id, interaction_id, offer_id)
-        if contact is not None and contact.warm is not None:
-            self._transfers.declined(contact, step.now, step.effects, step.agents)
-        elif contact is not None:
+        if contact is not None and not self._warm_declined(step, contact):
             self._index.decline(contact, agent_id)
             agent = self._index.requeue(contact, step.now)
             step.contacts.append(contact)
@@ -225,12 +208,17 @@ class Pool:
         return self._settle(step)
 
     def tick(self, now: float) -> list[Effect]:
-        """Everything time does: widening, sticky windows, and offers timing out
-        (revoked, re-queued in their original place, counted as the agent's miss)."""
+        """Everything time does: widening, sticky windows, wrap-ups running out, and
+        offers timing out (revoked, re-queued in their place, counted as a miss)."""
         step = self._begin(now)
         self._expire_offers(step)
+        self._end_wrap_ups(step)
         self._overflow_due(step)
         return self._settle(step)
+
+    def _end_wrap_ups(self, step: _Step) -> None:
+        for contact in list(self._index.ended_wrap_ups(step.now)):
+            self._finish(step, contact)
 
     def _overflow_due(self, step: _Step) -> None:
         """Queued contacts past their next overflow step leave for its queue."""
@@ -245,9 +233,8 @@ class Pool:
     def _expire_offers(self, step: _Step) -> None:
         missed: dict[str, Agent] = {}
         for contact in self._index.expired_offers(step.now):
-            step.effects.append(_revocation(contact, "timeout"))
-            if contact.warm is not None:
-                self._transfers.declined(contact, step.now, step.effects, step.agents)
+            step.effects.append(revocation_of(contact, "timeout"))
+            if self._warm_declined(step, contact):
                 continue
             agent = self._index.requeue(contact, step.now)
             step.contacts.append(contact)
@@ -256,19 +243,44 @@ class Pool:
         self._pause_missers(step, list(missed.values()))
 
     def complete_work(self, agent_id: str, interaction_id: str, now: float) -> list[Effect]:
-        """The agent is done (or a warm transfer's first agent): its room is free at once."""
+        """The agent is done with the customer: wrap-up starts and holds the room for
+        the queue's ``wrap_up_seconds``; with none, the room goes at once to whoever
+        waits for it. A contact only offered (never accepted) just leaves; the first
+        agent of a warm transfer may finish it too (the other's offer is revoked)."""
         contact = self._index.contact(interaction_id)
-        if contact is not None and contact.warm is not None and contact.warm.agent_id == agent_id:
+        if self._warm_origin(contact, agent_id):
             return self._drop(interaction_id, now, "superseded")
         step = self._begin(now)
-        if contact is not None and contact.state is not _QUEUED and contact.agent_id == agent_id:
+        if contact is None or contact.agent_id != agent_id or contact.state in (_QUEUED, _WRAP_UP):
+            return self._settle(step)
+        wrap_up = self.config.queue(contact.queue).wrap_up_seconds
+        if contact.state is ContactState.ASSIGNED and wrap_up > 0:
+            self._index.start_wrap_up(contact, step.now + wrap_up)
+        else:
             self._finish(step, contact)
         return self._settle(step)
 
-    def transfer(self, request: TransferRequest, now: float) -> list[Effect]:
+    def end_wrap_up(self, agent_id: str, interaction_id: str, now: float) -> list[Effect]:
+        """The agent ended after-contact work early: the room is free again."""
         step = self._begin(now)
-        step.effects += self._transfers.request(request, step.now, (step.contacts, step.agents))
+        contact = self._index.contact(interaction_id)
+        if contact is not None and contact.state is _WRAP_UP and contact.agent_id == agent_id:
+            self._finish(step, contact)
         return self._settle(step)
+
+    def refresh_agent(self, agent_id: str, now: float) -> list[Effect]:
+        """Another pool sharing the ledger changed what the agent holds: list the
+        agent again by the room it has now, and match it if it gained some."""
+        step = self._begin(now)
+        agent = self._index.agent(agent_id)
+        if agent is not None:
+            self._index.touch(agent, step.now)
+            step.agents.append(agent)
+        return self._settle(step)
+
+    def detach(self) -> None:
+        """Drop this pool's share of the ledger (the stage forgets the pool)."""
+        self._index.detach()
 
     def next_timer(self) -> float | None:
         """When ``tick`` next has work (an offer expiring, a wait widening, an overflow)."""
@@ -281,9 +293,9 @@ class Pool:
     def _drop(self, interaction_id: str, now: float, why: RevokeWhy) -> list[Effect]:
         step = self._begin(now)
         contact = self._index.contact(interaction_id)
-        if contact is not None:
+        if contact is not None and contact.state is not _WRAP_UP:
             if contact.state is _OFFERED:
-                step.effects.append(_revocation(contact, why))
+                step.effects.append(revocation_of(contact, why))
             self._finish(step, contact)
         return self._settle(step)
 
@@ -301,66 +313,6 @@ class Pool:
                 step.contacts += self._index.replace_preferrers(agent.agent_id, step.now)
         step.agents += agents
 
-    # -- reading -------------------------------------------------------------
-
-    def contact(self, interaction_id: str) -> Contact | None:
-        """Read-only view for tests and tools: do not mutate what it returns."""
-        return self._index.contact(interaction_id)
-
-    def agent(self, agent_id: str) -> Agent | None:
-        return self._index.agent(agent_id)
-
-    def is_queued(self, interaction_id: str) -> bool:
-        """Whether the contact waits in a queue now (not offered, assigned or gone)."""
-        contact = self._index.contact(interaction_id)
-        return contact is not None and contact.state is _QUEUED
-
-    def contacts(self) -> list[Contact]:
-        return self._index.contacts()
-
-    def agents(self) -> list[Agent]:
-        return self._index.agents()
-
-    def load(self, now: float) -> PoolLoadView:
-        now = self._index.read_time(now)
-        return pool_load(
-            self._index.agents(),
-            self._index.queues.counts(),
-            self._index.queues.longest_waits(now),
-            self._index.handle_times(),
-            self.config,
-        )
-
-    def wait_estimates(self, now: float, queues: Iterable[str] | None = None) -> list[ContactWait]:
-        """Position and estimated wait of every queued contact, or of those in
-        ``queues`` (one sort per queue): a publisher can then spread a large pool's
-        estimates over its period, a few queues at a time."""
-        now = self._index.read_time(now)
-        return contact_waits(
-            self._index.queued_contacts(queues),
-            self._index.agents(),
-            self._index.handle_times(),
-            self.config,
-            now,
-        )
-
-    def queue_turns(self, now: float, queues: Iterable[str]) -> list[QueueTurn]:
-        """Each of ``queues``' estimates as of ``now``, to work out in steps (a queue
-        of 100k takes ~0.5 s in one): ``wait_estimates`` for those queues, in pieces."""
-        now = self._index.read_time(now)
-        index, config = self._index, self.config
-        rates = service_rates(index.agents(), index.handle_times(), config)
-        return [
-            QueueTurn(
-                queue,
-                list(index.queued_contacts((queue,))),
-                config.queue(queue),
-                rates.get(queue, 0.0),
-                now,
-            )
-            for queue in sorted(set(queues))
-        ]
-
     # -- persistence -----------------------------------------------------------
 
     def drain_changes(self) -> Changes:
@@ -375,11 +327,13 @@ class Pool:
         agents: Iterable[Mapping[str, Any]],
         handle_times: Iterable[Mapping[str, Any]],
         now: float,
+        *,
+        ledger: CapacityLedger | None = None,
     ) -> tuple[Pool, list[Effect]]:
         """Rebuild a pool from its records, then catch up on what time did while
         nobody owned it (offers expired, waits widened) and match, like ``tick``.
         Offers that lapsed meanwhile get ``config.takeover_grace_seconds`` first."""
-        pool = cls(config)
+        pool = cls(config, ledger)
         index = pool._index
         now = index.advance_clock(now)
         index.rebuild(
@@ -396,5 +350,6 @@ class Pool:
         step = pool._begin(now)
         step.agents += index.agents()  # time since the records may pair any of them
         pool._expire_offers(step)
+        pool._end_wrap_ups(step)
         pool._overflow_due(step)
         return pool, pool._settle(step)

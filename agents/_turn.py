@@ -13,11 +13,17 @@ holds its position (the estimates are as of ``at``), and the caller drops it.
 
 from __future__ import annotations
 
-from ._estimate import ContactWait, wait_for
-from ._model import Contact, QueueConfig
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ._estimate import ContactWait, service_rates, wait_for
+from ._model import Contact, PoolConfig, QueueConfig
 from ._rules import OrderKey, order_key
 
-__all__ = ["QueueTurn"]
+if TYPE_CHECKING:
+    from ._index import PoolIndex
+
+__all__ = ["QueueTurn", "queue_turns"]
 
 
 class QueueTurn:
@@ -82,3 +88,20 @@ class QueueTurn:
                 )
             )
         return waits
+
+
+def queue_turns(
+    index: PoolIndex, config: PoolConfig, now: float, queues: Iterable[str]
+) -> list[QueueTurn]:
+    """Each of ``queues``' turns as of ``now`` (``Pool.queue_turns``)."""
+    rates = service_rates(index.agents(), index.handle_times(), config)
+    return [
+        QueueTurn(
+            queue,
+            list(index.queued_contacts((queue,))),
+            config.queue(queue),
+            rates.get(queue, 0.0),
+            now,
+        )
+        for queue in sorted(set(queues))
+    ]

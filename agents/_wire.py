@@ -19,6 +19,7 @@ from omniroute.schemas import (
     OfferRevoked,
     PoolLoad,
     QueueLoad,
+    QueueSettings,
     RoutingDecision,
     TransferResult,
     WaitEstimate,
@@ -36,7 +37,7 @@ from ._effects import (
     TransferSettled,
 )
 from ._estimate import ContactWait, PoolLoadView
-from ._model import AgentSpec, Contact, Presence
+from ._model import AgentSpec, Contact, Presence, QueueConfig
 from ._overflow import OVERFLOW
 from ._transfer_wire import transfer_info, transfer_result_message
 
@@ -50,6 +51,7 @@ __all__ = [
     "from_datetime",
     "pool_load_message",
     "presence_from_wire",
+    "queue_config",
     "spec_from_login",
     "to_datetime",
     "wait_estimate_message",
@@ -92,8 +94,22 @@ def contact_from_decision(decision: RoutingDecision) -> Contact:
         reason=None if decision.reason is None else compact_name(decision.reason),
         automation_path=decision.automation_path,
         customer=None if customer is None else compact_customer(customer),
+        offer_allowed=decision.offer_allowed,
         overflow=decision.overflow,
         explanation=tuple(e for e in decision.explanation if e.name == OVERFLOW),
+    )
+
+
+def queue_config(settings: QueueSettings, max_wait_seconds: float | None = None) -> QueueConfig:
+    """A queue as the pool runs it, from its settings in the policy file."""
+    return QueueConfig(
+        aging_per_second=settings.aging_per_second,
+        max_wait_seconds=max_wait_seconds,
+        relax_after_seconds=settings.relax_after_seconds,
+        relax_by=settings.relax_by,
+        any_agent_after_seconds=settings.any_agent_after_seconds,
+        sticky_seconds=settings.sticky_seconds,
+        wrap_up_seconds=settings.wrap_up_seconds,
     )
 
 
@@ -130,6 +146,7 @@ def effect_message(
             reason=effect.reason,
             automation_path=effect.automation_path,
             automation_seconds=effect.automation_seconds,
+            offer_allowed=effect.offer_allowed,
             customer=effect.customer
             or CustomerContext(customer_id=effect.customer_id, known=False),
             explanation=effect.explanation,

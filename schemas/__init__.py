@@ -16,6 +16,8 @@ from ._agents import (
     OfferRejected,
     TransferRequested,
     WorkCompleted,
+    WrapUp,
+    WrapUpEnded,
 )
 from ._assigner import AssignerInput, AssignerInputAdapter, InteractionUpdate, PoolTick
 from ._common import (
@@ -72,6 +74,12 @@ from ._offers import (
     OfferAssigned,
     OfferRevoked,
 )
+from ._queues import (
+    QUEUE_SETTING_NAMES,
+    SERVICE_TARGET_SECONDS,
+    QueueSettings,
+    queue_settings_of,
+)
 from ._topics import TOPICS, TopicSpec, topic
 from ._transfers import (
     TRANSFER_NOTE_MAX,
@@ -84,7 +92,9 @@ from ._transfers import (
 __all__ = [
     "EXPLANATION_DETAIL_MAX",
     "EXPLANATION_NAME_MAX",
+    "QUEUE_SETTING_NAMES",
     "SCHEMA_VERSION",
+    "SERVICE_TARGET_SECONDS",
     "TOPICS",
     "TRANSFER_NOTE_MAX",
     "AgentEvent",
@@ -136,6 +146,7 @@ __all__ = [
     "PoolTick",
     "QueueLoad",
     "QueueName",
+    "QueueSettings",
     "RecentContact",
     "RecentContacts",
     "RoutingDecision",
@@ -150,7 +161,10 @@ __all__ = [
     "TransferredContact",
     "WaitEstimate",
     "WorkCompleted",
+    "WrapUp",
+    "WrapUpEnded",
     "new_event_id",
+    "queue_settings_of",
     "topic",
     "utc_now",
 ]

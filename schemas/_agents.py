@@ -1,7 +1,9 @@
 """Agent events: what agent desktops publish to ``omniroute.agent-events`` (key: agent id).
 
 Every event names the agent's pool, so the assigner can re-key it to the one
-worker that owns that pool without a lookup.
+worker that owns that pool without a lookup. An agent who works in several pools
+names the others in ``pools``: log-in, presence and log-out go to each of them,
+and the assigner keeps one capacity ledger for the agent across them.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 from ._common import (
     AgentId,
     Channel,
+    ContactReason,
     Envelope,
     Integer,
     InteractionId,
@@ -36,6 +39,8 @@ __all__ = [
     "OfferRejected",
     "TransferRequested",
     "WorkCompleted",
+    "WrapUp",
+    "WrapUpEnded",
 ]
 
 NotReadyReason = Annotated[
@@ -55,6 +60,11 @@ class AgentPresence(StrEnum):
 class _AgentBase(Envelope):
     agent_id: AgentId
     pool: QueueName
+    pools: list[QueueName] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Other pools the agent works in: the event goes to each of them too.",
+    )
 
 
 class AgentLoggedIn(_AgentBase):
@@ -126,10 +136,32 @@ class TransferRequested(_AgentBase):
         return self
 
 
+class WrapUp(BaseModel):
+    """The wrap-up code: how the contact ended and the reason the agent confirmed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    outcome: Literal["resolved", "unresolved", "transferred"] = "resolved"
+    reason: ContactReason | None = Field(
+        default=None, description="The contact reason as the agent confirmed it."
+    )
+
+
 class WorkCompleted(_AgentBase):
-    """The agent finished a contact; its capacity is free again at once."""
+    """The agent finished talking or writing: after-contact work (wrap-up) starts,
+    and the agent's capacity stays held for the queue's wrap-up time (none: freed at
+    once). The assigner tells the router who served the customer and how it ended
+    (an ``InteractionEnded`` with the agent, the outcome and the confirmed reason)."""
 
     type: Literal["omniroute.agent.work_completed"] = "omniroute.agent.work_completed"
+    interaction_id: InteractionId
+    wrap_up: WrapUp = WrapUp()
+
+
+class WrapUpEnded(_AgentBase):
+    """The agent finished after-contact work before the queue's wrap-up time ran out."""
+
+    type: Literal["omniroute.agent.wrap_up_ended"] = "omniroute.agent.wrap_up_ended"
     interaction_id: InteractionId
 
 
@@ -140,7 +172,8 @@ AgentEvent = Annotated[
     | OfferAccepted
     | OfferRejected
     | TransferRequested
-    | WorkCompleted,
+    | WorkCompleted
+    | WrapUpEnded,
     Field(discriminator="type"),
 ]
 AgentEventAdapter: TypeAdapter[AgentEvent] = TypeAdapter(AgentEvent)

@@ -56,6 +56,11 @@ class Offer(_OfferBase):
     reason: ContactReason | None = None
     automation_path: tuple[str, ...] = ()
     automation_seconds: Number = 0.0
+    offer_allowed: Flag = Field(
+        default=False,
+        description="A sales offer may ride along: the pool was idle when it was routed "
+        "(sell when idle, serve when busy).",
+    )
     customer: CustomerContext
     explanation: tuple[Explanation, ...] = Field(
         default=(), description="Why this contact reached this pool, e.g. an overflow step."

@@ -44,8 +44,9 @@ TOPICS: tuple[TopicSpec, ...] = (
         title="InteractionEvent",
         key="customer_id",
         message=InteractionEvent,
-        description="Contacts arriving, escalating, finishing automation, abandoning, ending.",
-        producers=("front ends",),
+        description="Contacts arriving, escalating, finishing automation, abandoning, ending "
+        "(the assigner publishes the end of a contact an agent completed, naming the agent).",
+        producers=("front ends", "assigner"),
         consumers=("router",),
     ),
     TopicSpec(

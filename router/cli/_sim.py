@@ -62,10 +62,15 @@ def erlang(
     hours: Annotated[float, typer.Option(min=0.01, help="Simulated hours measured.")] = 100.0,
     warmup_hours: Annotated[float, typer.Option(min=0, help="Simulated, not measured.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Same seed, same result.")] = 1,
+    wrap_up_seconds: Annotated[
+        float,
+        typer.Option(min=0, help="The queue's wrap-up time: the pool holds each agent this long."),
+    ] = 0.0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the result here.")] = None,
 ) -> None:
     """One FIFO queue (M/M/n, or M/M/n+M with patience) through the real pool:
-    service level, ASA, abandonment and occupancy, with Erlang C beside it."""
+    service level, ASA, abandonment and occupancy, with Erlang C beside it. With a
+    wrap-up time, Erlang C's handle time is the handle time plus the wrap-up."""
     result = ErlangRun(
         arrivals_per_hour=arrivals_per_hour,
         aht_seconds=aht_seconds,
@@ -75,21 +80,33 @@ def erlang(
         seed=seed,
         patience_seconds=patience_seconds,
         warmup_hours=warmup_hours,
+        wrap_up_seconds=wrap_up_seconds,
     ).run()
-    table = Table("measure", "simulated", "Erlang C")
+    nan = float("nan")
+    held = f"Erlang C (AHT {aht_seconds:g} + wrap-up {wrap_up_seconds:g} s)"
+    columns = ["measure", "simulated", held if wrap_up_seconds else "Erlang C"]
+    talk_only = "erlang_c_talk_only_service_level" in result
+    if talk_only:
+        columns.append(f"Erlang C (AHT {aht_seconds:g} s, wrap-up left out)")
+    table = Table(*columns)
+
+    def row(name: str, simulated: str, key: str, fmt: str) -> None:
+        cells = [name, simulated, format(result.get(f"erlang_c_{key}", nan), fmt)]
+        if talk_only:
+            cells.append(format(result.get(f"erlang_c_talk_only_{key}", nan), fmt))
+        table.add_row(*cells)
+
+    row("service level", f"{result['service_level']:.1%}", "service_level", ".1%")
+    row("ASA (s)", f"{result['asa_seconds']:.1f}", "asa_seconds", ".1f")
+    table.add_row("abandoned", f"{result['abandon_rate']:.1%}", "-", *(["-"] if talk_only else []))
+    offered = arrivals_per_hour * (aht_seconds + wrap_up_seconds) / 3600
+    talk = arrivals_per_hour * aht_seconds / 3600
     table.add_row(
-        "service level",
-        f"{result['service_level']:.1%}",
-        f"{result.get('erlang_c_service_level', float('nan')):.1%}",
+        "occupancy",
+        f"{result['occupancy']:.1%}",
+        f"{offered / agents:.1%}",
+        *([f"{talk / agents:.1%}"] if talk_only else []),
     )
-    table.add_row(
-        "ASA (s)",
-        f"{result['asa_seconds']:.1f}",
-        f"{result.get('erlang_c_asa_seconds', float('nan')):.1f}",
-    )
-    table.add_row("abandoned", f"{result['abandon_rate']:.1%}", "-")
-    offered = arrivals_per_hour * aht_seconds / 3600
-    table.add_row("occupancy", f"{result['occupancy']:.1%}", f"{offered / agents:.1%}")
     console.print(table)
     _write_json(json_out, result)
 

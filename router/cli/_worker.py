@@ -31,6 +31,14 @@ def router() -> None:
 @worker_app.command()
 def assigner() -> None:
     """Queue contacts per pool and offer them to agents (one owner per pool)."""
-    from omniroute.router.stages.assignment import run_assigner_worker  # noqa: PLC0415
+    from omniroute.router.stages.assignment import (  # noqa: PLC0415
+        QueueSettingsError,
+        run_assigner_worker,
+    )
 
-    run_assigner_worker(load_settings())
+    try:
+        run_assigner_worker(load_settings())
+    except QueueSettingsError as error:
+        # The policy file's queue settings are bad: one line naming file and field, exit 2.
+        console.print(f"[red]policy error:[/] {error}", soft_wrap=True)
+        raise typer.Exit(2) from error

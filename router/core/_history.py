@@ -149,7 +149,10 @@ def apply_to_history(
                 "automation_outcome": _kept(previous.automation_outcome, automation),
             }
             reason = getattr(event, "reason", None)
-            if previous.reason is None and reason:
+            confirmed = isinstance(event, InteractionEnded) and event.handled_by == "agent"
+            if reason and (previous.reason is None or confirmed):
+                # An agent's wrap-up code confirms (or corrects) the reason: the
+                # repeat-contact guardrail and the reports read the confirmed one.
                 update["reason"] = reason
             if isinstance(event, InteractionEnded) and event.agent_id:
                 update["agent_id"] = event.agent_id

@@ -21,7 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from omniroute.schemas import (
     EXPLANATION_DETAIL_MAX,
     EXPLANATION_NAME_MAX,
+    QUEUE_SETTING_NAMES,
+    SERVICE_TARGET_SECONDS,
     Channel,
+    QueueSettings,
     SkillRequirement,
 )
 
@@ -66,14 +69,15 @@ class _Strict(BaseModel):
 
 class ChannelSeconds(_Strict):
     """A duration per channel, in seconds: voice and chat in seconds, e-mail and web
-    forms in hours, in one model so that "comparable response times" is checkable."""
+    forms in hours, in one model so that "comparable response times" is checkable.
+    Its defaults are the service targets (``schemas.SERVICE_TARGET_SECONDS``)."""
 
-    voice: float = Field(default=20, gt=0)
-    chat: float = Field(default=30, gt=0)
-    sms: float = Field(default=300, gt=0)
-    social: float = Field(default=600, gt=0)
-    email: float = Field(default=4 * 3600, gt=0)
-    web: float = Field(default=4 * 3600, gt=0)
+    voice: float = Field(default=SERVICE_TARGET_SECONDS[Channel.VOICE], gt=0)
+    chat: float = Field(default=SERVICE_TARGET_SECONDS[Channel.CHAT], gt=0)
+    sms: float = Field(default=SERVICE_TARGET_SECONDS[Channel.SMS], gt=0)
+    social: float = Field(default=SERVICE_TARGET_SECONDS[Channel.SOCIAL], gt=0)
+    email: float = Field(default=SERVICE_TARGET_SECONDS[Channel.EMAIL], gt=0)
+    web: float = Field(default=SERVICE_TARGET_SECONDS[Channel.WEB], gt=0)
 
     def of(self, channel: Channel) -> float:
         value: float = getattr(self, channel.value)
@@ -134,7 +138,11 @@ class OverflowRule(_Strict):
     to: Name
 
 
-class QueueSpec(_Strict):
+class QueueSpec(QueueSettings, _Strict):
+    """A queue: its pool, channels, priority and floor, skills, and its timing
+    (``QueueSettings``: aging, widening, sticky window, wrap-up, service target),
+    each timing key over the policy's ``queue_defaults``."""
+
     pool: Name
     channels: frozenset[Channel] = frozenset(Channel)
     priority: int = Field(default=30, ge=0, le=1000, description="Priority when no rule sets one.")
@@ -180,6 +188,11 @@ class PolicyFile(_Strict):
     costs: Costs = Costs()
     guardrails: GuardrailSettings = GuardrailSettings()
     offers: OfferThresholds = OfferThresholds()
+    queue_defaults: QueueSettings = Field(
+        default=QueueSettings(),
+        description="Timing of every queue that does not set its own (aging, widening, "
+        "sticky window, wrap-up, service target).",
+    )
     queues: dict[Name, QueueSpec] = Field(min_length=1)
     hours: dict[Name, OpeningHours] = Field(
         default_factory=dict,
@@ -188,6 +201,12 @@ class PolicyFile(_Strict):
     default_queue: Name
     automation: tuple[AutomationRule, ...] = ()
     routing: tuple[RoutingRule, ...] = ()
+
+    def queue_settings(self, name: str) -> QueueSettings:
+        """The queue's own timing keys over ``queue_defaults``."""
+        queue = self.queues[name]
+        own = {key: getattr(queue, key) for key in queue.model_fields_set & QUEUE_SETTING_NAMES}
+        return self.queue_defaults.model_copy(update=own) if own else self.queue_defaults
 
     @model_validator(mode="after")
     def _queues_exist(self) -> PolicyFile:

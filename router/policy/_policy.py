@@ -57,6 +57,9 @@ class Policy:
         self._repeat = timedelta(seconds=spec.guardrails.repeat_window_seconds)
         self._failure = timedelta(seconds=spec.guardrails.automation_failure_window_seconds)
         self._pools = frozenset(queue.pool for queue in spec.queues.values())
+        self._targets = {
+            name: spec.queue_settings(name).service_target_seconds for name in spec.queues
+        }
         self._schedules = {
             name: Schedule(name, hours, self._tz) for name, hours in spec.hours.items()
         }
@@ -297,6 +300,11 @@ class Policy:
             closed_queue=closed_queue,
         )
 
+    def _service_target(self, queue_name: str | None, channel: Channel) -> float:
+        """The queue's own target if it sets one, else the policy's for the channel."""
+        own = self._targets.get(queue_name) if queue_name is not None else None
+        return own if own is not None else self.spec.service_targets.of(channel)
+
     def _closed_now(self, queue: str, pool: str, now: datetime) -> tuple[Schedule, str] | None:
         """The hours that apply (the queue's own, else its pool's) and why they are
         closed at ``now``; None while open or with no hours."""
@@ -368,7 +376,7 @@ class Policy:
                 "pool": queue.pool if queue else None,
                 "priority": priority,
                 "max_wait_seconds": max_wait,
-                "service_target_seconds": self.spec.service_targets.of(event.channel),
+                "service_target_seconds": self._service_target(queue_name, event.channel),
                 "perceived_wait_offset_seconds": event.automation_seconds,
                 "required_skills": skills,
                 "preferred_agent_id": preferred_agent,

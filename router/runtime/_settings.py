@@ -169,10 +169,8 @@ class AssignerSettings(BaseModel):
         ),
     )
     misses_before_not_ready: int = Field(default=3, ge=1)
-    sticky_seconds: float = Field(default=30.0, ge=0)
-    relax_after_seconds: float | None = Field(default=60.0, ge=0)
-    any_agent_after_seconds: float | None = Field(default=180.0, ge=0)
-    aging_per_second: float = Field(default=1.0, ge=0)
+    # Aging, widening, the sticky window, wrap-up and service targets are set per
+    # queue in the policy file (omniroute.schemas.QueueSettings holds their defaults).
     max_wait_seconds: float | None = Field(
         default=600.0, gt=0, description="Aging bound when a decision gives none."
     )

@@ -6,7 +6,8 @@ with AgentDesktop("kafka:9092", agent_id="a-7", pool="care") as desk:
         print(offer.customer.name, offer.reason)   # greet them by name
         desk.accept(offer)
         ...
-        desk.complete(offer)
+        desk.complete(offer, wrap_up=WrapUp(outcome="resolved", reason="billing"))
+        desk.end_wrap_up(offer)    # optional: before the queue's wrap-up time runs out
 
 A contact that needs someone else: ``desk.transfer(offer, to_queue="technical",
 to_pool="tech", note="modem fault")`` (cold), or ``warm=True`` to keep it until the
@@ -41,6 +42,8 @@ from omniroute.schemas import (
     TransferRequested,
     TransferResult,
     WorkCompleted,
+    WrapUp,
+    WrapUpEnded,
     new_event_id,
     topic,
 )
@@ -64,11 +67,14 @@ class AgentDesktop(ClientSession):
         *,
         agent_id: str,
         pool: str,
+        pools: list[str] | None = None,
         source: str | None = None,
         compression: Compression = Compression.LZ4,
     ) -> None:
         self.agent_id = agent_id
         self.pool = pool
+        self.pools = list(pools or [])
+        """Other pools the agent works in: log-in, presence and log-out reach them too."""
         self.source = source or f"/desktops/{agent_id}"
         # Positioned before log-in, so no offer made after it can be missed.
         super().__init__(
@@ -83,11 +89,17 @@ class AgentDesktop(ClientSession):
         # Offers are redelivered at least once; an offer id is yielded only once.
         self._offered: set[str] = set()
 
-    def _send(self, kind: type[AgentEvent], **fields: Any) -> str:
+    def _send(self, kind: type[AgentEvent], pool: str | None = None, **fields: Any) -> str:
         """One agent event: a fresh id (a redelivery keeps it), this desktop's
-        source, agent and pool, and the event's own fields; returns its id."""
+        source, agent and pools, and the event's own fields; returns its id. An
+        answer about an offer goes to the pool that made it (``pool``)."""
         event = kind(
-            id=new_event_id(), source=self.source, agent_id=self.agent_id, pool=self.pool, **fields
+            id=new_event_id(),
+            source=self.source,
+            agent_id=self.agent_id,
+            pool=pool or self.pool,
+            pools=[] if pool is not None else self.pools,
+            **fields,
         )
         self._producer.send(AGENT_EVENTS.name, self.agent_id, event)
         return event.id
@@ -137,6 +149,7 @@ class AgentDesktop(ClientSession):
         (none: any agent of the queue), ``priority`` raises its priority to that."""
         return self._send(
             TransferRequested,
+            pool=offer.pool,
             interaction_id=offer.interaction_id,
             to_queue=to_queue,
             to_agent=to_agent,
@@ -151,19 +164,38 @@ class AgentDesktop(ClientSession):
         )
 
     def accept(self, offer: Offer) -> None:
-        self._send(OfferAccepted, offer_id=offer.offer_id, interaction_id=offer.interaction_id)
+        self._send(
+            OfferAccepted,
+            offer.pool,
+            offer_id=offer.offer_id,
+            interaction_id=offer.interaction_id,
+        )
 
     def reject(self, offer: Offer, note: str = "") -> None:
         self._send(
             OfferRejected,
+            offer.pool,
             offer_id=offer.offer_id,
             interaction_id=offer.interaction_id,
             note=note,
         )
 
-    def complete(self, offer: Offer) -> None:
-        """The contact is done: the agent's capacity is offered again at once."""
-        self._send(WorkCompleted, interaction_id=offer.interaction_id)
+    def complete(self, offer: Offer, *, wrap_up: WrapUp | None = None) -> None:
+        """Done with the customer: after-contact work starts. ``wrap_up`` is the
+        wrap-up code (outcome and the confirmed contact reason); the router records
+        it, and this agent, in the customer's history. The capacity stays held for
+        the queue's wrap-up time (``wrap_up_seconds`` in the policy file), or until
+        ``end_wrap_up``."""
+        self._send(
+            WorkCompleted,
+            offer.pool,
+            interaction_id=offer.interaction_id,
+            wrap_up=wrap_up or WrapUp(),
+        )
+
+    def end_wrap_up(self, offer: Offer) -> None:
+        """After-contact work is done before the queue's wrap-up time ran out."""
+        self._send(WrapUpEnded, offer.pool, interaction_id=offer.interaction_id)
 
     def logout(self) -> None:
         self._send(AgentLoggedOut)

@@ -14,17 +14,18 @@ from ._changelog import (
 )
 from ._engine import AssignerEngine, BatchResult, PersistedReader, group_records
 from ._estimates import EstimateBacklog, EstimateRotation, EstimateSlice, encode_wait_estimates
+from ._floor import (
+    DEFAULT_SERVICE_TARGETS,
+    QueueBook,
+    QueueSettingsError,
+    pool_config,
+    read_queue_settings,
+    table_key,
+)
 from ._loop import AssignerLoop, persist_then_publish
 from ._metrics import WAIT_BUCKETS, AssignerMetrics
 from ._service_level import Outcome, ServiceLevelWindow, WindowFigures
-from ._stage import (
-    DEFAULT_SERVICE_TARGETS,
-    AssignerStage,
-    PoolRecords,
-    StageResult,
-    pool_config,
-    table_key,
-)
+from ._stage import AssignerStage, PoolRecords, StageResult
 
 __all__ = [
     "DEFAULT_SERVICE_TARGETS",
@@ -42,6 +43,8 @@ __all__ = [
     "Outcome",
     "PersistedReader",
     "PoolRecords",
+    "QueueBook",
+    "QueueSettingsError",
     "ServiceLevelWindow",
     "StageResult",
     "WindowFigures",
@@ -54,6 +57,7 @@ __all__ = [
     "group_records",
     "persist_then_publish",
     "pool_config",
+    "read_queue_settings",
     "run_assigner_worker",
     "table_key",
 ]

@@ -19,11 +19,12 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client import CollectorRegistry
 
 from omniroute.router.codec import InboundRecord, decode_batch, envelope_bytes
@@ -38,10 +39,19 @@ from omniroute.router.runtime import (
     producer_config,
     stop_worker_process,
 )
-from omniroute.schemas import AgentEvent, AgentEventAdapter, topic, utc_now
+from omniroute.schemas import (
+    AgentEvent,
+    AgentEventAdapter,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentStateChanged,
+    topic,
+    utc_now,
+)
 
 from ._changelog import ChangelogReader, changelog_topic, ensure_changelog
 from ._engine import AssignerEngine
+from ._floor import read_queue_settings
 from ._loop import AssignerLoop
 from ._metrics import AssignerMetrics
 from ._stage import AssignerStage, PoolRecords
@@ -62,17 +72,32 @@ def _agent_id(event: AgentEvent) -> str:
     return event.agent_id
 
 
+def _other_pools(event: AgentEvent) -> list[str]:
+    """Where else an agent event goes: log-in, presence and log-out to every pool the
+    agent works in (each holds the agent, one ledger counts their load); an answer
+    about one contact only to the pool that offered it (``pool``)."""
+    if isinstance(event, AgentLoggedIn | AgentStateChanged | AgentLoggedOut):
+        return [pool for pool in dict.fromkeys(event.pools) if pool != event.pool]
+    return []
+
+
 class AssignerRuntime:
     """The assigner's clients, engine and loops for the lifetime of one worker."""
 
     def __init__(self, settings: Settings, registry: CollectorRegistry) -> None:
         self.settings = settings
         self.metrics = AssignerMetrics(registry)
-        self.stage = AssignerStage(settings.assigner, self.metrics, _no_records)
+        self.stage = AssignerStage(
+            settings.assigner,
+            self.metrics,
+            _no_records,
+            read_queue_settings(settings.router.policy_file),
+        )
         self.changelog_topic = changelog_topic(settings.assigner.app_id)
         self.loop: AssignerLoop | None = None
         self.rekey: BatchLoop | None = None
         self._clients: list[Any] = []
+        self._input_partitions = settings.kafka.partitions
         # A loop that stops on an error stops the process: a supervisor restarts it.
         self.loops = Loops(on_fatal=stop_worker_process)
         self.started_at = time.monotonic()
@@ -104,6 +129,7 @@ class AssignerRuntime:
             session_timeout=settings.session_timeout_ms / 1000,
             dead_letter_topic=settings.kafka.dead_letter_topic,
         )
+        self.loop.engine.owns = _owner_of(self.loop, self._input_partitions)
         consumer.subscribe([ASSIGNER_INPUT], listener=self.loop)
         await consumer.start()
         await rekey_consumer.start()
@@ -126,6 +152,7 @@ class AssignerRuntime:
     async def _ensure_changelog(self, consumer: AIOKafkaConsumer) -> None:
         await consumer.topics()
         partitions = len(consumer.partitions_for_topic(ASSIGNER_INPUT) or ())
+        self._input_partitions = partitions or self.settings.kafka.partitions
         admin = AIOKafkaAdminClient(**_admin_config(self.settings))
         await admin.start()
         try:
@@ -164,6 +191,10 @@ class AssignerRuntime:
             # CloudEvents binary or structured mode become the envelope here, once.
             value = envelope_bytes(record.value or b"", record.headers)
             outbound.append((ASSIGNER_INPUT, event.pool.encode(), value))
+            for other in _other_pools(event):
+                # Each copy names the pool it is keyed by, as the assigner input requires.
+                copy = event.model_copy(update={"pool": other}).model_dump_json().encode()
+                outbound.append((ASSIGNER_INPUT, other.encode(), copy))
         return outbound
 
     def live(self) -> bool:
@@ -178,6 +209,17 @@ class AssignerRuntime:
             and loop.caught_up
             and time.monotonic() - loop.last_poll < 30
         )
+
+
+def _owner_of(loop: AssignerLoop, partitions: int) -> Callable[[str], bool]:
+    """Whether ``loop`` owns a pool: the partition its name hashes to, as the
+    producers' default partitioner places it, is one the loop holds."""
+    every = list(range(partitions))
+
+    def owns(pool: str) -> bool:
+        return DefaultPartitioner()(pool.encode(), every, every) in loop.owned
+
+    return owns
 
 
 def _admin_config(settings: Settings) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from omniroute.agents import Record, to_datetime
 from omniroute.router.codec import InboundRecord, dead_letter_for, decode_batch
 from omniroute.router.runtime import TRACE_LOGGER
 from omniroute.schemas import (
+    AgentLoggedIn,
     AssignerInput,
     AssignerInputAdapter,
     DeadLetter,
@@ -80,6 +81,10 @@ def _pool_of(message: AssignerInput) -> str:
     return message.pool or ""
 
 
+def _anywhere(pool: str) -> bool:
+    return True
+
+
 def group_records(latest: Iterable[tuple[str, Record]]) -> dict[str, PoolRecords]:
     """Changelog records (``pool|kind|name`` -> record) grouped into each pool's lists."""
     pools: dict[str, PoolRecords] = {}
@@ -104,6 +109,17 @@ class AssignerEngine:
         self.max_input_bytes = max_input_bytes
         self._persisted = persisted
         self.partition_of: dict[str, int] = {}
+        self.owns: Callable[[str], bool] = _anywhere
+        """Whether this worker owns a pool (by the partition its name hashes to): set by
+        the worker once it knows its partitions. An agent's capacity is shared only
+        among the pools of one worker, so a log-in naming another worker's pool is told."""
+
+    def _add(self, out: BatchResult, partition: int, result: StageResult) -> None:
+        """A pool's result, and what it did to other pools (an agent working in
+        several: the shared ledger), each to its own pool's partition."""
+        out.add(partition, result)
+        for pool, part in result.others:
+            out.add(self.partition_of.get(pool, partition), part)
 
     def pools_of(self, partition: int) -> list[str]:
         return [pool for pool, p in self.partition_of.items() if p == partition]
@@ -115,7 +131,7 @@ class AssignerEngine:
         for pool, records in group_records(latest.items()).items():
             self.partition_of[pool] = partition
             result = self.stage.restore(pool, records, now)
-            out.add(partition, result)
+            self._add(out, partition, result)
             _trace(pool, "restore", result)
             log.info(
                 "restored pool with %d contacts and %d agents",
@@ -165,9 +181,25 @@ class AssignerEngine:
                 await self.rebuild(record.partition, pool, out, now)
                 continue
             self.partition_of[pool] = record.partition
-            out.add(record.partition, result)
+            self._add(out, record.partition, result)
+            if isinstance(message, AgentLoggedIn) and message.pools:
+                self._check_placement(pool, message)
             if tracing:
                 _trace(pool, message.id, result)
+
+    def _check_placement(self, pool: str, login: AgentLoggedIn) -> None:
+        """An agent in pools that other workers own holds a capacity ledger in each
+        worker: they may be offered more than their capacity across them. Counted and
+        logged, so an operator sees it (docs/sdk.md: pools that share agents share an
+        assigner worker)."""
+        elsewhere = sorted({p for p in login.pools if p != pool and not self.owns(p)})
+        if elsewhere:
+            self.stage.metrics.pools_elsewhere.labels(pool).inc()
+            log.warning(
+                "agent logged into pools another assigner worker owns: %s",
+                ", ".join(elsewhere),
+                extra={"pool": pool, "agent_id": login.agent_id, "stage": "assigner"},
+            )
 
     async def rebuild(self, partition: int, pool: str, out: BatchResult, now: float) -> None:
         """Replace the pool in memory with the one its persisted records describe."""
@@ -186,7 +218,7 @@ class AssignerEngine:
             return  # a pool that never applied an input cleanly: nothing to rebuild
         self.partition_of[pool] = partition
         result = self.stage.restore(pool, records, now)
-        out.add(partition, result)
+        self._add(out, partition, result)
         _trace(pool, "rebuild", result)
         log.warning("rebuilt pool from its changelog", extra={"pool": pool, "stage": "assigner"})
 
@@ -212,7 +244,7 @@ class AssignerEngine:
                 log.exception("assigner failed on a tick", extra={"pool": pool})
                 await self.rebuild(partition, pool, out, now)
                 continue
-            out.add(partition, result)
+            self._add(out, partition, result)
 
     def next_timer(self) -> float | None:
         moments = [

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from omniroute.agents import (
     Agent,
+    AgentPaused,
     ContactHandedOver,
     ContactState,
     Effect,
@@ -73,15 +74,23 @@ class AgentFlows:
     def around(
         self, pool: Pool, pool_name: str, message: AssignerInput, now: float, out: Outbound
     ) -> list[Effect]:
-        """The stage's dispatch of one input, with what flows add around it: an agent's time
-        in state counted before and after its event, every agent's at a tick, and a
-        follow-up forwarded to the pool a contact was handed to."""
+        """The stage's dispatch of one input, with what flows add around it: why an
+        agent is not ready, an agent's time in state counted before and after its
+        event, every agent's at a tick, and a follow-up forwarded to the pool a
+        contact was handed to."""
         agent_id: str | None = getattr(message, "agent_id", None)  # an agent event's
         if agent_id is not None:
             self.observe(pool_name, agent_id, pool.agent(agent_id), now)
         if isinstance(message, InteractionUpdate):
             self.forward(pool, message, out)
-        effects = self._dispatch(pool, pool_name, message, now)
+        if isinstance(message, TransferRequested):
+            effects = self.transfer(pool, pool_name, message, now)
+        elif isinstance(message, TransferredContact):
+            effects = self.receive(pool, message, now)
+        else:
+            effects = self._dispatch(pool, pool_name, message, now)
+        if isinstance(message, AgentStateChanged):
+            pool.note_reason(message.agent_id, self.reason(pool_name, message))
         if agent_id is not None:
             self.observe(pool_name, agent_id, pool.agent(agent_id), now)
         if isinstance(message, PoolTick):
@@ -167,10 +176,13 @@ class AgentFlows:
             (ASSIGNER_INPUT, contact.moved_to.encode(), forwarded.model_dump_json().encode())
         )
 
-    def emit(self, effect: Effect, pool_name: str, out: Outbound) -> bool:
+    def emit(self, effect: Effect, pool: Pool, pool_name: str, out: Outbound, now: float) -> bool:
         """A transfer's effect as a record (True; False for any other effect): a
         hand-over onto the assigner input of the receiving pool, an outcome to the
-        transferring agent's desktop."""
+        transferring agent's desktop. A pause starts the agent's missed-offers time."""
+        if isinstance(effect, AgentPaused):
+            self.observe(pool_name, effect.agent_id, pool.agent(effect.agent_id), now)
+            return False
         if isinstance(effect, ContactHandedOver):
             message = handover_message(effect, self._source).model_dump_json().encode()
             out.append((ASSIGNER_INPUT, effect.to_pool.encode(), message))

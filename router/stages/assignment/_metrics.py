@@ -88,6 +88,18 @@ class AssignerMetrics:
             "Logged-in agents by state: ready (spare capacity), busy (at capacity), not_ready.",
             ["pool", "state"],
         )
+        self.wrap_up = metric.gauge(
+            "omniroute_agents_in_wrap_up",
+            "Agents doing after-contact work (wrap-up) on a contact of the pool: their "
+            "capacity stays held until the queue's wrap-up time runs out or they end it.",
+            ["pool"],
+        )
+        self.pools_elsewhere = metric.counter(
+            "omniroute_agent_pools_elsewhere_total",
+            "Agent log-ins naming a pool another assigner worker owns: that agent's "
+            "capacity is not shared with it (pools that share agents share a worker).",
+            ["pool"],
+        )
         self.occupancy = metric.gauge(
             "omniroute_agent_occupancy_ratio",
             "Capacity in use over capacity offered: ready agents' slots (idle or busy), "

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from omniroute.agents import (
     OVERFLOW_CAUSE,
     AgentPaused,
+    CapacityLedger,
     Changes,
     Contact,
     ContactAssigned,
@@ -23,13 +24,13 @@ from omniroute.agents import (
     OfferRevocation,
     Pool,
     PoolConfig,
-    Presence,
     Record,
     contact_from_decision,
     effect_message,
     pool_load_message,
     presence_from_wire,
     spec_from_login,
+    spread,
     to_datetime,
 )
 from omniroute.router.runtime import AssignerSettings
@@ -38,35 +39,33 @@ from omniroute.schemas import (
     AgentLoggedOut,
     AgentStateChanged,
     AssignerInput,
-    Channel,
     ContactTarget,
     InteractionUpdate,
     OfferAccepted,
     OfferRejected,
     PoolTick,
     RoutingDecision,
-    TransferredContact,
-    TransferRequested,
     WorkCompleted,
+    WrapUpEnded,
     topic,
 )
 
 from ._depth import offered_by_queue
 from ._estimates import EstimateBacklog, EstimateRotation, encode_wait_estimates
+from ._floor import (
+    DEFAULT_SERVICE_TARGETS,
+    QueueBook,
+    completion_records,
+    pool_config,
+    show_agents,
+    table_key,
+)
 from ._flows import AgentFlows
 from ._metrics import AssignerMetrics
 from ._overflow import MovedContacts, overflow_message
-from ._pool_config import pool_config
-from ._service_level import ServiceLevelWindow
+from ._service_level import ServiceLevelWindow, flag_label, series_of
 
-__all__ = [
-    "DEFAULT_SERVICE_TARGETS",
-    "AssignerStage",
-    "PoolRecords",
-    "StageResult",
-    "pool_config",
-    "table_key",
-]
+__all__ = ["AssignerStage", "PoolRecords", "StageResult"]
 
 log = logging.getLogger("omniroute.assigner")
 ASSIGNMENTS = topic("omniroute.assignments").name
@@ -74,24 +73,8 @@ POOL_LOAD = topic("omniroute.pool-load").name
 WAIT_ESTIMATES = topic("omniroute.wait-estimates").name
 SOURCE = "/omniroute/assigner"
 
-DEFAULT_SERVICE_TARGETS = {
-    Channel.VOICE: 20.0,
-    Channel.CHAT: 30.0,
-    Channel.SMS: 300.0,
-    Channel.SOCIAL: 300.0,
-    Channel.WEB: 4 * 3600.0,
-    Channel.EMAIL: 4 * 3600.0,
-}
-"""Used when a decision carries no service target (e.g. after a failover)."""
-
 PoolRecords = tuple[list[Record], list[Record], list[Record]]
 """(contacts, agents, handle times) of one pool, as the tables hold them."""
-
-
-def table_key(pool: str, kind: str, name: str) -> str:
-    """``pool|c|interaction``, ``pool|a|agent``, ``pool|h|queue``: '|' appears in no
-    pool, queue, agent or interaction name, so the pool is the key's first part."""
-    return f"{pool}|{kind}|{name}"
 
 
 @dataclass(slots=True)
@@ -102,6 +85,9 @@ class StageResult:
     """(offer id, index in ``outbound``) of each offer made."""
     revocations: list[tuple[str, int]] = field(default_factory=list)
     """(offer id, index in ``outbound``) of each offer revoked."""
+    others: list[tuple[str, StageResult]] = field(default_factory=list)
+    """What the input did to *other* pools (an agent who works in several: the
+    shared ledger changed), each to go to that pool's partition."""
 
 
 class AssignerStage:
@@ -110,9 +96,14 @@ class AssignerStage:
         settings: AssignerSettings,
         metrics: AssignerMetrics,
         records: Callable[[str], PoolRecords],
+        queues: QueueBook | None = None,
     ) -> None:
+        """``queues``: the policy file's queue settings (``read_queue_settings``)."""
         self._settings = settings
-        self._metrics = metrics
+        self._queues = queues
+        self.ledger = CapacityLedger()
+        """One capacity ledger per agent across every pool this stage holds."""
+        self.metrics = metrics
         self._records = records
         self.pools: dict[str, Pool] = {}
         self._targets: dict[str, float] = {}  # interaction -> service target; best effort
@@ -126,15 +117,19 @@ class AssignerStage:
         self._flows = AgentFlows(settings, metrics, SOURCE, self._dispatch)
 
     def pool_config(self, pool: str) -> PoolConfig:
-        return pool_config(pool, self._settings)
+        return pool_config(pool, self._settings, self._queues)
 
     def forget_all(self) -> None:
         """After a rebalance: pools are rebuilt from the recovered tables on next use."""
+        for pool in self.pools.values():
+            pool.detach()
         self.pools.clear()
         self._estimate_backlog.forget()
 
     def forget(self, pool_name: str) -> None:
-        self.pools.pop(pool_name, None)
+        forgotten = self.pools.pop(pool_name, None)
+        if forgotten is not None:
+            forgotten.detach()
         self._flows.forget(pool_name)
         self._estimates.forget(pool_name)
         self._estimate_backlog.forget(pool_name)
@@ -143,13 +138,13 @@ class AssignerStage:
         """(Re)build one pool from its persisted records, replacing any in memory; what
         the catch-up did (expired offers, new matches) comes back to publish and persist."""
         contacts, agents, handle_times = records
+        self.forget(pool_name)
         pool, effects = Pool.restore(
-            self.pool_config(pool_name), contacts, agents, handle_times, now
+            self.pool_config(pool_name), contacts, agents, handle_times, now, ledger=self.ledger
         )
         self.pools[pool_name] = pool
         result = StageResult()
-        self._emit(pool, pool_name, effects, cause=None, now=now, result=result)
-        self._write(pool_name, pool.drain_changes(), result)
+        self._close(pool_name, effects, None, now, result)
         return result
 
     def timer(self, pool_name: str, now: float) -> StageResult:
@@ -159,8 +154,7 @@ class AssignerStage:
         pool = self.pools.get(pool_name)
         if pool is None:
             return result
-        self._emit(pool, pool_name, pool.tick(now), cause=None, now=now, result=result)
-        self._write(pool_name, pool.drain_changes(), result)
+        self._close(pool_name, pool.tick(now), None, now, result)
         return result
 
     def apply(self, pool_name: str, message: AssignerInput, now: float) -> StageResult:
@@ -175,7 +169,12 @@ class AssignerStage:
                 # change, and no pool to create, tick and report.
                 return result
             pool, effects = Pool.restore(
-                self.pool_config(pool_name), contacts, agents, handle_times, now
+                self.pool_config(pool_name),
+                contacts,
+                agents,
+                handle_times,
+                now,
+                ledger=self.ledger,
             )
             self.pools[pool_name] = pool
             if contacts or agents:
@@ -185,17 +184,38 @@ class AssignerStage:
                     len(agents),
                     extra={"pool": pool_name, "stage": "assigner"},
                 )
-        self._metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
+        self.metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
+        if isinstance(message, WorkCompleted):  # who served the customer, to the router
+            result.outbound += completion_records(pool, message, now, SOURCE)
         if isinstance(message, InteractionUpdate) and pool.contact(message.interaction_id) is None:
             follow = self._moved.follow(message)  # an overflow step moved it on
             if follow is not None:
                 result.outbound.append(follow)
         effects += self._flows.around(pool, pool_name, message, now, result.outbound)
-        self._emit(pool, pool_name, effects, cause=message, now=now, result=result)
-        self._write(pool_name, pool.drain_changes(), result)
+        self._close(pool_name, effects, message, now, result)
         if isinstance(message, PoolTick):
             self._publish_load(pool, pool_name, now, result)
         return result
+
+    def _close(
+        self,
+        pool_name: str,
+        effects: Iterable[Effect],
+        cause: AssignerInput | None,
+        now: float,
+        result: StageResult,
+    ) -> None:
+        """Every input's end: its effects published, its changes persisted; then the
+        other pools of each agent whose shared load it changed list them again by the
+        room left, and offer if some came free (``agents.spread``)."""
+        pool = self.pools[pool_name]
+        self._emit(pool, pool_name, effects, cause=cause, now=now, result=result)
+        self._write(pool_name, pool.drain_changes(), result)
+        for name, touched in spread(self.ledger, self.pools, now):
+            part = StageResult()
+            self._emit(self.pools[name], name, touched, cause=None, now=now, result=part)
+            self._write(name, self.pools[name].drain_changes(), part)
+            result.others.append((name, part))
 
     def _dispatch(  # noqa: PLR0911, PLR0912 - one branch per input type, as the table says
         self, pool: Pool, pool_name: str, message: AssignerInput, now: float
@@ -207,10 +227,10 @@ class AssignerStage:
                     self._targets[contact.interaction_id] = (
                         message.service_target_seconds or DEFAULT_SERVICE_TARGETS[contact.channel]
                     )
-                    self._metrics.entered.labels(
+                    self.metrics.entered.labels(
                         pool_name, contact.queue, contact.channel.value
                     ).inc()
-                    self._window.record(_series(pool_name, contact), now, "entered", True)
+                    self._window.record(series_of(pool_name, contact), now, "entered", True)
                 return pool.enqueue(contact, now)
             case RoutingDecision():
                 return []
@@ -223,42 +243,41 @@ class AssignerStage:
             case InteractionUpdate(update="callback_requested"):
                 waiting = pool.contact(message.interaction_id)
                 if waiting is not None and not waiting.callback:
-                    self._metrics.callbacks.labels(pool_name, waiting.queue).inc()
+                    self.metrics.callbacks.labels(pool_name, waiting.queue).inc()
                 return pool.to_callback(message.interaction_id, now)
             case PoolTick():
                 return pool.tick(now)
-            case TransferRequested():
-                return self._flows.transfer(pool, pool_name, message, now)
-            case TransferredContact():
-                return self._flows.receive(pool, message, now)
             case AgentLoggedIn():
                 return pool.login(spec_from_login(message), now)
             case AgentLoggedOut():
                 return pool.logout(message.agent_id, now)
             case AgentStateChanged():
-                reason = self._flows.reason(pool_name, message)
-                presence = presence_from_wire(message.presence)
-                return pool.set_presence(message.agent_id, presence, now, reason)
+                return pool.set_presence(
+                    message.agent_id, presence_from_wire(message.presence), now
+                )
             case OfferAccepted():
                 return pool.accept(message.agent_id, message.interaction_id, message.offer_id, now)
             case OfferRejected():
-                self._metrics.offers.labels(pool_name, "rejected").inc()
+                self.metrics.offers.labels(pool_name, "rejected").inc()
                 return pool.reject(message.agent_id, message.interaction_id, message.offer_id, now)
             case WorkCompleted():
                 self._targets.pop(message.interaction_id, None)
                 return pool.complete_work(message.agent_id, message.interaction_id, now)
+            case WrapUpEnded():
+                return pool.end_wrap_up(message.agent_id, message.interaction_id, now)
         return []  # pragma: no cover - the union is exhausted above
 
     def _count_abandon(self, pool: Pool, pool_name: str, interaction_id: str, now: float) -> None:
         contact = pool.contact(interaction_id)
-        if contact is None or contact.state in (ContactState.ASSIGNED, ContactState.MOVED):
+        held = (ContactState.ASSIGNED, ContactState.WRAP_UP, ContactState.MOVED)
+        if contact is None or contact.state in held:
             return
         waited = now - contact.wait_origin
         within = waited <= self._target(contact)
-        self._metrics.abandoned.labels(
-            pool_name, contact.queue, contact.channel.value, _flag(within)
+        self.metrics.abandoned.labels(
+            pool_name, contact.queue, contact.channel.value, flag_label(within)
         ).inc()
-        self._window.record(_series(pool_name, contact), now, "abandoned", within)
+        self._window.record(series_of(pool_name, contact), now, "abandoned", within)
         self._targets.pop(interaction_id, None)
 
     def _target(self, contact: Contact) -> float:
@@ -274,14 +293,14 @@ class AssignerStage:
         now: float,
         result: StageResult,
     ) -> None:
-        metrics = self._metrics
+        metrics = self.metrics
         for effect in effects:
             if isinstance(effect, ContactOverflowed):
                 target = self._targets.pop(effect.contact.interaction_id, None)
                 result.outbound.append(overflow_message(pool_name, effect, target, metrics))
                 self._moved.remember(effect.contact.interaction_id, effect.pool, now)
                 continue
-            if self._flows.emit(effect, pool_name, result.outbound):
+            if self._flows.emit(effect, pool, pool_name, result.outbound, now):
                 continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
@@ -299,7 +318,6 @@ class AssignerStage:
                 outcome = "timed_out" if effect.why == "timeout" else "revoked"
                 metrics.offers.labels(pool_name, outcome).inc()
             elif isinstance(effect, AgentPaused):
-                self._flows.observe(pool_name, effect.agent_id, pool.agent(effect.agent_id), now)
                 log.info(
                     "agent paused after %d missed offers",
                     effect.misses,
@@ -321,12 +339,12 @@ class AssignerStage:
             return
         within = effect.waited_seconds <= self._target(contact)
         labels = (pool_name, contact.queue, contact.channel.value)
-        self._metrics.answered.labels(*labels, _flag(within)).inc()
-        self._metrics.wait.labels(*labels).observe(effect.waited_seconds)
-        self._metrics.perceived_wait.labels(*labels).observe(
+        self.metrics.answered.labels(*labels, flag_label(within)).inc()
+        self.metrics.wait.labels(*labels).observe(effect.waited_seconds)
+        self.metrics.perceived_wait.labels(*labels).observe(
             effect.waited_seconds + contact.wait_offset
         )
-        self._window.record(_series(pool_name, contact), now, "answered", within)
+        self._window.record(series_of(pool_name, contact), now, "answered", within)
 
     def _write(self, pool_name: str, changes: Changes, result: StageResult) -> None:
         for kind, records in (
@@ -338,7 +356,7 @@ class AssignerStage:
                 result.writes.append((table_key(pool_name, kind, name), record))
 
     def _publish_load(self, pool: Pool, pool_name: str, now: float, result: StageResult) -> None:
-        metrics = self._metrics
+        metrics = self.metrics
         view = pool.load(now)
         load = pool_load_message(view, pool_name, SOURCE).model_copy(
             update={"time": to_datetime(now)}
@@ -357,14 +375,7 @@ class AssignerStage:
             metrics.depth.labels(pool_name, emptied).set(0)  # not its last count, for ever
         self._depth_shown[pool_name] = shown
         metrics.occupancy.labels(pool_name).set(view.occupancy)
-        states = {"ready": 0, "busy": 0, "not_ready": 0, "offline": 0}
-        for agent in pool.agents():
-            if agent.presence is Presence.READY:
-                states["ready" if agent.total < agent.max_total else "busy"] += 1
-            else:
-                states[agent.presence.value] += 1
-        for state, count in states.items():
-            metrics.agents.labels(pool_name, state).set(count)
+        show_agents(metrics, pool, pool_name)
         for series, figures in self._window.figures(now).items():
             if figures.service_level is not None:
                 metrics.service_level.labels(*series).set(figures.service_level)
@@ -383,11 +394,3 @@ class AssignerStage:
                 (WAIT_ESTIMATES, wait.customer_id.encode(), value)
                 for wait, value in zip(part.waits, values, strict=True)
             )
-
-
-def _series(pool: str, contact: Contact) -> tuple[str, str, str]:
-    return (pool, contact.queue, contact.channel.value)
-
-
-def _flag(within: bool) -> str:
-    return "true" if within else "false"

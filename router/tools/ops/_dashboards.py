@@ -59,6 +59,7 @@ SUPERVISOR = (
         "s",
     ),
     Panel("Agents by state", (("{{state}}", "sum by (state) (omniroute_agents)"),)),
+    Panel("Agents in wrap-up", (("{{pool}}", "sum by (pool) (omniroute_agents_in_wrap_up)"),)),
     Panel(
         "Agents not ready by reason",
         (("{{pool}} {{reason}}", "sum by (pool, reason) (omniroute_agents_not_ready)"),),

@@ -22,12 +22,13 @@ from omniroute.agents import (
     AgentSpec,
     PoolConfig,
     Presence,
-    QueueConfig,
     contact_from_decision,
     pool_load_message,
 )
 from omniroute.router.core import CustomerRecord, RoutableEvent
 from omniroute.router.policy import Policy
+from omniroute.router.runtime import AssignerSettings
+from omniroute.router.stages.assignment import pool_config
 from omniroute.schemas import (
     Channel,
     ContactTarget,
@@ -94,18 +95,14 @@ def _agents(group: AgentGroup, pools: dict[str, PoolConfig]) -> list[AgentRun]:
 
 
 def _pool_configs(scenario: Scenario, policy: Policy) -> dict[str, PoolConfig]:
-    knobs = scenario.assignment
-    queue = QueueConfig(
-        aging_per_second=knobs.aging_per_second,
-        relax_after_seconds=knobs.relax_after_seconds,
-        any_agent_after_seconds=knobs.any_agent_after_seconds,
-        sticky_seconds=knobs.sticky_seconds,
-    )
+    """Each pool as the assigner builds it: every queue's settings from the policy
+    file (``queue_defaults`` and the queue's own keys), the scenario's offer timeout."""
+    settings = AssignerSettings(offer_timeout_seconds=scenario.assignment.offer_timeout_seconds)
+    spec = policy.spec
+    book = (spec.queue_defaults, {name: spec.queue_settings(name) for name in spec.queues})
     return {
-        pool: PoolConfig(
-            name=pool, default_queue=queue, offer_timeout_seconds=knobs.offer_timeout_seconds
-        )
-        for pool in sorted({q.pool for q in policy.spec.queues.values()})
+        pool: pool_config(pool, settings, book)
+        for pool in sorted({q.pool for q in spec.queues.values()})
     }
 
 

@@ -3,9 +3,13 @@
 Nothing here decides who gets which contact: every input goes to a ``Pool``
 method with the simulated ``now`` and the simulator only acts out the effects it
 returns, as the agents' desktops would: an offer is answered after the agent's
-answer time, an assignment is worked for its handle time plus wrap-up, then
-completed. Customers who run out of patience abandon through the pool too.
-Pool timers (offer expiries, skill widening) are ticked when the pool asks.
+answer time, an assignment is worked for its handle time, then completed; the
+pool holds the agent in wrap-up for the queue's ``wrap_up_seconds`` (the policy
+file's), or until the agent's own wrap-up time (``wrap_seconds``) ends it sooner.
+A queue with no wrap-up time: the agent's wrap-up is worked before completing.
+Customers who run out of patience abandon through the pool too. Pool timers
+(offer expiries, skill widening, wrap-ups) are ticked when the pool asks. The
+pools share one capacity ledger, as the assigner's pools do.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import simpy
 from omniroute.agents import (
     AgentPaused,
     AgentSpec,
+    CapacityLedger,
     Contact,
     ContactAssigned,
     ContactHandedOver,
@@ -30,6 +35,7 @@ from omniroute.agents import (
     PoolConfig,
     Presence,
     TransferRequest,
+    spread,
 )
 
 from ._distributions import Constant, Sampler
@@ -123,7 +129,8 @@ class Floor:
         self.env = simpy.Environment(initial_time=start)
         self.start = start
         self.rng = rng
-        self.pools = {name: Pool(config) for name, config in pools.items()}
+        self.ledger = CapacityLedger()
+        self.pools = {name: Pool(config, self.ledger) for name, config in pools.items()}
         self.contacts: list[ContactRun] = []
         self._live: dict[str, ContactRun] = {}
         self._agents: dict[str, AgentRun] = {}
@@ -210,6 +217,8 @@ class Floor:
                 self._apply(target, self.pools[target].enqueue(effect.contact, self.now))
             # OfferRevocation: the desktop drops the offer; the pool already re-queued it.
         self._schedule_tick(pool_name)
+        for other, touched in spread(self.ledger, self.pools, self.now):
+            self._apply(other, touched)
         self._calls += 1
         if self._calls % 4096 == 0:
             for pool in self.pools.values():
@@ -260,14 +269,27 @@ class Floor:
             self.after(run.handle_seconds * plan.after, lambda: self._transfer(run, assigned, plan))
             return
 
+        # Wrap-up keeps the agent's room taken: after-contact work is part of handling.
+        queue_wrap_up = pool.config.queue(run.contact.queue).wrap_up_seconds
+        held = run.wrap_seconds if 0 < run.wrap_seconds < queue_wrap_up else queue_wrap_up
+
         def complete() -> None:
-            run.done_at = self.now
+            run.done_at = self.now + held  # when the room is free again: wrap-up included
             self._apply(
                 pool_name, pool.complete_work(assigned.agent_id, assigned.interaction_id, self.now)
             )
 
-        # Wrap-up keeps the agent's room taken: after-contact work is part of handling.
-        self.after(run.handle_seconds + run.wrap_seconds, complete)
+        def end_wrap_up() -> None:
+            self._apply(
+                pool_name, pool.end_wrap_up(assigned.agent_id, assigned.interaction_id, self.now)
+            )
+
+        if queue_wrap_up <= 0:
+            self.after(run.handle_seconds + run.wrap_seconds, complete)
+            return
+        self.after(run.handle_seconds, complete)
+        if held < queue_wrap_up:
+            self.after(run.handle_seconds + held, end_wrap_up)
 
     def _transfer(self, run: ContactRun, assigned: ContactAssigned, plan: TransferPlan) -> None:
         """The first agent hands the contact on: it is live (waiting) again."""

@@ -86,13 +86,16 @@ class ErlangRun:
     seed: int
     patience_seconds: float | None = None
     warmup_hours: float = 0.5
+    wrap_up_seconds: float = 0.0
+    """The queue's wrap-up time (as the policy file sets it): the pool holds each
+    agent this long after completing, so Erlang C sees ``aht + wrap_up``."""
 
     def run(self) -> dict[str, float | int | None]:
         return run_erlang(self)
 
 
-def _pool_config() -> PoolConfig:
-    fifo = QueueConfig(aging_per_second=1.0, sticky_seconds=0.0)
+def _pool_config(wrap_up_seconds: float = 0.0) -> PoolConfig:
+    fifo = QueueConfig(aging_per_second=1.0, sticky_seconds=0.0, wrap_up_seconds=wrap_up_seconds)
     return PoolConfig(
         name=_POOL,
         queues={_QUEUE: fifo},
@@ -106,7 +109,7 @@ def run_erlang(spec: ErlangRun) -> dict[str, float | int | None]:
     """Simulate ``warmup_hours + hours`` and report on the contacts that arrived
     after the warm-up (the queue starts empty, which flatters the first minutes)."""
     rng = random.Random(spec.seed)
-    floor = Floor({_POOL: _pool_config()}, rng)
+    floor = Floor({_POOL: _pool_config(spec.wrap_up_seconds)}, rng)
     for n in range(spec.agents):
         floor.add_agent(
             AgentRun(
@@ -156,6 +159,7 @@ def run_erlang(spec: ErlangRun) -> dict[str, float | int | None]:
     floor.run(end)
     floor.drain(4 * 3600.0)
     counted = [r for r in floor.contacts if r.arrived >= begin]
+    held = spec.aht_seconds + spec.wrap_up_seconds  # what Erlang C calls the handle time
     summary = summarize(counted)
     result: dict[str, float | int | None] = {
         "arrivals_per_hour": spec.arrivals_per_hour,
@@ -165,15 +169,22 @@ def run_erlang(spec: ErlangRun) -> dict[str, float | int | None]:
         "patience_seconds": spec.patience_seconds,
         "hours": spec.hours,
         "seed": spec.seed,
-        "offered_erlangs": spec.arrivals_per_hour * spec.aht_seconds / 3600.0,
+        "wrap_up_seconds": spec.wrap_up_seconds,
+        "offered_erlangs": spec.arrivals_per_hour * held / 3600.0,
         "occupancy": occupancy(floor.contacts, floor.agents(), begin, end),
         **summary.as_dict(),
     }
     if spec.patience_seconds is None:
         result["erlang_c_service_level"] = erlang_c_service_level(
-            spec.arrivals_per_hour, spec.aht_seconds, spec.agents, spec.target_seconds
+            spec.arrivals_per_hour, held, spec.agents, spec.target_seconds
         )
-        result["erlang_c_asa_seconds"] = erlang_c_asa(
-            spec.arrivals_per_hour, spec.aht_seconds, spec.agents
-        )
+        result["erlang_c_asa_seconds"] = erlang_c_asa(spec.arrivals_per_hour, held, spec.agents)
+        if spec.wrap_up_seconds and spec.arrivals_per_hour * spec.aht_seconds / 3600 < spec.agents:
+            # What Erlang C says if wrap-up is left out of the handle time: too rosy.
+            result["erlang_c_talk_only_service_level"] = erlang_c_service_level(
+                spec.arrivals_per_hour, spec.aht_seconds, spec.agents, spec.target_seconds
+            )
+            result["erlang_c_talk_only_asa_seconds"] = erlang_c_asa(
+                spec.arrivals_per_hour, spec.aht_seconds, spec.agents
+            )
     return result

@@ -57,6 +57,8 @@ class ChannelTraffic(_Strict):
     """One rate per interval (the day's curve), or one rate for the whole day."""
     handle: HandleTime
     wrap_seconds: Seconds = 0.0
+    """How long agents take over after-contact work; a queue with a wrap-up time in
+    the policy holds them at most that long (they end it sooner if this is shorter)."""
     patience_seconds: Annotated[float, Field(gt=0)] | None = None
     """Mean of an exponential patience; none: nobody abandons."""
 
@@ -94,13 +96,10 @@ class AgentGroup(_Strict):
 
 
 class Assignment(_Strict):
-    """The assigner's knobs, with its defaults (``AssignerSettings``)."""
+    """The assigner's own knobs (``AssignerSettings``). Aging, widening, the sticky
+    window and wrap-up are each queue's, from the policy file, as in production."""
 
     offer_timeout_seconds: Annotated[float, Field(gt=0)] = 20.0
-    aging_per_second: Seconds = 1.0
-    sticky_seconds: Seconds = 30.0
-    relax_after_seconds: Seconds | None = 60.0
-    any_agent_after_seconds: Seconds | None = 180.0
 
 
 class Automation(_Strict):

@@ -281,3 +281,29 @@ def test_route_events_derives_each_decision_id_once_and_hands_it_to_the_policy()
     assert batch.decisions[0][1].id == decision_id(event)
     assert POLICY.route(event, _customer(), {}, NOW, decision_id="d:given:1").id == "d:given:1"
     assert POLICY.route(event, _customer(), {}, NOW).id == decision_id(event)
+
+
+def test_an_agents_end_names_them_in_history_and_confirms_the_reason() -> None:
+    """What the assigner publishes when an agent completes a contact: the history
+    line gets the agent (the next contact's sticky agent) and the reason the agent
+    confirmed, replacing the one the IVR guessed."""
+    arrival = _arrival(interaction_id="i-1", reason="billing")
+    decision = POLICY.route(arrival, _customer(), {}, NOW)
+    recent = apply_to_history((), arrival, decision, now=NOW, keep=5, max_age=WEEK)
+    ended = InteractionEventAdapter.validate_python(
+        {
+            "type": "omniroute.interaction.ended",
+            "id": "ended-1",
+            "source": "/omniroute/assigner",
+            "interaction_id": "i-1",
+            "customer_id": "c1",
+            "channel": "voice",
+            "outcome": "resolved",
+            "handled_by": "agent",
+            "agent_id": "a-7",
+            "reason": "payment",
+            "time": NOW,
+        }
+    )
+    (line,) = apply_to_history(recent, ended, None, now=NOW, keep=5, max_age=WEEK)
+    assert (line.agent_id, line.reason, line.outcome) == ("a-7", "payment", ContactOutcome.RESOLVED)

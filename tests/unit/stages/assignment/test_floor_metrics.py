@@ -1,6 +1,7 @@
 """The values the assignment stage emits after a scripted floor: depth (offered
 contacts included), occupancy with an agent on break, service level, abandonment,
-perceived wait. A series that merely exists, or reads zero, passes nothing here."""
+perceived wait, agents in wrap-up. A series that merely exists, or reads zero,
+passes nothing here."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from prometheus_client import CollectorRegistry
 
 from omniroute.router.runtime import AssignerSettings
-from omniroute.router.stages.assignment import AssignerMetrics, AssignerStage
+from omniroute.router.stages.assignment import AssignerMetrics, AssignerStage, QueueBook
 from omniroute.schemas import (
     AgentLoggedIn,
     AgentPresence,
@@ -19,6 +20,7 @@ from omniroute.schemas import (
     Offer,
     OfferAccepted,
     PoolTick,
+    QueueSettings,
     RoutingDecision,
     WorkCompleted,
     new_event_id,
@@ -30,10 +32,10 @@ POOL = "care"
 
 
 class Floor:
-    def __init__(self) -> None:
+    def __init__(self, queues: QueueBook | None = None) -> None:
         self.registry = CollectorRegistry()
         metrics = AssignerMetrics(self.registry, process=False)
-        self.stage = AssignerStage(AssignerSettings(), metrics, no_records)
+        self.stage = AssignerStage(AssignerSettings(), metrics, no_records, queues)
         self.offers: dict[str, Offer] = {}
 
     def send(self, message: object, at: float) -> None:
@@ -198,10 +200,22 @@ def test_perceived_wait_adds_the_time_in_automation() -> None:
     assert floor.value("omniroute_perceived_wait_seconds_bucket", **series, le="20.0") == 2.0
 
 
-def test_agents_in_wrap_up() -> None:
-    """The place for floor-a's agents-in-wrap-up gauge (issue 22, after-contact
-    work): once it lands, the script completes c1 into a queue's wrap-up time and
-    this asserts a1 counted in wrap-up at the tick. Until then it asserts that no
-    agent is counted in a state the stage does not have."""
-    floor = scripted_floor()
-    assert floor.value("omniroute_agents", pool=POOL, state="wrap_up") is None
+def test_agents_in_wrap_up_are_counted_while_their_queue_holds_them() -> None:
+    """general holds an agent 30 s after each contact: a1 completes c1 at 10 s, so c3
+    (arriving at 12 s) waits for a1's wrap-up to end at 40 s although a1 is idle."""
+    floor = Floor(queues=(QueueSettings(), {"general": QueueSettings(wrap_up_seconds=30)}))
+    floor.agent("a1", 0)
+    floor.agent("a2", 0)
+    floor.arrive("c1", 0)
+    floor.arrive("c2", 0)
+    floor.accept("c1", 1)
+    floor.accept("c2", 1)
+    floor.complete("c1", 10)
+    floor.arrive("c3", 12)
+    floor.tick(20)
+    assert floor.value("omniroute_agents_in_wrap_up", pool=POOL) == 1.0
+    assert floor.value("omniroute_queue_depth", pool=POOL, queue="general") == 1.0
+    assert "c3" not in floor.offers
+    floor.tick(41)
+    assert floor.value("omniroute_agents_in_wrap_up", pool=POOL) == 0.0
+    assert floor.offers["c3"].agent_id == "a1"
