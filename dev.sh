@@ -3,7 +3,8 @@
 #   ./dev.sh demo    the router end to end on the embedded stack (broker + Redis + workers + traffic)
 #   ./dev.sh test    lint, type-check and the whole test suite against the real broker and Redis
 # Also: ./dev.sh check (lint + types only), ./dev.sh explore (property tests, random seeds,
-# longer), ./dev.sh shell (a shell in the venv).
+# longer), ./dev.sh shell (a shell in the venv), ./dev.sh lock (re-pin requirements.lock
+# after changing the dependencies in pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -38,11 +39,15 @@ ensure_venv() {
         "$PY" -m venv "$VENV" 2>/dev/null || { apt_install "false:python3-venv"; "$PY" -m venv "$VENV"; }
     fi
     local stamp="$VENV/.omniroute-installed"
-    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
         say "installing omniroute and its dependencies into $VENV"
         "$VENV/bin/python" -m pip install -qq --upgrade pip >/dev/null 2>&1
         # -qq: errors only (this machine's pip config names index folders that may not exist,
         # and setuptools narrates the editable build); a failure still prints in full.
+        # The pinned, hash-checked versions of requirements.lock first; then omniroute
+        # itself, which finds them installed (and adds only what a newer pyproject.toml
+        # asks for that the lock does not have yet: tests/unit/test_lock.py names it).
+        "$VENV/bin/python" -m pip install -qq --require-hashes -r requirements.lock
         "$VENV/bin/python" -m pip install -qq -e '.[dev]'
         touch "$stamp"
     fi
@@ -53,6 +58,36 @@ typecheck_tree() {
     # installed layout (omniroute.router -> router/ ...) as a tree of links.
     mkdir -p .typecheck/omniroute
     for pkg in router agents schemas; do ln -sfn "../../$pkg" ".typecheck/omniroute/$pkg"; done
+}
+
+audit() {
+    # Known vulnerabilities in the pinned dependencies, from PyPI's advisory data. Quiet
+    # unless something is found. Where PyPI's per-version advisories cannot be reached
+    # (this network: every /pypi/NAME/VERSION/json is a 404, OSV unreachable), pip-audit
+    # can audit nothing and .ci/audit_latest.py checks the pins it can (docs/security.md).
+    say "pip-audit"
+    local report
+    if report=$("$VENV/bin/pip-audit" --requirement requirements.lock --no-deps --disable-pip \
+            --vulnerability-service pypi --progress-spinner off --strict 2>&1); then
+        return 0
+    fi
+    if grep -q "could not be audited" <<<"$report" && ! grep -qi "known vulnerabilit" <<<"$report"; then
+        "$VENV/bin/python" .ci/audit_latest.py requirements.lock >/dev/null
+        return
+    fi
+    printf '%s\n' "$report" >&2
+    return 1
+}
+
+lock() {
+    # Re-pin every dependency (with extras dev) and its hashes; commit the result.
+    "$VENV/bin/pip-compile" --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras \
+        --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+    # The dev extra names omniroute[embedded] itself: pip-compile pins it as this folder's
+    # path, which no other clone has and no hash covers. The editable install adds it.
+    awk 'skip && /^[^ ]/ {skip=0} /^omniroute @ / {skip=1} /^# (WARNING: pip install will require|Consider using a hashable)/ {next} !skip' \
+        requirements.lock > requirements.lock.tmp
+    mv requirements.lock.tmp requirements.lock
 }
 
 check() {
@@ -78,6 +113,7 @@ case "${1:-}" in
         apt_install redis-server:redis-server prometheus:prometheus
         ensure_venv
         check
+        audit
         shift
         say "pytest"
         exec "$VENV/bin/python" -m pytest "$@"
@@ -94,12 +130,16 @@ case "${1:-}" in
         ensure_venv
         check
         ;;
+    lock)
+        ensure_venv
+        lock
+        ;;
     shell)
         ensure_venv
         exec bash --rcfile <(echo "source $VENV/bin/activate")
         ;;
     *)
-        echo "usage: ./dev.sh demo [OPTIONS] | test [PYTEST-ARGS] | explore [PYTEST-ARGS] | check | shell" >&2
+        echo "usage: ./dev.sh demo [OPTIONS] | test [PYTEST-ARGS] | explore [PYTEST-ARGS] | check | lock | shell" >&2
         exit 2
         ;;
 esac

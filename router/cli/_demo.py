@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from omniroute.router.runtime import kafka_python_security
 from omniroute.router.tools.demo import DEFAULT_SCENARIO, DemoOptions, run_demo
 from omniroute.router.tools.harness import TrafficGenerator, publish_traffic, seed_customers
 
@@ -51,6 +52,7 @@ def traffic(
             count=events,
             rate=rate,
             on_progress=lambda n: progress.advance(task, n),
+            kafka_config=kafka_python_security(settings.kafka),
         )
     console.print(
         f"sent {sum(report.kinds.values())} events in {report.seconds:.1f} s "

@@ -38,6 +38,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "chaos": ("._chaos", "chaos"),
     "fuzz": ("._chaos", "fuzz"),
     "soak": ("._chaos", "soak"),
+    "settings": ("._settings_show", "settings_command"),
 }
 
 

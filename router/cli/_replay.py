@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from omniroute.router.policy import ReplayReport
+from omniroute.router.runtime import kafka_python_config
 from omniroute.router.tools.ops import load_inputs, read_source, replay
 
 from ._common import console, load_settings
@@ -67,7 +68,10 @@ def replay_command(
 ) -> None:
     """Run recorded contacts through POLICY and report how decisions would change."""
     new = load_or_exit(policy)
-    bootstrap = load_settings().kafka.bootstrap_servers
-    inputs = load_inputs(read_source(events, bootstrap), read_source(decisions, bootstrap))
+    kafka = load_settings().kafka
+    bootstrap, config = kafka.bootstrap_servers, kafka_python_config(kafka)
+    inputs = load_inputs(
+        read_source(events, bootstrap, config), read_source(decisions, bootstrap, config)
+    )
     report, missing = replay(new, inputs)
     _print(report, missing, inputs.skipped)

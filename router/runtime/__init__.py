@@ -4,8 +4,23 @@ metrics every worker has. Stages sit on top of it; the pure cores never import i
 """
 
 from ._blocked import HeldPartitions, retry_delay
+from ._clients import (
+    SecurityError,
+    aiokafka_security,
+    as_security_error,
+    check_redis,
+    component_of,
+    faust_credentials,
+    kafka_python_config,
+    kafka_python_security,
+    probe_kafka,
+    redis_options,
+    tls_context,
+)
+from ._flood import DeadLetterBudget, dead_letter_budget
 from ._gc import CollectorFreezer
 from ._host import (
+    EXIT_CONFIG,
     EXIT_FAILED,
     StageRuntime,
     StageService,
@@ -35,6 +50,7 @@ from ._poison import (
     minimal_dead_letter,
 )
 from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Produced
+from ._secure_settings import KafkaSecurityProtocol, SaslMechanism, TlsSettings, read_secret_file
 from ._settings import (
     AssignerSettings,
     KafkaSettings,
@@ -45,6 +61,7 @@ from ._settings import (
 )
 
 __all__ = [
+    "EXIT_CONFIG",
     "EXIT_FAILED",
     "LATENCY_BUCKETS",
     "PRODUCE_ATTEMPTS",
@@ -54,11 +71,13 @@ __all__ = [
     "BatchProducer",
     "CollectorFreezer",
     "CompactedReader",
+    "DeadLetterBudget",
     "DeadLetterProducer",
     "Grouped",
     "HealthServer",
     "HeldPartitions",
     "JsonFormatter",
+    "KafkaSecurityProtocol",
     "KafkaSettings",
     "LagRecorder",
     "Loops",
@@ -69,21 +88,36 @@ __all__ = [
     "RedisSettings",
     "RouterSettings",
     "Salvage",
+    "SaslMechanism",
+    "SecurityError",
     "Settings",
     "StageRuntime",
     "StageService",
+    "TlsSettings",
     "UndecodableBatches",
     "WorkerMetrics",
+    "aiokafka_security",
+    "as_security_error",
+    "check_redis",
     "commit_assigned",
+    "component_of",
     "consumer_config",
+    "dead_letter_budget",
     "dead_letter_records",
+    "faust_credentials",
     "faust_settings",
     "host_stage",
+    "kafka_python_config",
+    "kafka_python_security",
     "letter_position",
     "logging_config",
     "minimal_dead_letter",
+    "probe_kafka",
     "producer_config",
+    "read_secret_file",
+    "redis_options",
     "retry_delay",
     "run_worker",
     "stop_worker_process",
+    "tls_context",
 ]

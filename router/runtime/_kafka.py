@@ -21,6 +21,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from omniroute.router.codec import Headers, InboundRecord
 
 from ._blocked import HeldPartitions
+from ._clients import aiokafka_security
+from ._flood import DeadLetterBudget
 from ._gc import CollectorFreezer
 from ._metrics import WorkerMetrics
 from ._poison import DeadLetterProducer, UndecodableBatches, backoff
@@ -47,20 +49,6 @@ MAX_REQUEST_BYTES = 1024 * 1024
 _UNEXPLAINED_FETCH_ERRORS = 3
 
 
-def _security(settings: Settings) -> dict[str, Any]:
-    kafka = settings.kafka
-    config: dict[str, Any] = {"security_protocol": kafka.security_protocol}
-    if kafka.sasl_mechanism:
-        config |= {
-            "sasl_mechanism": kafka.sasl_mechanism,
-            "sasl_plain_username": kafka.sasl_username,
-            "sasl_plain_password": (
-                kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
-            ),
-        }
-    return config
-
-
 def consumer_config(settings: Settings, group_id: str | None) -> dict[str, Any]:
     return {
         "bootstrap_servers": settings.kafka.bootstrap_servers,
@@ -71,7 +59,7 @@ def consumer_config(settings: Settings, group_id: str | None) -> dict[str, Any]:
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
         "max_partition_fetch_bytes": MAX_FETCH_BYTES,
         "fetch_max_wait_ms": settings.fetch_max_wait_ms,
-        **_security(settings),
+        **aiokafka_security(settings.kafka),
     }
 
 
@@ -84,7 +72,7 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "max_batch_size": 512 * 1024,
         "max_request_size": MAX_REQUEST_BYTES,
         "compression_type": settings.kafka.producer_compression,
-        **_security(settings),
+        **aiokafka_security(settings.kafka),
     }
 
 
@@ -139,6 +127,7 @@ class BatchLoop:
         wait_ms: int,
         dead_letter_topic: str,
         on_produced: Callable[[Sequence[InboundRecord], float], None] | None = None,
+        dead_letter_budget: DeadLetterBudget | None = None,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -155,6 +144,9 @@ class BatchLoop:
         self._freezer = CollectorFreezer()
         self.last_poll = time.monotonic()
         self._dead_letters = DeadLetterProducer(producer, dead_letter_topic, stage=stage)
+        self._budget = dead_letter_budget or DeadLetterBudget(
+            per_key_per_minute=30, per_second=100, stage=stage
+        )  # the stages pass the one their settings describe
         self._held = HeldPartitions(consumer, self._dead_letters, stage=stage, metrics=metrics)
         self._undecodable = UndecodableBatches(
             consumer, stage=stage, max_fetch_bytes=MAX_FETCH_BYTES
@@ -254,9 +246,14 @@ class BatchLoop:
         batch before it committed, so commits stay in order and at least once holds.
         ``resume``: where a partition goes on after an undecodable batch."""
         outbound = [*(await self._handler(records) if records else ()), *extra]
-        letters = [
-            (key, value) for topic, key, value, *_ in outbound if topic == self._dead_letters.topic
-        ]
+        letters = self._budget.admit(
+            [
+                (key, value)
+                for topic, key, value, *_ in outbound
+                if topic == self._dead_letters.topic
+            ],
+            time.monotonic(),
+        )
         rest = [item for item in outbound if item[0] != self._dead_letters.topic]
         produced: list[Produced] = [
             (topic, key, value, headers[0] if headers else ())

@@ -26,6 +26,7 @@ import asyncio
 import base64
 import logging
 import struct
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,7 +62,8 @@ def dead_letter_records(
     key's letters stay in order on one partition), with a log line naming the
     position: what both stages do with the dead letters a batch made."""
     for letter in letters:
-        log.warning(
+        log.log(
+            _letter_log_level(),
             "dead-lettered %s at %s/%d/%d",
             letter.reason.value,
             letter.original_topic,
@@ -71,6 +73,21 @@ def dead_letter_records(
         )
         key = None if letter.original_key_b64 is None else base64.b64decode(letter.original_key_b64)
         yield topic, key, letter.model_dump_json().encode()
+
+
+_LETTER_LINES_PER_SECOND = 20
+_letter_lines: list[float] = [0.0, 0.0]  # [second, lines in it]
+
+
+def _letter_log_level() -> int:
+    """WARNING for the first letters each second, DEBUG past them: a flood of bad
+    records must not become a flood of log lines (the dead-letter counter and the
+    budget's summary still count every one)."""
+    second = float(int(time.monotonic()))
+    if _letter_lines[0] != second:
+        _letter_lines[:] = [second, 0.0]
+    _letter_lines[1] += 1
+    return logging.WARNING if _letter_lines[1] <= _LETTER_LINES_PER_SECOND else logging.DEBUG
 
 
 def minimal_dead_letter(value: bytes) -> bytes | None:

@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from omniroute.schemas import Compression, NotReadyReason, topic
 
+from ._secure_settings import KafkaSecurityProtocol, SaslMechanism, TlsSettings, read_secret_file
+
 __all__ = [
     "AssignerSettings",
     "KafkaSettings",
@@ -88,10 +90,61 @@ class KafkaSettings(BaseModel):
             " its input partition until the broker takes it."
         ),
     )
-    security_protocol: str = "PLAINTEXT"
-    sasl_mechanism: str | None = None
+    dead_letters_full_per_key_per_minute: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Dead letters carrying a copy of the original, per record key a minute; past"
+            " it (a flood) letters go out without the copy. See docs/security.md."
+        ),
+    )
+    dead_letters_full_per_second: int = Field(
+        default=100, ge=0, description="The same budget for the whole worker, a second."
+    )
+    security_protocol: KafkaSecurityProtocol = Field(
+        default=KafkaSecurityProtocol.PLAINTEXT,
+        description="SASL_SSL in production: every client authenticates, over TLS.",
+    )
+    sasl_mechanism: SaslMechanism | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    sasl_password_file: Path | None = Field(
+        default=None, description="Read the SASL password from this file (a mounted secret)."
+    )
+    tls: TlsSettings = TlsSettings()
+
+    @model_validator(mode="after")
+    def _credentials(self) -> KafkaSettings:
+        if self.sasl_password_file is not None:
+            secret = read_secret_file(self.sasl_password_file, "kafka.sasl_password_file")
+            if self.sasl_password not in (None, secret):  # a revalidation brings it back
+                raise ValueError("kafka.sasl_password and kafka.sasl_password_file: set one")
+            object.__setattr__(self, "sasl_password", secret)
+        if self.security_protocol.sasl:
+            missing = [
+                name
+                for name in ("sasl_mechanism", "sasl_username", "sasl_password")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(
+                    f"kafka.security_protocol {self.security_protocol.value} needs "
+                    + ", ".join(f"kafka.{name}" for name in missing)
+                )
+            if (
+                self.sasl_mechanism is SaslMechanism.PLAIN
+                and self.security_protocol is KafkaSecurityProtocol.SASL_PLAINTEXT
+            ):
+                raise ValueError(
+                    "kafka.sasl_mechanism PLAIN sends the password itself: "
+                    "use kafka.security_protocol SASL_SSL (or SCRAM)"
+                )
+        elif self.sasl_mechanism is not None:
+            raise ValueError(
+                f"kafka.sasl_mechanism is set but kafka.security_protocol is "
+                f"{self.security_protocol.value}: use SASL_SSL (or SASL_PLAINTEXT)"
+            )
+        return self
 
     @property
     def producer_compression(self) -> str | None:
@@ -111,10 +164,29 @@ class RedisSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=6379, ge=1, le=65535)
     db: int = Field(default=0, ge=0)
+    username: str | None = Field(
+        default=None, description="Redis ACL user; None: the default user (password only)."
+    )
     password: SecretStr | None = None
+    password_file: Path | None = Field(
+        default=None, description="Read the Redis password from this file (a mounted secret)."
+    )
+    use_tls: bool = Field(default=False, description="Connect to Redis over TLS.")
+    tls: TlsSettings = TlsSettings()
     timeout_seconds: float = Field(
         default=0.25, gt=0, description="Past this a lookup counts as failed: route degraded."
     )
+
+    @model_validator(mode="after")
+    def _password_file(self) -> RedisSettings:
+        if self.password_file is not None:
+            secret = read_secret_file(self.password_file, "redis.password_file")
+            if self.password not in (None, secret):  # a revalidation brings it back
+                raise ValueError("redis.password and redis.password_file: set one")
+            object.__setattr__(self, "password", secret)
+        if self.username is not None and self.password is None:
+            raise ValueError("redis.username needs redis.password (or redis.password_file)")
+        return self
 
 
 class RouterSettings(BaseModel):
@@ -226,6 +298,13 @@ class Settings(BaseSettings):
         default=Path(".omniroute"), description="Embedded stack pids, logs and worker state."
     )
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 picks a free port.")
+    metrics_host: str = Field(
+        default="0.0.0.0",  # noqa: S104 - scraped from outside the pod; set 127.0.0.1 to keep local
+        min_length=1,
+        description=(
+            "Address the health and metrics endpoints bind to; 127.0.0.1 keeps them on the host."
+        ),
+    )
     log_level: str = "INFO"
     trace_contacts: bool = Field(
         default=False,
@@ -266,6 +345,8 @@ class Settings(BaseSettings):
                 return
             if isinstance(value, BaseModel):
                 for name in type(value).model_fields:
+                    if getattr(value, f"{name}_file", None) is not None:
+                        continue  # read from its file: the child reads the file too
                     put(f"{prefix}__{name.upper()}", getattr(value, name))
                 return
             if isinstance(value, SecretStr):
@@ -278,6 +359,11 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             put(f"OMNIROUTE_{name.upper()}", getattr(self, name))
         return env
+
+    def redacted(self) -> dict[str, object]:
+        """Every setting as JSON-ready data, each secret shown as ``**********``: what
+        ``omniroute settings`` prints and what may go into a log or a bug report."""
+        return self.model_dump(mode="json")
 
     @property
     def session_timeout_ms(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -79,9 +79,13 @@ class KeyedReader:
         adapter: TypeAdapter[Any],
         *,
         from_beginning: bool = False,
+        kafka_config: Mapping[str, Any] | None = None,
     ) -> None:
         self._consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+            bootstrap_servers=bootstrap_servers,
+            enable_auto_commit=False,
+            group_id=None,
+            **(kafka_config or {}),
         )
         partitions = sorted(self._consumer.partitions_for_topic(topic) or {0})
         wanted = (
@@ -163,12 +167,20 @@ class ClientSession:
         keys: list[bytes] | None,
         *,
         compression: Compression,
+        kafka_config: Mapping[str, Any] | None = None,
     ) -> None:
         """The producer, then the reader of ``answers`` on the partitions of ``keys``
         (all when None), positioned now: before the client sends anything, so no
-        answer to it can slip past."""
-        self._producer = ContractProducer(bootstrap_servers, compression=compression)
-        self._reader = KeyedReader(bootstrap_servers, answers.name, keys, answers.adapter)
+        answer to it can slip past.
+
+        ``kafka_config``: kafka-python options both clients get, e.g. the security
+        ones (``security_protocol``, ``sasl_*``, ``ssl_*``); with omniroute's settings,
+        ``omniroute.router.runtime.kafka_python_security(settings.kafka)`` builds them."""
+        config = dict(kafka_config or {})
+        self._producer = ContractProducer(bootstrap_servers, compression=compression, **config)
+        self._reader = KeyedReader(
+            bootstrap_servers, answers.name, keys, answers.adapter, kafka_config=config
+        )
 
     def close(self) -> None:
         self._producer.close()

@@ -70,7 +70,9 @@ class AgentDesktop(ClientSession):
         pools: list[str] | None = None,
         source: str | None = None,
         compression: Compression = Compression.LZ4,
+        kafka_config: Mapping[str, Any] | None = None,
     ) -> None:
+        """``kafka_config``: kafka-python options, e.g. SASL and TLS (see ClientSession)."""
         self.agent_id = agent_id
         self.pool = pool
         self.pools = list(pools or [])
@@ -78,7 +80,11 @@ class AgentDesktop(ClientSession):
         self.source = source or f"/desktops/{agent_id}"
         # Positioned before log-in, so no offer made after it can be missed.
         super().__init__(
-            bootstrap_servers, ASSIGNMENTS, [agent_id.encode()], compression=compression
+            bootstrap_servers,
+            ASSIGNMENTS,
+            [agent_id.encode()],
+            compression=compression,
+            kafka_config=kafka_config,
         )
         self.assigned: dict[str, OfferAssigned] = {}
         self.revoked: dict[str, OfferRevoked] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from omniroute.schemas import (
@@ -41,11 +42,15 @@ class FrontEndClient(ClientSession):
         *,
         source: str,
         compression: Compression = Compression.LZ4,
+        kafka_config: Mapping[str, Any] | None = None,
     ) -> None:
+        """``kafka_config``: kafka-python options, e.g. SASL and TLS (see ClientSession)."""
         self.bootstrap_servers = bootstrap_servers
         self.source = source
         # Positioned now, before anything is published, so no decision can slip past.
-        super().__init__(bootstrap_servers, DECISIONS, None, compression=compression)
+        super().__init__(
+            bootstrap_servers, DECISIONS, None, compression=compression, kafka_config=kafka_config
+        )
         self._pending: set[str] = set()
         self._seen: dict[str, RoutingDecision] = {}  # only for contacts we published
         self._estimates: KeyedReader | None = None

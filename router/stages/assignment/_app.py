@@ -34,6 +34,7 @@ from omniroute.router.runtime import (
     Outbound,
     Settings,
     consumer_config,
+    dead_letter_budget,
     dead_letter_records,
     host_stage,
     producer_config,
@@ -138,6 +139,7 @@ class AssignerRuntime:
             producer=producer,
             handler=self._rekey,
             dead_letter_topic=settings.kafka.dead_letter_topic,
+            dead_letter_budget=dead_letter_budget(settings, "assigner"),
             stage="assigner",
             metrics=self.metrics.worker,
             max_records=1000,
@@ -230,6 +232,7 @@ def _admin_config(settings: Settings) -> dict[str, Any]:
         "sasl_mechanism",
         "sasl_plain_username",
         "sasl_plain_password",
+        "ssl_context",
     )
     return {key: value for key, value in config.items() if key in keep}
 

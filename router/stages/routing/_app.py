@@ -22,7 +22,9 @@ from omniroute.router.runtime import (
     Loops,
     Outbound,
     Settings,
+    check_redis,
     consumer_config,
+    dead_letter_budget,
     dead_letter_records,
     host_stage,
     producer_config,
@@ -80,6 +82,7 @@ class RouterRuntime:
     async def start(self) -> None:
         settings = self.settings
         self._redis = connect_redis(settings.redis)
+        await check_redis(settings.redis, "router")
         store = RedisCustomerStore(
             self._redis,
             recent_ttl_seconds=settings.router.recent_contacts_ttl_seconds,
@@ -111,6 +114,7 @@ class RouterRuntime:
             max_records=settings.router.batch_max_records,
             wait_ms=settings.router.batch_wait_ms,
             dead_letter_topic=settings.kafka.dead_letter_topic,
+            dead_letter_budget=dead_letter_budget(settings, "router"),
             on_produced=self._produced,
         )
         # Start-up objects never die; freezing them keeps the cyclic GC from

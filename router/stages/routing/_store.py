@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from omniroute.router.core import CustomerRecord, construct_validated
-from omniroute.router.runtime import RedisSettings
+from omniroute.router.runtime import RedisSettings, redis_options
 from omniroute.schemas import CustomerProfile, RecentContact, RecentContacts
 
 __all__ = [
@@ -64,10 +64,7 @@ class CustomerStore(Protocol):
 
 def connect_redis(settings: RedisSettings) -> aioredis.Redis:
     return aioredis.Redis(
-        host=settings.host,
-        port=settings.port,
-        db=settings.db,
-        password=settings.password.get_secret_value() if settings.password else None,
+        **redis_options(settings),
         socket_timeout=settings.timeout_seconds,
         socket_connect_timeout=settings.timeout_seconds,
         health_check_interval=30,

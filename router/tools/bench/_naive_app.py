@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 
 from omniroute.router.core import CustomerRecord
 from omniroute.router.policy import default_policy
-from omniroute.router.runtime import Settings, faust_settings
+from omniroute.router.runtime import Settings, faust_settings, redis_options
 from omniroute.schemas import (
     CustomerProfile,
     InteractionArrived,
@@ -33,7 +33,7 @@ def main() -> None:  # pragma: no cover - runs in the subprocess
     app = faust.App("omniroute-bench-naive", **options)
     source = app.topic(NAIVE_SOURCE, value_serializer="raw", key_serializer="raw")
     sink = app.topic(NAIVE_SINK, value_serializer="raw", key_serializer="raw")
-    client = aioredis.Redis(host=settings.redis.host, port=settings.redis.port)
+    client = aioredis.Redis(**redis_options(settings.redis))
     policy = default_policy()
 
     @app.agent(source)

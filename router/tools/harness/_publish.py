@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from kafka import KafkaProducer
 
@@ -38,9 +39,12 @@ def publish_traffic(
     on_progress: Callable[[int], None] | None = None,
     sent_at: dict[str, float] | None = None,
     record: list[bytes] | None = None,
+    kafka_config: Mapping[str, Any] | None = None,
 ) -> PublishReport:
-    """Send ``count`` events at ``rate`` per second (0: as fast as possible)."""
+    """Send ``count`` events at ``rate`` per second (0: as fast as possible).
+    ``kafka_config``: kafka-python options (security)."""
     producer = KafkaProducer(
+        **(kafka_config or {}),
         bootstrap_servers=bootstrap_servers,
         linger_ms=5,
         batch_size=256 * 1024,

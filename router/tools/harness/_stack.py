@@ -16,15 +16,16 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from omniroute.router.runtime import Settings
+from omniroute.router.runtime import Settings, kafka_python_config
 from omniroute.schemas import TOPICS
 
 from ._lifetime import die_with_parent
@@ -202,6 +203,13 @@ class EmbeddedStack:
 
     def up(self, *, timeout: float = 15.0) -> list[ComponentStatus]:
         """Start what is not running; idempotent. Raises StackError naming the problem."""
+        settings = self._settings
+        if settings.kafka.security_protocol.value != "PLAINTEXT" or settings.redis.use_tls:
+            raise StackError(
+                "the embedded stack is plaintext on loopback, for development: unset "
+                "OMNIROUTE_KAFKA__SECURITY_PROTOCOL and OMNIROUTE_REDIS__USE_TLS "
+                "(docs/security.md)"
+            )
         self._dir.mkdir(parents=True, exist_ok=True)
         started: list[tuple[str, subprocess.Popen[bytes], str, int]] = []
         for name, (host, port, command) in self._commands().items():
@@ -265,7 +273,7 @@ def create_topics(settings: Settings) -> list[str]:
     """Create every contract topic that does not exist yet; returns the ones created."""
     kafka = settings.kafka
     return _create_missing(
-        kafka.bootstrap_servers,
+        kafka_python_config(kafka),
         [
             NewTopic(
                 spec.name,
@@ -282,15 +290,18 @@ def create_topics(settings: Settings) -> list[str]:
 def create_extra_topics(bootstrap: str, names: Sequence[str], partitions: int) -> list[str]:
     """Topics of a tool's own (the bench's ceiling and naive router), beside the
     contract's: plain, one replica. Returns the ones created."""
-    return _create_missing(bootstrap, [NewTopic(name, partitions, 1) for name in names])
+    return _create_missing(
+        {"bootstrap_servers": bootstrap}, [NewTopic(name, partitions, 1) for name in names]
+    )
 
 
 def _create_missing(
-    bootstrap: str, topics: Sequence[NewTopic], *, client_id: str = "omniroute-tools"
+    kafka_config: Mapping[str, Any],
+    topics: Sequence[NewTopic],
+    *,
+    client_id: str = "omniroute-tools",
 ) -> list[str]:
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=10_000
-    )
+    admin = KafkaAdminClient(**kafka_config, client_id=client_id, request_timeout_ms=10_000)
     try:
         existing = set(admin.list_topics())
         wanted = [new for new in topics if new.name not in existing]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
@@ -37,10 +38,14 @@ class ReplayInput:
     skipped: int
 
 
-def _topic_lines(bootstrap: str, topic: str) -> Iterator[bytes]:
+def _topic_lines(
+    bootstrap: str, topic: str, kafka_config: Mapping[str, Any] | None = None
+) -> Iterator[bytes]:
     """Every record of a topic up to the fetch high watermark seen when reading
     starts (never end_offsets(), which the embedded broker answers wrongly)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        **({"bootstrap_servers": bootstrap} | dict(kafka_config or {})), enable_auto_commit=False
+    )
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(tps)
@@ -60,10 +65,13 @@ def _topic_lines(bootstrap: str, topic: str) -> Iterator[bytes]:
         consumer.close()
 
 
-def read_source(source: str, bootstrap: str) -> Iterator[bytes]:
+def read_source(
+    source: str, bootstrap: str, kafka_config: Mapping[str, Any] | None = None
+) -> Iterator[bytes]:
+    """``kafka_config``: kafka-python options (security) for a ``topic:`` source."""
     """A JSON-lines file, or ``topic:NAME`` read from the broker."""
     if source.startswith("topic:"):
-        yield from _topic_lines(bootstrap, source.removeprefix("topic:"))
+        yield from _topic_lines(bootstrap, source.removeprefix("topic:"), kafka_config)
         return
     with Path(source).open("rb") as lines:
         yield from (line.strip() for line in lines if line.strip())
