@@ -54,6 +54,8 @@ from ._decisions import (
     RoutingDecision,
     SkillRequirement,
 )
+from ._feedback import CustomerFeedback, FeedbackKind
+from ._identity import AddressKind, ContactAddress
 from ._interactions import (
     AutomationCompleted,
     AutomationStage,
@@ -73,6 +75,13 @@ from ._offers import (
     Offer,
     OfferAssigned,
     OfferRevoked,
+)
+from ._outbound import (
+    OutboundKind,
+    OutboundReason,
+    OutboundRequest,
+    OutboundVerdict,
+    OutboundVerdictKind,
 )
 from ._queues import (
     QUEUE_SETTING_NAMES,
@@ -97,6 +106,7 @@ __all__ = [
     "SERVICE_TARGET_SECONDS",
     "TOPICS",
     "TRANSFER_NOTE_MAX",
+    "AddressKind",
     "AgentEvent",
     "AgentEventAdapter",
     "AgentId",
@@ -114,10 +124,12 @@ __all__ = [
     "CallbackRequested",
     "Channel",
     "Compression",
+    "ContactAddress",
     "ContactOutcome",
     "ContactReason",
     "ContactTarget",
     "CustomerContext",
+    "CustomerFeedback",
     "CustomerId",
     "CustomerProfile",
     "DeadLetter",
@@ -125,6 +137,7 @@ __all__ = [
     "Envelope",
     "Explanation",
     "ExplanationKind",
+    "FeedbackKind",
     "FieldError",
     "InteractionAbandoned",
     "InteractionArrived",
@@ -141,6 +154,11 @@ __all__ = [
     "OfferId",
     "OfferRejected",
     "OfferRevoked",
+    "OutboundKind",
+    "OutboundReason",
+    "OutboundRequest",
+    "OutboundVerdict",
+    "OutboundVerdictKind",
     "OverflowStep",
     "PoolLoad",
     "PoolTick",

@@ -15,9 +15,11 @@ from ._agents import AgentEvent
 from ._assigner import AssignerInput
 from ._deadletter import DeadLetter
 from ._decisions import RoutingDecision
+from ._feedback import CustomerFeedback
 from ._interactions import InteractionEvent
 from ._load import PoolLoad, WaitEstimate
 from ._offers import AssignmentMessage
+from ._outbound import OutboundRequest, OutboundVerdict
 
 __all__ = ["TOPICS", "TopicSpec", "topic"]
 
@@ -112,6 +114,33 @@ TOPICS: tuple[TopicSpec, ...] = (
         description="Estimated wait per queued contact, to announce it or offer a callback.",
         producers=("assigner",),
         consumers=("front ends",),
+    ),
+    TopicSpec(
+        name="omniroute.feedback",
+        title="CustomerFeedback",
+        key="customer_id",
+        message=CustomerFeedback,
+        description="CSAT or NPS answers about one contact, with optional free text.",
+        producers=("front ends", "survey tools"),
+        consumers=("insight",),
+    ),
+    TopicSpec(
+        name="omniroute.outbound-requests",
+        title="OutboundRequest",
+        key="customer_id",
+        message=OutboundRequest,
+        description="Departments asking to contact a customer (collections, marketing, surveys).",
+        producers=("departments",),
+        consumers=("outbound coordinator",),
+    ),
+    TopicSpec(
+        name="omniroute.outbound-decisions",
+        title="OutboundVerdict",
+        key="customer_id",
+        message=OutboundVerdict,
+        description="Each request approved, deferred or suppressed, with the reason.",
+        producers=("outbound coordinator",),
+        consumers=("departments",),
     ),
 )
 

@@ -94,6 +94,12 @@ def assigner_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
     yield from _run_worker("assigner", settings)
 
 
+@pytest.fixture(scope="session")
+def insight_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
+    settings = stack_settings.model_copy(update={"metrics_port": free_port()})
+    yield from _run_worker("insight", settings)
+
+
 def _kafka_io_threads(known: set[int | None]) -> list[str]:
     """kafka-python 3.x runs each client's I/O on a thread named ``kafka-io-<client>``
     (producers add ``<client>-network-thread``)."""

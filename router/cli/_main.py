@@ -35,6 +35,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("._demo", "demo"),
     "replay": ("._replay", "replay_command"),
     "top": ("._top", "top"),
+    "report": ("._report", "report"),
+    "identity": ("._identity", "identity_app"),
     "chaos": ("._chaos", "chaos"),
     "fuzz": ("._chaos", "fuzz"),
     "soak": ("._chaos", "soak"),

@@ -36,9 +36,13 @@ def _print(report: ReplayReport, missing: int, skipped: int) -> None:
             queues.add_row(before, after, str(n))
     console.print(queues)
     figures = Table("figure", "before", "after", title="Cost, priority, offers")
-    figures.add_row("expected cost", f"${report.cost_before:,.2f}", f"${report.cost_after:,.2f}")
+    # Per decision, as replay compares decisions: an escalation is a second decision.
+    # What contacts really cost, counted once each, is omniroute report's.
     figures.add_row(
-        "cost per contact",
+        "expected cost (decisions)", f"${report.cost_before:,.2f}", f"${report.cost_after:,.2f}"
+    )
+    figures.add_row(
+        "expected cost per decision",
         *(
             f"${cost / max(report.compared, 1):.3f}"
             for cost in (report.cost_before, report.cost_after)

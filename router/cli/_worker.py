@@ -1,4 +1,4 @@
-"""``omniroute worker router|assigner``: the long-running stream processors."""
+"""``omniroute worker router|assigner|insight|outbound``: the long-running stream processors."""
 
 from __future__ import annotations
 
@@ -42,3 +42,19 @@ def assigner() -> None:
         # The policy file's queue settings are bad: one line naming file and field, exit 2.
         console.print(f"[red]policy error:[/] {error}", soft_wrap=True)
         raise typer.Exit(2) from error
+
+
+@worker_app.command()
+def insight() -> None:
+    """Count contacts by reason, segment and outcome, their cost, and feedback."""
+    from omniroute.router.stages.insight import run_insight_worker  # noqa: PLC0415
+
+    run_insight_worker(load_settings())
+
+
+@worker_app.command()
+def outbound() -> None:
+    """Approve, defer or suppress departments' requests to contact a customer."""
+    from omniroute.router.stages.outbound import run_outbound_worker  # noqa: PLC0415
+
+    run_outbound_worker(load_settings())

@@ -8,6 +8,7 @@ argument, so the router stage, the replay tool and the simulator run this exact 
 
 from ._construct import construct_validated
 from ._history import AUTOMATION_FAILURES, apply_to_history
+from ._identity import address_key, canonical_address, provisional_customer_id
 from ._routing import (
     AssignerMessage,
     RoutedBatch,
@@ -27,10 +28,13 @@ __all__ = [
     "RoutableEvent",
     "RoutedBatch",
     "RoutingPolicy",
+    "address_key",
     "apply_to_history",
+    "canonical_address",
     "construct_validated",
     "content_digest",
     "decision_id",
+    "provisional_customer_id",
     "route_events",
     "update_id",
 ]

@@ -38,9 +38,11 @@ __all__ = [
     "Costs",
     "GuardrailSettings",
     "OfferThresholds",
+    "OutboundRules",
     "OverflowRule",
     "PolicyFile",
     "QueueSpec",
+    "QuietHours",
     "RouteAction",
     "RoutingRule",
 ]
@@ -173,6 +175,27 @@ class OfferThresholds(_Strict):
     max_estimated_wait_seconds: float = Field(default=30, ge=0)
 
 
+class QuietHours(_Strict):
+    """Local hours (the policy's timezone) when no outbound contact is made."""
+
+    start_hour: int = Field(default=21, ge=0, le=23)
+    end_hour: int = Field(default=8, ge=0, le=23)
+
+
+class OutboundRules(_Strict):
+    """Outbound coordination: one view of the customer before anyone calls them."""
+
+    daily_cap: int = Field(default=1, ge=0, le=50, description="Approved contacts a day.")
+    min_gap_seconds: float = Field(
+        default=4 * 3600,
+        ge=0,
+        description="No outbound this soon after any contact, inbound or outbound.",
+    )
+    quiet_hours: QuietHours = QuietHours()
+    default_pool: Name = Field(default="care", description="Whose load holds marketing.")
+    busy_retry_seconds: float = Field(default=1800, gt=0)
+
+
 class PolicyFile(_Strict):
     version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     description: str = ""
@@ -188,6 +211,7 @@ class PolicyFile(_Strict):
     costs: Costs = Costs()
     guardrails: GuardrailSettings = GuardrailSettings()
     offers: OfferThresholds = OfferThresholds()
+    outbound: OutboundRules = OutboundRules()
     queue_defaults: QueueSettings = Field(
         default=QueueSettings(),
         description="Timing of every queue that does not set its own (aging, widening, "

@@ -21,6 +21,7 @@ from omniroute.schemas import (
 )
 
 from ._conditions import Condition, ConditionError
+from ._contact_cost import CostTable, dollars
 from ._facts import CHANNEL_FACTS, FactSheet, sample_facts
 from ._hours import Schedule
 from ._model import (
@@ -41,7 +42,6 @@ from ._steps import (
 
 __all__ = ["GUARDRAILS", "Policy"]
 
-_WRITTEN = frozenset({Channel.EMAIL, Channel.WEB})
 _SOURCE = "/omniroute/router"
 _NO_ACTION = RouteAction()
 _AGENT_REQUIRED = frozenset({ExplanationKind.GUARDRAIL, ExplanationKind.DEGRADED})
@@ -57,6 +57,13 @@ class Policy:
         self._repeat = timedelta(seconds=spec.guardrails.repeat_window_seconds)
         self._failure = timedelta(seconds=spec.guardrails.automation_failure_window_seconds)
         self._pools = frozenset(queue.pool for queue in spec.queues.values())
+        self.cost_table = CostTable.of(spec.costs)
+        """The policy's costs in cents, as every cost figure reads them."""
+        self._target_costs = {
+            (target, channel): dollars(self.cost_table.target(target, channel))
+            for target in ContactTarget
+            for channel in Channel
+        }
         self._targets = {
             name: spec.queue_settings(name).service_target_seconds for name in spec.queues
         }
@@ -325,12 +332,9 @@ class Policy:
         return next((r.agent_id for r in reversed(customer.recent) if r.agent_id), None)
 
     def cost(self, target: ContactTarget, channel: Channel) -> float:
-        costs = self.spec.costs
-        if target is ContactTarget.IVR:
-            return costs.ivr
-        if target is ContactTarget.SELF_SERVICE:
-            return costs.self_service
-        return costs.staffed_written if channel in _WRITTEN else costs.agent
+        """The expected cost of sending a contact on ``channel`` to ``target``, in
+        dollars: ``cost_table`` (the one cost definition), looked up per decision."""
+        return self._target_costs[target, channel]
 
     def _decision(
         self,

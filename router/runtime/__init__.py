@@ -4,6 +4,7 @@ metrics every worker has. Stages sit on top of it; the pure cores never import i
 """
 
 from ._blocked import HeldPartitions, retry_delay
+from ._changelog import ChangelogReader, decode_key, encode_key, ensure_changelog
 from ._clients import (
     SecurityError,
     aiokafka_security,
@@ -53,7 +54,9 @@ from ._produce import PRODUCE_ATTEMPTS, BatchProducer, Grouped, LagRecorder, Pro
 from ._secure_settings import KafkaSecurityProtocol, SaslMechanism, TlsSettings, read_secret_file
 from ._settings import (
     AssignerSettings,
+    InsightSettings,
     KafkaSettings,
+    OutboundSettings,
     Profile,
     RedisSettings,
     RouterSettings,
@@ -69,6 +72,7 @@ __all__ = [
     "AssignerSettings",
     "BatchLoop",
     "BatchProducer",
+    "ChangelogReader",
     "CollectorFreezer",
     "CompactedReader",
     "DeadLetterBudget",
@@ -76,6 +80,7 @@ __all__ = [
     "Grouped",
     "HealthServer",
     "HeldPartitions",
+    "InsightSettings",
     "JsonFormatter",
     "KafkaSecurityProtocol",
     "KafkaSettings",
@@ -83,6 +88,7 @@ __all__ = [
     "Loops",
     "MetricFactory",
     "Outbound",
+    "OutboundSettings",
     "Produced",
     "Profile",
     "RedisSettings",
@@ -104,6 +110,9 @@ __all__ = [
     "consumer_config",
     "dead_letter_budget",
     "dead_letter_records",
+    "decode_key",
+    "encode_key",
+    "ensure_changelog",
     "faust_credentials",
     "faust_settings",
     "host_stage",

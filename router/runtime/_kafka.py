@@ -315,11 +315,14 @@ class CompactedReader(Generic[ModelT]):
         self._topic = topic
         self._adapter = adapter
         self.latest: dict[str, ModelT] = {}
+        self.caught_up = asyncio.Event()
+        """Set once every partition has been read to its fetch high watermark."""
 
     async def run(self, stopping: asyncio.Event) -> None:
         await self._consumer.topics()  # loads metadata
         partitions = self._consumer.partitions_for_topic(self._topic) or set()
-        self._consumer.assign([TopicPartition(self._topic, p) for p in sorted(partitions)])
+        assigned = [TopicPartition(self._topic, p) for p in sorted(partitions)]
+        self._consumer.assign(assigned)
         await self._consumer.seek_to_beginning()
         while not stopping.is_set():
             fetched = await self._consumer.getmany(timeout_ms=500, max_records=5000)
@@ -337,3 +340,12 @@ class CompactedReader(Generic[ModelT]):
                         log.warning(
                             "unreadable %s record at offset %d", self._topic, message.offset
                         )
+            if not self.caught_up.is_set() and await self._at_end(assigned):
+                self.caught_up.set()
+
+    async def _at_end(self, partitions: list[TopicPartition]) -> bool:
+        for tp in partitions:
+            high = self._consumer.highwater(tp)
+            if high is None or await self._consumer.position(tp) < high:
+                return False
+        return True

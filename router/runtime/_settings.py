@@ -11,16 +11,19 @@ import json
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from omniroute.schemas import Compression, NotReadyReason, topic
 
+from ._flow_settings import DEFAULT_NOT_READY_REASONS, PoolReasons
 from ._secure_settings import KafkaSecurityProtocol, SaslMechanism, TlsSettings, read_secret_file
 
 __all__ = [
     "AssignerSettings",
+    "InsightSettings",
     "KafkaSettings",
+    "OutboundSettings",
     "Profile",
     "RedisSettings",
     "RouterSettings",
@@ -207,18 +210,13 @@ class RouterSettings(BaseModel):
         ),
     )
     policy_file: Path | None = Field(default=None, description="None: the built-in default policy.")
-
-
-DEFAULT_NOT_READY_REASONS = (
-    "break",
-    "lunch",
-    "training",
-    "meeting",
-    "coaching",
-    "follow_up",
-    "system_issue",
-)
-"""Why an agent may be not ready, unless the settings say otherwise."""
+    identity_pepper: SecretStr = Field(
+        default=SecretStr("omniroute-embedded-identity-pepper"),
+        description=(
+            "Secret key of the identity index's address hashes (HMAC-SHA256). Set your "
+            "own in production; changing it orphans the index."
+        ),
+    )
 
 
 class AssignerSettings(BaseModel):
@@ -249,35 +247,43 @@ class AssignerSettings(BaseModel):
     wait_estimate_every_seconds: float = Field(default=30.0, gt=0)
     service_level_window_seconds: float = Field(default=900.0, gt=0)
     transfer_hold_seconds: float = Field(
-        default=30.0,
-        ge=0,
-        description="A contact transferred to a named agent waits this long for that "
-        "agent alone, then for any agent of that agent's queue.",
+        default=30.0, ge=0, description="A transfer to a named agent waits for them alone."
     )
-    not_ready_reasons: tuple[NotReadyReason, ...] = Field(
-        default=DEFAULT_NOT_READY_REASONS,
-        max_length=32,
-        description="Why an agent may be not ready, in every pool without its own list "
-        "(missed_offers, the assigner's own pause, is always one).",
+    not_ready_reasons: PoolReasons = Field(
+        default=DEFAULT_NOT_READY_REASONS, description="Why an agent may be not ready."
     )
-    pool_not_ready_reasons: dict[NotReadyReason, tuple[NotReadyReason, ...]] = Field(
-        default_factory=dict,
-        max_length=256,
-        description="A pool's own list of not-ready reasons (pool -> reasons, up to 32).",
+    pool_not_ready_reasons: dict[NotReadyReason, PoolReasons] = Field(
+        default_factory=dict, max_length=256, description="A pool's own not-ready reasons."
     )
 
-    @field_validator("pool_not_ready_reasons")
-    @classmethod
-    def _bounded(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        for pool, reasons in value.items():
-            if len(reasons) > 32:
-                raise ValueError(f"pool {pool!r} lists {len(reasons)} reasons, at most 32")
-        return value
 
-    def not_ready_reasons_of(self, pool: str) -> frozenset[str]:
-        """The reasons an agent of ``pool`` may give, ``missed_offers`` included."""
-        reasons = self.pool_not_ready_reasons.get(pool, self.not_ready_reasons)
-        return frozenset(reasons) | {"missed_offers"}
+class InsightSettings(BaseModel):
+    """The insight stage: contacts by reason and segment, honest cost, feedback."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = "omniroute-insight"
+    batch_max_records: int = Field(default=2000, ge=1, le=100_000)
+    batch_wait_ms: int = Field(default=50, ge=0, le=10_000)
+    max_label_values: int = Field(
+        default=40,
+        ge=1,
+        le=500,
+        description="Distinct segments and reasons a metric label takes; later ones are 'other'.",
+    )
+
+    @property
+    def changelog_topic(self) -> str:
+        """The stage's compacted state, which ``omniroute report`` reads."""
+        return f"{self.group_id}-state-changelog"
+
+
+class OutboundSettings(BaseModel):
+    """The outbound coordinator (its rules are the policy's ``outbound:``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: str = "omniroute-outbound"
 
 
 class Settings(BaseSettings):
@@ -294,6 +300,8 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     router: RouterSettings = RouterSettings()
     assigner: AssignerSettings = AssignerSettings()
+    insight: InsightSettings = InsightSettings()
+    outbound: OutboundSettings = OutboundSettings()
     state_dir: Path = Field(
         default=Path(".omniroute"), description="Embedded stack pids, logs and worker state."
     )

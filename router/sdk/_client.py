@@ -44,15 +44,19 @@ class ContractProducer:
     def send(
         self,
         topic: str,
-        key: str,
+        key: str | None,
         message: BaseModel,
         *,
         wait: bool = True,
         headers: list[tuple[str, bytes]] | None = None,
     ) -> None:
-        """``headers``: e.g. ``[("correlation_id", b"...")]``, returned on the decision."""
+        """``headers``: e.g. ``[("correlation_id", b"...")]``, returned on the decision.
+        ``key`` None: only for an event that names no customer (a contact address)."""
         future = self._producer.send(
-            topic, key=key.encode(), value=message.model_dump_json().encode(), headers=headers
+            topic,
+            key=key.encode() if key is not None else None,
+            value=message.model_dump_json().encode(),
+            headers=headers,
         )
         if wait:
             future.get(timeout=30)

@@ -6,6 +6,7 @@ with FrontEndClient("kafka:9092", source="/ivr/eu-1") as ivr:
     print(decision.target, decision.queue, decision.explanation)
     estimate = ivr.wait_estimate_for(contact.interaction_id, timeout=40)
     print(estimate.position, estimate.estimated_wait_seconds)   # announce it
+    ivr.feedback("cust-42", contact.interaction_id, kind="csat", score=4)
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 from omniroute.schemas import (
     Channel,
     Compression,
+    CustomerFeedback,
+    FeedbackKind,
     InteractionArrived,
     InteractionEvent,
     RoutingDecision,
@@ -33,6 +36,7 @@ __all__ = ["FrontEndClient"]
 INTERACTIONS = topic("omniroute.interactions")
 DECISIONS = topic("omniroute.decisions")
 WAIT_ESTIMATES = topic("omniroute.wait-estimates")
+FEEDBACK = topic("omniroute.feedback")
 
 
 class FrontEndClient(ClientSession):
@@ -58,10 +62,12 @@ class FrontEndClient(ClientSession):
         self._mine: set[str] = set()  # every contact this client published
 
     def publish(self, event: InteractionEvent) -> None:
-        """Send any interaction event, keyed by customer so one customer stays in order."""
+        """Send any interaction event, keyed by customer so one customer stays in order
+        (an event with only a contact address goes without a key: the router resolves
+        it and re-publishes it keyed by the customer)."""
         self._pending.add(event.interaction_id)
         self._mine.add(event.interaction_id)
-        self._producer.send(INTERACTIONS.name, event.customer_id, event)
+        self._producer.send(INTERACTIONS.name, event.customer_id or None, event)
 
     def arrived(
         self, customer_id: str, channel: Channel, *, reason: str | None = None, **fields: Any
@@ -74,6 +80,51 @@ class FrontEndClient(ClientSession):
                 "source": self.source,
                 "interaction_id": fields.pop("interaction_id", f"ix-{uuid.uuid4().hex}"),
                 "customer_id": customer_id,
+                "channel": channel,
+                "reason": reason,
+                **fields,
+            }
+        )
+        self.publish(event)
+        return event
+
+    def feedback(
+        self,
+        customer_id: str,
+        interaction_id: str,
+        *,
+        kind: FeedbackKind,
+        score: int,
+        comment: str | None = None,
+        channel: Channel | None = None,
+    ) -> CustomerFeedback:
+        """A survey answer about a contact (CSAT 1-5, NPS 0-10), joined by omniroute to
+        the contact's reason, channel, segment and wait. The comment is the customer's
+        own words: omniroute keeps it on the topic only, never in logs or metrics."""
+        answer = CustomerFeedback(
+            id=new_event_id(),
+            source=self.source,
+            interaction_id=interaction_id,
+            customer_id=customer_id,
+            kind=kind,
+            score=score,
+            comment=comment,
+            channel=channel,
+        )
+        self._producer.send(FEEDBACK.name, customer_id, answer)
+        return answer
+
+    def arrived_from(
+        self, contact: str, channel: Channel, *, reason: str | None = None, **fields: Any
+    ) -> InteractionArrived:
+        """A new contact from someone known only by ``contact`` (``tel:+1555...``,
+        ``mailto:...``, ``social:network:@handle``): omniroute finds the customer."""
+        event = InteractionArrived.model_validate(
+            {
+                "id": fields.pop("id", None) or new_event_id(),
+                "source": self.source,
+                "interaction_id": fields.pop("interaction_id", f"ix-{uuid.uuid4().hex}"),
+                "contact": contact,
                 "channel": channel,
                 "reason": reason,
                 **fields,

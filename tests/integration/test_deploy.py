@@ -200,7 +200,12 @@ def test_compose_mounts_the_prometheus_and_grafana_files_of_this_repo() -> None:
 def test_k8s_workers_probe_health_and_readiness_and_mount_a_valid_policy() -> None:
     docs = list(yaml.safe_load_all((DEPLOY / "k8s" / "omniroute.yaml").read_text()))
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
-    assert set(deployments) == {"omniroute-router", "omniroute-assigner"}
+    assert set(deployments) == {
+        "omniroute-router",
+        "omniroute-assigner",
+        "omniroute-insight",
+        "omniroute-outbound",
+    }
     for deployment in deployments.values():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["args"][0] == "worker"

@@ -64,6 +64,7 @@ def live_run(
     stack_settings: Settings,
     router_worker: WorkerProcess,
     assigner_worker: WorkerProcess,
+    insight_worker: WorkerProcess,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveRun]:
     binary = shutil.which("prometheus")
@@ -76,6 +77,7 @@ def live_run(
     targets = {
         "omniroute-router": router_worker.settings.metrics_port,
         "omniroute-assigner": assigner_worker.settings.metrics_port,
+        "omniroute-insight": insight_worker.settings.metrics_port,
     }
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
@@ -112,7 +114,11 @@ def live_run(
         seed_customers(stack_settings, CUSTOMERS)
         run = f"prom{uuid.uuid4().hex[:6]}"
         floor = AgentFloor(
-            bootstrap, floor_agents(12, run), handle_seconds=(0.5, 2.0), transfer_share=0.05
+            bootstrap,
+            floor_agents(12, run),
+            handle_seconds=(0.5, 2.0),
+            front_end=True,
+            transfer_share=0.05,
         ).start()
         generator = TrafficGenerator(CUSTOMERS, seed=3, bad_share=0.05, run_id=run)
         publish_traffic(bootstrap, generator.next, count=2500, rate=250)
@@ -122,7 +128,9 @@ def live_run(
             job: urllib.request.urlopen(f"http://127.0.0.1:{p}/metrics", timeout=5).read().decode()
             for job, p in targets.items()
         }
-        logs = router_worker.log_path.read_text() + assigner_worker.log_path.read_text()
+        logs = "".join(
+            w.log_path.read_text() for w in (router_worker, assigner_worker, insight_worker)
+        )
         yield LiveRun(api, scrapes, logs)
         # 12 agents cannot serve 2,500 events: the queue left in the shared pools
         # would go to the next test's agents first (test_assigner did fail after it).

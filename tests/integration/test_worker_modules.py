@@ -71,3 +71,23 @@ def test_the_assigner_worker_loads_neither_the_routing_stage_nor_its_core(
         )
         == []
     )
+
+
+def test_the_insight_worker_loads_its_stage_and_no_other(
+    insight_worker: WorkerProcess,
+) -> None:
+    modules = _loaded(insight_worker)
+    assert _under(modules, "omniroute.router.stages.insight")
+    assert _under(modules, "omniroute.router.policy")  # the one cost definition
+    assert (
+        _offenders(
+            modules,
+            (
+                *NEVER_IN_A_WORKER,
+                "omniroute.router.stages.routing",
+                "omniroute.router.stages.assignment",
+                "omniroute.router.stages.outbound",
+            ),
+        )
+        == []
+    )

@@ -8,6 +8,7 @@ import re
 from prometheus_client import CollectorRegistry
 
 from omniroute.router.stages.assignment import AssignerMetrics
+from omniroute.router.stages.insight import InsightMetrics
 from omniroute.router.stages.routing import RouterMetrics
 
 _NAME = re.compile(r"\b((?:omniroute|process)_[a-z_]+)\b")
@@ -19,11 +20,12 @@ FREE_LABELS = frozenset({"le", "job", "instance", "__name__"})
 def known_metrics() -> dict[str, set[str]]:
     """Every sample name a router or assigner exposes (``_total``, ``_bucket``...
     included), with the labels it is declared with, samples or not."""
-    router, assigner = CollectorRegistry(), CollectorRegistry()
+    router, assigner, insight = CollectorRegistry(), CollectorRegistry(), CollectorRegistry()
     RouterMetrics(router)
     AssignerMetrics(assigner)
+    InsightMetrics(insight)
     names: dict[str, set[str]] = {}
-    for registry in (router, assigner):
+    for registry in (router, assigner, insight):
         for name, collector in registry._names_to_collectors.items():
             names.setdefault(name, set()).update(getattr(collector, "_labelnames", ()))
         for family in registry.collect():  # collectors without describe(): process_*

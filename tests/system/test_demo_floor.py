@@ -52,6 +52,15 @@ def test_a_short_demo_on_the_real_floor_beside_the_simulator(tmp_path: Path) -> 
     assert demo.service_level <= simulated.service_level + 0.05
     assert demo.asa_seconds >= simulated.asa_seconds - 2.0
     assert comparison.hop_seconds > 0
+    # The insight report closes the demo: contacts counted once each, by outcome, and
+    # cost per contact (the floor ends what its agents handled, as a front end would).
+    assert result.insight is not None
+    counted = result.insight.total()
+    assert 0 < counted.agent <= demo.answered
+    assert counted.contacts == counted.self_served + counted.agent + counted.abandoned
+    assert counted.realised_cents >= counted.agent * 500  # an agent each, at least
+    assert counted.csat_count > 0
     output = (tmp_path / "out.txt").read_text()
+    assert "Cost per channel, per contact" in output
     assert "20x compression" in output
     assert "Demo floor vs simulator" in output

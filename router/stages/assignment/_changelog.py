@@ -4,26 +4,17 @@ partition that owns the pool, so taking over input partition p means reading
 changelog partition p.
 
 Keys and values are JSON, as the Faust table before wrote them, so a worker can
-take over a changelog an older worker left.
-
-A takeover reads to the *fetch high watermark*, never to ``end_offsets()``: the
-embedded broker's ListOffsets LATEST answer is the last batch's base offset + 1,
-so a reader trusting it would stop short when the producer batches records.
+take over a changelog an older worker left. The reader, the key codec and topic
+creation are the runtime's (``omniroute.router.runtime``), shared with the
+insight stage.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import logging
-
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
-from pydantic_core import from_json, to_json
+from pydantic_core import to_json
 
 from omniroute.agents import Record
+from omniroute.router.runtime import ChangelogReader, decode_key, encode_key, ensure_changelog
 
 __all__ = [
     "ChangelogReader",
@@ -34,23 +25,10 @@ __all__ = [
     "ensure_changelog",
 ]
 
-log = logging.getLogger("omniroute.assigner")
-
 
 def changelog_topic(app_id: str) -> str:
     """The name Faust gave the table's changelog, kept so state carries over."""
     return f"{app_id}-assigner-state-changelog"
-
-
-def encode_key(key: str) -> bytes:
-    return json.dumps(key).encode()
-
-
-def decode_key(raw: bytes) -> str:
-    key = json.loads(raw)
-    if not isinstance(key, str):
-        raise ValueError(f"changelog key is not a string: {raw[:80]!r}")
-    return key
 
 
 def encode_value(record: Record | None) -> bytes | None:
@@ -58,88 +36,3 @@ def encode_value(record: Record | None) -> bytes | None:
     a contact record against json.dumps' 19.9, and what ``json.loads`` reads back is
     the same (infinite bounds included, written as ``json.dumps`` writes them)."""
     return None if record is None else to_json(record, inf_nan_mode="constants")
-
-
-async def ensure_changelog(
-    admin: AIOKafkaAdminClient,
-    topic: str,
-    partitions: int,
-    replication: int,
-    configs: dict[str, str] | None = None,
-) -> None:
-    """Create the compacted changelog if missing (Faust created it before)."""
-    topic_configs = configs or {"cleanup.policy": "compact"}
-    with contextlib.suppress(TopicAlreadyExistsError):
-        await admin.create_topics(
-            [NewTopic(topic, partitions, replication, topic_configs=topic_configs)]
-        )
-
-
-class ChangelogReader:
-    """Reads one changelog partition to the fetch high watermark, keeping the latest
-    record per key. Used at takeover and to rebuild a pool.
-
-    Three things keep a takeover short and the event loop free (heartbeats run on
-    it): a partition read before is read on from where the last read stopped (a
-    log only grows, and compaction keeps each key's latest record), only each key's
-    latest value is decoded, and the loop is yielded between fetches. The embedded
-    broker never compacts, so its changelog grows with every state change; the full
-    chaos run (40 kills) found takeovers re-reading 60k records in one go, stalling
-    the loop past the ownership check, which dropped the state and read it again:
-    a livelock that grew with every kill."""
-
-    def __init__(self, consumer: AIOKafkaConsumer, topic: str, *, chunk: int = 2000) -> None:
-        self._consumer = consumer
-        self._topic = topic
-        self._chunk = chunk
-        self._lock = asyncio.Lock()
-        self._read_to: dict[int, tuple[int, dict[bytes, bytes]]] = {}
-        self.records_read = 0
-        """Records fetched over the reader's life (tests, logs)."""
-
-    async def read(self, partition: int) -> dict[str, Record]:
-        async with self._lock:
-            return await self._read(partition)
-
-    async def _read(self, partition: int) -> dict[str, Record]:
-        consumer = self._consumer
-        tp = TopicPartition(self._topic, partition)
-        consumer.assign([tp])
-        start, known = self._read_to.get(partition, (0, {}))
-        raw = dict(known)
-        consumer.seek(tp, start)  # compaction may have removed 0: auto_offset_reset=earliest
-        records = 0
-        while True:
-            fetched = await consumer.getmany(tp, timeout_ms=200, max_records=self._chunk)
-            for message in fetched.get(tp, ()):
-                records += 1
-                if message.key is None:
-                    continue
-                if message.value is None or message.value == b"null":
-                    raw.pop(message.key, None)  # a tombstone: dropped, or the map would only grow
-                else:
-                    raw[message.key] = message.value
-            high = consumer.highwater(tp)
-            if high is not None and high < start:  # the topic was made anew: from 0
-                return await self._restart(partition)
-            if high is not None and await consumer.position(tp) >= high:
-                break
-            await asyncio.sleep(0)  # a fetch served from the buffer does not yield
-        self._read_to[partition] = (await consumer.position(tp), raw)
-        self.records_read += records
-        # pydantic-core's parser: 9 us a contact record against json.loads' 22, at a
-        # takeover of 110k records the difference is 1.4 s of the recovery.
-        latest = {decode_key(key): from_json(value) for key, value in raw.items()}
-        log.info(
-            "read changelog partition %d: %d records from offset %d, %d keys",
-            partition,
-            records,
-            start,
-            len(latest),
-            extra={"stage": "assigner"},
-        )
-        return latest
-
-    async def _restart(self, partition: int) -> dict[str, Record]:
-        self._read_to.pop(partition, None)
-        return await self._read(partition)

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 
 from omniroute.agents import (
+    PAUSED_REASON,
     Agent,
     AgentPaused,
     ContactHandedOver,
@@ -105,7 +106,7 @@ class AgentFlows:
             return ""
         if event.reason is None:
             return UNSPECIFIED
-        if event.reason in self._settings.not_ready_reasons_of(pool_name):
+        if event.reason in self._reasons(pool_name):
             return event.reason
         if (pool_name, event.reason) not in self._warned and len(self._warned) < 1024:
             self._warned.add((pool_name, event.reason))
@@ -116,6 +117,13 @@ class AgentFlows:
                 extra={"pool": pool_name, "agent_id": event.agent_id, "stage": "assigner"},
             )
         return UNLISTED
+
+    def _reasons(self, pool: str) -> frozenset[str]:
+        """The reasons an agent of ``pool`` may give, ``missed_offers`` included."""
+        settings = self._settings
+        return frozenset(settings.pool_not_ready_reasons.get(pool, settings.not_ready_reasons)) | {
+            PAUSED_REASON
+        }
 
     def observe(self, pool_name: str, agent_id: str, agent: Agent | None, now: float) -> None:
         """Count the agent's time since last seen; remember its state from ``now``."""
@@ -136,7 +144,7 @@ class AgentFlows:
         for agent_id in list(self._seen.get(pool_name, {})):
             if agent_id not in agents:
                 self.observe(pool_name, agent_id, None, now)
-        counts = dict.fromkeys(self._settings.not_ready_reasons_of(pool_name), 0)
+        counts = dict.fromkeys(self._reasons(pool_name), 0)
         for agent_id, agent in agents.items():
             self.observe(pool_name, agent_id, agent, now)
             if agent.presence is Presence.NOT_READY:

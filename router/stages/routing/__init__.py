@@ -4,6 +4,7 @@ pure policy, writes history back and produces decisions and assigner input.
 """
 
 from ._app import RouterRuntime, run_router_worker
+from ._identity import IdentityIndex, IdentityResolver
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._stage import PolicyHolder, RouterStage, StageOutput
@@ -20,6 +21,8 @@ from ._store import (
 
 __all__ = [
     "CustomerStore",
+    "IdentityIndex",
+    "IdentityResolver",
     "ParsedCache",
     "PolicyHolder",
     "PolicyWatcher",

@@ -30,8 +30,15 @@ from omniroute.router.runtime import (
     producer_config,
     stop_worker_process,
 )
-from omniroute.schemas import InteractionUpdate, PoolLoad, RoutingDecision, topic
+from omniroute.schemas import (
+    InteractionEvent,
+    InteractionUpdate,
+    PoolLoad,
+    RoutingDecision,
+    topic,
+)
 
+from ._identity import IdentityIndex, IdentityResolver
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
 from ._stage import PolicyHolder, RouterStage, StageOutput
@@ -50,7 +57,7 @@ ASSIGNER_INPUT = topic("omniroute.assigner-input").name
 POOL_LOAD = topic("omniroute.pool-load")
 
 
-def _to_json(message: RoutingDecision | InteractionUpdate) -> bytes:
+def _to_json(message: RoutingDecision | InteractionUpdate | InteractionEvent) -> bytes:
     """The model's own serialiser, called directly: ``model_dump_json`` adds a str
     round trip and argument handling per call."""
     return type(message).__pydantic_serializer__.to_json(message)
@@ -104,6 +111,14 @@ class RouterRuntime:
             settings=settings.router,
             metrics=self.metrics,
             loads=self.loads.latest,
+            identities=IdentityResolver(
+                IdentityIndex(
+                    self._redis,
+                    settings.router.identity_pepper.get_secret_value().encode(),
+                    timeout=settings.redis.timeout_seconds,
+                ),
+                self.metrics.registry,
+            ),
         )
         self.loop = BatchLoop(
             consumer=consumer,
@@ -176,6 +191,9 @@ class RouterRuntime:
         outbound.extend(
             dead_letter_records(out.dead_letters, self.settings.kafka.dead_letter_topic)
         )
+        for record, event in out.resolved:  # keyed by the customer now, address dropped
+            headers = reply_headers(record.headers) if record.headers else ()
+            outbound.append((INTERACTIONS, event.customer_id.encode(), _to_json(event), headers))
         return outbound
 
     def _produced(self, records: Sequence[InboundRecord], now: float) -> None:

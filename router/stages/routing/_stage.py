@@ -12,11 +12,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from omniroute.router.codec import InboundRecord, decode_batch
+from omniroute.router.codec import InboundRecord, dead_letter_for, decode_batch
 from omniroute.router.core import AssignerMessage, CustomerRecord, RoutingPolicy, route_events
 from omniroute.router.runtime import RouterSettings
 from omniroute.schemas import (
     DeadLetter,
+    DeadLetterReason,
     InteractionEvent,
     InteractionEventAdapter,
     PoolLoad,
@@ -25,6 +26,7 @@ from omniroute.schemas import (
     utc_now,
 )
 
+from ._identity import IdentityResolver
 from ._metrics import RouterMetrics
 from ._store import CustomerStore, StoreUnavailableError
 
@@ -59,6 +61,9 @@ class StageOutput:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     to_assigner: list[tuple[str, AssignerMessage]] = field(default_factory=list)
     degraded: bool = False
+    resolved: list[tuple[InboundRecord, InteractionEvent]] = field(default_factory=list)
+    """Events that came with only a contact address, now naming their customer: to
+    re-publish keyed by the customer (``_identity``)."""
 
 
 class RouterStage:
@@ -71,6 +76,7 @@ class RouterStage:
         metrics: RouterMetrics,
         loads: Mapping[str, PoolLoad] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        identities: IdentityResolver | None = None,
     ) -> None:
         self._policy = policy
         self._store = store
@@ -79,6 +85,7 @@ class RouterStage:
         self._loads: Mapping[str, PoolLoad] = loads if loads is not None else {}
         self._clock = clock
         self._max_age = timedelta(seconds=settings.recent_contacts_ttl_seconds)
+        self._identities = identities
 
     async def process(self, records: Sequence[InboundRecord]) -> StageOutput:
         now = self._clock()
@@ -93,6 +100,8 @@ class RouterStage:
             key_of=_customer_of,
         )
         out = StageOutput(dead_letters=decoded.dead_letters)
+        if self._identities is not None:
+            await self._resolve(decoded.events, out, now)
         if not decoded.events:
             metrics.worker.record_dead_letters(out.dead_letters)
             return out
@@ -118,6 +127,30 @@ class RouterStage:
         metrics.record_decisions(decision for _, decision in routed.decisions)
         metrics.worker.record_dead_letters(out.dead_letters)
         return out
+
+    async def _resolve(
+        self,
+        events: list[tuple[InboundRecord, InteractionEvent]],
+        out: StageOutput,
+        now: datetime,
+    ) -> None:
+        """The identity hook: only events that carry a contact address cost anything."""
+        addressed = [item for item in events if item[1].contact is not None]
+        if not addressed or self._identities is None:
+            return
+        out.resolved, bad = await self._identities.handle(addressed)
+        for record in bad:
+            out.dead_letters.append(
+                dead_letter_for(
+                    record,
+                    DeadLetterReason.INVALID_VALUE,
+                    "contact: not a tel:, mailto: or social: address",
+                    stage="router",
+                    now=now,
+                )
+            )
+        gone = {id(record) for record in bad} | {id(record) for record, _ in out.resolved}
+        events[:] = [item for item in events if id(item[0]) not in gone]
 
     async def _fetch(self, customer_ids: Sequence[str]) -> tuple[dict[str, CustomerRecord], bool]:
         """The records, and whether the store was unreachable. Only then is history

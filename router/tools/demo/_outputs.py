@@ -8,12 +8,11 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
 
-from omniroute.schemas import Channel, topic
+from omniroute.schemas import topic
 
 __all__ = ["OutputCollector", "RunOutputs"]
 
@@ -27,9 +26,6 @@ class RunOutputs:
     by_queue: Counter[str] = field(default_factory=Counter)
     dead_by_reason: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
-    cost_by_target: Counter[str] = field(default_factory=Counter)
-    all_agent_cost: float = 0.0
-    """What the same contacts would cost if every one went to an agent."""
     decision_ids: set[str] = field(default_factory=set)
     duplicates: int = 0
     first_decision_at: float | None = None
@@ -52,9 +48,7 @@ class OutputCollector:
         bootstrap_servers: str,
         run_id: str,
         sent_at: dict[str, float],
-        agent_cost: Callable[[Channel], float],
     ) -> None:
-        self._agent_cost = agent_cost
         self._run = run_id
         self._marker = run_id.encode()
         self._sent_at = sent_at
@@ -119,8 +113,6 @@ class OutputCollector:
         out.raw_decisions.append(value)
         out.by_channel_target[(decision["channel"], decision["target"])] += 1
         out.by_queue[decision["queue"] or "-"] += 1
-        out.cost_by_target[decision["target"]] += decision["expected_cost"]
-        out.all_agent_cost += self._agent_cost(Channel(decision["channel"]))
         sent = self._sent_at.get(decision["cause_id"])
         if sent is not None:
             out.latencies.append(max(0.0, timestamp_ms / 1000 - sent))

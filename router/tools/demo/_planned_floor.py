@@ -30,7 +30,13 @@ class ScaledFloor(AgentFloor):
     topics = (ASSIGNMENTS, DECISIONS)
 
     def __init__(self, bootstrap_servers: str, plan: FloorPlan, run_id: str) -> None:
-        super().__init__(bootstrap_servers, plan.agents(run_id), seed=plan.seed, reject_share=0.0)
+        super().__init__(
+            bootstrap_servers,
+            plan.agents(run_id),
+            seed=plan.seed,
+            reject_share=0.0,
+            front_end=True,
+        )
         self.plan = plan
         self.compression = plan.compression
         self.started = time.time()

@@ -29,6 +29,13 @@ from omniroute.router.tools.harness import (
     seed_customers,
 )
 from omniroute.router.tools.ops import record_jsonl
+from omniroute.router.tools.report import (
+    InsightFigures,
+    print_report,
+    read_figures,
+    write_chart,
+    write_csv,
+)
 from omniroute.schemas import Channel, ContactTarget
 
 from ._floor_plan import DEFAULT_SCENARIO, FloorPlan
@@ -71,6 +78,31 @@ class DemoOptions:
 class DemoResult:
     outputs: RunOutputs
     comparison: FloorComparison | None = None
+    insight: InsightFigures | None = None
+    """What ``omniroute report`` reads after the run: contacts, cost, feedback."""
+
+
+def _insight_report(console: Console, settings: Settings, out: Path) -> InsightFigures:
+    """The insight stage's figures once it has caught up (two reads alike), printed
+    as ``omniroute report`` prints them, with its CSV and PNG: the demo's cost
+    figures are the report's (per contact), not a sum over decisions."""
+    topic = settings.insight.changelog_topic
+    bootstrap = settings.kafka.bootstrap_servers
+    figures = read_figures(bootstrap, topic)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(1.5)
+        again = read_figures(bootstrap, topic)
+        if again.total() == figures.total():
+            break
+        figures = again
+    print_report(console, figures)
+    csv_path, png_path = (
+        write_csv(out / "insight.csv", figures),
+        write_chart(out / "insight.png", figures),
+    )
+    console.print(f"report: {csv_path}, {png_path} (again: omniroute report)")
+    return figures
 
 
 def _private_settings(options: DemoOptions) -> Settings:
@@ -109,6 +141,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
     stack.up()
     worker = WorkerProcess("router", settings)
     assigner = WorkerProcess("assigner", settings.model_copy(update={"metrics_port": free_port()}))
+    insight = WorkerProcess("insight", settings.model_copy(update={"metrics_port": free_port()}))
     floor: AgentFloor | None = None
     try:
         started = time.perf_counter()
@@ -118,6 +151,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         )
         worker.start()
         assigner.start()
+        insight.start()
         run_id = f"run{uuid.uuid4().hex[:8]}"
         generator = TrafficGenerator(
             options.customers,
@@ -128,13 +162,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         )
         sent_at: dict[str, float] = {}
         sent: list[bytes] = []
-        policy = default_policy()
-        collector = OutputCollector(
-            settings.kafka.bootstrap_servers,
-            run_id,
-            sent_at,
-            lambda channel: policy.cost(ContactTarget.AGENT_QUEUE, channel),
-        ).start()
+        collector = OutputCollector(settings.kafka.bootstrap_servers, run_id, sent_at).start()
         # One probe contact sent at once measures start-up: worker start -> first decision.
         publish_traffic(
             settings.kafka.bootstrap_servers,
@@ -155,6 +183,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
                 settings.kafka.bootstrap_servers,
                 floor_agents(options.agents, run_id),
                 transfer_share=0.03,
+                front_end=True,
             ).start()
         else:
             print_staffing(console, plan, options.service_level)
@@ -189,6 +218,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
             console.print(f"[yellow]timed out[/] waiting for outputs; see {worker.log_path}")
         _print_summary(console, report, outputs, first_decision)
         _print_assignment(console, floor_report, plan, options.agents)
+        figures = _insight_report(console, settings, options.state_dir / "report")
         if comparison is not None:
             print_comparison(console, comparison)
         if options.record_dir is not None:
@@ -200,10 +230,11 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
                 f"{options.record_dir}/interactions.jsonl --decisions "
                 f"{options.record_dir}/decisions.jsonl --policy NEW.yaml)"
             )
-        return DemoResult(outputs, comparison)
+        return DemoResult(outputs, comparison, figures)
     finally:
         if floor is not None:
             floor.stop()
+        insight.stop()
         assigner.stop()
         worker.stop()
         stack.down()
@@ -234,8 +265,6 @@ def _print_summary(
     dead.add_row("[bold]total", f"[bold]{outputs.dead_letters}")
     console.print(dead)
 
-    cost = sum(outputs.cost_by_target.values())
-    all_agents = outputs.all_agent_cost
     lat = sorted(outputs.latencies)
     figures = Table(title="Run", show_header=False)
     figures.add_column("figure")
@@ -249,8 +278,6 @@ def _print_summary(
         ("event->decision p50", f"{percentile(lat, 0.5) * 1000:.1f} ms"),
         ("event->decision p99", f"{percentile(lat, 0.99) * 1000:.1f} ms"),
         ("worker start -> first decision", f"{first_decision:.1f} s"),
-        ("expected handling cost", f"${cost:,.2f}"),
-        ("cost avoided vs all-agent", f"${all_agents - cost:,.2f}"),
     ):
         figures.add_row(name, value)
     console.print(figures)

@@ -23,6 +23,8 @@ from omniroute.schemas import (
     AgentPresence,
     AgentStateChanged,
     Channel,
+    CustomerFeedback,
+    InteractionEnded,
     OfferAccepted,
     OfferRejected,
     TransferRequested,
@@ -31,10 +33,14 @@ from omniroute.schemas import (
     topic,
 )
 
+from ._front_end import closing_events
+
 __all__ = ["AgentFloor", "FloorReport", "floor_agents"]
 
 AGENT_EVENTS = topic("omniroute.agent-events").name
 ASSIGNMENTS = topic("omniroute.assignments").name
+INTERACTIONS = topic("omniroute.interactions").name
+FEEDBACK = topic("omniroute.feedback").name
 _SOURCE = "/demo/floor"
 _VOICE = {Channel.VOICE: 1}
 _DIGITAL = {Channel.CHAT: 3, Channel.EMAIL: 2, Channel.WEB: 2, Channel.SMS: 3, Channel.SOCIAL: 3}
@@ -127,7 +133,11 @@ class AgentFloor:
         reject_share: float = 0.03,
         ready_after_pause: float | None = None,
         transfer_share: float = 0.0,
+        front_end: bool = False,
     ) -> None:
+        """``front_end``: also say what the front end would when a contact is done: its
+        ``InteractionEnded`` (with its wait) and, from some customers, a CSAT answer
+        that falls as the wait grows (``omniroute report`` counts both)."""
         self._agents = {a.agent_id: a for a in agents}
         self._rng = random.Random(seed)
         self._think = think_seconds
@@ -153,6 +163,8 @@ class AgentFloor:
         self._due: list[tuple[float, int, _Due]] = []
         self._serial = 0
         self._offers: dict[str, tuple[str, float]] = {}  # offer id -> (channel, automation s)
+        self._front_end = front_end
+        self._customers: dict[str, str] = {}  # offer id -> customer id (front_end only)
         self.report = FloorReport()
         self.compression = 1.0
         """Floor seconds per wall second: waits are reported in floor seconds."""
@@ -192,6 +204,13 @@ class AgentFloor:
         self._producer.send(
             AGENT_EVENTS, key=event.agent_id.encode(), value=event.model_dump_json().encode()
         )
+
+    def _send_front_end(self, events: list[InteractionEnded | CustomerFeedback]) -> None:
+        for event in events:
+            name = INTERACTIONS if isinstance(event, InteractionEnded) else FEEDBACK
+            self._producer.send(
+                name, key=event.customer_id.encode(), value=event.model_dump_json().encode()
+            )
 
     def _later(self, seconds: float, event: _Due) -> None:
         self._at(time.time() + seconds, event)
@@ -236,6 +255,10 @@ class AgentFloor:
                 str(message["channel"]),
                 float(str(message["automation_seconds"])),
             )
+            if self._front_end:
+                customer = message.get("customer")
+                if isinstance(customer, dict):
+                    self._customers[offer_id] = str(customer.get("customer_id"))
             if self._rng.random() < self._reject:
                 report.rejected += 1
                 self._later(
@@ -257,9 +280,23 @@ class AgentFloor:
             work = self._work_for(interaction)
             if self._hands_on(agent, interaction):
                 report.transferred += 1
+                self._customers.pop(offer_id, None)  # closed by the agent who finishes it
                 self._later(work / 2, self._transfer_of(agent, interaction))
                 return
             self._later(work, self._event(WorkCompleted, agent, interaction_id=interaction))
+            customer_id = self._customers.pop(offer_id, None)
+            if customer_id is not None and channel != "unknown":
+                events = closing_events(
+                    interaction_id=interaction,
+                    customer_id=customer_id,
+                    channel=Channel(channel),
+                    agent_id=agent.agent_id,
+                    waited_seconds=waited,
+                    automation_seconds=automation,
+                    handle_seconds=work * self.compression,
+                    rng=self._rng,
+                )
+                self._later(work, lambda: self._send_front_end(events))
         elif kind == "omniroute.offer.revoked":
             report.revoked[str(message["why"])] += 1
             self._offers.pop(offer_id, None)

@@ -61,12 +61,6 @@ SUPERVISOR = (
     Panel("Agents by state", (("{{state}}", "sum by (state) (omniroute_agents)"),)),
     Panel("Agents in wrap-up", (("{{pool}}", "sum by (pool) (omniroute_agents_in_wrap_up)"),)),
     Panel(
-        "Agents not ready by reason",
-        (("{{pool}} {{reason}}", "sum by (pool, reason) (omniroute_agents_not_ready)"),),
-        description="missed_offers: paused by the assigner after missed offers; "
-        "unlisted: a reason the pool does not list.",
-    ),
-    Panel(
         "Agent time by state and reason (share, 15 min)",
         (
             (
@@ -76,7 +70,8 @@ SUPERVISOR = (
             ),
         ),
         "percentunit",
-        description="Agent-seconds in each state and not-ready reason over all agent-seconds.",
+        description="Agent-seconds in each state and not-ready reason over all agent-seconds "
+        "(missed_offers: paused by the assigner; unlisted: a reason the pool does not list).",
     ),
     Panel(
         "Transfers by queue (per hour)",
@@ -124,25 +119,91 @@ SUPERVISOR = (
         "ops",
     ),
     Panel(
-        "Expected handling cost per hour by target",
+        "Expected cost per hour by target and channel (router, per decision)",
         (
             (
-                "{{target}}",
-                "sum by (target) (rate(omniroute_expected_cost_dollars_total[15m])) * 3600",
+                "{{target}} {{channel}}",
+                "sum by (target, channel) (rate(omniroute_expected_cost_dollars_total[15m])) * 3600",
+            ),
+        ),
+        "currencyUSD",
+        description="What the router expected when it decided; a contact decided twice (an escalation) appears twice here. The per-contact panels below count it once.",
+    ),
+    Panel(
+        "Cost per hour by channel: expected vs realised (per contact)",
+        (
+            (
+                "{{channel}} realised",
+                'sum by (channel) (rate(omniroute_contact_cost_dollars_total{kind="realised"}[15m])) * 3600',
+            ),
+            (
+                "{{channel}} expected",
+                'sum by (channel) (rate(omniroute_contact_cost_dollars_total{kind="expected"}[15m])) * 3600',
+            ),
+        ),
+        "currencyUSD",
+        description="Each finished contact once: realised = automation spent + one agent if a person handled it.",
+    ),
+    Panel(
+        "Cost avoided per hour by channel, net of failed automation",
+        (
+            (
+                "{{channel}}",
+                'sum by (channel) (rate(omniroute_contact_cost_dollars_total{kind="baseline"}[15m])) * 3600'
+                ' - sum by (channel) (rate(omniroute_contact_cost_dollars_total{kind="realised"}[15m])) * 3600',
+            ),
+        ),
+        "currencyUSD",
+        description="One agent per served contact minus what it cost: an escalated contact counts its automation against the saving; an abandoned one claims none.",
+    ),
+    Panel(
+        "Automation spent on contacts it did not finish, per hour by channel",
+        (
+            (
+                "{{channel}}",
+                'sum by (channel) (rate(omniroute_contact_cost_dollars_total{kind="automation_failed"}[15m])) * 3600',
             ),
         ),
         "currencyUSD",
     ),
     Panel(
-        "Cost avoided per hour vs an agent for every contact",
+        "Cost per contact by channel",
         (
             (
-                "avoided",
-                'sum(rate(omniroute_decisions_total{target!="agent_queue"}[15m])) * 3600 * 5'
-                ' - sum(rate(omniroute_expected_cost_dollars_total{target!="agent_queue"}[15m])) * 3600',
+                "{{channel}}",
+                'sum by (channel) (rate(omniroute_contact_cost_dollars_total{kind="realised"}[15m]))'
+                " / clamp_min(sum by (channel) (rate(omniroute_contacts_finished_total[15m])), 1e-9)",
             ),
         ),
         "currencyUSD",
+    ),
+    Panel(
+        "Contacts by segment and outcome",
+        (
+            (
+                "{{segment}} {{outcome}}",
+                "sum by (segment, outcome) (increase(omniroute_contacts_finished_total[1h]))",
+            ),
+        ),
+    ),
+    Panel(
+        "Repeat contacts (same reason within 7 days) by reason and channel",
+        (
+            (
+                "{{reason}} {{channel}}",
+                "sum by (reason, channel) (increase(omniroute_contacts_repeat_total[1h]))",
+            ),
+        ),
+    ),
+    Panel(
+        "CSAT by reason and channel",
+        (
+            (
+                "{{reason}} {{channel}}",
+                'sum by (reason, channel) (increase(omniroute_feedback_score_total{kind="csat"}[1h]))'
+                ' / clamp_min(sum by (reason, channel) (increase(omniroute_feedback_answers_total{kind="csat"}[1h])), 1)',
+            ),
+        ),
     ),
     Panel(
         "Guardrails applied",
