@@ -19,14 +19,16 @@ import subprocess
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -46,8 +48,10 @@ from omniroute.router.runtime import (
     redis_options,
 )
 from omniroute.router.sdk import AgentDesktop, FrontEndClient
+from omniroute.router.stages.outbound import OutboundStore
+from omniroute.router.stages.routing import IdentityIndex
 from omniroute.router.tools.harness import WorkerProcess, create_topics, free_port, port_open
-from omniroute.schemas import Channel, CustomerProfile, Tier
+from omniroute.schemas import Channel, CustomerProfile, RecentContact, RecentContacts, Tier
 from tests.support.certs import Certificates, make_certificates
 from tests.support.kafka_gate import KafkaGate
 
@@ -62,6 +66,7 @@ PASSWORDS = {
     "omniroute-loader": "loader-Secret-55aa01",
     "omniroute-assigner": "assigner-Secret-31c4d2",
     "omniroute-desktop": "desktop-Secret-8e0f63",
+    "omniroute-outbound": "outbound-Secret-6b7d20",
 }
 
 
@@ -473,3 +478,55 @@ def test_each_redis_user_can_do_its_job_and_nothing_more(secure: SecureStack) ->
     finally:
         router.close()
         loader.close()
+
+
+def test_the_identity_index_and_outbound_users_keep_to_their_keys(secure: SecureStack) -> None:
+    """On the real server, through the code that does each job: the router resolves
+    addresses (its Lua GET and SET) and links them (MSET) on ``idx:*``; the loader links,
+    looks up and forgets them for ``omniroute identity``; the outbound coordinator reads
+    ``recent:*`` and keeps ``outbound:*``. Each is refused the rest."""
+    pepper, known, new, mail = b"acl-pepper", "tel:+15550001111", "tel:+15550002222", "mailto:a@b.c"
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+    async def run() -> None:
+        users = ("omniroute-router", "omniroute-loader", "omniroute-outbound")
+        client = {u: aioredis.Redis(**redis_options(secure.redis(u))) for u in users}
+        router, loader, outbound = (client[u] for u in users)
+        try:
+            by_router = IdentityIndex(router, pepper, timeout=2)
+            by_operator = IdentityIndex(loader, pepper, timeout=2)
+            await by_operator.link([(known, "cust-acl-2")])  # omniroute identity link
+            resolved = await by_router.resolve([known, new])
+            assert resolved == ["cust-acl-2", by_router.provisional(new)]
+            await by_router.link([(mail, "cust-acl-2")])  # an event naming both
+            assert await by_operator.lookup(new) == by_router.provisional(new)  # SET kept
+            assert await by_operator.lookup(mail) == "cust-acl-2"
+            assert await by_operator.forget(known) is True  # omniroute identity forget
+            assert await by_operator.lookup(known) is None
+
+            recent = RecentContacts(
+                contacts=(RecentContact(interaction_id="ix-acl-3", at=at, channel=Channel.VOICE),)
+            )
+            await router.set("recent:acl-3", recent.model_dump_json(), ex=60)
+            store = OutboundStore(outbound, timeout=2, keep_seconds=60)
+            await store.save({"acl-3": ((at, "collections"),)})
+            assert await store.fetch(["acl-3"]) == {"acl-3": ((at,), ((at, "collections"),))}
+
+            index_key = by_router.key(mail)
+            refused: list[Callable[[], Awaitable[object]]] = [
+                lambda: outbound.set("recent:acl-3", b"{}"),  # the router's history
+                lambda: outbound.get("cust:acl-1"),  # profiles
+                lambda: outbound.get(index_key),  # the identity index
+                lambda: router.delete(index_key),  # forgetting is the operator's
+                lambda: router.get("outbound:acl-3"),
+                lambda: router.set("cust:acl-2", b"{}"),  # profiles stay read-only
+                lambda: loader.get("outbound:acl-3"),
+            ]
+            for attempt in refused:
+                with pytest.raises(redis.exceptions.NoPermissionError):
+                    await attempt()
+        finally:
+            for each in client.values():
+                await each.aclose()
+
+    asyncio.run(run())
