@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 import redis
+import yaml
+from kafka import KafkaConsumer
 import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -47,7 +49,8 @@ from omniroute.router.runtime import (
     probe_kafka,
     redis_options,
 )
-from omniroute.router.sdk import AgentDesktop, FrontEndClient
+from omniroute.router.policy import DEFAULT_POLICY_FILE
+from omniroute.router.sdk import AgentDesktop, DepartmentClient, FrontEndClient
 from omniroute.router.stages.outbound import OutboundStore
 from omniroute.router.stages.routing import IdentityIndex
 from omniroute.router.tools.harness import WorkerProcess, create_topics, free_port, port_open
@@ -67,6 +70,9 @@ PASSWORDS = {
     "omniroute-assigner": "assigner-Secret-31c4d2",
     "omniroute-desktop": "desktop-Secret-8e0f63",
     "omniroute-outbound": "outbound-Secret-6b7d20",
+    "omniroute-insight": "insight-Secret-2a9c5e",
+    "omniroute-department": "department-Secret-d41f08",
+    "omniroute-operator": "operator-Secret-93be17",
 }
 
 
@@ -530,3 +536,66 @@ def test_the_identity_index_and_outbound_users_keep_to_their_keys(secure: Secure
                 await each.aclose()
 
     asyncio.run(run())
+
+
+def test_the_insight_and_outbound_workers_and_departments_log_in_as_their_own_principals(
+    secure: SecureStack,
+) -> None:
+    """The workers the insight work added, on the same terms as the router: the insight
+    worker (aiokafka, its admin client creating its changelog, Faust) and the outbound
+    coordinator (aiokafka, Faust, redis-py as ``omniroute-outbound`` over TLS), asked by
+    departments through the SDK, the insight state read by an operator."""
+    policy = yaml.safe_load((ROOT / "router/policy" / DEFAULT_POLICY_FILE).read_text())
+    policy["outbound"] = {"quiet_hours": {"start_hour": 0, "end_hour": 0}}  # any hour
+    policy_file = secure.folder / "outbound-policy.yaml"
+    policy_file.write_text(yaml.safe_dump(policy))
+    insight_settings = secure.settings(kafka=secure.kafka("omniroute-insight"))
+    outbound_settings = secure.settings(
+        kafka=secure.kafka("omniroute-outbound"), redis=secure.redis("omniroute-outbound")
+    )
+    outbound_settings = outbound_settings.model_copy(
+        update={"router": outbound_settings.router.model_copy(update={"policy_file": policy_file})}
+    )
+    workers = [
+        WorkerProcess("insight", insight_settings).start(),
+        WorkerProcess("outbound", outbound_settings).start(),
+    ]
+    customer = f"c-ob-{uuid.uuid4().hex[:6]}"
+    department = secure.kafka("omniroute-department")
+    try:
+        for worker in workers:
+            worker.wait_ready(timeout=60)
+        verdicts = {}
+        for name, kind in (("collections", "collections"), ("surveys", "survey")):
+            with DepartmentClient(
+                department.bootstrap_servers,
+                department=name,
+                kafka_config=kafka_python_security(department),
+            ) as dept:
+                ask = dept.request(customer, kind=kind, channel=Channel.VOICE)  # type: ignore[arg-type]
+                verdicts[name] = dept.verdict_for(ask.request_id, timeout=30)
+        operator = KafkaConsumer(
+            bootstrap_servers=department.bootstrap_servers,
+            **kafka_python_security(secure.kafka("omniroute-operator")),
+        )
+        try:  # the changelog the insight worker made, as `omniroute report` reads it
+            changelog = operator.partitions_for_topic(insight_settings.insight.changelog_topic)
+        finally:
+            operator.close()
+    finally:
+        with ThreadPoolExecutor() as pool:
+            codes = list(pool.map(WorkerProcess.stop, workers))
+    logs = {w.kind: Path(w.log_path).read_text(errors="replace") for w in workers}
+    assert codes == [0, 0], {kind: log[-3000:] for kind, log in logs.items()}
+    # Approved, then the daily cap: the coordinator wrote outbound:{id} and read it back.
+    assert {n: (v.verdict, v.reason) for n, v in verdicts.items()} == {
+        "collections": ("approved", "clear"),
+        "surveys": ("deferred", "daily_cap"),
+    }
+    assert changelog == {0, 1}  # both partitions, created by the worker's admin client
+    principals = {"insight", "outbound", "department", "operator"}
+    assert {f"omniroute-{p}" for p in principals} <= set(secure.gate.logins)
+    assert secure.gate.failed_logins == []
+    for password in PASSWORDS.values():
+        for kind, log in logs.items():
+            assert password not in log, f"a password in the {kind} log"
