@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import shutil
 import signal
 import ssl
@@ -28,12 +29,13 @@ from pathlib import Path
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 import yaml
 from kafka import KafkaConsumer
-import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from omniroute.router.policy import DEFAULT_POLICY_FILE
 from omniroute.router.runtime import (
     EXIT_CONFIG,
     KafkaSecurityProtocol,
@@ -49,11 +51,11 @@ from omniroute.router.runtime import (
     probe_kafka,
     redis_options,
 )
-from omniroute.router.policy import DEFAULT_POLICY_FILE
 from omniroute.router.sdk import AgentDesktop, DepartmentClient, FrontEndClient
 from omniroute.router.stages.outbound import OutboundStore
 from omniroute.router.stages.routing import IdentityIndex
 from omniroute.router.tools.harness import WorkerProcess, create_topics, free_port, port_open
+from omniroute.router.tools.report import read_state
 from omniroute.schemas import Channel, CustomerProfile, RecentContact, RecentContacts, Tier
 from tests.support.certs import Certificates, make_certificates
 from tests.support.kafka_gate import KafkaGate
@@ -539,7 +541,7 @@ def test_the_identity_index_and_outbound_users_keep_to_their_keys(secure: Secure
 
 
 def test_the_insight_and_outbound_workers_and_departments_log_in_as_their_own_principals(
-    secure: SecureStack,
+    secure: SecureStack, secure_router: WorkerProcess
 ) -> None:
     """The workers the insight work added, on the same terms as the router: the insight
     worker (aiokafka, its admin client creating its changelog, Faust) and the outbound
@@ -578,10 +580,26 @@ def test_the_insight_and_outbound_workers_and_departments_log_in_as_their_own_pr
             bootstrap_servers=department.bootstrap_servers,
             **kafka_python_security(secure.kafka("omniroute-operator")),
         )
-        try:  # the changelog the insight worker made, as `omniroute report` reads it
-            changelog = operator.partitions_for_topic(insight_settings.insight.changelog_topic)
+        topic = insight_settings.insight.changelog_topic
+        try:  # the changelog the insight worker made
+            changelog = operator.partitions_for_topic(topic)
         finally:
             operator.close()
+        # A contact routed by the router reaches the insight worker's state, which an
+        # operator reads as `omniroute report` does.
+        frontend = secure.kafka("omniroute-frontend")
+        with FrontEndClient(
+            frontend.bootstrap_servers,
+            source="/ivr/secure",
+            kafka_config=kafka_python_security(frontend),
+        ) as ivr:
+            contact = ivr.arrived(customer, Channel.CHAT, reason="billing")
+            ivr.decision_for(contact.interaction_id, timeout=30)
+        report_config = kafka_python_security(secure.kafka("omniroute-operator"))
+        deadline, state = time.monotonic() + 30, dict[str, object]()
+        while not any(key.endswith(f"|{customer}") for key in state):
+            assert time.monotonic() < deadline, f"{customer} not in the insight state"
+            state = read_state(department.bootstrap_servers, topic, 20, report_config)
     finally:
         with ThreadPoolExecutor() as pool:
             codes = list(pool.map(WorkerProcess.stop, workers))
@@ -593,6 +611,9 @@ def test_the_insight_and_outbound_workers_and_departments_log_in_as_their_own_pr
         "surveys": ("deferred", "daily_cap"),
     }
     assert changelog == {0, 1}  # both partitions, created by the worker's admin client
+    (mine,) = [key for key in state if key.endswith(f"|{customer}")]
+    assert mine.startswith("c|")  # the customer's insight, keyed by input partition
+    assert contact.interaction_id in json.dumps(state[mine])  # its contact, in progress
     principals = {"insight", "outbound", "department", "operator"}
     assert {f"omniroute-{p}" for p in principals} <= set(secure.gate.logins)
     assert secure.gate.failed_logins == []
