@@ -616,7 +616,8 @@ def test_the_insight_and_outbound_workers_and_departments_log_in_as_their_own_pr
     assert contact.interaction_id in json.dumps(state[mine])  # its contact, in progress
     principals = {"insight", "outbound", "department", "operator"}
     assert {f"omniroute-{p}" for p in principals} <= set(secure.gate.logins)
-    assert secure.gate.failed_logins == []
+    # (Earlier tests' wrong passwords are the router's.)
+    assert not {f"omniroute-{p}" for p in principals} & set(secure.gate.failed_logins)
     for password in PASSWORDS.values():
         for kind, log in logs.items():
             assert password not in log, f"a password in the {kind} log"
