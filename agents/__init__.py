@@ -23,15 +23,19 @@ reference share.
 from ._effects import (
     AgentPaused,
     ContactAssigned,
+    ContactHandedOver,
     ContactOverflowed,
     Effect,
     OfferPlan,
     OfferRevocation,
     RevokeWhy,
+    TransferOutcome,
+    TransferSettled,
 )
 from ._estimate import ContactWait, HandleTime, PoolLoadView, QueueLoadView
 from ._ledger import CapacityLedger, Tally, spread
 from ._model import (
+    PAUSED_REASON,
     Agent,
     AgentSpec,
     Contact,
@@ -45,6 +49,13 @@ from ._overflow import OVERFLOW, OVERFLOW_CAUSE, overflow_decision
 from ._pool import Pool
 from ._records import Changes, Record, agent_record, contact_record, handle_time_record
 from ._rules import agent_level, order_key, prepare, stage_at, sticky_until
+from ._transfer_wire import (
+    contact_from_transferred,
+    handover_message,
+    transfer_info,
+    transfer_request,
+)
+from ._transfers import Transfer, TransferMode, TransferRequest, WarmOrigin
 from ._turn import QueueTurn
 from ._wire import (
     WAIT_CEILING_SECONDS,
@@ -62,6 +73,7 @@ from ._wire import (
 __all__ = [
     "OVERFLOW",
     "OVERFLOW_CAUSE",
+    "PAUSED_REASON",
     "WAIT_CEILING_SECONDS",
     "Agent",
     "AgentPaused",
@@ -70,6 +82,7 @@ __all__ = [
     "Changes",
     "Contact",
     "ContactAssigned",
+    "ContactHandedOver",
     "ContactOverflowed",
     "ContactState",
     "ContactWait",
@@ -88,13 +101,21 @@ __all__ = [
     "RevokeWhy",
     "Signature",
     "Tally",
+    "Transfer",
+    "TransferMode",
+    "TransferOutcome",
+    "TransferRequest",
+    "TransferSettled",
+    "WarmOrigin",
     "agent_level",
     "agent_record",
     "contact_from_decision",
+    "contact_from_transferred",
     "contact_record",
     "effect_message",
     "from_datetime",
     "handle_time_record",
+    "handover_message",
     "order_key",
     "overflow_decision",
     "pool_load_message",
@@ -106,5 +127,7 @@ __all__ = [
     "stage_at",
     "sticky_until",
     "to_datetime",
+    "transfer_info",
+    "transfer_request",
     "wait_estimate_message",
 ]

@@ -4,20 +4,26 @@ stage turns them into wire messages with ``_wire.py``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from omniroute.schemas import Channel, CustomerContext, Explanation
 
 from ._model import Contact
 
+if TYPE_CHECKING:
+    from ._transfers import Transfer
+
 __all__ = [
     "AgentPaused",
     "ContactAssigned",
+    "ContactHandedOver",
     "ContactOverflowed",
     "Effect",
     "OfferPlan",
     "OfferRevocation",
     "RevokeWhy",
+    "TransferOutcome",
+    "TransferSettled",
     "assigned_of",
     "revocation_of",
 ]
@@ -46,6 +52,8 @@ class OfferPlan:
     customer: CustomerContext | None
     explanation: tuple[Explanation, ...] = ()
     offer_allowed: bool = False
+    transfers: tuple[Transfer, ...] = ()
+    """The contact's transfers, oldest first: who handed it on, and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +97,51 @@ class ContactOverflowed:
     waited_seconds: float
 
 
-Effect = OfferPlan | OfferRevocation | ContactAssigned | AgentPaused | ContactOverflowed
+TransferOutcome = Literal["handed_over", "completed", "declined", "refused"]
+"""``handed_over``: a cold transfer left the agent; ``completed``/``declined``: the
+other agent of a warm transfer accepted, or rejected or let it time out (the
+contact stays with the first); ``refused``: nothing changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransferSettled:
+    """What became of an agent's transfer request: tell the transferring desktop."""
+
+    transfer_id: str
+    agent_id: str
+    interaction_id: str
+    from_queue: str
+    to_queue: str
+    to_agent: str | None
+    outcome: TransferOutcome
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactHandedOver:
+    """A cold transfer to another pool: queue ``contact`` there (an assigner input
+    keyed by ``to_pool``), held for ``hold_for`` alone for ``hold_seconds``."""
+
+    to_pool: str
+    contact: Contact
+    hold_for: str | None
+    hold_seconds: float
+
+    @property
+    def agent_id(self) -> str:
+        """The agent who handed it over (the stage keys assignments by agent)."""
+        return self.contact.transfers[-1].from_agent
+
+
+Effect = (
+    OfferPlan
+    | OfferRevocation
+    | ContactAssigned
+    | AgentPaused
+    | ContactOverflowed
+    | TransferSettled
+    | ContactHandedOver
+)
 
 
 def revocation_of(contact: Contact, why: RevokeWhy) -> OfferRevocation:

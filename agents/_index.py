@@ -25,8 +25,10 @@ from ._model import (
     PoolConfig,
     Presence,
 )
+from ._moves import ContactMoves
 from ._queues import QueueIndex
 from ._records import Changes, agent_record, contact_record, handle_time_record
+from ._restore import IndexRestore
 from ._rules import prepare
 from ._wrapups import WrapUps
 
@@ -40,8 +42,9 @@ _READY = Presence.READY
 _OFFLINE = Presence.OFFLINE
 
 
-class PoolIndex:
-    """State of one pool and the indexes that make matching incremental."""
+class PoolIndex(ContactMoves, IndexRestore):
+    """State of one pool and the indexes that make matching incremental (with the
+    moves a transfer makes, ``ContactMoves``, and the rebuild, ``IndexRestore``)."""
 
     def __init__(self, config: PoolConfig, ledger: CapacityLedger | None = None) -> None:
         self.config = config
@@ -203,14 +206,17 @@ class PoolIndex:
         self.queues.enter(contact, now)
         return agent
 
-    def remove(self, contact: Contact, now: float) -> Agent | None:
-        """Remove a contact for good; returns the agent whose room it freed, unless
-        that agent was logged out and is now gone too."""
+    def remove(self, contact: Contact, now: float) -> list[Agent]:
+        """Remove a contact for good; returns the agents whose room it freed (a warm
+        transfer's first agent too), less any logged out and now gone too."""
+        origin = self.release_origin(contact, now) if contact.warm is not None else None
+        freed = [] if origin is None else [origin]
         del self._contacts[contact.interaction_id]
         self._changed_contacts.add(contact.interaction_id)
-        if contact.state is _QUEUED:
-            self.queues.leave(contact)
-            return None
+        if contact.state is _QUEUED or contact.state is ContactState.MOVED:
+            if contact.state is _QUEUED:
+                self.queues.leave(contact)
+            return freed
         agent = self._agents[contact.agent_id or ""]
         if contact.state is _WRAP_UP:
             self._wrap_ups.stop(contact)
@@ -218,7 +224,7 @@ class PoolIndex:
             # Wrap-up included: the room was held all along, as Erlang C's handle time.
             self._record_handle_time(contact.queue, now - contact.assigned_at)
         self._release(agent, contact, now)
-        return None if self.forget_if_gone(agent) else agent
+        return freed if self.forget_if_gone(agent) else [*freed, agent]
 
     # -- agents --------------------------------------------------------------
 
@@ -266,9 +272,11 @@ class PoolIndex:
         self._unlist(agent)
         self._list(agent)
 
-    def stop_offering(self, agent: Agent, presence: Presence) -> None:
+    def stop_offering(self, agent: Agent, presence: Presence, reason: str | None = None) -> None:
         """Not ready or logged out: off every availability list; its place in the
-        idle line is kept for when it comes back."""
+        idle line is kept for when it comes back. ``reason``: why, if it changes."""
+        if reason is not None:
+            self.set_reason(agent, reason)
         agent.presence = presence
         self._unlist(agent)
         self._changed_agents.add(agent.agent_id)
@@ -320,47 +328,6 @@ class PoolIndex:
         self._changed_agents.clear()
         self._changed_handle_times.clear()
         return changes
-
-    def rebuild(
-        self,
-        contacts: Iterable[Contact],
-        agents: Iterable[Agent],
-        handle_times: Iterable[tuple[str, HandleTime]],
-        now: float,
-        *,
-        expiry_floor: float = 0.0,
-    ) -> None:
-        """Load persisted state into an empty index; nothing counts as changed. An
-        offer expires no earlier than ``expiry_floor`` (its record keeps its time)."""
-        for agent in agents:
-            agent.tally = self.ledger.tally(agent.agent_id, self.config.name)
-            self._agents[agent.agent_id] = agent
-            self._idle_seq = max(self._idle_seq, agent.idle_seq + 1)
-        self._handle_times.update(handle_times)
-        for contact in contacts:
-            self._adopt(contact, now, expiry_floor)
-        for agent in sorted(self._agents.values(), key=lambda a: (a.idle_since, a.idle_seq)):
-            self._list(agent)
-        self.drain_changes()
-
-    def _adopt(self, contact: Contact, now: float, expiry_floor: float) -> None:
-        prepare(contact, self.config.queue(contact.queue))
-        contact.level_key = self.queues.level_key(contact)
-        self._contacts[contact.interaction_id] = contact
-        agent = self._agents.get(contact.agent_id or "")
-        if contact.state is _QUEUED or agent is None:
-            self.queues.enter(contact, now)
-            return
-        self._hold_work(agent, contact)
-        if contact.state is _WRAP_UP:
-            until = contact.wrap_up_until
-            self._wrap_ups.start(contact, until if until is not None else now)
-        if contact.state is _OFFERED:
-            expires_at = contact.offer_expires_at if contact.offer_expires_at is not None else now
-            expires_at = max(expires_at, expiry_floor)
-            heapq.heappush(
-                self._expiries, (expires_at, contact.offer_id or "", contact.interaction_id)
-            )
 
     def _record_handle_time(self, queue: str, seconds: float) -> None:
         previous = self._handle_times.get(queue)

@@ -104,30 +104,40 @@ class Matcher:
         return level
 
     def _eligible(self, agent: Agent, contact: Contact) -> bool:
+        """A contact transferred to this agent by name is theirs whatever their queues."""
         return (
             agent.presence is _READY
-            and contact.queue in agent.queue_set
+            and (contact.queue in agent.queue_set or contact.hold_for == agent.agent_id)
             and agent.has_room(contact.channel)
             and self._level(agent, contact.level_key, contact.queue, contact.requirements)
             <= contact.stage
         )
 
     def _best_agent(self, contact: Contact) -> Agent | None:
-        """Its preferred agent if eligible, else the longest-idle eligible one."""
+        """Its preferred agent if eligible, else the longest-idle eligible one; an
+        agent who declined the contact only when no other eligible agent is there
+        (so a contact everyone declined once still goes to someone)."""
         if contact.held_by is not None:
-            holder = self._agents[contact.held_by]
-            return holder if self._eligible(holder, contact) else None
+            holder = self._agents.get(contact.held_by)
+            return holder if holder is not None and self._eligible(holder, contact) else None
+        declined = contact.declined
+        fallback: Agent | None = None
         if contact.preferred_agent is not None:
             preferred = self._agents.get(contact.preferred_agent)
             if preferred is not None and self._eligible(preferred, contact):
-                return preferred
+                if not declined or preferred.agent_id not in declined:
+                    return preferred
+                fallback = preferred
         candidates = self._available.get((contact.queue, contact.channel))
         if candidates:
             for agent in candidates.values():
                 level = self._level(agent, contact.level_key, contact.queue, contact.requirements)
                 if level <= contact.stage:
+                    if declined and agent.agent_id in declined:
+                        fallback = fallback or agent
+                        continue
                     return agent
-        return None
+        return fallback
 
     def _best_contact_for(self, agent: Agent, now: float) -> tuple[OrderKey, Contact] | None:
         """The best queued contact this agent may take: lane heads, then its holds."""
@@ -190,4 +200,5 @@ class Matcher:
             customer=contact.customer,
             offer_allowed=contact.offer_allowed,
             explanation=contact.explanation,
+            transfers=contact.transfers,
         )

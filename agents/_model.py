@@ -19,8 +19,10 @@ from ._ledger import Tally
 
 if TYPE_CHECKING:
     from ._lanes import Lane
+    from ._transfers import Transfer, WarmOrigin
 
 __all__ = [
+    "PAUSED_REASON",
     "Agent",
     "AgentSpec",
     "Contact",
@@ -38,6 +40,10 @@ Signature = tuple[Requirement, ...]
 """A contact's requirements, sorted: contacts with the same signature share an index lane."""
 
 
+PAUSED_REASON = "missed_offers"
+"""The not-ready reason of an agent the pool paused after too many missed offers."""
+
+
 class Presence(StrEnum):
     """``OFFLINE`` is kept only while a logged-out agent still has assigned work to finish."""
 
@@ -50,6 +56,9 @@ class ContactState(StrEnum):
     QUEUED = "queued"
     OFFERED = "offered"
     ASSIGNED = "assigned"
+    MOVED = "moved"
+    """Handed over to another pool (a cold transfer): kept here so a follow-up the
+    router sends to this pool reaches the new one, and a replayed transfer re-sends it."""
     WRAP_UP = "wrap_up"
     """The agent completed it and does after-contact work: its room is still held."""
 
@@ -90,6 +99,9 @@ class PoolConfig:
     """Handle time assumed by the wait estimator until a queue has real completions."""
     handle_time_smoothing: float = 0.1
     """Weight of the newest completion in the handle-time moving average."""
+    transfer_hold_seconds: float = 30.0
+    """How long a contact transferred to a named agent waits for that agent alone
+    before any agent of that agent's queue may take it."""
     takeover_grace_seconds: float = 0.0
     """An offer that lapsed while no worker owned its pool stays open this long after
     the takeover: answers its agent sent in time are still in the log, and the new
@@ -144,6 +156,18 @@ class Contact:
     offer_id: str | None = None
     offer_expires_at: float | None = None
     assigned_at: float | None = None
+    declined: tuple[str, ...] = ()
+    """Agents who rejected this contact: skipped while anyone else can take it."""
+    transfers: tuple[Transfer, ...] = ()
+    """Every transfer of this contact, oldest first: what the next offer explains."""
+    hold_for: str | None = None
+    """A transfer to a named agent: the contact waits for that agent alone ..."""
+    hold_until: float = 0.0
+    """... until then, and from then on for any agent of its queue."""
+    warm: WarmOrigin | None = None
+    """A warm transfer in progress: the agent who keeps the contact until another accepts."""
+    moved_to: str | None = None
+    """The pool a cold transfer handed the contact to (state ``MOVED``)."""
     wrap_up_until: float | None = None
     """While in ``WRAP_UP``: when the queue's wrap-up time runs out."""
     # Derived at enqueue from the queue's config; never persisted.
@@ -178,6 +202,8 @@ class Agent:
     idle_seq: int = 0
     """Tie-break for equal ``idle_since``: pool-wide, strictly increasing per touch."""
     misses: int = 0
+    reason: str = ""
+    """Why the agent is not ready (a pool's configured reason, or ``missed_offers``)."""
     tally: Tally = field(default_factory=Tally)
     """Load across every pool the agent works in (shared through a ``CapacityLedger``)."""
     work: dict[str, Channel] = field(default_factory=dict)

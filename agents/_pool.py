@@ -11,6 +11,7 @@ AgentLoggedOut                                 ``logout``
 OfferAccepted / OfferRejected                  ``accept`` / ``reject``
 WorkCompleted                                  ``complete_work`` (wrap-up starts)
 WrapUpEnded                                    ``end_wrap_up``
+TransferRequested / a contact from another pool ``transfer`` / ``enqueue``
 InteractionAbandoned / InteractionEnded        ``abandon`` / ``end``
 customer chose a callback                      ``to_callback``
 timer at ``next_timer()``                      ``tick``
@@ -24,12 +25,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._effects import AgentPaused, Effect, OfferRevocation, RevokeWhy, assigned_of, revocation_of
-from ._estimate import ContactWait, PoolLoadView, contact_waits, pool_load
 from ._index import PoolIndex
 from ._ledger import CapacityLedger
 from ._matcher import Matcher
-from ._model import Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
+from ._model import PAUSED_REASON, Agent, AgentSpec, Contact, ContactState, PoolConfig, Presence
 from ._overflow import OverflowClock, overflowed
+from ._pool_flows import PoolFlows
+from ._pool_reading import PoolReading
 from ._records import (
     Changes,
     agent_from_record,
@@ -37,7 +39,7 @@ from ._records import (
     handle_time_from_record,
 )
 from ._step import Step as _Step
-from ._turn import QueueTurn, queue_turns
+from ._transfers import Transfers
 
 __all__ = ["Pool"]
 
@@ -47,7 +49,7 @@ _WRAP_UP = ContactState.WRAP_UP
 _READY = Presence.READY
 
 
-class Pool:
+class Pool(PoolFlows, PoolReading):
     """Queues, agents and offers of one pool (a set of queues sharing agents).
 
     Each method first applies what time did by ``now`` (widening, sticky
@@ -64,6 +66,7 @@ class Pool:
         self.config = config
         self._index = PoolIndex(config, ledger)
         self._matcher = Matcher(self._index)
+        self._transfers = Transfers(self._index, config.name)
         self._step = _Step()
         self._overflow = OverflowClock()
 
@@ -189,13 +192,15 @@ class Pool:
             return self._settle(step)
         self._index.assign(contact, step.now)
         step.effects.append(assigned_of(contact, step.now))
+        self._warm_accepted(step, contact)
         return self._settle(step)
 
     def reject(self, agent_id: str, interaction_id: str, offer_id: str, now: float) -> list[Effect]:
-        """Back in line at its original place; the agent's room is free again."""
+        """Back in line at its original place (its decliner skipped: ``_pool_flows``)."""
         step = self._begin(now)
         contact = self._index.current_offer(agent_id, interaction_id, offer_id)
-        if contact is not None:
+        if contact is not None and not self._warm_declined(step, contact):
+            self._index.decline(contact, agent_id)
             agent = self._index.requeue(contact, step.now)
             step.contacts.append(contact)
             self._index.count_miss(agent)
@@ -229,6 +234,8 @@ class Pool:
         missed: dict[str, Agent] = {}
         for contact in self._index.expired_offers(step.now):
             step.effects.append(revocation_of(contact, "timeout"))
+            if self._warm_declined(step, contact):
+                continue
             agent = self._index.requeue(contact, step.now)
             step.contacts.append(contact)
             missed[agent.agent_id] = agent
@@ -238,9 +245,12 @@ class Pool:
     def complete_work(self, agent_id: str, interaction_id: str, now: float) -> list[Effect]:
         """The agent is done with the customer: wrap-up starts and holds the room for
         the queue's ``wrap_up_seconds``; with none, the room goes at once to whoever
-        waits for it. A contact only offered (never accepted) just leaves."""
-        step = self._begin(now)
+        waits for it. A contact only offered (never accepted) just leaves; the first
+        agent of a warm transfer may finish it too (the other's offer is revoked)."""
         contact = self._index.contact(interaction_id)
+        if self._warm_origin(contact, agent_id):
+            return self._drop(interaction_id, now, "superseded")
+        step = self._begin(now)
         if contact is None or contact.agent_id != agent_id or contact.state in (_QUEUED, _WRAP_UP):
             return self._settle(step)
         wrap_up = self.config.queue(contact.queue).wrap_up_seconds
@@ -291,71 +301,17 @@ class Pool:
 
     def _finish(self, step: _Step, contact: Contact) -> None:
         """Remove a contact for good; the room it freed goes to the matcher."""
-        agent = self._index.remove(contact, step.now)
-        if agent is not None:
-            step.agents.append(agent)
+        step.agents += self._index.remove(contact, step.now)
 
     def _pause_missers(self, step: _Step, agents: list[Agent]) -> None:
         """Pause agents that missed too often; the rest look for work again."""
         for agent in agents:
             paused = agent.misses >= self.config.misses_before_not_ready
             if paused and agent.presence is _READY:
-                self._index.stop_offering(agent, Presence.NOT_READY)
+                self._index.stop_offering(agent, Presence.NOT_READY, PAUSED_REASON)
                 step.effects.append(AgentPaused(agent.agent_id, agent.misses))
                 step.contacts += self._index.replace_preferrers(agent.agent_id, step.now)
         step.agents += agents
-
-    # -- reading -------------------------------------------------------------
-
-    def contact(self, interaction_id: str) -> Contact | None:
-        """Read-only view for tests and tools: do not mutate what it returns."""
-        return self._index.contact(interaction_id)
-
-    def agent(self, agent_id: str) -> Agent | None:
-        return self._index.agent(agent_id)
-
-    def agents_in_wrap_up(self) -> int:
-        """Agents doing after-contact work on a contact of this pool."""
-        return self._index.agents_in_wrap_up()
-
-    def is_queued(self, interaction_id: str) -> bool:
-        """Whether the contact waits in a queue now (not offered, assigned or gone)."""
-        contact = self._index.contact(interaction_id)
-        return contact is not None and contact.state is _QUEUED
-
-    def contacts(self) -> list[Contact]:
-        return self._index.contacts()
-
-    def agents(self) -> list[Agent]:
-        return self._index.agents()
-
-    def load(self, now: float) -> PoolLoadView:
-        now = self._index.read_time(now)
-        return pool_load(
-            self._index.agents(),
-            self._index.queues.counts(),
-            self._index.queues.longest_waits(now),
-            self._index.handle_times(),
-            self.config,
-        )
-
-    def wait_estimates(self, now: float, queues: Iterable[str] | None = None) -> list[ContactWait]:
-        """Position and estimated wait of every queued contact, or of those in
-        ``queues`` (one sort per queue): a publisher can then spread a large pool's
-        estimates over its period, a few queues at a time."""
-        now = self._index.read_time(now)
-        return contact_waits(
-            self._index.queued_contacts(queues),
-            self._index.agents(),
-            self._index.handle_times(),
-            self.config,
-            now,
-        )
-
-    def queue_turns(self, now: float, queues: Iterable[str]) -> list[QueueTurn]:
-        """Each of ``queues``' estimates as of ``now``, in steps (a queue of 100k takes
-        ~0.5 s in one): ``wait_estimates`` for those queues, in pieces."""
-        return queue_turns(self._index, self.config, self._index.read_time(now), queues)
 
     # -- persistence -----------------------------------------------------------
 

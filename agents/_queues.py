@@ -169,7 +169,10 @@ class QueueIndex:
     def _holder(self, contact: Contact, config: QueueConfig, now: float) -> str | None:
         """The agent a contact waits for alone: its preferred agent, while that
         agent is ready for the queue and the sticky window is open. A preferred
-        agent on break or logged out is not worth waiting for."""
+        agent on break or logged out is not worth waiting for. A contact transferred
+        to a named agent waits for that agent alone, ready or not, until its hold ends."""
+        if contact.hold_for is not None and now < contact.hold_until:
+            return contact.hold_for
         until = sticky_until(contact, config)
         if until is None or now >= until:
             return None

@@ -18,6 +18,7 @@ from omniroute.schemas import Channel, CustomerContext, Explanation, OverflowSte
 from ._compact import compact_customer, compact_name, compact_signature, shared_customer_id
 from ._estimate import HandleTime
 from ._model import Agent, Contact, ContactState, Presence
+from ._transfer_records import transfer_fields, transfer_fields_from
 
 __all__ = [
     "Changes",
@@ -80,6 +81,7 @@ def contact_record(contact: Contact) -> Record:
             if contact.explanation
             else {}
         ),
+        **transfer_fields(contact),
     }
 
 
@@ -113,6 +115,7 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
         wrap_up_until=record.get("wrap_up_until"),
         overflow=tuple(OverflowStep.model_validate(s) for s in record.get("overflow", ())),
         explanation=tuple(Explanation.model_validate(e) for e in record.get("explanation", ())),
+        **transfer_fields_from(record),
     )
 
 
@@ -131,6 +134,7 @@ def agent_record(agent: Agent) -> Record:
         "idle_since": agent.idle_since,
         "idle_seq": agent.idle_seq,
         "misses": agent.misses,
+        "reason": agent.reason,
     }
 
 
@@ -146,6 +150,7 @@ def agent_from_record(record: Mapping[str, Any]) -> Agent:
         idle_since=float(record["idle_since"]),
         idle_seq=int(record["idle_seq"]),
         misses=int(record.get("misses", 0)),
+        reason=str(record.get("reason", "")),
         queue_set=frozenset(queues),
     )
 

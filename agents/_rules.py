@@ -82,6 +82,8 @@ def stage_changes(contact: Contact, config: QueueConfig) -> list[float]:
     sticky_end = sticky_until(contact, config)
     if sticky_end is not None:
         times.append(sticky_end)
+    if contact.hold_for is not None:
+        times.append(contact.hold_until)
     return times
 
 

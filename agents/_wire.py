@@ -21,15 +21,25 @@ from omniroute.schemas import (
     QueueLoad,
     QueueSettings,
     RoutingDecision,
+    TransferResult,
     WaitEstimate,
     new_event_id,
 )
 
 from ._compact import compact_customer, compact_name, compact_signature, shared_customer_id
-from ._effects import AgentPaused, ContactAssigned, Effect, OfferPlan, OfferRevocation
+from ._effects import (
+    AgentPaused,
+    ContactAssigned,
+    ContactHandedOver,
+    Effect,
+    OfferPlan,
+    OfferRevocation,
+    TransferSettled,
+)
 from ._estimate import ContactWait, PoolLoadView
 from ._model import AgentSpec, Contact, Presence, QueueConfig
 from ._overflow import OVERFLOW
+from ._transfer_wire import transfer_info, transfer_result_message
 
 _ID_LIMIT = 128
 _OFFER_NAMESPACE = uuid.UUID("0d9c7f0e-3a51-4c1e-9f55-6c2b8a4e7d21")
@@ -120,8 +130,9 @@ def spec_from_login(event: AgentLoggedIn) -> AgentSpec:
 
 def effect_message(
     effect: Effect, pool: str, source: str
-) -> Offer | OfferAssigned | OfferRevoked | AgentPausedNotice:
-    """The ``omniroute.assignments`` message for an effect (key: its ``agent_id``)."""
+) -> Offer | OfferAssigned | OfferRevoked | AgentPausedNotice | TransferResult:
+    """The ``omniroute.assignments`` message for an effect (key: its ``agent_id``);
+    a ``ContactHandedOver`` is an assigner input instead (``handover_message``)."""
     if isinstance(effect, OfferPlan):
         return Offer(
             **_offer_fields("offer", effect, pool, source),
@@ -139,6 +150,7 @@ def effect_message(
             customer=effect.customer
             or CustomerContext(customer_id=effect.customer_id, known=False),
             explanation=effect.explanation,
+            transfers=tuple(transfer_info(t) for t in effect.transfers),
         )
     if isinstance(effect, ContactAssigned):
         return OfferAssigned(
@@ -161,6 +173,10 @@ def effect_message(
             pool=pool,
             misses=effect.misses,
         )
+    if isinstance(effect, TransferSettled):
+        return transfer_result_message(effect, pool, source)
+    if isinstance(effect, ContactHandedOver):
+        raise TypeError("a hand-over is an assigner input: use handover_message")
     raise TypeError(f"not an effect: {effect!r}")  # pragma: no cover
 
 

@@ -11,8 +11,10 @@ from ._agents import (
     AgentLoggedOut,
     AgentPresence,
     AgentStateChanged,
+    NotReadyReason,
     OfferAccepted,
     OfferRejected,
+    TransferRequested,
     WorkCompleted,
     WrapUp,
     WrapUpEnded,
@@ -88,6 +90,13 @@ from ._queues import (
     queue_settings_of,
 )
 from ._topics import TOPICS, TopicSpec, topic
+from ._transfers import (
+    TRANSFER_NOTE_MAX,
+    TransferInfo,
+    TransferMode,
+    TransferredContact,
+    TransferResult,
+)
 
 __all__ = [
     "EXPLANATION_DETAIL_MAX",
@@ -96,6 +105,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SERVICE_TARGET_SECONDS",
     "TOPICS",
+    "TRANSFER_NOTE_MAX",
     "AddressKind",
     "AgentEvent",
     "AgentEventAdapter",
@@ -137,6 +147,7 @@ __all__ = [
     "InteractionEventAdapter",
     "InteractionId",
     "InteractionUpdate",
+    "NotReadyReason",
     "Offer",
     "OfferAccepted",
     "OfferAssigned",
@@ -161,6 +172,11 @@ __all__ = [
     "SkillRequirement",
     "Tier",
     "TopicSpec",
+    "TransferInfo",
+    "TransferMode",
+    "TransferRequested",
+    "TransferResult",
+    "TransferredContact",
     "WaitEstimate",
     "WorkCompleted",
     "WrapUp",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 from ._common import (
     AgentId,
@@ -24,6 +24,8 @@ from ._common import (
     QueueName,
     SkillName,
 )
+from ._decisions import SkillRequirement
+from ._transfers import TransferMode, TransferNote
 
 __all__ = [
     "AgentEvent",
@@ -32,12 +34,20 @@ __all__ = [
     "AgentLoggedOut",
     "AgentPresence",
     "AgentStateChanged",
+    "NotReadyReason",
     "OfferAccepted",
     "OfferRejected",
+    "TransferRequested",
     "WorkCompleted",
     "WrapUp",
     "WrapUpEnded",
 ]
+
+NotReadyReason = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+]
+"""Why an agent is not ready (``lunch``, ``training``...): one of its pool's configured
+reasons; ``missed_offers`` is the assigner's own (it paused the agent)."""
 
 
 class AgentPresence(StrEnum):
@@ -80,6 +90,9 @@ class AgentStateChanged(_AgentBase):
     type: Literal["omniroute.agent.state_changed"] = "omniroute.agent.state_changed"
     presence: AgentPresence
     note: Annotated[str, StringConstraints(max_length=64)] = ""
+    reason: NotReadyReason | None = Field(
+        default=None, description="Why not ready: one of the pool's configured reasons."
+    )
 
 
 class OfferAccepted(_AgentBase):
@@ -93,6 +106,34 @@ class OfferRejected(_AgentBase):
     offer_id: OfferId
     interaction_id: InteractionId
     note: Annotated[str, StringConstraints(max_length=64)] = ""
+
+
+class TransferRequested(_AgentBase):
+    """Hand an assigned contact to a queue or a named agent, of this pool or
+    (``to_pool``, cold only) another. Cold: it leaves the agent at once; warm: the
+    agent keeps it until the other accepts, and keeps it if they do not."""
+
+    type: Literal["omniroute.agent.transfer_requested"] = "omniroute.agent.transfer_requested"
+    interaction_id: InteractionId
+    to_queue: QueueName | None = None
+    to_agent: AgentId | None = Field(
+        default=None,
+        description="Waits for this agent alone for the pool's hold time, then for any "
+        "agent of that agent's queue (``to_queue`` if the agent serves it).",
+    )
+    to_pool: QueueName | None = Field(default=None, description="Another pool; None: this one.")
+    mode: TransferMode = "cold"
+    note: TransferNote = ""
+    required_skills: tuple[SkillRequirement, ...] = Field(default=(), max_length=16)
+    priority: Integer | None = Field(
+        default=None, ge=0, le=1000, description="Raise the contact's priority to this."
+    )
+
+    @model_validator(mode="after")
+    def _names_a_target(self) -> TransferRequested:
+        if self.to_queue is None and self.to_agent is None:
+            raise ValueError("a transfer names to_queue, to_agent or both")
+        return self
 
 
 class WrapUp(BaseModel):
@@ -130,6 +171,7 @@ AgentEvent = Annotated[
     | AgentStateChanged
     | OfferAccepted
     | OfferRejected
+    | TransferRequested
     | WorkCompleted
     | WrapUpEnded,
     Field(discriminator="type"),

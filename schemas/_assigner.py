@@ -15,6 +15,7 @@ from pydantic import Field, TypeAdapter
 from ._agents import AgentEvent
 from ._common import CustomerId, Envelope, InteractionId, QueueName, Timestamp
 from ._decisions import RoutingDecision
+from ._transfers import TransferredContact
 
 __all__ = ["AssignerInput", "AssignerInputAdapter", "InteractionUpdate", "PoolTick"]
 
@@ -40,7 +41,7 @@ class PoolTick(Envelope):
 
 
 AssignerInput = Annotated[
-    RoutingDecision | InteractionUpdate | PoolTick | AgentEvent,
+    RoutingDecision | InteractionUpdate | PoolTick | TransferredContact | AgentEvent,
     Field(discriminator="type"),
 ]
 AssignerInputAdapter: TypeAdapter[AssignerInput] = TypeAdapter(AssignerInput)

@@ -45,6 +45,8 @@ class ExplanationKind(StrEnum):
     GUARDRAIL = "guardrail"
     DEFAULT = "default"
     DEGRADED = "degraded"
+    TRANSFER = "transfer"
+    """An agent handed the contact on (on offers only, never on a decision)."""
 
 
 class Explanation(BaseModel):

@@ -21,6 +21,7 @@ from ._common import (
     Timestamp,
 )
 from ._decisions import CustomerContext, Explanation
+from ._transfers import TransferInfo, TransferResult
 
 __all__ = [
     "AgentPausedNotice",
@@ -64,6 +65,11 @@ class Offer(_OfferBase):
     explanation: tuple[Explanation, ...] = Field(
         default=(), description="Why this contact reached this pool, e.g. an overflow step."
     )
+    transfers: tuple[TransferInfo, ...] = Field(
+        default=(),
+        max_length=8,
+        description="The contact's transfers, oldest first: who handed it on, and why.",
+    )
 
 
 class OfferAssigned(_OfferBase):
@@ -92,6 +98,7 @@ class AgentPausedNotice(Envelope):
 
 
 AssignmentMessage = Annotated[
-    Offer | OfferAssigned | OfferRevoked | AgentPausedNotice, Field(discriminator="type")
+    Offer | OfferAssigned | OfferRevoked | AgentPausedNotice | TransferResult,
+    Field(discriminator="type"),
 ]
 AssignmentMessageAdapter: TypeAdapter[AssignmentMessage] = TypeAdapter(AssignmentMessage)

@@ -7,14 +7,16 @@ explicitly: no module reads ``os.environ`` on its own.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from omniroute.schemas import Compression, topic
+from omniroute.schemas import Compression, NotReadyReason, topic
 
+from ._flow_settings import DEFAULT_NOT_READY_REASONS, PoolReasons
 from ._secure_settings import KafkaSecurityProtocol, SaslMechanism, TlsSettings, read_secret_file
 
 __all__ = [
@@ -244,6 +246,15 @@ class AssignerSettings(BaseModel):
     )
     wait_estimate_every_seconds: float = Field(default=30.0, gt=0)
     service_level_window_seconds: float = Field(default=900.0, gt=0)
+    transfer_hold_seconds: float = Field(
+        default=30.0, ge=0, description="A transfer to a named agent waits for them alone."
+    )
+    not_ready_reasons: PoolReasons = Field(
+        default=DEFAULT_NOT_READY_REASONS, description="Why an agent may be not ready."
+    )
+    pool_not_ready_reasons: dict[NotReadyReason, PoolReasons] = Field(
+        default_factory=dict, max_length=256, description="A pool's own not-ready reasons."
+    )
 
 
 class InsightSettings(BaseModel):
@@ -348,6 +359,9 @@ class Settings(BaseSettings):
                 return
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
+            if isinstance(value, list | tuple | dict):  # complex values are JSON in env
+                env[prefix] = json.dumps(value)
+                return
             env[prefix] = str(value.value if isinstance(value, StrEnum) else value)
 
         for name in type(self).model_fields:

@@ -4,7 +4,7 @@ reader of the one partition a key lives on."""
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -103,6 +103,7 @@ class KeyedReader:
         # after a worker takeover) is dropped here, so callers see each message once.
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._skip_below: dict[int, int] = {}
+        self._unread: deque[Any] = deque()
         if not from_beginning:
             self._skip_below = self._current_ends()
 
@@ -120,21 +121,30 @@ class KeyedReader:
         return ends
 
     def messages(self, timeout: float | None = None) -> Iterator[Any]:
-        """Parsed messages as they come; stops after ``timeout`` seconds of nothing."""
+        """Parsed messages as they come; stops after ``timeout`` seconds of nothing.
+
+        A caller may stop iterating at any message (``next(iter(...))``, a return from
+        inside the loop): what the same poll brought after it waits in ``_unread`` for
+        the next call. Dropped with the abandoned generator, the second of two
+        decisions fetched together was never seen (a decision_for on each in turn)."""
         idle_since = time.monotonic()
+        unread = self._unread
         while timeout is None or time.monotonic() - idle_since < timeout:
-            batches = self._consumer.poll(timeout_ms=100, max_records=500)
-            for records in batches.values():
-                for record in records:
-                    if record.offset < self._skip_below.get(record.partition, 0):
-                        continue
-                    try:
-                        message = self._adapter.validate_json(record.value)
-                    except ValidationError:
-                        continue
-                    idle_since = time.monotonic()
-                    if self._first_time(getattr(message, "id", None)):
-                        yield message
+            if not unread:
+                batches = self._consumer.poll(timeout_ms=100, max_records=500)
+                for records in batches.values():
+                    unread.extend(records)
+            while unread:
+                record = unread.popleft()
+                if record.offset < self._skip_below.get(record.partition, 0):
+                    continue
+                try:
+                    message = self._adapter.validate_json(record.value)
+                except ValidationError:
+                    continue
+                idle_since = time.monotonic()
+                if self._first_time(getattr(message, "id", None)):
+                    yield message
 
     def _first_time(self, message_id: str | None) -> bool:
         if message_id is None:

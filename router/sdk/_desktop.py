@@ -8,11 +8,17 @@ with AgentDesktop("kafka:9092", agent_id="a-7", pool="care") as desk:
         ...
         desk.complete(offer, wrap_up=WrapUp(outcome="resolved", reason="billing"))
         desk.end_wrap_up(offer)    # optional: before the queue's wrap-up time runs out
+
+A contact that needs someone else: ``desk.transfer(offer, to_queue="technical",
+to_pool="tech", note="modem fault")`` (cold), or ``warm=True`` to keep it until the
+other agent accepts; ``desk.wait_for_transfer(transfer_id)`` says what became of it.
+Why not ready: ``desk.not_ready(reason="lunch")``, one of the pool's listed reasons.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +38,9 @@ from omniroute.schemas import (
     OfferAssigned,
     OfferRejected,
     OfferRevoked,
+    SkillRequirement,
+    TransferRequested,
+    TransferResult,
     WorkCompleted,
     WrapUp,
     WrapUpEnded,
@@ -42,6 +51,10 @@ from omniroute.schemas import (
 from ._client import ClientSession
 
 __all__ = ["AgentDesktop"]
+
+_INBOX_LIMIT = 10_000
+"""Offers kept for ``offers()`` that no one has taken yet (a desktop that only reads
+``messages()`` would otherwise keep every offer)."""
 
 AGENT_EVENTS = topic("omniroute.agent-events")
 ASSIGNMENTS = topic("omniroute.assignments")
@@ -76,13 +89,16 @@ class AgentDesktop(ClientSession):
         self.assigned: dict[str, OfferAssigned] = {}
         self.revoked: dict[str, OfferRevoked] = {}
         self.paused: AgentPausedNotice | None = None
+        self.transfers: dict[str, TransferResult] = {}
+        self._inbox: deque[Offer] = deque()
+        """The latest result of each transfer this agent asked for, by transfer id."""
         # Offers are redelivered at least once; an offer id is yielded only once.
         self._offered: set[str] = set()
 
-    def _send(self, kind: type[AgentEvent], pool: str | None = None, **fields: Any) -> None:
+    def _send(self, kind: type[AgentEvent], pool: str | None = None, **fields: Any) -> str:
         """One agent event: a fresh id (a redelivery keeps it), this desktop's
-        source, agent and pools, and the event's own fields. An answer about an
-        offer goes to the pool that made it (``pool``)."""
+        source, agent and pools, and the event's own fields; returns its id. An
+        answer about an offer goes to the pool that made it (``pool``)."""
         event = kind(
             id=new_event_id(),
             source=self.source,
@@ -92,6 +108,7 @@ class AgentDesktop(ClientSession):
             **fields,
         )
         self._producer.send(AGENT_EVENTS.name, self.agent_id, event)
+        return event.id
 
     def login(
         self,
@@ -116,8 +133,41 @@ class AgentDesktop(ClientSession):
     def ready(self) -> None:
         self._send(AgentStateChanged, presence=AgentPresence.READY, note="")
 
-    def not_ready(self, note: str = "") -> None:
-        self._send(AgentStateChanged, presence=AgentPresence.NOT_READY, note=note)
+    def not_ready(self, note: str = "", *, reason: str | None = None) -> None:
+        """``reason``: one of the pool's not-ready reasons (``lunch``, ``training``...)."""
+        self._send(AgentStateChanged, presence=AgentPresence.NOT_READY, note=note, reason=reason)
+
+    def transfer(
+        self,
+        offer: Offer | OfferAssigned,
+        *,
+        to_queue: str | None = None,
+        to_agent: str | None = None,
+        to_pool: str | None = None,
+        warm: bool = False,
+        note: str = "",
+        priority: int | None = None,
+        skills: Mapping[str, int] | None = None,
+    ) -> str:
+        """Hand an accepted contact to a queue or an agent (of ``to_pool``, cold only,
+        or this pool); returns the transfer id ``wait_for_transfer`` takes. It keeps
+        its customer, journey and place; ``skills`` are what the next agent needs
+        (none: any agent of the queue), ``priority`` raises its priority to that."""
+        return self._send(
+            TransferRequested,
+            pool=offer.pool,
+            interaction_id=offer.interaction_id,
+            to_queue=to_queue,
+            to_agent=to_agent,
+            to_pool=to_pool,
+            mode="warm" if warm else "cold",
+            note=note,
+            priority=priority,
+            required_skills=tuple(
+                SkillRequirement(skill=skill, min_proficiency=level)
+                for skill, level in (skills or {}).items()
+            ),
+        )
 
     def accept(self, offer: Offer) -> None:
         self._send(
@@ -162,33 +212,59 @@ class AgentDesktop(ClientSession):
             if getattr(message, "agent_id", None) != self.agent_id:
                 continue
             match message:
+                case Offer():
+                    if len(self._inbox) < _INBOX_LIMIT:
+                        self._inbox.append(message)
                 case OfferAssigned():
                     self.assigned[message.offer_id] = message
                 case OfferRevoked():
                     self.revoked[message.offer_id] = message
                 case AgentPausedNotice():
                     self.paused = message
+                case TransferResult():
+                    self.transfers[message.transfer_id] = message
             yield message
 
     def offers(self, timeout: float | None = None) -> Iterator[Offer]:
         """Live offers for this agent, each offer id once (a redelivered offer is
-        dropped); expired or revoked ones are skipped."""
+        dropped); expired or revoked ones are skipped. Stops after ``timeout``.
+
+        Offers wait in an inbox whoever read them, so one that arrived while the
+        caller waited for an answer (``wait_for`` inside a loop over this) is
+        still offered here, not lost to the other reader."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for message in self.messages(timeout=timeout):
-            if (
-                isinstance(message, Offer)
-                and message.offer_id not in self._offered
-                and message.offer_id not in self.revoked
-                and message.expires_at > datetime.now(UTC)
-            ):
-                self._offered.add(message.offer_id)
-                yield message
-            if deadline is not None and time.monotonic() > deadline:
-                return
+        while deadline is None or time.monotonic() < deadline:
+            while self._inbox:
+                offer = self._inbox.popleft()
+                if (
+                    offer.offer_id not in self._offered
+                    and offer.offer_id not in self.revoked
+                    and offer.expires_at > datetime.now(UTC)
+                ):
+                    self._offered.add(offer.offer_id)
+                    yield offer
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            for _ in self.messages(timeout=min(0.5, left) if left is not None else 0.5):
+                if self._inbox:
+                    break
 
     def wait_for(self, offer_id: str, timeout: float = 10.0) -> OfferAssigned | OfferRevoked:
         """The assigner's answer to an accept: assigned, or revoked if it came too late."""
+        known = self.assigned.get(offer_id) or self.revoked.get(offer_id)
+        if known is not None:
+            return known
         for message in self.messages(timeout=timeout):
             if isinstance(message, OfferAssigned | OfferRevoked) and message.offer_id == offer_id:
                 return message
         raise TimeoutError(f"no answer for offer {offer_id} in {timeout} s")
+
+    def wait_for_transfer(self, transfer_id: str, timeout: float = 10.0) -> TransferResult:
+        """What became of a transfer: ``handed_over`` (cold), ``completed`` or
+        ``declined`` (warm: the other agent's answer), or ``refused``."""
+        result = self.transfers.get(transfer_id)
+        if result is not None:
+            return result
+        for message in self.messages(timeout=timeout):
+            if isinstance(message, TransferResult) and message.transfer_id == transfer_id:
+                return message
+        raise TimeoutError(f"no result for transfer {transfer_id} in {timeout} s")

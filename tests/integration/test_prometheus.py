@@ -114,7 +114,11 @@ def live_run(
         seed_customers(stack_settings, CUSTOMERS)
         run = f"prom{uuid.uuid4().hex[:6]}"
         floor = AgentFloor(
-            bootstrap, floor_agents(12, run), handle_seconds=(0.5, 2.0), front_end=True
+            bootstrap,
+            floor_agents(12, run),
+            handle_seconds=(0.5, 2.0),
+            front_end=True,
+            transfer_share=0.05,
         ).start()
         generator = TrafficGenerator(CUSTOMERS, seed=3, bad_share=0.05, run_id=run)
         publish_traffic(bootstrap, generator.next, count=2500, rate=250)

@@ -97,6 +97,8 @@ class ReferencePool:
         candidates = [a for a in self.agents.values() if self.eligible(a, contact, now)]
         if not candidates:
             return None
+        # An agent who declined the contact only when no other eligible agent is there.
+        candidates = [a for a in candidates if a.agent_id not in contact.declined] or candidates
         preferred = self.agents.get(contact.preferred_agent or "")
         if preferred in candidates:
             return preferred
@@ -276,6 +278,8 @@ class ReferencePool:
         effects: list[Effect] = []
         contact = self.current_offer(agent_id, iid, offer_id)
         if contact is not None:
+            if agent_id not in contact.declined:
+                contact.declined = (*contact.declined, agent_id)
             agent = self.release(contact, now)
             self.requeue(contact)
             effects += self.pause_if_missing(agent)

@@ -119,6 +119,7 @@ def pool_config(
         default_queue=queue_config(defaults, bound),
         offer_timeout_seconds=settings.offer_timeout_seconds,
         misses_before_not_ready=settings.misses_before_not_ready,
+        transfer_hold_seconds=settings.transfer_hold_seconds,
         takeover_grace_seconds=settings.takeover_grace_seconds,
     )
 

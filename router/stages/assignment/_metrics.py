@@ -119,3 +119,25 @@ class AssignerMetrics:
             "Queued contacts that took a callback instead of waiting.",
             ["pool", "queue"],
         )
+        self.transfers = metric.counter(
+            "omniroute_transfers_total",
+            "Transfers requested and carried out, by the queue they left and the one "
+            "they went to (cold or warm; a warm one counts when requested).",
+            ["pool", "from_queue", "to_queue", "mode"],
+        )
+        self.transfer_outcomes = metric.counter(
+            "omniroute_transfer_outcomes_total",
+            "What became of transfer requests: handed_over, completed, declined, refused.",
+            ["pool", "outcome"],
+        )
+        self.agent_state_seconds = metric.counter(
+            "omniroute_agent_state_seconds_total",
+            "Agent-seconds spent in each state, by not-ready reason (ready: none; "
+            "missed_offers: paused by the assigner; unlisted: a reason the pool does not list).",
+            ["pool", "state", "reason"],
+        )
+        self.agents_not_ready = metric.gauge(
+            "omniroute_agents_not_ready",
+            "Not-ready agents by reason, at the last tick.",
+            ["pool", "reason"],
+        )

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-__all__ = ["Outcome", "ServiceLevelWindow", "WindowFigures"]
+from omniroute.agents import Contact
+
+__all__ = ["Outcome", "ServiceLevelWindow", "WindowFigures", "flag_label", "series_of"]
 
 Outcome = str  # "entered" | "answered" | "abandoned"
 
@@ -84,3 +86,12 @@ class ServiceLevelWindow:
                 series.entered, series.answered, series.within, series.abandoned, series.late
             )
         return result
+
+
+def series_of(pool: str, contact: Contact) -> tuple[str, str, str]:
+    """The (pool, queue, channel) labels a contact's service level is counted under."""
+    return (pool, contact.queue, contact.channel.value)
+
+
+def flag_label(within: bool) -> str:
+    return "true" if within else "false"

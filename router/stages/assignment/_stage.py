@@ -60,9 +60,10 @@ from ._floor import (
     show_agents,
     table_key,
 )
+from ._flows import AgentFlows
 from ._metrics import AssignerMetrics
 from ._overflow import MovedContacts, overflow_message
-from ._service_level import ServiceLevelWindow
+from ._service_level import ServiceLevelWindow, flag_label, series_of
 
 __all__ = ["AssignerStage", "PoolRecords", "StageResult"]
 
@@ -113,6 +114,7 @@ class AssignerStage:
         self._window = ServiceLevelWindow(settings.service_level_window_seconds)
         self._depth_shown: dict[str, set[str]] = {}
         self._moved = MovedContacts()
+        self._flows = AgentFlows(settings, metrics, SOURCE, self._dispatch)
 
     def pool_config(self, pool: str) -> PoolConfig:
         return pool_config(pool, self._settings, self._queues)
@@ -128,6 +130,7 @@ class AssignerStage:
         forgotten = self.pools.pop(pool_name, None)
         if forgotten is not None:
             forgotten.detach()
+        self._flows.forget(pool_name)
         self._estimates.forget(pool_name)
         self._estimate_backlog.forget(pool_name)
 
@@ -188,7 +191,7 @@ class AssignerStage:
             follow = self._moved.follow(message)  # an overflow step moved it on
             if follow is not None:
                 result.outbound.append(follow)
-        effects += self._dispatch(pool, pool_name, message, now)
+        effects += self._flows.around(pool, pool_name, message, now, result.outbound)
         self._close(pool_name, effects, message, now, result)
         if isinstance(message, PoolTick):
             self._publish_load(pool, pool_name, now, result)
@@ -227,7 +230,7 @@ class AssignerStage:
                     self.metrics.entered.labels(
                         pool_name, contact.queue, contact.channel.value
                     ).inc()
-                    self._window.record(_series(pool_name, contact), now, "entered", True)
+                    self._window.record(series_of(pool_name, contact), now, "entered", True)
                 return pool.enqueue(contact, now)
             case RoutingDecision():
                 return []
@@ -266,14 +269,15 @@ class AssignerStage:
 
     def _count_abandon(self, pool: Pool, pool_name: str, interaction_id: str, now: float) -> None:
         contact = pool.contact(interaction_id)
-        if contact is None or contact.state in (ContactState.ASSIGNED, ContactState.WRAP_UP):
+        held = (ContactState.ASSIGNED, ContactState.WRAP_UP, ContactState.MOVED)
+        if contact is None or contact.state in held:
             return
         waited = now - contact.wait_origin
         within = waited <= self._target(contact)
         self.metrics.abandoned.labels(
-            pool_name, contact.queue, contact.channel.value, _flag(within)
+            pool_name, contact.queue, contact.channel.value, flag_label(within)
         ).inc()
-        self._window.record(_series(pool_name, contact), now, "abandoned", within)
+        self._window.record(series_of(pool_name, contact), now, "abandoned", within)
         self._targets.pop(interaction_id, None)
 
     def _target(self, contact: Contact) -> float:
@@ -295,6 +299,8 @@ class AssignerStage:
                 target = self._targets.pop(effect.contact.interaction_id, None)
                 result.outbound.append(overflow_message(pool_name, effect, target, metrics))
                 self._moved.remember(effect.contact.interaction_id, effect.pool, now)
+                continue
+            if self._flows.emit(effect, pool, pool_name, result.outbound, now):
                 continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
@@ -333,12 +339,12 @@ class AssignerStage:
             return
         within = effect.waited_seconds <= self._target(contact)
         labels = (pool_name, contact.queue, contact.channel.value)
-        self.metrics.answered.labels(*labels, _flag(within)).inc()
+        self.metrics.answered.labels(*labels, flag_label(within)).inc()
         self.metrics.wait.labels(*labels).observe(effect.waited_seconds)
         self.metrics.perceived_wait.labels(*labels).observe(
             effect.waited_seconds + contact.wait_offset
         )
-        self._window.record(_series(pool_name, contact), now, "answered", within)
+        self._window.record(series_of(pool_name, contact), now, "answered", within)
 
     def _write(self, pool_name: str, changes: Changes, result: StageResult) -> None:
         for kind, records in (
@@ -388,11 +394,3 @@ class AssignerStage:
                 (WAIT_ESTIMATES, wait.customer_id.encode(), value)
                 for wait, value in zip(part.waits, values, strict=True)
             )
-
-
-def _series(pool: str, contact: Contact) -> tuple[str, str, str]:
-    return (pool, contact.queue, contact.channel.value)
-
-
-def _flag(within: bool) -> str:
-    return "true" if within else "false"

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 __all__ = [
     "AGENT_QUEUE",
+    "HANDED_ON",
     "WAITING",
     "BookReport",
     "Contact",
@@ -20,6 +21,7 @@ __all__ = [
 ]
 
 AGENT_QUEUE = "agent_queue"
+HANDED_ON = frozenset({"handed_over", "completed"})
 WAITING = frozenset({"queued", "offered"})
 """Changelog states of a contact the assigners still serve (an "assigned" one the
 books never saw announced was lost to its agent)."""
@@ -54,12 +56,27 @@ class BookReport:
     """What ``lost`` would have been had the books been counted before the reader
     caught up: the race that counted a contact assigned in the run's last moments
     as lost (issue 20). Its ids are in ``examples["lost_before_catch_up"]``."""
+    transfers_requested: int = 0
+    transfers_handed_on: int = 0
+    """Transfers that moved the contact on: cold ones handed over, warm ones completed."""
+    transfers_declined: int = 0
+    """Warm transfers the other agent turned down: the contact stayed with the first."""
+    transfers_refused: int = 0
+    transfers_unanswered: int = 0
+    """Transfer requests the assigners never answered: a violation (the request is in
+    the agent-events log, so a new owner must apply it)."""
     dead_letters: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def violations(self) -> int:
-        return self.lost + self.decided_twice + self.assigned_twice + self.overlapping_offers
+        return (
+            self.lost
+            + self.decided_twice
+            + self.assigned_twice
+            + self.overlapping_offers
+            + self.transfers_unanswered
+        )
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self) | {"violations": self.violations}
@@ -79,18 +96,34 @@ class Contact:
     closed: dict[str, float] = field(default_factory=dict)  # offer id -> close time
     assigned: set[str] = field(default_factory=set)
     assigned_records: int = 0
+    transfers: dict[str, str | None] = field(default_factory=dict)
+    """Transfer id -> its outcome (``None`` until the assigner answered)."""
+
+    @property
+    def handed_on(self) -> int:
+        """Transfers after which another agent must hold the contact."""
+        return sum(1 for outcome in self.transfers.values() if outcome in HANDED_ON)
+
+    @property
+    def holders_owed(self) -> int:
+        """Assignments the contact is owed: one, and one more per transfer handed on."""
+        return 1 + self.handed_on
 
 
 def is_open(c: Contact) -> bool:
     if not c.decision_ids:
         return True
-    return c.target == AGENT_QUEUE and not c.assigned and c.ended_at is None
+    return (
+        c.target == AGENT_QUEUE
+        and c.ended_at is None
+        and (len(c.assigned) < c.holders_owed or None in c.transfers.values())
+    )
 
 
 def offer_open(c: Contact) -> bool:
     return (
         c.target == AGENT_QUEUE
-        and not c.assigned
+        and len(c.assigned) < c.holders_owed
         and c.ended_at is None
         and any(offer not in c.closed for offer in c.offers)
     )

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from kafka import KafkaConsumer, TopicPartition
@@ -22,6 +22,7 @@ from omniroute.schemas import topic
 
 from ._book_report import (
     AGENT_QUEUE,
+    HANDED_ON,
     WAITING,
     BookReport,
     Contact,
@@ -213,6 +214,10 @@ class Ledger:
             contact.closed.setdefault(offer_id, at)
         elif kind in ("omniroute.offer.revoked", "omniroute.agent.offer_rejected"):
             contact.closed.setdefault(offer_id, at)
+        elif kind == "omniroute.agent.transfer_requested":
+            contact.transfers.setdefault(str(message.get("id")), None)
+        elif kind == "omniroute.transfer.result":
+            contact.transfers[str(message.get("transfer_id"))] = str(message.get("outcome"))
 
     def _dead_letter(self, value: bytes) -> None:
         try:
@@ -299,15 +304,17 @@ class Ledger:
             if c.target != AGENT_QUEUE:
                 continue
             report.queued += 1
-            if len(c.assigned) > 1:
+            _book_transfers(report, c, note, interaction)
+            owed = c.holders_owed
+            if len(c.assigned) > owed:  # a transfer handed on makes one more holder due
                 report.assigned_twice += 1
                 note("assigned_twice", interaction)
-            elif c.assigned:
+            elif len(c.assigned) == owed:
                 report.assigned_once += 1
             report.duplicate_assignments += c.assigned_records - len(c.assigned)
-            if not c.assigned and c.ended_at is not None:
+            if len(c.assigned) < owed and c.ended_at is not None:
                 report.ended += 1
-            elif not c.assigned:
+            elif len(c.assigned) < owed:
                 report.unresolved += 1
                 if held.get(interaction) in WAITING:
                     report.still_queued += 1
@@ -326,3 +333,20 @@ class Ledger:
         report.lost += report.undecided
         report.examples = dict(examples)
         return report
+
+
+def _book_transfers(
+    report: BookReport, c: Contact, note: Callable[[str, str], None], interaction: str
+) -> None:
+    """A transfer requested must be answered; one handed on owes the contact a new holder."""
+    for outcome in c.transfers.values():
+        report.transfers_requested += 1
+        if outcome is None:
+            report.transfers_unanswered += 1
+            note("transfers_unanswered", interaction)
+        elif outcome in HANDED_ON:
+            report.transfers_handed_on += 1
+        elif outcome == "declined":
+            report.transfers_declined += 1
+        else:
+            report.transfers_refused += 1

@@ -38,10 +38,16 @@ def latest_contact_records(
         if len(parts) != 3 or parts[1] != "c":
             continue
         record = None if value is None else json.loads(value)
+        pool, interaction = parts[0], parts[2]
+        before = held.get(interaction)
         if isinstance(record, Mapping):
-            held[parts[2]] = (parts[0], record)
-        else:
-            held.pop(parts[2], None)
+            # A contact handed to another pool has two records: the tombstone the
+            # first pool keeps ("moved") and the live one; the live one is what counts.
+            moved = record.get("state") == "moved"
+            if not (moved and before is not None and before[0] != pool):
+                held[interaction] = (pool, record)
+        elif before is not None and before[0] == pool:
+            held.pop(interaction, None)
     return held
 
 

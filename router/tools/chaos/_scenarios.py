@@ -43,6 +43,9 @@ class ChaosOptions:
     """Default 30 s short, 120 s full."""
     progress: Callable[[str], None] | None = None
     """Called with one line per step (the CLI prints them)."""
+    transfer_share: float | None = None
+    """Share of care contacts the floor transfers to the tech pool; default 0.3 in
+    ``transfer-kill``, 0 elsewhere."""
 
 
 @dataclass(slots=True)
@@ -198,6 +201,7 @@ def _silent_desktop(run: _Run) -> None:
 
 SCENARIOS: dict[str, Callable[[_Run], None]] = {
     "kill": _kills,
+    "transfer-kill": _kills,  # the same kills while the floor transfers contacts
     "redis": _outage("redis"),
     "broker": _outage("broker"),
     "silent-desktop": _silent_desktop,
@@ -214,8 +218,16 @@ def run_scenario(name: str, options: ChaosOptions) -> ChaosResult:
         )
     )
     result = ChaosResult(name, run_id)
+    share = options.transfer_share
+    if share is None:
+        share = 0.3 if name == "transfer-kill" else 0.0
     with under_load(
-        fleet, run_id, customers=options.customers, agents=options.agents, rate=options.rate
+        fleet,
+        run_id,
+        customers=options.customers,
+        agents=options.agents,
+        rate=options.rate,
+        transfer_share=share,
     ) as loaded:
         run = _Run(fleet, loaded.ledger, options, result)
         run.say(f"{name}: fleet up on {fleet.bootstrap}, load at {options.rate:g}/s")
@@ -227,5 +239,9 @@ def run_scenario(name: str, options: ChaosOptions) -> ChaosResult:
         time.sleep(2)  # the last assignments and revocations
         result.books = loaded.books()
         result.crashed_workers = fleet.crashed()
-        result.extra.update(refused_sends=loaded.load.refused, worker_restarts=fleet.restarts)
+        result.extra.update(
+            refused_sends=loaded.load.refused,
+            worker_restarts=fleet.restarts,
+            floor_transferred=loaded.floor.report.transferred,
+        )
     return result

@@ -73,10 +73,12 @@ def under_load(
     agents: int,
     rate: float,
     history_lines: int = 0,
+    transfer_share: float = 0.0,
 ) -> Iterator[UnderLoad]:
     """``fleet`` started with ``customers`` seeded (with ``history_lines`` of settled
     history each), ``agents`` on the floor (no rejects; ready again a second after a
-    pause) and arrivals at ``rate`` per second."""
+    pause; ``transfer_share`` of care contacts handed to the tech pool part-way) and
+    arrivals at ``rate`` per second."""
     ledger: Ledger | None = None
     floor: AgentFloor | None = None
     load: SteadyLoad | None = None
@@ -89,6 +91,7 @@ def under_load(
             floor_agents(agents, run_id),
             reject_share=0.0,
             ready_after_pause=1.0,
+            transfer_share=transfer_share,
         ).start()
         load = SteadyLoad(fleet.bootstrap, ledger, customers=customers, rate=rate).start()
         yield UnderLoad(fleet, ledger, floor, load)

@@ -178,9 +178,11 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         worker.wait_ready()
         assigner.wait_ready()
         if plan is None:
+            # A few care contacts turn out technical: handed to the tech pool (cold).
             floor = AgentFloor(
                 settings.kafka.bootstrap_servers,
                 floor_agents(options.agents, run_id),
+                transfer_share=0.03,
                 front_end=True,
             ).start()
         else:
@@ -324,7 +326,8 @@ def _print_assignment(
     revoked = ", ".join(f"{why} {n}" for why, n in sorted(report.revoked.items())) or "none"
     console.print(
         f"offers {report.offers}: accepted {report.accepted}, rejected {report.rejected}, "
-        f"assigned {report.assigned}; revoked: {revoked}; agents paused: {report.paused}"
+        f"assigned {report.assigned}; revoked: {revoked}; agents paused: {report.paused}; "
+        f"transferred to technical: {report.transferred}"
     )
     if report.queued:
         console.print(

@@ -27,6 +27,7 @@ from omniroute.schemas import (
     InteractionEnded,
     OfferAccepted,
     OfferRejected,
+    TransferRequested,
     WorkCompleted,
     new_event_id,
     topic,
@@ -80,8 +81,23 @@ def floor_agents(count: int, run_id: str, seed: int = 5) -> list[AgentLoggedIn]:
     return agents
 
 
-_E = TypeVar("_E", AgentLoggedOut, AgentStateChanged, OfferAccepted, OfferRejected, WorkCompleted)
-_Due = AgentStateChanged | OfferAccepted | OfferRejected | WorkCompleted | Callable[[], None]
+_E = TypeVar(
+    "_E",
+    AgentLoggedOut,
+    AgentStateChanged,
+    OfferAccepted,
+    OfferRejected,
+    TransferRequested,
+    WorkCompleted,
+)
+_Due = (
+    AgentStateChanged
+    | OfferAccepted
+    | OfferRejected
+    | TransferRequested
+    | WorkCompleted
+    | Callable[[], None]
+)
 """What the floor does when its moment comes: send an agent event, or act."""
 
 
@@ -93,6 +109,8 @@ class FloorReport:
     assigned: int = 0
     revoked: Counter[str] = field(default_factory=Counter)
     paused: int = 0
+    transferred: int = 0
+    """Care contacts the floor handed to the technical pool part-way through."""
     queued: int = 0
     """Contacts the floor saw queued and abandoned (a floor acting out patience)."""
     abandoned: int = 0
@@ -114,6 +132,7 @@ class AgentFloor:
         handle_seconds: tuple[float, float] = (0.2, 0.8),
         reject_share: float = 0.03,
         ready_after_pause: float | None = None,
+        transfer_share: float = 0.0,
         front_end: bool = False,
     ) -> None:
         """``front_end``: also say what the front end would when a contact is done: its
@@ -124,6 +143,9 @@ class AgentFloor:
         self._think = think_seconds
         self._handle_time = handle_seconds
         self._reject = reject_share
+        # A share of care contacts turn out to be technical: handed to the tech pool.
+        self._transfer = transfer_share
+        self._transferred: set[str] = set()
         # A person whose desktop was set not-ready (missed offers) clicks "ready" again.
         self._ready_after_pause = ready_after_pause
         # Short waits both ways: a sped-up floor multiplies every millisecond here.
@@ -256,6 +278,11 @@ class AgentFloor:
             report.waits[channel].append(waited)
             report.perceived[channel].append(waited + automation)
             work = self._work_for(interaction)
+            if self._hands_on(agent, interaction):
+                report.transferred += 1
+                self._customers.pop(offer_id, None)  # closed by the agent who finishes it
+                self._later(work / 2, self._transfer_of(agent, interaction))
+                return
             self._later(work, self._event(WorkCompleted, agent, interaction_id=interaction))
             customer_id = self._customers.pop(offer_id, None)
             if customer_id is not None and channel != "unknown":
@@ -280,3 +307,22 @@ class AgentFloor:
                     self._ready_after_pause,
                     self._event(AgentStateChanged, agent, presence=AgentPresence.READY),
                 )
+
+    def _hands_on(self, agent: AgentLoggedIn, interaction: str) -> bool:
+        """Whether this care contact is one the floor transfers (once each)."""
+        if agent.pool != "care" or interaction in self._transferred or not self._transfer:
+            return False
+        if self._rng.random() >= self._transfer:
+            return False
+        self._transferred.add(interaction)
+        return True
+
+    def _transfer_of(self, agent: AgentLoggedIn, interaction: str) -> TransferRequested:
+        return self._event(
+            TransferRequested,
+            agent,
+            interaction_id=interaction,
+            to_queue="technical",
+            to_pool="tech",
+            note="the floor: a technical question after all",
+        )

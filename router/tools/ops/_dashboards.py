@@ -61,6 +61,28 @@ SUPERVISOR = (
     Panel("Agents by state", (("{{state}}", "sum by (state) (omniroute_agents)"),)),
     Panel("Agents in wrap-up", (("{{pool}}", "sum by (pool) (omniroute_agents_in_wrap_up)"),)),
     Panel(
+        "Agent time by state and reason (share, 15 min)",
+        (
+            (
+                "{{state}} {{reason}}",
+                "sum by (state, reason) (rate(omniroute_agent_state_seconds_total[15m]))"
+                " / scalar(clamp_min(sum(rate(omniroute_agent_state_seconds_total[15m])), 1e-9))",
+            ),
+        ),
+        "percentunit",
+        description="Agent-seconds in each state and not-ready reason over all agent-seconds "
+        "(missed_offers: paused by the assigner; unlisted: a reason the pool does not list).",
+    ),
+    Panel(
+        "Transfers by queue (per hour)",
+        (
+            (
+                "{{from_queue}} -> {{to_queue}}",
+                "sum by (from_queue, to_queue) (rate(omniroute_transfers_total[15m])) * 3600",
+            ),
+        ),
+    ),
+    Panel(
         "Occupancy",
         (("{{pool}}", "avg by (pool) (omniroute_agent_occupancy_ratio)"),),
         "percentunit",

@@ -40,7 +40,7 @@ from omniroute.schemas import (
 )
 
 from ._distributions import Constant, Exponential, draw_weighted
-from ._engine import AgentRun, ContactRun, Floor
+from ._engine import AgentRun, ContactRun, Floor, TransferPlan
 from ._scenario import AgentGroup, Scenario, ScenarioError
 
 __all__ = ["DayResult", "simulate_day"]
@@ -106,6 +106,17 @@ def _pool_configs(scenario: Scenario, policy: Policy) -> dict[str, PoolConfig]:
     }
 
 
+def _transfer_plan(scenario: Scenario, policy: Policy) -> TransferPlan | None:
+    """The scenario's transfers, into the pool the policy puts the target queue in."""
+    transfers = scenario.transfers
+    if not transfers.share:
+        return None
+    queue = policy.spec.queues.get(transfers.to_queue)
+    if queue is None:
+        raise ScenarioError(f"transfers.to_queue: {transfers.to_queue!r} is no queue of the policy")
+    return TransferPlan(transfers.share, transfers.to_queue, queue.pool, transfers.after)
+
+
 def simulate_day(scenario: Scenario, policy: Policy) -> DayResult:
     """Run the scenario's day (then let the queues drain) and return the floor."""
     return _Day(scenario, policy).run()
@@ -118,7 +129,9 @@ class _Day:
         self.rng = random.Random(scenario.seed)
         pools = _pool_configs(scenario, policy)
         self.start = scenario.start.timestamp()
-        self.floor = Floor(pools, self.rng, start=self.start)
+        self.floor = Floor(
+            pools, self.rng, start=self.start, transfers=_transfer_plan(scenario, policy)
+        )
         for group in scenario.agents:
             for agent in _agents(group, pools):
                 self.floor.add_agent(agent)

@@ -27,18 +27,20 @@ from omniroute.agents import (
     CapacityLedger,
     Contact,
     ContactAssigned,
+    ContactHandedOver,
     ContactOverflowed,
     Effect,
     OfferPlan,
     Pool,
     PoolConfig,
     Presence,
+    TransferRequest,
     spread,
 )
 
 from ._distributions import Constant, Sampler
 
-__all__ = ["AgentRun", "ContactRun", "Floor"]
+__all__ = ["AgentRun", "ContactRun", "Floor", "TransferPlan"]
 
 PAUSED_RETURN_SECONDS = 60.0
 _AT_ONCE = Constant(0.0)
@@ -64,6 +66,9 @@ class ContactRun:
     agent_id: str | None = None
     overflows: list[str] = field(default_factory=list)
     """Each overflow step taken, as ``pool/queue->pool/queue``."""
+    transferred_at: float | None = None
+    """When its first agent transferred it (``TransferPlan``): it waits, and is
+    handled, again; ``answered_at`` stays the first answer."""
 
     @property
     def wait(self) -> float | None:
@@ -98,11 +103,28 @@ class AgentRun:
         return max(0.0, logged)
 
 
+@dataclass(frozen=True, slots=True)
+class TransferPlan:
+    """A share of answered contacts whose agent finds, ``after`` of the way through
+    the handle time, that another queue must handle them: a cold transfer there
+    (in ``to_pool``), through the pool, where the contact is handled in full again."""
+
+    share: float
+    to_queue: str
+    to_pool: str
+    after: float = 0.5
+
+
 class Floor:
     """Pools, agents and contacts on one simpy clock, in epoch seconds from ``start``."""
 
     def __init__(
-        self, pools: Mapping[str, PoolConfig], rng: random.Random, *, start: float = 0.0
+        self,
+        pools: Mapping[str, PoolConfig],
+        rng: random.Random,
+        *,
+        start: float = 0.0,
+        transfers: TransferPlan | None = None,
     ) -> None:
         self.env = simpy.Environment(initial_time=start)
         self.start = start
@@ -115,6 +137,9 @@ class Floor:
         self._ticks: dict[str, set[float]] = {name: set() for name in pools}
         self._calls = 0
         self.pending = 0
+        self.transfers = transfers
+        # Its own draws: a day with transfers sees the same arrivals as one without.
+        self._transfer_rng = random.Random(f"transfers-{start}")
         """Contacts on their way to a queue (e.g. still in IVR): draining waits for them."""
 
     # -- scheduling ------------------------------------------------------------
@@ -187,6 +212,9 @@ class Floor:
                 self._back_later(pool_name, effect.agent_id)
             elif isinstance(effect, ContactOverflowed):
                 self._overflow(pool_name, effect)
+            elif isinstance(effect, ContactHandedOver):
+                target = effect.to_pool
+                self._apply(target, self.pools[target].enqueue(effect.contact, self.now))
             # OfferRevocation: the desktop drops the offer; the pool already re-queued it.
         self._schedule_tick(pool_name)
         for other, touched in spread(self.ledger, self.pools, self.now):
@@ -228,9 +256,18 @@ class Floor:
 
     def _work(self, pool_name: str, assigned: ContactAssigned) -> None:
         run = self._live.pop(assigned.interaction_id)
-        run.answered_at = self.now
+        if run.answered_at is None:
+            run.answered_at = self.now
         run.agent_id = assigned.agent_id
         pool = self.pools[pool_name]
+        plan = self.transfers
+        if (
+            plan is not None
+            and run.transferred_at is None
+            and self._transfer_rng.random() < plan.share
+        ):
+            self.after(run.handle_seconds * plan.after, lambda: self._transfer(run, assigned, plan))
+            return
 
         # Wrap-up keeps the agent's room taken: after-contact work is part of handling.
         queue_wrap_up = pool.config.queue(run.contact.queue).wrap_up_seconds
@@ -253,6 +290,21 @@ class Floor:
         self.after(run.handle_seconds, complete)
         if held < queue_wrap_up:
             self.after(run.handle_seconds + held, end_wrap_up)
+
+    def _transfer(self, run: ContactRun, assigned: ContactAssigned, plan: TransferPlan) -> None:
+        """The first agent hands the contact on: it is live (waiting) again."""
+        run.transferred_at = self.now
+        self._live[assigned.interaction_id] = run
+        request = TransferRequest(
+            transfer_id=f"sim-transfer-{assigned.interaction_id}",
+            agent_id=assigned.agent_id,
+            interaction_id=assigned.interaction_id,
+            to_queue=plan.to_queue,
+            to_pool=plan.to_pool,
+        )
+        from_pool = run.pool
+        run.pool = plan.to_pool
+        self._apply(from_pool, self.pools[from_pool].transfer(request, self.now))
 
     def _schedule_tick(self, pool_name: str) -> None:
         moment = self.pools[pool_name].next_timer()

@@ -109,6 +109,16 @@ class Automation(_Strict):
     seconds: HandleTime = HandleTime(mean_seconds=90, cv=0.5)
 
 
+class Transfers(_Strict):
+    """A share of answered contacts turn out to need another queue part-way through
+    (cold transfers): the first agent's time is spent and the contact waits again."""
+
+    share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    to_queue: Annotated[str, Field(min_length=1)] = "technical"
+    after: Annotated[float, Field(ge=0, le=1)] = 0.5
+    """How far into its handle time the first agent transfers it."""
+
+
 class Scenario(_Strict):
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
@@ -133,6 +143,7 @@ class Scenario(_Strict):
     )
     automation: Automation = Automation()
     assignment: Assignment = Assignment()
+    transfers: Transfers = Transfers()
     agents: Annotated[list[AgentGroup], Field(min_length=1)]
 
     @property

@@ -164,7 +164,8 @@ def test_reject_and_timeout_requeue_at_the_original_place_and_pause_the_agent() 
     p.enqueue(contact("old", at=0), 0)
     p.enqueue(contact("new", at=1), 1)
     effects = p.reject("a", "old", "old#1", 2)
-    assert offers(effects) == [("old", "a")]  # still first in line
+    # Still first in line, and back to its decliner only because no one else can take it.
+    assert offers(effects) == [("old", "a")]
     effects = p.tick(22)  # the second offer times out: second miss pauses the agent
     assert [type(e) for e in effects] == [OfferRevocation, AgentPaused]
     old = p.contact("old")
@@ -173,6 +174,19 @@ def test_reject_and_timeout_requeue_at_the_original_place_and_pause_the_agent() 
     p.login(agent("b"), 23)
     assert offers(p.set_presence("a", Presence.READY, 24)) == [("new", "a")]
     assert p.agent("b").work == {"old": VOICE}  # type: ignore[union-attr]
+
+
+def test_a_declined_contact_goes_to_another_ready_agent_not_back_to_its_decliner() -> None:
+    p = pool()
+    p.login(agent("a"), 0)
+    p.enqueue(contact("old", at=0), 0)  # offered to a
+    p.login(agent("b"), 1)  # ready, nothing queued for it
+    assert offers(p.reject("a", "old", "old#1", 2)) == [("old", "b")]
+    assert p.contact("old").declined == ("a",)  # type: ignore[union-attr]
+    assert offers(p.enqueue(contact("new", at=3), 3)) == [("new", "a")]
+    # b declines too while a is busy: no one else can take it, so b gets it again.
+    assert offers(p.reject("b", "old", "old#2", 4)) == [("old", "b")]
+    assert p.contact("old").declined == ("a", "b")  # type: ignore[union-attr]
 
 
 def test_accept_assigns_and_a_late_accept_is_told_the_offer_is_gone() -> None:

@@ -80,6 +80,7 @@ def contact_snapshot(contacts: Iterable[Contact]) -> list[tuple[Any, ...]]:
             c.offer_expires_at,
             c.callback,
             c.enqueued_at,
+            c.declined,
         )
         for c in contacts
     )

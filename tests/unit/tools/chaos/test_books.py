@@ -139,3 +139,94 @@ def test_the_changelog_reading_keeps_each_contacts_latest_state() -> None:
     ]
 
     assert latest_contacts(records) == {"a": "offered", "c": "assigned"}
+
+
+AGENT_EVENTS = topic("omniroute.agent-events").name
+
+
+def _transfer(ledger: Ledger, interaction: str, transfer_id: str, at: float) -> None:
+    request = {
+        "type": "omniroute.agent.transfer_requested",
+        "id": transfer_id,
+        "interaction_id": interaction,
+        "agent_id": f"{RUN}-agent-1",
+    }
+    ledger.read(AGENT_EVENTS, json.dumps(request).encode(), at)
+
+
+def _transfer_result(
+    ledger: Ledger, interaction: str, transfer_id: str, outcome: str, at: float
+) -> None:
+    result = {
+        "type": "omniroute.transfer.result",
+        "id": f"transfer-{outcome}:{transfer_id}",
+        "transfer_id": transfer_id,
+        "interaction_id": interaction,
+        "agent_id": f"{RUN}-agent-1",
+        "outcome": outcome,
+    }
+    ledger.read(ASSIGNMENTS, json.dumps(result).encode(), at)
+
+
+def _assigned(ledger: Ledger, interaction: str, attempt: int, at: float) -> None:
+    _offer(ledger, interaction, attempt, at, expires=at + 10)
+    _close(ledger, interaction, attempt, at + 0.5, "omniroute.offer.assigned")
+
+
+def test_transfers_are_booked_a_handed_on_contact_is_owed_a_second_holder() -> None:
+    """A kill during a transfer must lose nothing and assign nothing twice: each case
+    the books must tell apart, on hand-made records."""
+    ledger = Ledger("unused:9092", RUN)
+    moved, waiting, declined, doubled, unanswered, dropped = (
+        _queued_contact(ledger, n) for n in range(6)
+    )
+    for n, interaction in enumerate((moved, waiting, declined, doubled, unanswered, dropped)):
+        _assigned(ledger, interaction, 1, at=101.0)
+        _transfer(ledger, interaction, f"{RUN}-t{n}", at=110.0)
+    # Cold, handed over, assigned to the second agent: two holders, both owed.
+    _transfer_result(ledger, moved, f"{RUN}-t0", "handed_over", 110.5)
+    _assigned(ledger, moved, 2, at=112.0)
+    # Handed over and still queued in the new pool when the run ends.
+    _transfer_result(ledger, waiting, f"{RUN}-t1", "handed_over", 110.5)
+    # Warm, declined: it stays with the first agent (the second's offer was rejected).
+    _offer(ledger, declined, 2, at=111.0, expires=131.0)
+    _close(ledger, declined, 2, 112.0, "omniroute.offer.revoked")
+    _transfer_result(ledger, declined, f"{RUN}-t2", "declined", 112.0)
+    # Warm, declined, and yet assigned to the second agent too: assigned twice.
+    _transfer_result(ledger, doubled, f"{RUN}-t3", "declined", 112.0)
+    _assigned(ledger, doubled, 2, at=113.0)
+    # Never answered: the request is in the log, so an owner had to apply it.
+    # Handed over and then neither held nor assigned anywhere: lost.
+    _transfer_result(ledger, dropped, f"{RUN}-t5", "handed_over", 110.5)
+    held = {waiting: "queued", dropped: "moved"}
+
+    books = ledger.report(held=held)
+
+    assert (books.transfers_requested, books.transfers_handed_on) == (6, 3)
+    assert (books.transfers_declined, books.transfers_unanswered) == (2, 1)
+    assert books.examples["transfers_unanswered"] == [unanswered]
+    assert books.assigned_twice == 1
+    assert books.examples["assigned_twice"] == [doubled]
+    assert (books.still_queued, books.lost) == (1, 1)
+    assert books.examples["lost"] == [dropped]
+    # moved, declined and unanswered hold their one owed assignment; doubled has two.
+    assert books.assigned_once == 3
+    assert books.violations == 1 + 1 + 1  # lost, assigned twice, unanswered
+    assert ledger.pending() == 3  # waiting, dropped (owed a holder) and unanswered
+
+
+def test_the_changelog_reading_prefers_the_live_record_to_a_hand_over_tombstone() -> None:
+    def record(key: str, state: str | None) -> tuple[bytes, bytes | None]:
+        body = None if state is None else json.dumps({"state": state}).encode()
+        return json.dumps(key).encode(), body
+
+    records: list[tuple[bytes | None, bytes | None]] = [
+        record("care|c|x", "assigned"),
+        record("tech|c|x", "queued"),  # the receiving pool queued it first
+        record("care|c|x", "moved"),  # then the first pool's tombstone landed
+        record("care|c|y", "moved"),
+        record("tech|c|y", "offered"),
+        record("care|c|y", None),  # the tombstone let go: the live record stays
+    ]
+
+    assert latest_contacts(records) == {"x": "queued", "y": "offered"}

@@ -110,3 +110,41 @@ def test_the_command_names_the_bad_field(tmp_path: Path) -> None:
     outcome = CliRunner().invoke(app, ["sim", "run", str(write(tmp_path, raw))])
     assert outcome.exit_code == 1
     assert "agents.0.count" in outcome.output
+
+
+def test_transfers_cost_service_level(tmp_path: Path) -> None:
+    """The same day (same arrivals) with a fifth of answered contacts transferred
+    half-way to technical, whose agents have their own faults to handle: the time
+    spent twice shows as fewer contacts answered within target."""
+    raw = small_scenario()
+    raw["reasons"] = {"billing": 0.6, "technical_fault": 0.4}
+    raw["tiers"] = {"silver": 1.0}  # billing to the billing team, not to automation
+    agents = raw["agents"]
+    assert isinstance(agents, list)
+    agents.append(
+        {
+            "name": "tech",
+            "count": 3,
+            "pool": "tech",
+            "queues": ["technical"],
+            "skills": {"technical": 5},
+            "capacity": {"voice": 1, "chat": 2},
+            "max_total": 2,
+        }
+    )
+    plain = day_report(simulate_day(load_scenario(write(tmp_path, raw)), default_policy()))
+    raw["transfers"] = {"share": 0.2, "to_queue": "technical"}
+    result = simulate_day(load_scenario(write(tmp_path, raw)), default_policy())
+    moved = [run for run in result.floor.contacts if run.transferred_at is not None]
+    assert len(moved) > 10
+    assert all(run.pool == "tech" for run in moved)
+    unserved = [
+        r.contact.interaction_id for r in moved if not (r.agent_id or "").startswith("tech")
+    ]
+    assert unserved == [], f"{len(unserved)} of {len(moved)} transferred contacts never served"
+    with_transfers = day_report(result)
+    assert with_transfers["overall"]["offered"] == plain["overall"]["offered"]
+    assert with_transfers["overall"]["service_level"] < plain["overall"]["service_level"] - 0.02, (
+        with_transfers["overall"],
+        plain["overall"],
+    )
