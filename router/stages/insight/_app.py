@@ -24,6 +24,7 @@ from omniroute.router.runtime import (
     Loops,
     Outbound,
     Settings,
+    aiokafka_security,
     consumer_config,
     ensure_changelog,
     host_stage,
@@ -99,9 +100,10 @@ class InsightRuntime:
             self.settings.kafka.partitions
         )
         self._changelog_partitions = list(range(partitions))
+        # The worker's own login (SASL, TLS), as its producer and consumers have.
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.settings.kafka.bootstrap_servers,
-            security_protocol=self.settings.kafka.security_protocol,
+            **aiokafka_security(self.settings.kafka),
         )
         await admin.start()
         try:
