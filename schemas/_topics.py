@@ -47,9 +47,11 @@ TOPICS: tuple[TopicSpec, ...] = (
         key="customer_id",
         message=InteractionEvent,
         description="Contacts arriving, escalating, finishing automation, abandoning, ending "
-        "(the assigner publishes the end of a contact an agent completed, naming the agent).",
-        producers=("front ends", "assigner"),
-        consumers=("router",),
+        "(the assigner publishes the end of a contact an agent completed, naming the agent; "
+        "the router re-publishes an event that came with only a contact address, keyed by "
+        "the customer the identity index resolved it to).",
+        producers=("front ends", "assigner", "router"),
+        consumers=("router", "insight"),
     ),
     TopicSpec(
         name="omniroute.decisions",
@@ -58,7 +60,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         message=RoutingDecision,
         description="Where each contact goes (IVR, self-service, agent queue) and why.",
         producers=("router",),
-        consumers=("front ends", "assigner"),
+        consumers=("front ends", "assigner", "insight"),
     ),
     TopicSpec(
         name="omniroute.deadletter",
@@ -66,7 +68,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         key="the original record's key",
         message=DeadLetter,
         description="Records a worker could not use, with the reason and the original bytes.",
-        producers=("router", "assigner"),
+        producers=("router", "assigner", "insight", "outbound coordinator"),
         consumers=("operators",),
     ),
     TopicSpec(
@@ -103,7 +105,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         message=PoolLoad,
         description="Each pool's current load, for 'serve when busy' and overflow rules.",
         producers=("assigner",),
-        consumers=("router", "front ends"),
+        consumers=("router", "front ends", "outbound coordinator"),
         compacted=True,
     ),
     TopicSpec(

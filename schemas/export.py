@@ -14,10 +14,12 @@ from pydantic import TypeAdapter
 from ._customers import CustomerProfile, RecentContacts
 from ._topics import TOPICS
 
-__all__ = ["CONTRACT_DIR", "check_contract", "render_contract", "write_contract"]
+__all__ = ["CONTRACT_DIR", "WORKERS", "check_contract", "render_contract", "write_contract"]
 
 CONTRACT_DIR = Path(__file__).parent / "contract"
 _COMPONENT_REF = "#/components/schemas/{model}"
+WORKERS = ("router", "assigner", "insight", "outbound coordinator")
+"""omniroute's own workers: the AsyncAPI document's operations are theirs."""
 # Records other systems (CRM) write into Redis for the router: part of the contract too.
 _STORE_RECORDS: dict[str, type[Any]] = {
     "redis.cust": CustomerProfile,
@@ -63,12 +65,13 @@ def _asyncapi() -> dict[str, Any]:
             "bindings": {"kafka": bindings},
         }
         for action, parties in (("send", spec.producers), ("receive", spec.consumers)):
-            ours = [p for p in parties if p in ("router", "assigner")]
+            ours = [p for p in parties if p in WORKERS]
             if ours:
+                who = " and ".join([", ".join(ours[:-1]), ours[-1]] if len(ours) > 1 else ours)
                 operations[f"{action}_{channel_id}"] = {
                     "action": action,
                     "channel": {"$ref": f"#/channels/{channel_id}"},
-                    "summary": f"{' and '.join(ours)} {action}s {spec.title}",
+                    "summary": f"{who} {action}{'' if len(ours) > 1 else 's'} {spec.title}",
                     "messages": [{"$ref": f"#/channels/{channel_id}/messages/{spec.title}"}],
                 }
     return {

@@ -15,7 +15,10 @@ acl() {
 
 # Front ends (telephony, IVR, chat, web): publish contacts, read the decisions on them,
 # the wait estimates and the pools' load. No consumer group: the SDK reads by partition.
+# Survey tools log in as front ends too: the SDK's survey answer is FrontEndClient.feedback
+# (docs/security.md says why, and what to do for a survey vendor you trust less).
 acl User:omniroute-frontend --operation Write --topic omniroute.interactions
+acl User:omniroute-frontend --operation Write --topic omniroute.feedback
 acl User:omniroute-frontend --operation Read --topic omniroute.decisions
 acl User:omniroute-frontend --operation Read --topic omniroute.wait-estimates
 acl User:omniroute-frontend --operation Read --topic omniroute.pool-load
@@ -25,8 +28,10 @@ acl User:omniroute-frontend --operation Read --topic omniroute.pool-load
 acl User:omniroute-desktop --operation Write --topic omniroute.agent-events
 acl User:omniroute-desktop --operation Read --topic omniroute.assignments
 
-# The router workers.
+# The router workers. They write interactions too: an event that came with only a contact
+# address goes back keyed by the customer the identity index found.
 acl User:omniroute-router --operation Read --topic omniroute.interactions
+acl User:omniroute-router --operation Write --topic omniroute.interactions
 acl User:omniroute-router --operation Read --topic omniroute.pool-load
 acl User:omniroute-router --operation Write --topic omniroute.decisions
 acl User:omniroute-router --operation Write --topic omniroute.assigner-input
@@ -48,5 +53,29 @@ acl User:omniroute-assigner --operation Write --topic omniroute.deadletter
 acl User:omniroute-assigner --operation Read --group omniroute-assigner --resource-pattern-type prefixed
 acl User:omniroute-assigner --operation All --topic omniroute-assigner --resource-pattern-type prefixed
 
-# Operators: read the dead letters (omniroute top, replay of rejected records).
+# The insight workers: contacts, decisions and feedback in; their state changelog, their
+# consumer group and the Faust host's topics all under their group id.
+acl User:omniroute-insight --operation Read --topic omniroute.interactions
+acl User:omniroute-insight --operation Read --topic omniroute.decisions
+acl User:omniroute-insight --operation Read --topic omniroute.feedback
+acl User:omniroute-insight --operation Write --topic omniroute.deadletter
+acl User:omniroute-insight --operation Read --group omniroute-insight --resource-pattern-type prefixed
+acl User:omniroute-insight --operation All --topic omniroute-insight --resource-pattern-type prefixed
+
+# The outbound coordinator: departments' requests and the pools' load in, verdicts out.
+acl User:omniroute-outbound --operation Read --topic omniroute.outbound-requests
+acl User:omniroute-outbound --operation Read --topic omniroute.pool-load
+acl User:omniroute-outbound --operation Write --topic omniroute.outbound-decisions
+acl User:omniroute-outbound --operation Write --topic omniroute.deadletter
+acl User:omniroute-outbound --operation Read --group omniroute-outbound --resource-pattern-type prefixed
+acl User:omniroute-outbound --operation All --topic omniroute-outbound-host --resource-pattern-type prefixed
+
+# Departments (collections, marketing, surveys): ask before contacting a customer, read
+# the verdicts. No consumer group: DepartmentClient reads by partition.
+acl User:omniroute-department --operation Write --topic omniroute.outbound-requests
+acl User:omniroute-department --operation Read --topic omniroute.outbound-decisions
+
+# Operators: read the dead letters (omniroute top, replay of rejected records) and the
+# insight workers' state (omniroute report reads its figures there).
 acl User:omniroute-operator --operation Read --topic omniroute.deadletter
+acl User:omniroute-operator --operation Read --topic omniroute-insight-state-changelog

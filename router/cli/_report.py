@@ -29,8 +29,13 @@ def report(
     )
 
     settings = load_settings()
+    from omniroute.router.runtime import kafka_python_security  # noqa: PLC0415
+
     figures = read_figures(
-        settings.kafka.bootstrap_servers, settings.insight.changelog_topic, timeout
+        settings.kafka.bootstrap_servers,
+        settings.insight.changelog_topic,
+        timeout,
+        kafka_python_security(settings.kafka),
     )
     print_report(console, figures)
     csv_path = write_csv(out / "insight.csv", figures)

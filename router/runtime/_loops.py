@@ -9,11 +9,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine, Set
+from typing import Any, Protocol
 
 __all__ = ["Loops"]
 
 log = logging.getLogger("omniroute.worker")
+
+STALLED_AFTER_SECONDS = 30.0
+"""A loop that has not polled for this long is alive but not ready."""
+
+
+class _Assigned(Protocol):
+    def assignment(self) -> Set[Any]: ...
+
+
+class _Polling(Protocol):
+    @property
+    def last_poll(self) -> float: ...
+
 
 LoopBody = Callable[[asyncio.Event], Coroutine[object, object, None]]
 """A loop's ``run(stopping)``."""
@@ -40,6 +55,18 @@ class Loops:
             if self.on_fatal is not None:
                 self.on_fatal()
             raise
+
+    def consuming(self, consumer: _Assigned | None, loop: _Polling | None) -> bool:
+        """``/readyz`` for a stage that consumes: no loop failed, the consumer holds
+        partitions, and its loop polled within ``STALLED_AFTER_SECONDS`` (a stalled
+        loop answers /healthz but must not take traffic)."""
+        return (
+            not self.failed
+            and consumer is not None
+            and loop is not None
+            and bool(consumer.assignment())
+            and time.monotonic() - loop.last_poll < STALLED_AFTER_SECONDS
+        )
 
     async def stop(self) -> None:
         """Ask every loop to stop, then cancel and wait for what is left."""

@@ -12,6 +12,8 @@ with DepartmentClient("kafka:9092", department="collections") as dept:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from omniroute.schemas import (
     Channel,
@@ -38,9 +40,14 @@ class DepartmentClient(ClientSession):
         *,
         department: str,
         compression: Compression = Compression.LZ4,
+        kafka_config: Mapping[str, Any] | None = None,
     ) -> None:
+        """``kafka_config``: kafka-python options, e.g. SASL and TLS for the department's
+        own login (see ClientSession and docs/security.md)."""
         self.department = department
-        super().__init__(bootstrap_servers, VERDICTS, None, compression=compression)
+        super().__init__(
+            bootstrap_servers, VERDICTS, None, compression=compression, kafka_config=kafka_config
+        )
         self._seen: dict[str, OutboundVerdict] = {}
 
     def request(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import shutil
 import signal
 import ssl
@@ -19,17 +20,22 @@ import subprocess
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
 import redis
+import redis.asyncio as aioredis
+import yaml
+from kafka import KafkaConsumer
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from omniroute.router.policy import DEFAULT_POLICY_FILE
 from omniroute.router.runtime import (
     EXIT_CONFIG,
     KafkaSecurityProtocol,
@@ -45,9 +51,12 @@ from omniroute.router.runtime import (
     probe_kafka,
     redis_options,
 )
-from omniroute.router.sdk import AgentDesktop, FrontEndClient
+from omniroute.router.sdk import AgentDesktop, DepartmentClient, FrontEndClient
+from omniroute.router.stages.outbound import OutboundStore
+from omniroute.router.stages.routing import IdentityIndex
 from omniroute.router.tools.harness import WorkerProcess, create_topics, free_port, port_open
-from omniroute.schemas import Channel, CustomerProfile, Tier
+from omniroute.router.tools.report import read_state
+from omniroute.schemas import Channel, CustomerProfile, RecentContact, RecentContacts, Tier
 from tests.support.certs import Certificates, make_certificates
 from tests.support.kafka_gate import KafkaGate
 
@@ -62,6 +71,10 @@ PASSWORDS = {
     "omniroute-loader": "loader-Secret-55aa01",
     "omniroute-assigner": "assigner-Secret-31c4d2",
     "omniroute-desktop": "desktop-Secret-8e0f63",
+    "omniroute-outbound": "outbound-Secret-6b7d20",
+    "omniroute-insight": "insight-Secret-2a9c5e",
+    "omniroute-department": "department-Secret-d41f08",
+    "omniroute-operator": "operator-Secret-93be17",
 }
 
 
@@ -473,3 +486,138 @@ def test_each_redis_user_can_do_its_job_and_nothing_more(secure: SecureStack) ->
     finally:
         router.close()
         loader.close()
+
+
+def test_the_identity_index_and_outbound_users_keep_to_their_keys(secure: SecureStack) -> None:
+    """On the real server, through the code that does each job: the router resolves
+    addresses (its Lua GET and SET) and links them (MSET) on ``idx:*``; the loader links,
+    looks up and forgets them for ``omniroute identity``; the outbound coordinator reads
+    ``recent:*`` and keeps ``outbound:*``. Each is refused the rest."""
+    pepper, known, new, mail = b"acl-pepper", "tel:+15550001111", "tel:+15550002222", "mailto:a@b.c"
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+    async def run() -> None:
+        users = ("omniroute-router", "omniroute-loader", "omniroute-outbound")
+        client = {u: aioredis.Redis(**redis_options(secure.redis(u))) for u in users}
+        router, loader, outbound = (client[u] for u in users)
+        try:
+            by_router = IdentityIndex(router, pepper, timeout=2)
+            by_operator = IdentityIndex(loader, pepper, timeout=2)
+            await by_operator.link([(known, "cust-acl-2")])  # omniroute identity link
+            resolved = await by_router.resolve([known, new])
+            assert resolved == ["cust-acl-2", by_router.provisional(new)]
+            await by_router.link([(mail, "cust-acl-2")])  # an event naming both
+            assert await by_operator.lookup(new) == by_router.provisional(new)  # SET kept
+            assert await by_operator.lookup(mail) == "cust-acl-2"
+            assert await by_operator.forget(known) is True  # omniroute identity forget
+            assert await by_operator.lookup(known) is None
+
+            recent = RecentContacts(
+                contacts=(RecentContact(interaction_id="ix-acl-3", at=at, channel=Channel.VOICE),)
+            )
+            await router.set("recent:acl-3", recent.model_dump_json(), ex=60)
+            store = OutboundStore(outbound, timeout=2, keep_seconds=60)
+            await store.save({"acl-3": ((at, "collections"),)})
+            assert await store.fetch(["acl-3"]) == {"acl-3": ((at,), ((at, "collections"),))}
+
+            index_key = by_router.key(mail)
+            refused: list[Callable[[], Awaitable[object]]] = [
+                lambda: outbound.set("recent:acl-3", b"{}"),  # the router's history
+                lambda: outbound.get("cust:acl-1"),  # profiles
+                lambda: outbound.get(index_key),  # the identity index
+                lambda: router.delete(index_key),  # forgetting is the operator's
+                lambda: router.get("outbound:acl-3"),
+                lambda: router.set("cust:acl-2", b"{}"),  # profiles stay read-only
+                lambda: loader.get("outbound:acl-3"),
+            ]
+            for attempt in refused:
+                with pytest.raises(redis.exceptions.NoPermissionError):
+                    await attempt()
+        finally:
+            for each in client.values():
+                await each.aclose()
+
+    asyncio.run(run())
+
+
+def test_the_insight_and_outbound_workers_and_departments_log_in_as_their_own_principals(
+    secure: SecureStack, secure_router: WorkerProcess
+) -> None:
+    """The workers the insight work added, on the same terms as the router: the insight
+    worker (aiokafka, its admin client creating its changelog, Faust) and the outbound
+    coordinator (aiokafka, Faust, redis-py as ``omniroute-outbound`` over TLS), asked by
+    departments through the SDK, the insight state read by an operator."""
+    policy = yaml.safe_load((ROOT / "router/policy" / DEFAULT_POLICY_FILE).read_text())
+    policy["outbound"] = {"quiet_hours": {"start_hour": 0, "end_hour": 0}}  # any hour
+    policy_file = secure.folder / "outbound-policy.yaml"
+    policy_file.write_text(yaml.safe_dump(policy))
+    insight_settings = secure.settings(kafka=secure.kafka("omniroute-insight"))
+    outbound_settings = secure.settings(
+        kafka=secure.kafka("omniroute-outbound"), redis=secure.redis("omniroute-outbound")
+    )
+    outbound_settings = outbound_settings.model_copy(
+        update={"router": outbound_settings.router.model_copy(update={"policy_file": policy_file})}
+    )
+    workers = [
+        WorkerProcess("insight", insight_settings).start(),
+        WorkerProcess("outbound", outbound_settings).start(),
+    ]
+    customer = f"c-ob-{uuid.uuid4().hex[:6]}"
+    department = secure.kafka("omniroute-department")
+    try:
+        for worker in workers:
+            worker.wait_ready(timeout=60)
+        verdicts = {}
+        for name, kind in (("collections", "collections"), ("surveys", "survey")):
+            with DepartmentClient(
+                department.bootstrap_servers,
+                department=name,
+                kafka_config=kafka_python_security(department),
+            ) as dept:
+                ask = dept.request(customer, kind=kind, channel=Channel.VOICE)  # type: ignore[arg-type]
+                verdicts[name] = dept.verdict_for(ask.request_id, timeout=30)
+        operator = KafkaConsumer(
+            bootstrap_servers=department.bootstrap_servers,
+            **kafka_python_security(secure.kafka("omniroute-operator")),
+        )
+        topic = insight_settings.insight.changelog_topic
+        try:  # the changelog the insight worker made
+            changelog = operator.partitions_for_topic(topic)
+        finally:
+            operator.close()
+        # A contact routed by the router reaches the insight worker's state, which an
+        # operator reads as `omniroute report` does.
+        frontend = secure.kafka("omniroute-frontend")
+        with FrontEndClient(
+            frontend.bootstrap_servers,
+            source="/ivr/secure",
+            kafka_config=kafka_python_security(frontend),
+        ) as ivr:
+            contact = ivr.arrived(customer, Channel.CHAT, reason="billing")
+            ivr.decision_for(contact.interaction_id, timeout=30)
+        report_config = kafka_python_security(secure.kafka("omniroute-operator"))
+        deadline, state = time.monotonic() + 30, dict[str, object]()
+        while not any(key.endswith(f"|{customer}") for key in state):
+            assert time.monotonic() < deadline, f"{customer} not in the insight state"
+            state = read_state(department.bootstrap_servers, topic, 20, report_config)
+    finally:
+        with ThreadPoolExecutor() as pool:
+            codes = list(pool.map(WorkerProcess.stop, workers))
+    logs = {w.kind: Path(w.log_path).read_text(errors="replace") for w in workers}
+    assert codes == [0, 0], {kind: log[-3000:] for kind, log in logs.items()}
+    # Approved, then the daily cap: the coordinator wrote outbound:{id} and read it back.
+    assert {n: (v.verdict, v.reason) for n, v in verdicts.items()} == {
+        "collections": ("approved", "clear"),
+        "surveys": ("deferred", "daily_cap"),
+    }
+    assert changelog == {0, 1}  # both partitions, created by the worker's admin client
+    (mine,) = [key for key in state if key.endswith(f"|{customer}")]
+    assert mine.startswith("c|")  # the customer's insight, keyed by input partition
+    assert contact.interaction_id in json.dumps(state[mine])  # its contact, in progress
+    principals = {"insight", "outbound", "department", "operator"}
+    assert {f"omniroute-{p}" for p in principals} <= set(secure.gate.logins)
+    # (Earlier tests' wrong passwords are the router's.)
+    assert not {f"omniroute-{p}" for p in principals} & set(secure.gate.failed_logins)
+    for password in PASSWORDS.values():
+        for kind, log in logs.items():
+            assert password not in log, f"a password in the {kind} log"

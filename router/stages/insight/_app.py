@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ from omniroute.router.runtime import (
     Loops,
     Outbound,
     Settings,
+    aiokafka_security,
     consumer_config,
     ensure_changelog,
     host_stage,
@@ -99,9 +99,10 @@ class InsightRuntime:
             self.settings.kafka.partitions
         )
         self._changelog_partitions = list(range(partitions))
+        # The worker's own login (SASL, TLS), as its producer and consumers have.
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.settings.kafka.bootstrap_servers,
-            security_protocol=self.settings.kafka.security_protocol,
+            **aiokafka_security(self.settings.kafka),
         )
         await admin.start()
         try:
@@ -155,14 +156,7 @@ class InsightRuntime:
         return not self.loops.failed
 
     def ready(self) -> bool:
-        consumer, loop = self._consumer, self.loop
-        return (
-            not self.loops.failed
-            and consumer is not None
-            and loop is not None
-            and bool(consumer.assignment())
-            and time.monotonic() - loop.last_poll < 30
-        )
+        return self.loops.consuming(self._consumer, self.loop)
 
 
 def run_insight_worker(settings: Settings) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -110,14 +109,7 @@ class OutboundRuntime:
         return not self.loops.failed
 
     def ready(self) -> bool:
-        consumer, loop = self._consumer, self.loop
-        return (
-            not self.loops.failed
-            and consumer is not None
-            and loop is not None
-            and bool(consumer.assignment())
-            and time.monotonic() - loop.last_poll < 30
-        )
+        return self.loops.consuming(self._consumer, self.loop)
 
 
 def run_outbound_worker(settings: Settings) -> None:

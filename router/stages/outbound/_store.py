@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from omniroute.router.runtime import RedisSettings
+from omniroute.router.runtime import RedisSettings, redis_options
 from omniroute.schemas import RecentContacts
 
 __all__ = ["OutboundHistory", "OutboundStore", "connect", "outbound_key"]
@@ -27,11 +27,9 @@ def outbound_key(customer_id: str) -> str:
 
 
 def connect(settings: RedisSettings) -> aioredis.Redis:
+    # Its own ACL user and TLS, from the settings, as the router connects.
     return aioredis.Redis(
-        host=settings.host,
-        port=settings.port,
-        db=settings.db,
-        password=settings.password.get_secret_value() if settings.password else None,
+        **redis_options(settings),
         socket_timeout=settings.timeout_seconds,
         socket_connect_timeout=settings.timeout_seconds,
     )

@@ -219,14 +219,7 @@ class RouterRuntime:
         return not self.loops.failed
 
     def ready(self) -> bool:
-        consumer = self._consumer
-        return (
-            not self.loops.failed
-            and consumer is not None
-            and self.loop is not None
-            and bool(consumer.assignment())
-            and time.monotonic() - self.loop.last_poll < 30
-        )
+        return self.loops.consuming(self._consumer, self.loop)
 
 
 def run_router_worker(settings: Settings) -> None:

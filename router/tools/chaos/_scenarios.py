@@ -46,6 +46,9 @@ class ChaosOptions:
     transfer_share: float | None = None
     """Share of care contacts the floor transfers to the tech pool; default 0.3 in
     ``transfer-kill``, 0 elsewhere."""
+    catch_up_seconds: float = 60.0
+    """How long the books' reader may take to reach the outputs' end before the run
+    is declared unreadable (a RuntimeError, not a verdict on the books)."""
 
 
 @dataclass(slots=True)
@@ -237,7 +240,7 @@ def run_scenario(name: str, options: ChaosOptions) -> ChaosResult:
         loaded.stop_load_and_drain(options.drain_seconds)
         run.say(f"load stopped, drained: {loaded.ledger.status()}")
         time.sleep(2)  # the last assignments and revocations
-        result.books = loaded.books()
+        result.books = loaded.books(options.catch_up_seconds)
         result.crashed_workers = fleet.crashed()
         result.extra.update(
             refused_sends=loaded.load.refused,

@@ -37,21 +37,23 @@ class UnderLoad:
         while time.monotonic() < deadline and not self.ledger.drained(stopped):
             time.sleep(0.5)
 
-    def books(self) -> BookReport:
+    def books(self, catch_up_seconds: float = 60.0) -> BookReport:
         """The ledger's books, against what the assigners' changelog still holds: the
         changelog read first, then the ledger caught up past it, so an assignment
         persisted before the snapshot is also announced in the books (see
         ``Ledger.catch_up``)."""
-        return closing_books(self.fleet, self.ledger)
+        return closing_books(self.fleet, self.ledger, catch_up_seconds)
 
 
-def closing_books(fleet: Fleet, ledger: Ledger) -> BookReport:
+def closing_books(fleet: Fleet, ledger: Ledger, catch_up_seconds: float = 60.0) -> BookReport:
     """``ledger``'s books against what ``fleet``'s assigners' changelog holds: the
     changelog read first, then the ledger caught up past it (``Ledger.catch_up``)."""
     held = held_by_assigners(fleet)
     early = ledger.report(held=held)  # what the books said before the fix, kept as evidence
-    if not ledger.catch_up(timeout=60):
-        raise RuntimeError("the books' reader did not reach the outputs' end in 60 s")
+    if not ledger.catch_up(timeout=catch_up_seconds):
+        raise RuntimeError(
+            f"the books' reader did not reach the outputs' end in {catch_up_seconds:.0f} s"
+        )
     books = ledger.report(held=held)
     books.lost_before_catch_up = early.lost
     late = set(early.examples.get("lost", ())) - set(books.examples.get("lost", ()))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -16,10 +18,19 @@ from ._figures import FigureKey, InsightFigures
 __all__ = ["read_figures", "read_state"]
 
 
-def read_state(bootstrap_servers: str, topic: str, timeout: float = 30.0) -> dict[str, object]:
-    """The latest value per key of ``topic`` (tombstones drop the key)."""
+def read_state(
+    bootstrap_servers: str,
+    topic: str,
+    timeout: float = 30.0,
+    kafka_config: Mapping[str, Any] | None = None,
+) -> dict[str, object]:
+    """The latest value per key of ``topic`` (tombstones drop the key). ``kafka_config``:
+    kafka-python's security options, the operator's login on a secured cluster."""
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        group_id=None,
+        **(kafka_config or {}),
     )
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
@@ -51,10 +62,15 @@ def read_state(bootstrap_servers: str, topic: str, timeout: float = 30.0) -> dic
         consumer.close()
 
 
-def read_figures(bootstrap_servers: str, topic: str, timeout: float = 30.0) -> InsightFigures:
+def read_figures(
+    bootstrap_servers: str,
+    topic: str,
+    timeout: float = 30.0,
+    kafka_config: Mapping[str, Any] | None = None,
+) -> InsightFigures:
     """The insight stage's figures, summed over the partitions that counted them."""
     figures = InsightFigures()
-    for key, value in read_state(bootstrap_servers, topic, timeout).items():
+    for key, value in read_state(bootstrap_servers, topic, timeout, kafka_config).items():
         if not isinstance(value, dict):
             continue
         parts = key.split("|")

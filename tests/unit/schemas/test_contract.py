@@ -19,7 +19,7 @@ from omniroute.schemas import (
     new_event_id,
     topic,
 )
-from omniroute.schemas.export import CONTRACT_DIR, check_contract, render_contract
+from omniroute.schemas.export import CONTRACT_DIR, WORKERS, check_contract, render_contract
 
 
 def test_committed_contract_documents_match_the_models() -> None:
@@ -129,3 +129,21 @@ def test_public_names_are_exactly_the_exported_ones() -> None:
         if not name.startswith("_") and not isinstance(getattr(schemas, name), ModuleType)
     }
     assert public == set(schemas.__all__)
+
+
+def test_asyncapi_operations_name_every_worker_that_reads_or_writes_a_topic() -> None:
+    """The new workers are in the document as the router and assigner are: each topic's
+    operations say which of omniroute's workers send and receive it."""
+    operations = yaml.safe_load(render_contract()["asyncapi.yaml"])["operations"]
+    for spec in TOPICS:
+        channel_id = spec.name.removeprefix("omniroute.").replace("-", "_")
+        for action, parties in (("send", spec.producers), ("receive", spec.consumers)):
+            ours = [p for p in parties if p in WORKERS]
+            operation = operations.get(f"{action}_{channel_id}")
+            assert (operation is not None) == bool(ours), (action, spec.name)
+            for worker in ours:
+                assert worker in operation["summary"], (action, spec.name, worker)
+    assert operations["receive_feedback"]["summary"] == "insight receives CustomerFeedback"
+    assert operations["send_deadletter"]["summary"] == (
+        "router, assigner, insight and outbound coordinator send DeadLetter"
+    )
