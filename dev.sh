@@ -4,7 +4,8 @@
 #   ./dev.sh test    lint, type-check and the whole test suite against the real broker and Redis
 # Also: ./dev.sh check (lint + types only), ./dev.sh explore (property tests, random seeds,
 # longer), ./dev.sh shell (a shell in the venv), ./dev.sh lock (re-pin requirements.lock
-# after changing the dependencies in pyproject.toml).
+# after changing the dependencies in pyproject.toml), ./dev.sh bench-env (Quix Streams in
+# .venv-quix, for `omniroute bench`'s Quix anchor).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -130,6 +131,13 @@ case "${1:-}" in
         ensure_venv
         check
         ;;
+    bench-env)
+        # Quix Streams, for `omniroute bench`'s Quix anchor: it pins pydantic below the
+        # version omniroute runs, so it gets a venv of its own (.venv-quix).
+        [ -x .venv-quix/bin/python ] || "$PY" -m venv .venv-quix
+        .venv-quix/bin/pip install -q "quixstreams>=3.20,<4" "redis>=5" hiredis
+        say ".venv-quix ready: omniroute bench finds it"
+        ;;
     lock)
         ensure_venv
         lock
@@ -139,7 +147,7 @@ case "${1:-}" in
         exec bash --rcfile <(echo "source $VENV/bin/activate")
         ;;
     *)
-        echo "usage: ./dev.sh demo [OPTIONS] | test [PYTEST-ARGS] | explore [PYTEST-ARGS] | check | lock | shell" >&2
+        echo "usage: ./dev.sh demo [OPTIONS] | test [PYTEST-ARGS] | explore [PYTEST-ARGS] | check | lock | shell | bench-env" >&2
         exit 2
         ;;
 esac

@@ -1,6 +1,6 @@
 """``omniroute bench``: performance numbers measured on this machine.
 
-``omniroute bench`` alone runs everything side by side (ceiling, naive router,
+``omniroute bench`` alone runs everything side by side (ceiling, naive routers,
 omniroute's router, assigner); ``bench router`` and ``bench assigner`` are the
 parts on their own.
 """
@@ -65,13 +65,19 @@ def render_report(report: dict[str, Any]) -> Table:
     rows = [
         ("ceiling: raw aiokafka consume -> produce", "ceiling_events_per_second", "events/s"),
         ("naive router: Faust, GET + send per event", "naive_events_per_second", "events/s"),
+        ("naive router: Quix Streams, GET + if/else", "quix_naive_events_per_second", "events/s"),
         ("omniroute router, 1 worker, backlog", "router_1w_events_per_second", "events/s"),
         ("omniroute router, 2 workers, backlog", "router_2w_events_per_second", "events/s"),
         ("  1 worker per CPU-second it used", "router_1w_events_per_cpu_second", "events/s"),
         ("  2 workers per CPU-second they used", "router_2w_events_per_cpu_second", "events/s"),
+        ("  1 worker: records per batch", "router_1w_records_per_batch", "records"),
+        ("  2 workers: records per batch", "router_2w_records_per_batch", "records"),
     ]
     for label, key, unit in rows:
-        table.add_row(label, f"{report[key]:,.0f}", unit)
+        value = report.get(key)
+        if value is None and key.endswith("records_per_batch"):
+            continue
+        table.add_row(label, "skipped" if value is None else f"{value:,.0f}", unit)
     for step in report.get("router_latency", []):
         table.add_row(
             f"event -> decision at {step['offered_per_second']:,}/s offered "
@@ -98,9 +104,16 @@ def render_report(report: dict[str, Any]) -> Table:
     for workers in (1, 2):
         rss = ", ".join(f"{m:.0f}" for m in report.get(f"router_{workers}w_rss_mb", []))
         table.add_row(f"RSS router, {workers} worker(s)", rss, "MB each")
-    table.add_row("ratio_to_ceiling", f"{report['ratio_to_ceiling']:.3f}", "router / ceiling")
-    table.add_row("ratio_to_naive", f"{report['ratio_to_naive']:.1f}", "router / naive")
-    table.add_row("ratio_two_workers", f"{report['ratio_two_workers']:.2f}", "2 workers / 1")
+    ratios = (
+        ("ratio_to_ceiling", "{:.3f}", "router / ceiling"),
+        ("ratio_to_naive", "{:.2f}", "router / the faster naive router"),
+        ("ratio_to_quix_naive", "{:.2f}", "router / Quix Streams naive router"),
+        ("ratio_two_workers", "{:.2f}", "2 workers / 1, events/s"),
+        ("two_workers_cpu_efficiency", "{:.2f}", "2 workers / 1, events per CPU-second"),
+    )
+    for key, shape, unit in ratios:
+        value = report.get(key)
+        table.add_row(key, "-" if value is None else shape.format(value), unit)
     table.caption = (
         f"{report['cpus']} CPUs, load average {report['load_average_before']} before, "
         f"{report['load_average_after']} after; {report['seconds']:.0f} s; "
@@ -123,6 +136,13 @@ def everything(
     events: Annotated[int | None, typer.Option(help="Backlog size for the drains.")] = None,
     agents: Annotated[int | None, typer.Option(help="Assigner agents.")] = None,
     queued: Annotated[int | None, typer.Option(help="Assigner queued contacts.")] = None,
+    quix_python: Annotated[
+        Path | None,
+        typer.Option(
+            help="A Python with Quix Streams for the Quix anchor "
+            "(default: this one if it has it, else .venv-quix from ./dev.sh bench-env)."
+        ),
+    ] = None,
 ) -> None:
     """Ceiling, naive router, omniroute's router and the assigner, side by side."""
     if ctx.invoked_subcommand is not None:
@@ -133,6 +153,7 @@ def everything(
         events=events or options.events,
         agents=agents or options.agents,
         queued=queued or options.queued,
+        quix_python=quix_python,
     )
     with RichProgress(
         TextColumn("{task.description}"),
@@ -156,6 +177,9 @@ def everything(
         if current:
             bar.update(current[-1], completed=bar.tasks[-1].total)
     console.print(render_report(report))
+    for key in ("ceiling_settings", "naive_settings", "quix_naive_settings"):
+        if report.get(key):
+            console.print(f"{key}: {report[key]}")
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2))
         console.print(f"report: {json_path}")

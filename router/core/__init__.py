@@ -17,10 +17,12 @@ from ._routing import (
     route_events,
     update_id,
 )
+from ._time import PARSED_UTC, as_parsed_utc
 from ._types import RECENT_IN_CONTEXT, CustomerRecord, LoadView, RoutableEvent, RoutingPolicy
 
 __all__ = [
     "AUTOMATION_FAILURES",
+    "PARSED_UTC",
     "RECENT_IN_CONTEXT",
     "AssignerMessage",
     "CustomerRecord",
@@ -30,6 +32,7 @@ __all__ = [
     "RoutingPolicy",
     "address_key",
     "apply_to_history",
+    "as_parsed_utc",
     "canonical_address",
     "construct_validated",
     "content_digest",

@@ -101,7 +101,8 @@ def apply_to_history(
     could not be written) adds one. Lines older than ``max_age`` or beyond the
     newest ``keep`` drop off.
     """
-    lines = [line for line in recent if now - line.at <= max_age]
+    cut_off = now - max_age  # once, not a subtraction per line (the same test, exactly)
+    lines = [line for line in recent if line.at >= cut_off]
     index = next(
         (i for i, line in enumerate(lines) if line.interaction_id == event.interaction_id), None
     )

@@ -27,6 +27,7 @@ from omniroute.schemas import (
 )
 
 from ._history import apply_to_history
+from ._time import as_parsed_utc
 from ._types import CustomerRecord, LoadView, RoutingPolicy
 
 __all__ = [
@@ -192,6 +193,7 @@ def route_events(
     previous one left, exactly as if they had come one batch each.
     """
     out = RoutedBatch()
+    now = as_parsed_utc(now)  # history and event times carry this tzinfo: fast arithmetic
     every_pool = policy.pools.union(load)
     for record, event in events:
         known = customers.get(event.customer_id) or CustomerRecord(event.customer_id, None)

@@ -16,7 +16,7 @@ from ._contact_cost import (
 )
 from ._diff import DecisionChange, ReplayReport, compare
 from ._explain import explain
-from ._facts import FACTS
+from ._facts import FACTS, FactSheet
 from ._journeys import (
     OUTCOMES,
     REPEAT_WINDOW,
@@ -44,6 +44,7 @@ __all__ = [
     "CostTable",
     "CustomerInsight",
     "DecisionChange",
+    "FactSheet",
     "FinishedContact",
     "Journey",
     "OfferThresholds",

@@ -46,8 +46,13 @@ CHANNEL_FACTS = frozenset({"channel"})
 """What routing rules may not read: queue and priority must not depend on the channel."""
 UNHASHABLE_FACTS = frozenset({"automation_path", "load"})
 
-_FAILED = {ContactOutcome.FAILED_IN_AUTOMATION, ContactOutcome.ABANDONED}
-_AUTOMATED = {ContactTarget.IVR, ContactTarget.SELF_SERVICE}
+_FAILED_IN_AUTOMATION = ContactOutcome.FAILED_IN_AUTOMATION
+_ABANDONED = ContactOutcome.ABANDONED
+_ESCALATED = ContactOutcome.ESCALATED
+_IVR = ContactTarget.IVR
+_SELF_SERVICE = ContactTarget.SELF_SERVICE
+if {_FAILED_IN_AUTOMATION, _ABANDONED, _ESCALATED} != AUTOMATION_FAILURES:  # pragma: no cover
+    raise ImportError("scan_history spells AUTOMATION_FAILURES out: update it")
 
 
 def _load_facts(load: LoadView) -> dict[str, dict[str, Any]]:
@@ -78,7 +83,6 @@ class FactSheet(dict[str, Any]):
         "failure_window",
         "load",
         "now",
-        "recent",
         "timezone",
         "window",
     )
@@ -102,15 +106,57 @@ class FactSheet(dict[str, Any]):
         self.timezone = timezone
         self.window = repeat_window
         self.failure_window = failure_window
-        self.recent = tuple(r for r in customer.recent if r.interaction_id != event.interaction_id)
 
     def __missing__(self, name: str) -> Any:
         value = self[name] = _GETTERS[name](self)
         return value
 
+    @property
+    def recent(self) -> tuple[RecentContact, ...]:
+        """The customer's history without this contact's own line."""
+        interaction = self.event.interaction_id
+        return tuple(r for r in self.customer.recent if r.interaction_id != interaction)
+
     def within(self, window: timedelta) -> list[RecentContact]:
         now = self.now
         return [r for r in self.recent if now - r.at <= window]
+
+    def scan_history(self) -> None:
+        """The three history facts every guardrail pass reads, in one pass over the
+        history with each window's cut-off computed once (``now - at <= window`` is
+        ``at >= now - window``, exactly: datetimes are whole microseconds). Three
+        passes, each filtering the history again, were a tenth of the stage."""
+        event = self.event
+        interaction, reason = event.interaction_id, event.reason
+        repeat_cut = self.now - self.window
+        failure_cut = self.now - self.failure_window
+        recent = same = 0
+        failed = False
+        for line in self.customer.recent:
+            if line.interaction_id == interaction:
+                continue
+            at = line.at
+            if at >= repeat_cut:
+                recent += 1
+                if reason and line.reason == reason:
+                    same += 1
+            if not failed and at >= failure_cut:
+                # By identity: an enum's hash is a Python call, and a set lookup per
+                # line tripled this pass (12.5 against ~5 us for 20 lines).
+                left = line.automation_outcome
+                outcome, target = line.outcome, line.target
+                failed = (
+                    left is _FAILED_IN_AUTOMATION
+                    or left is _ABANDONED
+                    or left is _ESCALATED
+                    or (
+                        (outcome is _FAILED_IN_AUTOMATION or outcome is _ABANDONED)
+                        and (target is _IVR or target is _SELF_SERVICE)
+                    )
+                )
+        self["recent_contacts"] = recent
+        self["same_reason_recent"] = same
+        self["failed_automation_recently"] = failed
 
     def pool_load(self, pool: str) -> PoolLoad | None:
         return self.load.get(pool)
@@ -141,17 +187,18 @@ def _preferred_channel(f: FactSheet) -> str:
     return profile.preferred_channel.value if profile and profile.preferred_channel else ""
 
 
-def _same_reason_recent(f: FactSheet) -> int:
-    reason = f.event.reason
-    return sum(1 for r in f.within(f.window) if reason and r.reason == reason)
+def _scanned(name: str) -> Callable[[FactSheet], Any]:
+    def fact(f: FactSheet) -> Any:
+        f.scan_history()
+        return f[name]
+
+    return fact
 
 
-def _failed_automation_recently(f: FactSheet) -> bool:
-    return any(
-        r.automation_outcome in AUTOMATION_FAILURES
-        or (r.outcome in _FAILED and r.target in _AUTOMATED)
-        for r in f.within(f.failure_window)
-    )
+def _last_outcome(f: FactSheet) -> str:
+    interaction = f.event.interaction_id
+    line = next((r for r in reversed(f.customer.recent) if r.interaction_id != interaction), None)
+    return line.outcome.value if line is not None else ""
 
 
 _GETTERS: dict[str, Callable[[FactSheet], Any]] = {
@@ -168,10 +215,10 @@ _GETTERS: dict[str, Callable[[FactSheet], Any]] = {
     "automation_seconds": lambda f: float(f.event.automation_seconds),
     "automation_steps": lambda f: len(f.event.automation_path),
     "automation_path": lambda f: list(f.event.automation_path),
-    "recent_contacts": lambda f: len(f.within(f.window)),
-    "same_reason_recent": _same_reason_recent,
-    "last_outcome": lambda f: f.recent[-1].outcome.value if f.recent else "",
-    "failed_automation_recently": _failed_automation_recently,
+    "recent_contacts": _scanned("recent_contacts"),
+    "same_reason_recent": _scanned("same_reason_recent"),
+    "last_outcome": _last_outcome,
+    "failed_automation_recently": _scanned("failed_automation_recently"),
     "hour": lambda f: f.now.astimezone(f.timezone).hour,
     "weekday": lambda f: f.now.astimezone(f.timezone).isoweekday(),
     "load": lambda f: _load_facts(f.load),

@@ -19,7 +19,7 @@ from ._clients import (
     tls_context,
 )
 from ._flood import DeadLetterBudget, dead_letter_budget
-from ._gc import CollectorFreezer
+from ._gc import COLLECTOR_THRESHOLDS, CollectorFreezer, tune_collector
 from ._host import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -64,6 +64,7 @@ from ._settings import (
 )
 
 __all__ = [
+    "COLLECTOR_THRESHOLDS",
     "EXIT_CONFIG",
     "EXIT_FAILED",
     "LATENCY_BUCKETS",
@@ -129,4 +130,5 @@ __all__ = [
     "run_worker",
     "stop_worker_process",
     "tls_context",
+    "tune_collector",
 ]

@@ -4,7 +4,11 @@ pool), the pools of the owned partitions in memory, their state in a changelog.
 Per fetched batch: apply every input (``AssignerEngine``), run the pools' due
 timers, produce the changelog writes and wait for their acks, then the outputs
 and theirs (``persist_then_publish``), then the dead letters, then commit the
-inputs' offsets (a partition whose dead letter the broker refuses is held at that
+inputs' offsets. The outputs' acks, the dead letters and the commit complete in
+the background while the next batch is fetched, applied and its changelog written
+(the state running ahead of the outputs is the harmless direction, see
+``persist_then_publish``); that batch's outputs go out only once they are done, so
+commits stay in order (a partition whose dead letter the broker refuses is held at that
 input, not committed past it: ``HeldPartitions``). At least
 once: a crash before the commit replays inputs on top of the state their
 changelog writes already hold, which the pool methods tolerate (a redelivered
@@ -105,11 +109,14 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         self._longest_stall = 0.0
         self.batches = 0
         self.resyncs = 0
+        self._in_flight: asyncio.Future[None] | None = None
+        """The last batch's outputs: acks, dead letters and commit, not yet done."""
 
     # -- rebalance listener (called by the consumer's coordinator task) --------
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self._lock:  # never while a batch is being applied or produced
+            await self._settle()
             for tp in revoked:
                 if tp.topic == INPUT:
                     self.engine.drop(tp.partition)
@@ -136,6 +143,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                 self._held.export_clear()
                 if self._held:
                     async with self._lock:
+                        await self._settle()
                         await self._held.release(self._commit)
                 if self._pending:
                     async with self._lock:
@@ -146,7 +154,10 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                 fetched = await consumer.getmany(timeout_ms=wait_ms, max_records=self._max_records)
                 async with self._lock:
                     await self._step(fetched)
+                    if self._in_flight is not None and self._in_flight.done():
+                        await self._settle()  # a failed produce stops the loop now
                 await self._lag.maybe_record()
+            await self._settle()
         finally:
             watch.cancel()
             self._held.close()
@@ -201,7 +212,34 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         if not self._still_owner(touched):
             await self._resync(touched)
             return
-        waiting = await self._produce(out, now)
+        world = await self._persist(out, now)
+        await self._settle()  # the batch before: outputs acked, committed (or raises)
+        stamp = int(now * 1000)
+        futures = await self._batches.send_grouped(world, timestamp_ms=stamp) if world else []
+        self._in_flight = asyncio.ensure_future(self._complete(world, futures, out, offsets, stamp))
+        self._freezer.after_batch()
+
+    async def _settle(self) -> None:
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            await in_flight
+
+    async def _complete(
+        self,
+        world: Grouped,
+        futures: list[asyncio.Future[Any]],
+        out: BatchResult,
+        offsets: dict[TopicPartition, int],
+        stamp: int,
+    ) -> None:
+        """The outputs' acks, then the dead letters, then the commit."""
+        if world:
+            await self._batches.acked(world, futures, stage="assigner", timestamp_ms=stamp)
+        letters = [
+            (key, value)
+            for _, key, value in dead_letter_records(out.dead_letters, self._dead_letter_topic)
+        ]
+        waiting = await self._held.send(letters) if letters else {}
         # A partition a rebalance took is not committed: the next owner re-reads from
         # the last commit on top of the changelog just written. One whose dead letter
         # the broker refused is held there (see HeldPartitions).
@@ -209,7 +247,6 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
             self._consumer, self._held.withhold(offsets, waiting), stage="assigner"
         )
         self.batches += 1
-        self._freezer.after_batch()
 
     async def _adopt_pending(self, now: float, out: BatchResult) -> None:
         assigned = {tp.partition for tp in self._consumer.assignment() if tp.topic == INPUT}
@@ -234,6 +271,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
     async def _resync(self, partitions: set[int]) -> None:
         """Forget what this batch did to these partitions and start them over from
         what is persisted: their changelog and their last committed input offset."""
+        await self._settle()
         self.resyncs += 1
         log.warning(
             "ownership uncertain for partitions %s: batch dropped, state re-read",
@@ -253,13 +291,9 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                     self._consumer.seek(tp, committed)
                 self._pending.add(partition)
 
-    async def _produce(
-        self, out: BatchResult, now: float
-    ) -> dict[TopicPartition, list[tuple[bytes | None, bytes]]]:
-        """The changelog writes, acked, then the outputs, all stamped with the batch's
-        time (see ``persist_then_publish``), then the dead letters. Returns, by input
-        partition, the dead letters the broker refused: a refusal holds the partition
-        instead of failing the batch (and, with it, every pool of this worker)."""
+    async def _persist(self, out: BatchResult, now: float) -> Grouped:
+        """The changelog writes, sent and acked, stamped with the batch's time (see
+        ``persist_then_publish``); returns the outputs, grouped, to send after them."""
         by_partition: Grouped = {}
         key: bytes | None
         for name, key, value in out.publishable():
@@ -271,12 +305,8 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
             state.setdefault((self._changelog_topic, partition), []).append(
                 (encode_key(key_text), encode_value(record), ())
             )
-        await persist_then_publish(self._batches, state, by_partition, at=now)
-        letters = [
-            (key, value)
-            for _, key, value in dead_letter_records(out.dead_letters, self._dead_letter_topic)
-        ]
-        return await self._held.send(letters) if letters else {}
+        await persist_then_publish(self._batches, state, {}, at=now)
+        return by_partition
 
 
 async def persist_then_publish(

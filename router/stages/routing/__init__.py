@@ -4,6 +4,8 @@ pure policy, writes history back and produces decisions and assigner input.
 """
 
 from ._app import RouterRuntime, run_router_worker
+from ._encode import DecisionWriter
+from ._history_bytes import HistoryWriter, LineJson, history_json
 from ._identity import IdentityIndex, IdentityResolver
 from ._metrics import RouterMetrics
 from ._policy_source import PolicyWatcher, initial_policy
@@ -21,8 +23,11 @@ from ._store import (
 
 __all__ = [
     "CustomerStore",
+    "DecisionWriter",
+    "HistoryWriter",
     "IdentityIndex",
     "IdentityResolver",
+    "LineJson",
     "ParsedCache",
     "PolicyHolder",
     "PolicyWatcher",
@@ -34,6 +39,7 @@ __all__ = [
     "StoreUnavailableError",
     "connect_redis",
     "customer_record",
+    "history_json",
     "initial_policy",
     "profile_key",
     "recent_key",

@@ -18,9 +18,11 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from omniroute.router.core import CustomerRecord, construct_validated
+from omniroute.router.core import CustomerRecord
 from omniroute.router.runtime import RedisSettings, redis_options
 from omniroute.schemas import CustomerProfile, RecentContact, RecentContacts
+
+from ._history_bytes import HistoryWriter, LineJson
 
 __all__ = [
     "CustomerStore",
@@ -34,7 +36,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-_RECENT_JSON = RecentContacts.__pydantic_serializer__.to_json
 
 
 _SET_WITH_TTL = """
@@ -183,6 +184,8 @@ class RedisCustomerStore:
         self._set_with_ttl = client.register_script(_SET_WITH_TTL)
         self.profiles = ParsedCache[tuple[CustomerProfile | None, bool]](cached_records)
         self.recents = ParsedCache[tuple[tuple[RecentContact, ...], bool]](cached_records)
+        self.line_json = LineJson(cached_records)
+        self._writer = HistoryWriter(self.line_json, cached_records)
 
     async def fetch(self, customer_ids: Sequence[str]) -> dict[str, CustomerRecord]:
         ids = list(dict.fromkeys(customer_ids))
@@ -239,11 +242,8 @@ class RedisCustomerStore:
         if not updates:
             return
         keys = [recent_key(customer_id) for customer_id in updates]
-        # The lines were validated when built; construct skips validating them again.
-        encoded = [
-            _RECENT_JSON(construct_validated(RecentContacts, {"contacts": contacts}))
-            for contacts in updates.values()
-        ]
+        encode = self._writer.encode
+        encoded = [encode(customer_id, contacts) for customer_id, contacts in updates.items()]
         try:
             async with asyncio.timeout(self._timeout * 4):
                 await self._set_with_ttl(keys=keys, args=[*encoded, self._ttl])
@@ -251,6 +251,7 @@ class RedisCustomerStore:
             raise StoreUnavailableError(str(error) or type(error).__name__) from error
         for customer_id, raw, contacts in zip(updates, encoded, updates.values(), strict=True):
             self.recents.put(customer_id, raw, (contacts, True), max(1, len(contacts)))
+            self._writer.written(customer_id, contacts, raw)
 
     async def save_profiles(self, profiles: Iterable[CustomerProfile], chunk: int = 5000) -> int:
         """Bulk-load profiles (seeding, CRM sync): MSET in chunks."""

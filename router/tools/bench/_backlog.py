@@ -12,6 +12,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
@@ -29,6 +30,7 @@ __all__ = [
     "produce_all",
     "python_cpu_ms",
     "send_partitioned",
+    "send_unacked",
 ]
 
 _PARTITIONER = DefaultPartitioner()
@@ -79,11 +81,21 @@ async def send_partitioned(
     """Send ``records`` as a batch loop does: each key on the partition Kafka's default
     partitioner gives it, one producer batch per partition at a time; returns once
     every batch is acknowledged."""
+    await asyncio.gather(*await send_unacked(producer, topic, partitions, records))
+
+
+async def send_unacked(
+    producer: AIOKafkaProducer,
+    topic: str,
+    partitions: list[int],
+    records: Iterable[tuple[bytes | None, bytes | None]],
+) -> list[asyncio.Future[Any]]:
+    """As ``send_partitioned``, returning the acks' futures instead of waiting."""
     by_partition: dict[int, list[tuple[bytes | None, bytes | None]]] = {}
     for key, value in records:
         partition = _PARTITIONER(key, partitions, partitions) if key else 0
         by_partition.setdefault(partition, []).append((key, value))
-    futures = []
+    futures: list[asyncio.Future[Any]] = []
     for partition, items in by_partition.items():
         batch = producer.create_batch()
         for key, value in items:
@@ -92,7 +104,7 @@ async def send_partitioned(
                 batch = producer.create_batch()
                 batch.append(key=key, value=value, timestamp=None)
         futures.append(await producer.send_batch(batch, topic, partition=partition))
-    await asyncio.gather(*futures)
+    return futures
 
 
 async def produce_all(
