@@ -101,7 +101,7 @@ def _insight_report(console: Console, settings: Settings, out: Path) -> InsightF
         write_csv(out / "insight.csv", figures),
         write_chart(out / "insight.png", figures),
     )
-    console.print(f"report: {csv_path}, {png_path} (again: omniroute report)")
+    console.print(f"report: {csv_path}, {png_path} (on a running stack: omniroute report)")
     return figures
 
 
