@@ -28,7 +28,6 @@ AUTOMATED_REASONS = {"password_reset", "billing", "payment", "delivery", "outage
 def decide(event: dict[str, Any], profile: dict[str, Any] | None) -> dict[str, Any]:
     """The default policy's rules as a user would hand-write them."""
     tier = profile.get("tier", "standard") if profile else "standard"
-    segment = (profile.get("segment") or "") if profile else ""
     arpu = float(profile.get("arpu", 0.0)) if profile else 0.0
     reason = event.get("reason") or ""
     wants_agent = bool(event.get("requested_agent")) or event["type"].endswith("escalated")
@@ -56,8 +55,10 @@ def decide(event: dict[str, Any], profile: dict[str, Any] | None) -> dict[str, A
         queue, priority = "technical", 40
     elif reason in ("new_service", "plan_change"):
         queue = "sales"
-    elif reason in ("billing", "payment") and segment == "careful_spender":
+    elif reason in ("billing", "payment"):
         queue = "billing"
+    elif reason == "complaint":
+        priority = 50
     return {
         "id": f"d:{event['id']}",
         "cause_id": event["id"],
