@@ -93,18 +93,19 @@ _OWNER = """
 import sys
 from pathlib import Path
 from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
-from omniroute.router.tools.harness import EmbeddedStack
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess
 
 kafka_port, redis_port, state, detached = sys.argv[1:5]
-stack = EmbeddedStack(
-    Settings(
-        kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{kafka_port}"),
-        redis=RedisSettings(port=int(redis_port)),
-        state_dir=Path(state),
-    ),
-    detached=detached == "1",
+settings = Settings(
+    kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{kafka_port}"),
+    redis=RedisSettings(port=int(redis_port)),
+    state_dir=Path(state),
 )
-print(" ".join(str(c.pid) for c in stack.up()), flush=True)
+stack = EmbeddedStack(settings, detached=detached == "1")
+pids = [c.pid for c in stack.up()]
+if detached != "1":
+    pids.append(WorkerProcess("router", settings).start().pid)
+print(" ".join(str(pid) for pid in pids), flush=True)
 sys.stdin.read()  # hold the stack until killed
 """
 
@@ -123,7 +124,7 @@ def _owned_stack(tmp_path: Path, *, detached: bool) -> tuple[subprocess.Popen[st
     )
     assert owner.stdout is not None
     pids = [int(pid) for pid in owner.stdout.readline().split()]
-    assert len(pids) == 2, "the owner reports the broker's and Redis's pids"
+    assert len(pids) == (2 if detached else 3), "the broker's, Redis's (and a worker's) pids"
     return owner, pids
 
 
@@ -141,10 +142,10 @@ def _gone(pid: int, within: float = 10.0) -> bool:
     return False
 
 
-def test_a_killed_owner_leaves_no_broker_or_redis_behind(tmp_path: Path) -> None:
+def test_a_killed_owner_leaves_no_broker_redis_or_worker_behind(tmp_path: Path) -> None:
     owner, pids = _owned_stack(tmp_path, detached=False)
     _kill(owner)  # SIGKILL: no finally block, no atexit runs
-    assert [_gone(pid) for pid in pids] == [True, True]
+    assert [_gone(pid) for pid in pids] == [True, True, True]
 
 
 def test_a_detached_stack_outlives_its_owner_and_a_later_up_finds_it(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from omniroute.router.tools.harness import die_with_parent
+
 __all__ = [
     "NAIVE_SINK",
     "NAIVE_SOURCE",
@@ -49,6 +51,7 @@ def start_quix(python: Path, args: list[str], log_path: Path) -> subprocess.Pope
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - none outlives a killed bench
         )
 
 
@@ -61,4 +64,5 @@ def start_naive(settings_env: dict[str, str], log_path: Path) -> subprocess.Pope
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - none outlives a killed bench
         )

@@ -33,6 +33,7 @@ from omniroute.router.tools.harness import (
     StackError,
     WorkerProcess,
     create_topics,
+    die_with_parent,
     free_port,
     port_open,
 )
@@ -160,6 +161,7 @@ class Fleet:
                 stderr=subprocess.STDOUT,
                 env=os.environ | service.env,
                 start_new_session=True,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - none outlives a killed run
             )
         deadline = time.monotonic() + timeout
         while not port_open("127.0.0.1", service.port):

@@ -4,6 +4,7 @@ published), simulated agent desktops, and the measurements every tool reports
 with (/proc readings, percentiles), each written once here."""
 
 from ._agent_floor import AgentFloor, FloorReport, floor_agents
+from ._lifetime import die_with_parent
 from ._proc import command_line, cpu_seconds, process_state, rss_mb
 from ._publish import PublishReport, publish_traffic
 from ._seeding import seed_customers
@@ -32,6 +33,7 @@ __all__ = [
     "cpu_seconds",
     "create_extra_topics",
     "create_topics",
+    "die_with_parent",
     "floor_agents",
     "free_port",
     "generate_customers",

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from omniroute.router.runtime import Settings
 
+from ._lifetime import die_with_parent
+
 __all__ = ["WorkerProcess"]
 
 
@@ -36,6 +38,7 @@ class WorkerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - no worker outlives its owner
             )
         return self
 
