@@ -319,10 +319,10 @@ def _listening_on(port: int) -> set[str]:
     return addresses
 
 
-def _refused(settings: Settings, expected: str) -> None:
+def _refused(settings: Settings, expected: str, kind: str = "router") -> None:
     """The worker exits EX_CONFIG with ``expected`` in its own log (a fresh file)."""
     log_path = settings.state_dir / f"refused-{uuid.uuid4().hex[:8]}.log"
-    worker = WorkerProcess("router", settings, log_path=log_path).start()
+    worker = WorkerProcess(kind, settings, log_path=log_path).start()
     try:
         deadline = time.monotonic() + 60
         while worker.alive() and time.monotonic() < deadline:
@@ -447,6 +447,18 @@ def test_an_untrusted_kafka_certificate_stops_the_worker_naming_kafka(
 def test_a_wrong_redis_password_stops_the_worker_naming_redis(secure: SecureStack) -> None:
     wrong = secure.redis("omniroute-router", password="not-the-password")
     _refused(secure.settings(redis=wrong), "Redis (router): authentication failed")
+
+
+def test_a_wrong_redis_password_stops_the_outbound_coordinator_naming_redis(
+    secure: SecureStack,
+) -> None:
+    """Not a coordinator that defers every request as a recent contact: its store
+    reads an error as "unknown", so only a check at start can tell a refused login."""
+    settings = secure.settings(
+        kafka=secure.kafka("omniroute-outbound"),
+        redis=secure.redis("omniroute-outbound", password="not-the-password"),
+    )
+    _refused(settings, "Redis (outbound): authentication failed", kind="outbound")
 
 
 def test_an_untrusted_redis_certificate_is_named(secure: SecureStack) -> None:

@@ -20,6 +20,7 @@ from omniroute.router.runtime import (
     Loops,
     Outbound,
     Settings,
+    check_redis,
     consumer_config,
     host_stage,
     producer_config,
@@ -51,6 +52,9 @@ class OutboundRuntime:
 
     async def start(self) -> None:
         settings = self.settings
+        # A refused login would otherwise defer every request as a recent contact
+        # (the store answers "unknown" on an error): stop here, naming Redis.
+        await check_redis(settings.redis, "outbound")
         self._redis = connect(settings.redis)
         producer = AIOKafkaProducer(**producer_config(settings))
         consumer = self._consumer = AIOKafkaConsumer(
