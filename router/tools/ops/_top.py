@@ -169,6 +169,7 @@ def render(now: Snapshot, before: Snapshot | None, down: list[str]) -> Group:
         "ready",
         "busy",
         "not ready",
+        "in wrap-up",
         "offers/s",
         "accepted/s",
         "rejected/s",
@@ -177,12 +178,23 @@ def render(now: Snapshot, before: Snapshot | None, down: list[str]) -> Group:
         agents.add_column(column, justify="right")
     agents.add_row(
         *(f"{states.get(s, 0):.0f}" for s in ("ready", "busy", "not_ready")),
+        f"{now.total('omniroute_agents_in_wrap_up'):.0f}",
         *(
             f"{rate_between(now, before, 'omniroute_offers_total', outcome=o):.1f}"
             for o in ("offered", "accepted", "rejected", "timed_out")
         ),
     )
     parts: list[Table | str] = [traffic, queues, service, agents]
+    reasons = {
+        reason: count
+        for reason, count in now.by("omniroute_agents_not_ready", "reason").items()
+        if count > 0
+    }
+    if reasons:
+        parts.append(
+            "not ready by reason: "
+            + ", ".join(f"{reason} {count:.0f}" for reason, count in sorted(reasons.items()))
+        )
     held = _held_partitions(now)
     if held:
         parts.append(f"[red]held at a refused dead letter (docs/delivery.md):[/] {', '.join(held)}")

@@ -76,3 +76,24 @@ def test_a_frame_with_every_partition_clear_says_nothing_of_held_partitions() ->
     console = Console(width=200, record=True)
     console.print(render(parse_metrics([generate_latest(registry).decode()], at=1.0), None, []))
     assert "refused dead letter" not in console.export_text()
+
+
+def test_a_frame_counts_agents_in_wrap_up_and_names_why_agents_are_not_ready() -> None:
+    registry = CollectorRegistry()
+    metrics = AssignerMetrics(registry, process=False)
+    metrics.agents.labels("care", "busy").set(4)
+    metrics.wrap_up.labels("care").set(2)
+    metrics.wrap_up.labels("tech").set(1)
+    metrics.agents_not_ready.labels("care", "lunch").set(3)
+    metrics.agents_not_ready.labels("tech", "lunch").set(1)
+    metrics.agents_not_ready.labels("care", "missed_offers").set(1)
+    metrics.agents_not_ready.labels("care", "training").set(0)
+    console = Console(width=200, record=True)
+    console.print(render(parse_metrics([generate_latest(registry).decode()], at=1.0), None, []))
+    text = console.export_text()
+    header = next(line for line in text.splitlines() if "in wrap-up" in line)
+    row = text.splitlines()[text.splitlines().index(header) + 2]
+    cells = [cell.strip() for cell in row.strip(" │|").split("│")]
+    assert cells[:4] == ["0", "4", "0", "3"], row
+    assert "not ready by reason: lunch 4, missed_offers 1" in text
+    assert "training" not in text
