@@ -12,6 +12,7 @@ failed" instead of a retry loop or a traceback from inside the library.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 import struct
@@ -218,7 +219,10 @@ async def probe_kafka(kafka: KafkaSettings, who: str) -> None:
         if refused is not None:
             raise refused from None
         return
-    conn.close()
+    # The transport closes a loop turn later: wait for it, or a caller that ends its
+    # loop right after (asyncio.run) leaves a half-closed socket to the collector.
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(conn.close(), 5)
 
 
 _API_VERSIONS_V0 = struct.pack(">ihhih", 10, 18, 0, 1, -1)
@@ -243,6 +247,8 @@ async def _tls_refusal(
     finally:
         if writer is not None:
             writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 5)
     return None
 
 
