@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Set
+from collections.abc import Callable, Coroutine, Iterable, Set
 from typing import Any, Protocol
 
 __all__ = ["Loops"]
@@ -23,6 +23,10 @@ STALLED_AFTER_SECONDS = 30.0
 
 class _Assigned(Protocol):
     def assignment(self) -> Set[Any]: ...
+
+
+class _Stoppable(Protocol):
+    async def stop(self) -> None: ...
 
 
 class _Polling(Protocol):
@@ -68,11 +72,17 @@ class Loops:
             and time.monotonic() - loop.last_poll < STALLED_AFTER_SECONDS
         )
 
-    async def stop(self) -> None:
-        """Ask every loop to stop, then cancel and wait for what is left."""
+    async def stop(self, clients: Iterable[_Stoppable | None] = ()) -> None:
+        """Ask every loop to stop, cancel and wait for what is left, then stop each
+        client the loops used; a client's error is ignored, so a worker shutting down
+        never hangs on one that is already broken."""
         self.stopping.set()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for client in clients:
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()

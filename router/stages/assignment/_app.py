@@ -15,7 +15,6 @@ one-record-per-batch producer any more.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import time
@@ -169,10 +168,7 @@ class AssignerRuntime:
             await admin.close()
 
     async def stop(self) -> None:
-        await self.loops.stop()
-        for client in self._clients:
-            with contextlib.suppress(Exception):
-                await client.stop()
+        await self.loops.stop(self._clients)
 
     async def _rekey(self, records: Sequence[InboundRecord]) -> list[Outbound]:
         """Agent events onto the assigner input, keyed by the pool they name; what the

@@ -5,7 +5,6 @@ worker), its state in a compacted changelog read back when a partition arrives.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -147,10 +146,7 @@ class InsightRuntime:
         return self.stage.process(records)
 
     async def stop(self) -> None:
-        await self.loops.stop()
-        for client in self._clients:
-            with contextlib.suppress(Exception):
-                await client.stop()
+        await self.loops.stop(self._clients)
 
     def live(self) -> bool:
         return not self.loops.failed

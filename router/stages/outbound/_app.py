@@ -101,10 +101,7 @@ class OutboundRuntime:
         return await self.stage.process(records)
 
     async def stop(self) -> None:
-        await self.loops.stop()
-        for client in self._clients:
-            with contextlib.suppress(Exception):
-                await client.stop()
+        await self.loops.stop(self._clients)
         if self._redis is not None:
             with contextlib.suppress(Exception):
                 await self._redis.aclose()

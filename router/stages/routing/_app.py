@@ -150,11 +150,7 @@ class RouterRuntime:
         )
 
     async def stop(self) -> None:
-        await self.loops.stop()
-        for client in (self._consumer, self._loads_consumer, self._producer):
-            if client is not None:
-                with contextlib.suppress(Exception):
-                    await client.stop()
+        await self.loops.stop((self._consumer, self._loads_consumer, self._producer))
         if self._redis is not None:
             with contextlib.suppress(Exception):
                 await self._redis.aclose()
