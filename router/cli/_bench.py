@@ -28,6 +28,7 @@ from omniroute.router.tools.bench import (
     bench_policy,
     bench_stage,
     measure_broker_log,
+    run_assigner_bench,
     run_assigner_pool_bench,
     run_bench,
 )
@@ -74,6 +75,8 @@ def render_report(report: dict[str, Any]) -> Table:
         ("  2 workers: records per batch", "router_2w_records_per_batch", "records"),
     ]
     for label, key, unit in rows:
+        if key not in report:  # a part not run (``--only``)
+            continue
         value = report.get(key)
         if value is None and key.endswith("records_per_batch"):
             continue
@@ -89,6 +92,12 @@ def render_report(report: dict[str, Any]) -> Table:
     if assigner:
         scale = f"{assigner['agents']:,} agents, {assigner['queued']:,} queued"
         table.add_row(f"assigner inputs ({scale})", f"{assigner['inputs_per_second']:,.0f}", "/s")
+        if "inputs_per_cpu_second" in assigner:
+            table.add_row(
+                "  assigner inputs per CPU-second it used",
+                f"{assigner['inputs_per_cpu_second']:,.0f}",
+                "/s",
+            )
         table.add_row(
             "assigner agent-ready -> offer",
             f"{assigner['ready_to_offer_p50_ms']:.1f} / {assigner['ready_to_offer_p99_ms']:.1f}",
@@ -102,6 +111,8 @@ def render_report(report: dict[str, Any]) -> Table:
         )
         table.add_row("RSS assigner", f"{assigner['rss_mb']:.0f}", "MB")
     for workers in (1, 2):
+        if f"router_{workers}w_rss_mb" not in report:
+            continue
         rss = ", ".join(f"{m:.0f}" for m in report.get(f"router_{workers}w_rss_mb", []))
         table.add_row(f"RSS router, {workers} worker(s)", rss, "MB each")
     ratios = (
@@ -112,6 +123,8 @@ def render_report(report: dict[str, Any]) -> Table:
         ("two_workers_cpu_efficiency", "{:.2f}", "2 workers / 1, events per CPU-second"),
     )
     for key, shape, unit in ratios:
+        if key not in report:
+            continue
         value = report.get(key)
         table.add_row(key, "-" if value is None else shape.format(value), unit)
     table.caption = (
@@ -143,10 +156,20 @@ def everything(
             "(default: this one if it has it, else .venv-quix from ./dev.sh bench-env)."
         ),
     ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="Run one part alone on a stack of its own: 'assigner' (through the broker)."
+        ),
+    ] = None,
 ) -> None:
     """Ceiling, naive router, omniroute's router and the assigner, side by side."""
     if ctx.invoked_subcommand is not None:
         return
+    if only not in (None, "assigner"):
+        raise typer.BadParameter(
+            f"unknown part {only!r}: the one part is 'assigner'", param_hint="--only"
+        )
     options = BenchOptions.quick(state_dir) if short else BenchOptions(state_dir=state_dir)
     options = replace(
         options,
@@ -173,7 +196,8 @@ def everything(
             if current:
                 bar.advance(current[-1], count)
 
-        report = run_bench(options, progress=Progress(start, advance))
+        run = run_assigner_bench if only == "assigner" else run_bench
+        report = run(options, progress=Progress(start, advance))
         if current:
             bar.update(current[-1], completed=bar.tasks[-1].total)
     console.print(render_report(report))

@@ -7,7 +7,7 @@ request costs the embedded broker as its log grows."""
 from ._assigner_pool import run_assigner_pool_bench
 from ._broker_log import BrokerLogStep, measure_broker_log
 from ._router_parts import BenchResult, bench_decisions, bench_policy, bench_stage
-from ._run import RATIO_KEYS, BenchOptions, Progress, run_bench
+from ._run import RATIO_KEYS, BenchOptions, Progress, run_assigner_bench, run_bench
 
 __all__ = [
     "RATIO_KEYS",
@@ -19,6 +19,7 @@ __all__ = [
     "bench_policy",
     "bench_stage",
     "measure_broker_log",
+    "run_assigner_bench",
     "run_assigner_pool_bench",
     "run_bench",
 ]

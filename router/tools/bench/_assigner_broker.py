@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from omniroute.router.runtime import Settings
-from omniroute.router.tools.harness import WorkerProcess, percentile, rss_mb
+from omniroute.router.tools.harness import WorkerProcess, cpu_seconds, percentile, rss_mb
 from omniroute.schemas import (
     AgentLoggedIn,
     AgentPresence,
@@ -57,6 +57,10 @@ class AssignerFigures:
     arrived_to_offer_p99_ms: float
     rss_mb: float
     agents: int
+    inputs_per_cpu_second: float = 0.0
+    """Inputs applied per CPU-second of the worker process while it drained the
+    backlog: what sets its throughput on a quiet machine, and far steadier than
+    inputs/s on a shared one."""
     queued: int
 
 
@@ -185,6 +189,7 @@ def measure_assigner(
         ]
         inputs = len(backlog_agents) + len(backlog_contacts)
         before = _events_applied(worker.settings.metrics_port)
+        cpu_before = cpu_seconds(worker.pid)
         started = time.perf_counter()
         asyncio.run(produce_all(bootstrap, AGENT_EVENTS, backlog_agents))
         asyncio.run(produce_all(bootstrap, ASSIGNER_INPUT, backlog_contacts))
@@ -197,6 +202,7 @@ def measure_assigner(
                 on_progress(int(now_applied - applied))
             applied = now_applied
         inputs_per_second = applied / (time.perf_counter() - started)
+        inputs_per_cpu_second = applied / max(cpu_seconds(worker.pid) - cpu_before, 1e-3)
         memory = rss_mb(worker.pid)
         ready = [
             (
@@ -238,4 +244,5 @@ def measure_assigner(
         rss_mb=memory,
         agents=agents,
         queued=queued,
+        inputs_per_cpu_second=inputs_per_cpu_second,
     )
