@@ -57,11 +57,11 @@ class AssignerFigures:
     arrived_to_offer_p99_ms: float
     rss_mb: float
     agents: int
+    queued: int
     inputs_per_cpu_second: float = 0.0
     """Inputs applied per CPU-second of the worker process while it drained the
     backlog: what sets its throughput on a quiet machine, and far steadier than
     inputs/s on a shared one."""
-    queued: int
 
 
 class AssignerMeasure(Protocol):
