@@ -79,7 +79,9 @@ class AgentFlows:
         agent is not ready, an agent's time in state counted before and after its
         event, every agent's at a tick, and a follow-up forwarded to the pool a
         contact was handed to."""
-        agent_id: str | None = getattr(message, "agent_id", None)  # an agent event's
+        # An agent event's. Read from the fields: getattr with a default on a model
+        # without the field goes through pydantic's __getattr__ and an exception.
+        agent_id: str | None = message.__dict__.get("agent_id")
         if agent_id is not None:
             self.observe(pool_name, agent_id, pool.agent(agent_id), now)
         if isinstance(message, InteractionUpdate):
@@ -139,17 +141,35 @@ class AgentFlows:
             seen[agent_id] = (*_state(agent), max(now, before[2]) if before else now)
 
     def tick(self, pool_name: str, pool: Pool, now: float) -> None:
-        """Every agent's time up to ``now``, and how many are not ready for each reason."""
+        """Every agent's time up to ``now``, and how many are not ready for each reason.
+
+        What ``observe`` does for each agent, with the seconds summed per (state,
+        reason) and each sum added to its counter once: a tick of a 10,000-agent
+        pool was 10,000 labelled increments (7% of the assigner's CPU under a
+        backlog, py-spy). Sums of whole seconds are the same; others may differ from
+        the per-agent increments in the last bits of a float."""
         agents = {agent.agent_id: agent for agent in pool.agents()}
         for agent_id in list(self._seen.get(pool_name, {})):
             if agent_id not in agents:
                 self.observe(pool_name, agent_id, None, now)
+        seen = self._seen.setdefault(pool_name, {})
+        spent: dict[tuple[str, str], float] = {}
         counts = dict.fromkeys(self._reasons(pool_name), 0)
         for agent_id, agent in agents.items():
-            self.observe(pool_name, agent_id, agent, now)
+            before = seen.get(agent_id)
+            if before is None:
+                seen[agent_id] = (*_state(agent), now)
+            else:
+                state, reason, since = before
+                if now > since:
+                    labels = (state, reason)
+                    spent[labels] = spent.get(labels, 0.0) + (now - since)
+                seen[agent_id] = (*_state(agent), max(now, since))
             if agent.presence is Presence.NOT_READY:
                 reason = agent.reason or UNSPECIFIED
                 counts[reason] = counts.get(reason, 0) + 1
+        for (state, reason), seconds in spent.items():
+            self._metrics.agent_state_seconds.labels(pool_name, state, reason).inc(seconds)
         for reason, count in counts.items():
             self._metrics.agents_not_ready.labels(pool_name, reason).set(count)
 
