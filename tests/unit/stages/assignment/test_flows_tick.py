@@ -103,8 +103,8 @@ def test_a_tick_counts_every_agents_seconds_as_one_by_one_would(
         labels, since = state[agent]
         expected[labels] = expected.get(labels, 0.0) + (now + 1 - since)
     for (name, reason), seconds in expected.items():
-        labels = {"pool": "care", "state": name, "reason": reason}
-        assert registry.get_sample_value(NAME, labels) == seconds, (name, reason)
+        sample = {"pool": "care", "state": name, "reason": reason}
+        assert registry.get_sample_value(NAME, sample) == seconds, (name, reason)
     total = sum(
         sample.value
         for metric in registry.collect()
