@@ -134,7 +134,7 @@ class AgentFlows:
         if before is not None:
             state, reason, since = before
             if now > since:
-                self._metrics.agent_state_seconds.labels(pool_name, state, reason).inc(now - since)
+                self._metrics.state_seconds(pool_name, state, reason).inc(now - since)
         if agent is None:
             seen.pop(agent_id, None)
         else:

@@ -184,7 +184,7 @@ class AssignerStage:
                     len(agents),
                     extra={"pool": pool_name, "stage": "assigner"},
                 )
-        self.metrics.events.labels(message.type.rsplit(".", 1)[-1]).inc()
+        self.metrics.event_types(message.type.rsplit(".", 1)[-1]).inc()
         if isinstance(message, WorkCompleted):  # who served the customer, to the router
             result.outbound += completion_records(pool, message, now, SOURCE)
         if isinstance(message, InteractionUpdate) and pool.contact(message.interaction_id) is None:
@@ -227,9 +227,7 @@ class AssignerStage:
                     self._targets[contact.interaction_id] = (
                         message.service_target_seconds or DEFAULT_SERVICE_TARGETS[contact.channel]
                     )
-                    self.metrics.entered.labels(
-                        pool_name, contact.queue, contact.channel.value
-                    ).inc()
+                    self.metrics.entered_in(pool_name, contact.queue, contact.channel.value).inc()
                     self._window.record(series_of(pool_name, contact), now, "entered", True)
                 return pool.enqueue(contact, now)
             case RoutingDecision():
@@ -304,7 +302,7 @@ class AssignerStage:
                 continue
             message = effect_message(effect, pool_name, SOURCE)
             if isinstance(effect, OfferPlan):
-                metrics.offers.labels(pool_name, "offered").inc()
+                metrics.offers_by(pool_name, "offered").inc()
                 # ``now`` is the wall clock the loop passed in; an overflow's decision
                 # carries the original queue entry, not the moment that made a match.
                 if cause is not None and getattr(cause, "cause_type", None) != OVERFLOW_CAUSE:
@@ -312,11 +310,11 @@ class AssignerStage:
                         max(0.0, now - cause.time.timestamp())
                     )
             elif isinstance(effect, ContactAssigned):
-                metrics.offers.labels(pool_name, "accepted").inc()
+                metrics.offers_by(pool_name, "accepted").inc()
                 self._count_answer(pool, pool_name, effect, now)
             elif isinstance(effect, OfferRevocation):
                 outcome = "timed_out" if effect.why == "timeout" else "revoked"
-                metrics.offers.labels(pool_name, outcome).inc()
+                metrics.offers_by(pool_name, outcome).inc()
             elif isinstance(effect, AgentPaused):
                 log.info(
                     "agent paused after %d missed offers",
