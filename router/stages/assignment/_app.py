@@ -38,7 +38,6 @@ from omniroute.router.runtime import (
     host_stage,
     producer_config,
     stop_worker_process,
-    tune_collector,
 )
 from omniroute.schemas import (
     AgentEvent,
@@ -147,10 +146,11 @@ class AssignerRuntime:
         )
         gc.collect()
         gc.freeze()  # start-up objects never die: keep the cyclic GC off them
-        # The router's thresholds: at CPython's default a young collection ran every
-        # 700 allocations, and applying a backlog took 85 us CPU an input against 66
-        # with these (in process, the bench's 10k agents and 100k contacts).
-        tune_collector()
+        # Not the router's raised thresholds (tune_collector): in process they cut
+        # applying the bench's backlog from 85 to 66 us CPU an input, but through the
+        # broker the worker then drained it at half the rate for the same CPU (three
+        # runs each way, back to back; not yet explained: one guess is a middle
+        # collection walking up to a million young objects while fetches wait).
         self.loops.start("assign-loop", self.loop.run)
         self.loops.start("rekey-loop", self.rekey.run)
         log.info("assigner started", extra={"stage": "assigner"})
