@@ -12,8 +12,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from omniroute.router.tools.bench import RATIO_KEYS
+from omniroute.router.cli import app
+from omniroute.router.runtime import Settings
+from omniroute.router.tools.bench import (
+    RATIO_KEYS,
+    AssignerFigures,
+    BenchOptions,
+    run_assigner_bench,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.timeout(900)]
 
@@ -115,3 +123,33 @@ def test_the_broker_log_bench_measures_each_step_as_anyone_runs_it() -> None:
     assert len(stored) == 3
     assert stored[0] == 0
     assert all(later - earlier > 1000 for earlier, later in itertools.pairwise(stored))
+
+
+def test_only_the_assigner_runs_on_a_stack_of_its_own_with_the_yardstick(tmp_path: Path) -> None:
+    """``omniroute bench --only assigner``: the assigner part alone (here a stand-in
+    measure, so the test takes seconds), on its own broker, reported under the same
+    keys as the whole bench with the yardstick, and the table shows only its rows."""
+    seen: list[tuple[str, int, int, int]] = []
+
+    def measure(
+        settings: Settings, *, agents: int, queued: int, probes: int, **_: object
+    ) -> AssignerFigures:
+        seen.append((settings.kafka.bootstrap_servers, agents, queued, probes))
+        return AssignerFigures(12_000.5, 40.0, 90.0, 20.0, 60.0, 280.0, agents, queued, 13_000.0)
+
+    options = BenchOptions.quick(tmp_path / "state")
+    report = run_assigner_bench(options, assigner=measure)
+
+    assert [s[1:] for s in seen] == [(100, 500, 10)]
+    assert report["assigner"]["inputs_per_second"] == 12_000.5
+    assert report["assigner"]["inputs_per_cpu_second"] == 13_000.0
+    assert report["python_cpu_ms"] > 0
+    assert "router_1w_events_per_second" not in report
+    saved = json.loads((tmp_path / "state" / "bench-assigner.json").read_text())
+    assert saved["assigner"] == report["assigner"]
+
+
+def test_bench_only_names_the_part_it_can_run_alone() -> None:
+    result = CliRunner().invoke(app, ["bench", "--only", "router"])
+    assert result.exit_code == 2
+    assert "'assigner'" in result.output

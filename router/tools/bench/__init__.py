@@ -4,6 +4,7 @@ produce), the naive router, and the assignment pool in process and through the
 broker; ``run_bench`` puts them side by side. ``measure_broker_log``: what a
 request costs the embedded broker as its log grows."""
 
+from ._assigner_broker import AssignerFigures
 from ._assigner_pool import run_assigner_pool_bench
 from ._broker_log import BrokerLogStep, measure_broker_log
 from ._router_parts import BenchResult, bench_decisions, bench_policy, bench_stage
@@ -11,6 +12,7 @@ from ._run import RATIO_KEYS, BenchOptions, Progress, run_assigner_bench, run_be
 
 __all__ = [
     "RATIO_KEYS",
+    "AssignerFigures",
     "BenchOptions",
     "BenchResult",
     "BrokerLogStep",
