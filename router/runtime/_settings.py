@@ -204,6 +204,16 @@ class RouterSettings(BaseModel):
     group_id: str = "omniroute-router"
     batch_max_records: int = Field(default=1000, ge=1, le=100_000)
     batch_wait_ms: int = Field(default=20, ge=0, le=10_000)
+    batch_interval_ms: int = Field(
+        default=20,
+        ge=0,
+        le=1_000,
+        description=(
+            "While events trickle in, a batch starts at most this often (a full batch does "
+            "not wait): fewer, fuller batches cost the worker and the broker less per event, "
+            "for at most this much latency. 0: take whatever has arrived at once."
+        ),
+    )
     max_event_bytes: int = Field(default=64 * 1024, ge=256)
     recent_contacts_kept: int = Field(default=20, ge=1, le=500)
     recent_contacts_ttl_seconds: int = Field(default=30 * 86_400, ge=60)

@@ -131,6 +131,7 @@ class RouterRuntime:
             metrics=self.metrics.worker,
             max_records=settings.router.batch_max_records,
             wait_ms=settings.router.batch_wait_ms,
+            min_interval_ms=settings.router.batch_interval_ms,
             dead_letter_topic=settings.kafka.dead_letter_topic,
             dead_letter_budget=dead_letter_budget(settings, "router"),
             on_produced=self._produced,

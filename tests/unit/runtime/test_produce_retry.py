@@ -11,7 +11,7 @@ import pytest
 from aiokafka.errors import NotLeaderForPartitionError, RecordTooLargeError
 from aiokafka.partitioner import DefaultPartitioner
 
-from omniroute.router.runtime import BatchProducer
+from omniroute.router.runtime import BatchProducer, Produced
 
 
 class _Batch:
@@ -96,8 +96,8 @@ def test_remembered_partitions_are_the_partitioners_every_time() -> None:
     keys = [f"cust-{n:05d}".encode() for n in range(500)]
 
     async def group_twice() -> list[dict[tuple[str, int], list[Any]]]:
-        producer = BatchProducer(_Broker([]))  # type: ignore[arg-type]
-        records = [("omniroute.decisions", key, b"v", ()) for key in keys]
+        producer = BatchProducer(_Broker([]))
+        records: list[Produced] = [("omniroute.decisions", key, b"v", ()) for key in keys]
         records.append(("omniroute.decisions", None, b"unkeyed", ()))
         return [await producer.group(records), await producer.group(reversed(records))]
 
