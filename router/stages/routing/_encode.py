@@ -44,9 +44,7 @@ _FIELDS = list(RoutingDecision.model_fields)
 if _FIELDS[0] == "customer":  # pragma: no cover - the envelope's fields come first
     raise ImportError("DecisionWriter splices the customer after a field")
 _NEXT_KEY = (
-    f',"{_FIELDS[_FIELDS.index("customer") + 1]}":'.encode()
-    if _FIELDS[-1] != "customer"
-    else None
+    f',"{_FIELDS[_FIELDS.index("customer") + 1]}":'.encode() if _FIELDS[-1] != "customer" else None
 )
 """Where the customer goes in the decision written without it: before the next
 field's key (or at the end)."""
