@@ -22,7 +22,7 @@ from ._floor import (
     read_queue_settings,
     table_key,
 )
-from ._loop import AssignerLoop, persist_then_publish, publish_after_state, send_state
+from ._loop import AssignerLoop, persist_then_publish
 from ._metrics import WAIT_BUCKETS, AssignerMetrics
 from ._service_level import Outcome, ServiceLevelWindow, WindowFigures
 from ._stage import AssignerStage, PoolRecords, StageResult
@@ -57,9 +57,7 @@ __all__ = [
     "group_records",
     "persist_then_publish",
     "pool_config",
-    "publish_after_state",
     "read_queue_settings",
     "run_assigner_worker",
-    "send_state",
     "table_key",
 ]

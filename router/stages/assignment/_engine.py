@@ -85,10 +85,6 @@ def _anywhere(pool: str) -> bool:
     return True
 
 
-async def _nothing_in_flight() -> None:
-    return None
-
-
 def group_records(latest: Iterable[tuple[str, Record]]) -> dict[str, PoolRecords]:
     """Changelog records (``pool|kind|name`` -> record) grouped into each pool's lists."""
     pools: dict[str, PoolRecords] = {}
@@ -112,9 +108,6 @@ class AssignerEngine:
         self.stage = stage
         self.max_input_bytes = max_input_bytes
         self._persisted = persisted
-        self.before_read: Callable[[], Awaitable[None]] = _nothing_in_flight
-        """Waits for changelog writes this worker still has in flight (the loop sets
-        it): a rebuild must read the batch before this one back."""
         self.partition_of: dict[str, int] = {}
         self.owns: Callable[[str], bool] = _anywhere
         """Whether this worker owns a pool (by the partition its name hashes to): set by
@@ -210,7 +203,6 @@ class AssignerEngine:
 
     async def rebuild(self, partition: int, pool: str, out: BatchResult, now: float) -> None:
         """Replace the pool in memory with the one its persisted records describe."""
-        await self.before_read()
         latest = await self._persisted(partition)
         prefix = f"{pool}|"
         for key, (_, record) in out.writes.items():

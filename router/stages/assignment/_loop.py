@@ -2,15 +2,14 @@
 pool), the pools of the owned partitions in memory, their state in a changelog.
 
 Per fetched batch: apply every input (``AssignerEngine``), run the pools' due
-timers, wait for the batch before to be done, then send the changelog writes; in
-the background their acks, then the outputs and theirs (``persist_then_publish``,
-in two halves: ``send_state``, ``publish_after_state``), then the dead letters, then
-the inputs' commit. So the next batch is fetched and applied while the broker acks
-this one's changelog and outputs, and an output still never goes out before its
-batch's state is persisted; batches complete one after the other, so commits stay
-in order (a partition whose dead letter the broker refuses is held at that input,
-not committed past it: ``HeldPartitions``). A rebuild that reads the changelog back
-first waits for the batch in flight (``AssignerEngine.before_read``). At least
+timers, produce the changelog writes and wait for their acks, then the outputs
+and theirs (``persist_then_publish``), then the dead letters, then commit the
+inputs' offsets. The outputs' acks, the dead letters and the commit complete in
+the background while the next batch is fetched, applied and its changelog written
+(the state running ahead of the outputs is the harmless direction, see
+``persist_then_publish``); that batch's outputs go out only once they are done, so
+commits stay in order (a partition whose dead letter the broker refuses is held at that
+input, not committed past it: ``HeldPartitions``). At least
 once: a crash before the commit replays inputs on top of the state their
 changelog writes already hold, which the pool methods tolerate (a redelivered
 decision is ignored, a replayed accept gets the same assignment again, a late
@@ -62,7 +61,7 @@ from omniroute.schemas import topic
 from ._changelog import ChangelogReader, encode_key, encode_value
 from ._engine import AssignerEngine, BatchResult
 
-__all__ = ["AssignerLoop", "persist_then_publish", "publish_after_state", "send_state"]
+__all__ = ["AssignerLoop", "persist_then_publish"]
 
 log = logging.getLogger("omniroute.assigner")
 INPUT = topic("omniroute.assigner-input").name
@@ -111,8 +110,7 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         self.batches = 0
         self.resyncs = 0
         self._in_flight: asyncio.Future[None] | None = None
-        """The last batch's changelog acks, outputs, dead letters and commit, not yet done."""
-        engine.before_read = self._state_persisted
+        """The last batch's outputs: acks, dead letters and commit, not yet done."""
 
     # -- rebalance listener (called by the consumer's coordinator task) --------
 
@@ -211,15 +209,14 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         if not (out.outbound or out.writes or out.dead_letters or offsets):
             return
         touched = {p for p, _ in out.writes.values()} | {tp.partition for tp in offsets}
-        await self._settle()  # the batch before: changelog, outputs, commit (or raises)
         if not self._still_owner(touched):
             await self._resync(touched)
             return
-        state, world = await self._prepare(out)
-        sent = await send_state(self._batches, state, at=now)
-        self._in_flight = asyncio.ensure_future(
-            self._complete(state, sent, world, out=out, offsets=offsets, now=now)
-        )
+        world = await self._persist(out, now)
+        await self._settle()  # the batch before: outputs acked, committed (or raises)
+        stamp = int(now * 1000)
+        futures = await self._batches.send_grouped(world, timestamp_ms=stamp) if world else []
+        self._in_flight = asyncio.ensure_future(self._complete(world, futures, out, offsets, stamp))
         self._freezer.after_batch()
 
     async def _settle(self) -> None:
@@ -227,26 +224,17 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
         if in_flight is not None:
             await in_flight
 
-    async def _state_persisted(self) -> None:
-        """Before the engine reads the changelog back (a rebuild): the last batch's
-        writes, still in flight while this batch is applied, acked (or raises)."""
-        in_flight = self._in_flight
-        if in_flight is not None:
-            await in_flight
-
     async def _complete(
         self,
-        state: Grouped,
-        sent: list[asyncio.Future[Any]],
         world: Grouped,
-        *,
+        futures: list[asyncio.Future[Any]],
         out: BatchResult,
         offsets: dict[TopicPartition, int],
-        now: float,
+        stamp: int,
     ) -> None:
-        """The changelog's acks, then the outputs sent and acked, then the dead
-        letters, then the commit."""
-        await publish_after_state(self._batches, state, sent, world, at=now)
+        """The outputs' acks, then the dead letters, then the commit."""
+        if world:
+            await self._batches.acked(world, futures, stage="assigner", timestamp_ms=stamp)
         letters = [
             (key, value)
             for _, key, value in dead_letter_records(out.dead_letters, self._dead_letter_topic)
@@ -303,9 +291,9 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
                     self._consumer.seek(tp, committed)
                 self._pending.add(partition)
 
-    async def _prepare(self, out: BatchResult) -> tuple[Grouped, Grouped]:
-        """The changelog writes and the outputs, each grouped by partition: the first
-        to be acked before the second is sent (``persist_then_publish``)."""
+    async def _persist(self, out: BatchResult, now: float) -> Grouped:
+        """The changelog writes, sent and acked, stamped with the batch's time (see
+        ``persist_then_publish``); returns the outputs, grouped, to send after them."""
         by_partition: Grouped = {}
         key: bytes | None
         for name, key, value in out.publishable():
@@ -317,7 +305,8 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
             state.setdefault((self._changelog_topic, partition), []).append(
                 (encode_key(key_text), encode_value(record), ())
             )
-        return state, by_partition
+        await persist_then_publish(self._batches, state, {}, at=now)
+        return by_partition
 
 
 async def persist_then_publish(
@@ -339,32 +328,8 @@ async def persist_then_publish(
     revocation and the re-offer it made room for are one moment, and carry one
     time. Stamped at append, they carried times a millisecond apart in partition
     order, the re-offer sometimes first."""
-    sent = await send_state(batches, state, at=at)
-    await publish_after_state(batches, state, sent, world, at=at)
-
-
-async def send_state(
-    batches: BatchProducer, state: Grouped, *, at: float | None = None
-) -> list[asyncio.Future[Any]]:
-    """``persist_then_publish`` in two halves, so the loop applies the next batch
-    while the broker acks this one's changelog: the first sends ``state``."""
     stamp = None if at is None else int(at * 1000)
-    return await batches.send_grouped(state, timestamp_ms=stamp) if state else []
-
-
-async def publish_after_state(
-    batches: BatchProducer,
-    state: Grouped,
-    sent: list[asyncio.Future[Any]],
-    world: Grouped,
-    *,
-    at: float | None = None,
-) -> None:
-    """The second half: every ack of ``state`` (what ``send_state`` returned), then
-    ``world`` sent and acked."""
-    stamp = None if at is None else int(at * 1000)
-    if state:
-        await batches.acked(state, sent, stage="assigner", timestamp_ms=stamp)
-    if world:
-        futures = await batches.send_grouped(world, timestamp_ms=stamp)
-        await batches.acked(world, futures, stage="assigner", timestamp_ms=stamp)
+    for grouped in (state, world):
+        if grouped:
+            futures = await batches.send_grouped(grouped, timestamp_ms=stamp)
+            await batches.acked(grouped, futures, stage="assigner", timestamp_ms=stamp)

@@ -264,33 +264,3 @@ def test_an_offer_revoked_in_the_batch_that_made_it_is_never_sent() -> None:
     assert _offers_and_revocations(backlog.publishable()) == [("omniroute.offer.revoked", "i1#1")]
     changelog.write(backlog)
     assert not any("|c|" in key for key in changelog.latest)
-
-
-@pytest.mark.usefixtures("accept_fails_after_changing_the_pool")
-def test_a_rebuild_first_waits_for_the_batch_still_in_flight() -> None:
-    """The loop applies a batch while the one before's changelog writes are still
-    being acked: a rebuild then reads the changelog only after they landed
-    (``before_read``), or it would rebuild the pool without them."""
-    changelog = Changelog()
-    engine = _engine(changelog)
-    first = BatchResult()
-    batch = [_login("a1"), _login("a2"), _decision("i1"), _decision("i2")]
-    asyncio.run(engine.apply_batch(_inputs(batch), NOW, first))
-    waited: list[int] = []
-
-    async def first_batch_acked() -> None:  # the loop's in-flight batch completing
-        if not waited:
-            changelog.write(first)
-        waited.append(len(first.writes))
-
-    engine.before_read = first_batch_acked
-    second = BatchResult()
-    batch = [_decision("i3"), _accept("a2", "i2"), _accept("a1", "i1")]
-    asyncio.run(engine.apply_batch(_inputs(batch, first_offset=4), NOW + 1, second))
-    changelog.write(second)
-
-    assert waited == [len(first.writes)]  # once, for the one rebuild
-    pool = engine.stage.pools[POOL]
-    assert _memory(pool) == _persisted(changelog)
-    states = {c.interaction_id: c.state.value for c in pool.contacts()}
-    assert states == {"i1": "offered", "i2": "assigned", "i3": "queued"}

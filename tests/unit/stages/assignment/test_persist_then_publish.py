@@ -8,12 +8,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from omniroute.router.runtime import BatchProducer, Grouped
-from omniroute.router.stages.assignment import (
-    persist_then_publish,
-    publish_after_state,
-    send_state,
-)
+from omniroute.router.runtime import BatchProducer
+from omniroute.router.stages.assignment import persist_then_publish
 
 
 class _Batch:
@@ -102,40 +98,3 @@ def test_every_record_of_a_batch_carries_the_batch_time() -> None:
 
     asyncio.run(run())
     assert broker.stamps == [1_700_000_000_123] * 3
-
-
-def test_in_two_halves_the_loop_goes_on_while_the_changelog_is_acked() -> None:
-    """The loop sends a batch's changelog (``send_state``) and applies the next batch
-    while the acks come back (``publish_after_state`` in the background): the send
-    returns before any ack, and still no output goes out before its changelog is
-    acked, stamped with its batch's time."""
-    broker = _Broker()
-    state: Grouped = {
-        ("changelog", 0): [(b"c", b"offered", ())],
-        ("changelog", 1): [(b"d", b"q", ())],
-    }
-    world: Grouped = {("omniroute.assignments", 0): [(b"agent-1", b"offer", ())]}
-
-    async def run() -> list[str]:
-        batches = BatchProducer(broker)
-        sent = await send_state(batches, state, at=1_700_000_000.5)
-        after_send = list(broker.log)
-        background = asyncio.ensure_future(
-            publish_after_state(batches, state, sent, world, at=1_700_000_000.5)
-        )
-        broker.log.append("next batch applied")  # the loop's work meanwhile
-        await background
-        return after_send
-
-    after_send = asyncio.run(run())
-    assert after_send == ["send changelog", "send changelog"]
-    assert broker.log == [
-        "send changelog",
-        "send changelog",
-        "next batch applied",
-        "ack changelog",
-        "ack changelog",
-        "send omniroute.assignments",
-        "ack omniroute.assignments",
-    ]
-    assert broker.stamps == [1_700_000_000_500] * 3
