@@ -4,6 +4,7 @@ simulator's handle and patience times, sped up), and what was decided."""
 
 from ._floor_plan import DEFAULT_SCENARIO, FloorPlan, Staffing, in_floor_seconds, simulate_floor
 from ._floor_report import demo_plan
+from ._outputs import SentDigests
 from ._run import DemoOptions, DemoResult, run_demo
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "DemoOptions",
     "DemoResult",
     "FloorPlan",
+    "SentDigests",
     "Staffing",
     "demo_plan",
     "in_floor_seconds",

@@ -15,6 +15,7 @@ from rich.table import Table
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
 from omniroute.router.tools.harness import (
+    TICK_SECONDS,
     AgentFloor,
     EmbeddedStack,
     FloorReport,
@@ -162,7 +163,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         )
         sent_at: dict[str, float] = {}
         sent: list[bytes] = []
-        collector = OutputCollector(settings.kafka.bootstrap_servers, run_id, sent_at).start()
+        collector = OutputCollector(settings.kafka.bootstrap_servers, run_id, sent_at, sent).start()
         # One probe contact sent at once measures start-up: worker start -> first decision.
         publish_traffic(
             settings.kafka.bootstrap_servers,
@@ -204,6 +205,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
                 on_progress=lambda n: progress.advance(task, n),
                 sent_at=sent_at,
                 record=sent,
+                linger_ms=round(TICK_SECONDS * 1000),  # one batch a tick, as the floor
             )
         report.routable += 1  # the probe
         complete = collector.wait_for(report.routable, report.bad, options.timeout)

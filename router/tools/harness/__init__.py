@@ -3,7 +3,8 @@ started as an operator would, simulated traffic and customers (generated, seeded
 published), simulated agent desktops, and the measurements every tool reports
 with (/proc readings, percentiles), each written once here."""
 
-from ._agent_floor import AgentFloor, FloorReport, floor_agents
+from ._agenda import Agenda
+from ._agent_floor import TICK_SECONDS, AgentFloor, FloorReport, floor_agents
 from ._lifetime import die_with_parent
 from ._proc import command_line, cpu_seconds, process_state, rss_mb
 from ._publish import PublishReport, publish_traffic
@@ -21,6 +22,8 @@ from ._traffic import SimulatedEvent, TrafficGenerator, generate_customers, past
 from ._workers import WorkerProcess
 
 __all__ = [
+    "TICK_SECONDS",
+    "Agenda",
     "AgentFloor",
     "EmbeddedStack",
     "FloorReport",
