@@ -86,7 +86,6 @@ class OutputCollector:
             bootstrap_servers=bootstrap_servers,
             enable_auto_commit=False,
             group_id=None,
-            check_crcs=False,  # loopback; kafka-python checks CRCs in pure Python
         )
         partitions = [
             TopicPartition(name, p)

@@ -163,9 +163,6 @@ class AgentFloor:
             bootstrap_servers=bootstrap_servers,
             enable_auto_commit=False,
             fetch_max_wait_ms=tick_ms,
-            # A desktop on loopback: kafka-python checks CRCs in pure Python, which
-            # was a tenth of a core at 1,000 contacts/s.
-            check_crcs=False,
         )
         tps = [
             TopicPartition(name, p)
