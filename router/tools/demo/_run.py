@@ -39,6 +39,7 @@ from omniroute.router.tools.report import (
 )
 from omniroute.schemas import Channel, ContactTarget
 
+from ._cores import CoreMeter, print_cores
 from ._floor_plan import DEFAULT_SCENARIO, FloorPlan
 from ._floor_report import (
     FloorComparison,
@@ -189,6 +190,17 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         else:
             print_staffing(console, plan, options.service_level)
             floor = ScaledFloor(settings.kafka.bootstrap_servers, plan, run_id).start()
+        pids = {status.name: status.pid for status in stack.status()}
+        meter = CoreMeter.for_demo(
+            {
+                "router worker": worker.pid,
+                "assigner worker": assigner.pid,
+                "insight worker": insight.pid,
+                "broker (embedded)": pids.get("kafka"),
+                "redis": pids.get("redis"),
+            },
+            floor.thread_id,
+        ).start()
         with Progress(
             TextColumn("[bold]traffic"),
             BarColumn(),
@@ -207,6 +219,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
                 record=sent,
                 linger_ms=round(TICK_SECONDS * 1000),  # one batch a tick, as the floor
             )
+        cores = meter.stop()
         report.routable += 1  # the probe
         complete = collector.wait_for(report.routable, report.bad, options.timeout)
         outputs = collector.stop()
@@ -219,6 +232,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         if not complete:
             console.print(f"[yellow]timed out[/] waiting for outputs; see {worker.log_path}")
         _print_summary(console, report, outputs, first_decision)
+        print_cores(console, cores)
         _print_assignment(console, floor_report, plan, options.agents)
         figures = _insight_report(console, settings, options.state_dir / "report")
         if comparison is not None:

@@ -6,7 +6,7 @@ with (/proc readings, percentiles), each written once here."""
 from ._agenda import Agenda
 from ._agent_floor import TICK_SECONDS, AgentFloor, FloorReport, floor_agents
 from ._lifetime import die_with_parent
-from ._proc import command_line, cpu_seconds, process_state, rss_mb
+from ._proc import command_line, cpu_seconds, process_state, rss_mb, thread_cpu_seconds
 from ._publish import PublishReport, publish_traffic
 from ._seeding import seed_customers
 from ._stack import (
@@ -47,4 +47,5 @@ __all__ = [
     "publish_traffic",
     "rss_mb",
     "seed_customers",
+    "thread_cpu_seconds",
 ]

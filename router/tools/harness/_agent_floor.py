@@ -188,6 +188,11 @@ class AgentFloor:
         self._thread.start()
         return self
 
+    @property
+    def thread_id(self) -> int | None:
+        """The floor loop's native thread id (its CPU is read from /proc)."""
+        return self._thread.native_id
+
     def stop(self) -> FloorReport:
         self._stop.set()
         self._thread.join(timeout=10)
