@@ -9,9 +9,9 @@ from ._outputs import SentDigests
 from ._run import DemoOptions, DemoResult, run_demo
 
 __all__ = [
+    "DEFAULT_SCENARIO",
     "CoreMeter",
     "CoreShares",
-    "DEFAULT_SCENARIO",
     "DemoOptions",
     "DemoResult",
     "FloorPlan",

@@ -4,7 +4,7 @@ published), simulated agent desktops, and the measurements every tool reports
 with (/proc readings, percentiles), each written once here."""
 
 from ._agenda import Agenda
-from ._agent_floor import TICK_SECONDS, AgentFloor, FloorReport, floor_agents
+from ._agent_floor import AgentFloor, FloorReport, floor_agents
 from ._lifetime import die_with_parent
 from ._proc import command_line, cpu_seconds, process_state, rss_mb, thread_cpu_seconds
 from ._publish import PublishReport, publish_traffic
@@ -22,7 +22,6 @@ from ._traffic import SimulatedEvent, TrafficGenerator, generate_customers, past
 from ._workers import WorkerProcess
 
 __all__ = [
-    "TICK_SECONDS",
     "Agenda",
     "AgentFloor",
     "EmbeddedStack",
