@@ -8,14 +8,14 @@ facts (tier, reason, segment...) most contacts never reach the CEL runtime.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 import cel
 
 from ._facts import FACTS, UNHASHABLE_FACTS, FactSheet
 
-__all__ = ["Condition", "ConditionError", "PolicyError"]
+__all__ = ["Condition", "ConditionError", "FirstMatch", "PolicyError"]
 
 _CACHE_LIMIT = 8192
 
@@ -62,11 +62,16 @@ class Condition:
         self._cacheable = not (variables & UNHASHABLE_FACTS)
         self._cache: dict[tuple[Any, ...], bool] = {}
 
+    @property
+    def cacheable(self) -> bool:
+        """Every fact it reads is hashable, so results can be remembered by them."""
+        return self._cacheable
+
     def check(self, sample: Mapping[str, Any]) -> None:
         """Evaluate against typical facts: a type error surfaces at load time."""
         try:
             result = self._program.execute({v: sample[v] for v in self.variables})
-        except (TypeError, RuntimeError, ValueError, KeyError) as error:
+        except (TypeError, RuntimeError, ValueError, KeyError, ArithmeticError) as error:
             raise PolicyError(f"{self.where}.when: {_first_line(error)}") from error
         if not isinstance(result, bool):
             raise PolicyError(
@@ -81,7 +86,7 @@ class Condition:
                 return known
         try:
             result = self._program.execute(dict(zip(self.variables, values, strict=True)))
-        except (TypeError, RuntimeError, ValueError, KeyError) as error:
+        except (TypeError, RuntimeError, ValueError, KeyError, ArithmeticError) as error:
             raise ConditionError(f"{self.where}: {_first_line(error)}") from error
         matched = result is True
         if self._cacheable:
@@ -89,3 +94,48 @@ class Condition:
                 self._cache.clear()
             self._cache[values] = matched
         return matched
+
+
+RuleT = TypeVar("RuleT")
+
+
+class FirstMatch(Generic[RuleT]):
+    """The first rule of a list whose condition holds, and the errors of the rules
+    before it that could not be evaluated, remembered by the values of every fact
+    the list reads (CEL has no side effects, so that is exact).
+
+    The routing rules read discrete facts (tier, reason, segment...): a few hundred
+    combinations stand for every contact, so the list is one lookup instead of a
+    condition call per rule tried (~1 us each, four on average). A list that reads
+    an unhashable fact (``load``, ``automation_path``) is walked every time."""
+
+    __slots__ = ("_keyed", "_memo", "_rules", "_variables")
+
+    def __init__(self, rules: Sequence[tuple[RuleT, Condition]]) -> None:
+        self._rules = tuple(rules)
+        self._variables = tuple(sorted({v for _, c in rules for v in c.variables}))
+        self._keyed = all(condition.cacheable for _, condition in rules)
+        self._memo: dict[tuple[Any, ...], tuple[RuleT | None, tuple[str, ...]]] = {}
+
+    def __call__(self, facts: FactSheet) -> tuple[RuleT | None, tuple[str, ...]]:
+        """(the first rule that holds or None, why each rule before it failed)."""
+        if not self._keyed:
+            return self._walk(facts)
+        key = tuple(map(facts.__getitem__, self._variables))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._walk(facts)
+            if len(self._memo) >= _CACHE_LIMIT:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
+
+    def _walk(self, facts: FactSheet) -> tuple[RuleT | None, tuple[str, ...]]:
+        errors: list[str] = []
+        for rule, condition in self._rules:
+            try:
+                if condition(facts):
+                    return rule, tuple(errors)
+            except ConditionError as error:
+                errors.append(str(error))
+        return None, tuple(errors)

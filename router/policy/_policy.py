@@ -20,7 +20,7 @@ from omniroute.schemas import (
     SkillRequirement,
 )
 
-from ._conditions import Condition, ConditionError
+from ._conditions import Condition, ConditionError, FirstMatch
 from ._contact_cost import CostTable, dollars
 from ._facts import CHANNEL_FACTS, FactSheet, sample_facts
 from ._hours import Schedule
@@ -45,6 +45,13 @@ __all__ = ["GUARDRAILS", "Policy"]
 _SOURCE = "/omniroute/router"
 _NO_ACTION = RouteAction()
 _AGENT_REQUIRED = frozenset({ExplanationKind.GUARDRAIL, ExplanationKind.DEGRADED})
+
+
+def _rule_error(message: str) -> Explanation:
+    """A rule that cannot be evaluated for this contact does not match; say so."""
+    return Explanation(
+        kind=ExplanationKind.DEFAULT, name="rule-error", detail=message[:EXPLANATION_DETAIL_MAX]
+    )
 
 
 class Policy:
@@ -97,6 +104,7 @@ class Policy:
             )
             condition.check(sample)
             self._routing.append((routing_rule, condition))
+        self._first_routing = FirstMatch(self._routing)
 
     @property
     def version(self) -> str:
@@ -189,14 +197,7 @@ class Policy:
         try:
             return condition(facts)
         except ConditionError as error:
-            # A rule that cannot be evaluated for this contact does not match; say so.
-            why.append(
-                Explanation(
-                    kind=ExplanationKind.DEFAULT,
-                    name="rule-error",
-                    detail=str(error)[:EXPLANATION_DETAIL_MAX],
-                )
-            )
+            why.append(_rule_error(str(error)))
             return False
 
     def _queue(
@@ -213,19 +214,19 @@ class Policy:
         # A guardrail already said "an agent" (or the record is unreadable): a closed
         # queue may not send this contact back to automation.
         agent_required = any(e.kind in _AGENT_REQUIRED for e in why)
-        action, rule_name = _NO_ACTION, None
-        for rule, condition in self._routing:
-            if self._matches(condition, facts, why):
-                action, rule_name = rule.then, rule.name
-                why.append(
-                    rule_explanation(
-                        ExplanationKind.RULE,
-                        rule.name,
-                        rule.description or f"queue {rule.then.queue or spec.default_queue}",
-                    )
+        action = _NO_ACTION
+        rule, errors = self._first_routing(facts)
+        why.extend(map(_rule_error, errors))
+        if rule is not None:
+            action = rule.then
+            why.append(
+                rule_explanation(
+                    ExplanationKind.RULE,
+                    rule.name,
+                    rule.description or f"queue {rule.then.queue or spec.default_queue}",
                 )
-                break
-        if rule_name is None:
+            )
+        else:
             why.append(
                 rule_explanation(
                     ExplanationKind.DEFAULT,

@@ -42,6 +42,7 @@ from ._kafka import (
 from ._logging import TRACE_LOGGER, JsonFormatter, logging_config
 from ._loops import Loops
 from ._metrics import LATENCY_BUCKETS, MetricFactory, WorkerMetrics
+from ._pacing import BatchPacer
 from ._poison import (
     DeadLetterProducer,
     Salvage,
@@ -72,6 +73,7 @@ __all__ = [
     "TRACE_LOGGER",
     "AssignerSettings",
     "BatchLoop",
+    "BatchPacer",
     "BatchProducer",
     "ChangelogReader",
     "CollectorFreezer",

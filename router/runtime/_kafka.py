@@ -25,6 +25,7 @@ from ._clients import aiokafka_security
 from ._flood import DeadLetterBudget
 from ._gc import CollectorFreezer
 from ._metrics import WorkerMetrics
+from ._pacing import BatchPacer
 from ._poison import DeadLetterProducer, UndecodableBatches, backoff
 from ._produce import BatchProducer, Grouped, LagRecorder, Produced
 from ._settings import Settings
@@ -128,6 +129,7 @@ class BatchLoop:
         dead_letter_topic: str,
         on_produced: Callable[[Sequence[InboundRecord], float], None] | None = None,
         dead_letter_budget: DeadLetterBudget | None = None,
+        min_interval_ms: int = 0,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -136,6 +138,7 @@ class BatchLoop:
         self._metrics = metrics
         self._max_records = max_records
         self._wait_ms = wait_ms
+        self._pacer = BatchPacer(min_interval_ms / 1000)
         self._on_produced = on_produced
         self.batches = 0
         self._batches = BatchProducer(producer)
@@ -166,6 +169,7 @@ class BatchLoop:
             self._held.export_clear()
             if self._held:
                 await self._held.release(self._commit)
+            await self._pace()
             try:
                 fetched = await self._consumer.getmany(
                     timeout_ms=self._wait_ms or 1, max_records=self._max_records
@@ -183,6 +187,7 @@ class BatchLoop:
                     for messages in fetched.values()
                     for m in messages
                 ]
+                self._pacer.took(time.monotonic(), full=len(records) >= self._max_records)
                 await self._process(records)
                 self._unexplained = 0
                 self._freezer.after_batch()
@@ -190,6 +195,12 @@ class BatchLoop:
                 await self._settle()  # idle: a failed produce still stops the loop now
             await self._lag.maybe_record()
         await self._settle()
+
+    async def _pace(self) -> None:
+        """Fewer, fuller batches while records trickle in (``BatchPacer``)."""
+        pause = self._pacer.pause(time.monotonic())
+        if pause > 0:
+            await asyncio.sleep(pause)
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         await commit_assigned(self._consumer, offsets, stage=self._stage)

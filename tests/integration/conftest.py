@@ -11,6 +11,7 @@ import pytest
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
+from omniroute.schemas import Compression
 
 
 @pytest.fixture(scope="package")
@@ -18,7 +19,11 @@ def private_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is required: ./dev.sh test installs it")
     settings = Settings(
-        kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}", partitions=3),
+        # lz4 as in production (the embedded profile's default is none): every live
+        # test then reads compressed batches, and test_codecs checks they are lz4.
+        kafka=KafkaSettings(
+            bootstrap_servers=f"127.0.0.1:{free_port()}", partitions=3, compression=Compression.LZ4
+        ),
         redis=RedisSettings(port=free_port()),
         router=RouterSettings(batch_wait_ms=5),
         state_dir=tmp_path_factory.mktemp("private-stack"),

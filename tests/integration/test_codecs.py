@@ -141,8 +141,8 @@ def test_what_omniroute_writes_with_each_codec_is_stored_so_and_every_client_rea
 def test_the_router_writes_its_decisions_in_the_configured_codec(
     private_stack: Settings, private_router: WorkerProcess
 ) -> None:
-    """The private router runs with the default setting, lz4; the SDK sends zstd and
-    reads the lz4 decision back."""
+    """The private router runs with lz4 (production's default; the embedded
+    profile's is none); the SDK sends zstd and reads the lz4 decision back."""
     assert private_stack.kafka.compression is Compression.LZ4
     bootstrap = private_stack.kafka.bootstrap_servers
     (event, *_) = _arrivals(uuid.uuid4().hex[:6])

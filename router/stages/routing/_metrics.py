@@ -13,7 +13,13 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry
 
 from omniroute.router.runtime import LATENCY_BUCKETS, MetricFactory, WorkerMetrics
-from omniroute.schemas import ExplanationKind, InteractionEvent, RoutingDecision
+from omniroute.schemas import (
+    Channel,
+    ContactTarget,
+    ExplanationKind,
+    InteractionEvent,
+    RoutingDecision,
+)
 
 __all__ = ["RouterMetrics"]
 
@@ -91,31 +97,37 @@ class RouterMetrics:
         for result in ("ok", "error"):
             self.policy_reloads.labels(result)
 
+    # Enum members are tallied as they are and spelt once per label set: ``.value``
+    # is a Python property call in 3.11, five per decision (~2 us an event).
     def record_events(self, events: Iterable[InteractionEvent]) -> None:
-        for (kind, channel), n in Tally((e.type, e.channel.value) for e in events).items():
-            self.events.labels(kind.rsplit(".", 1)[-1], channel).inc(n)
+        for (kind, channel), n in Tally((e.type, e.channel) for e in events).items():
+            self.events.labels(kind.rsplit(".", 1)[-1], channel.value).inc(n)
 
     def record_decisions(self, decisions: Iterable[RoutingDecision]) -> None:
-        made: Tally[tuple[str, str, str]] = Tally()
-        cost: dict[tuple[str, str], float] = {}
+        made: Tally[tuple[Channel, ContactTarget, str]] = Tally()
+        cost: dict[tuple[Channel, ContactTarget], float] = {}
         guardrails: Tally[str] = Tally()
         degraded = 0
-        closed: Tally[tuple[str, str]] = Tally()
+        closed: Tally[tuple[str, ContactTarget]] = Tally()
+        guardrail = ExplanationKind.GUARDRAIL
         for d in decisions:
+            target, channel = d.target, d.channel
             if d.closed_queue is not None:
-                closed[(d.closed_queue, d.target.value)] += 1
-            made[(d.channel.value, d.target.value, d.queue or "")] += 1
-            key = (d.target.value, d.channel.value)
+                closed[(d.closed_queue, target)] += 1
+            made[(channel, target, d.queue or "")] += 1
+            key = (channel, target)
             cost[key] = cost.get(key, 0.0) + d.expected_cost
             degraded += d.degraded
-            guardrails.update(e.name for e in d.explanation if e.kind is ExplanationKind.GUARDRAIL)
+            for step in d.explanation:
+                if step.kind is guardrail:
+                    guardrails[step.name] += 1
         for (channel, target, queue), n in made.items():
-            self.decisions.labels(channel, target, queue).inc(n)
-        for (target, channel), dollars in cost.items():
-            self.cost.labels(target, channel).inc(dollars)
+            self.decisions.labels(channel.value, target.value, queue).inc(n)
+        for (channel, target), dollars in cost.items():
+            self.cost.labels(target.value, channel.value).inc(dollars)
         for name, n in guardrails.items():
             self.guardrails.labels(name).inc(n)
         if degraded:
             self.degraded.inc(degraded)
         for (queue, target), n in closed.items():
-            self.closed_arrivals.labels(queue, target).inc(n)
+            self.closed_arrivals.labels(queue, target.value).inc(n)

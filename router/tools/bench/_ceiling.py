@@ -60,7 +60,8 @@ async def run_ceiling(
         f"getmany max_records={batch}, fetch_max_wait_ms={config['fetch_max_wait_ms']}, "
         f"max_partition_fetch_bytes={config['max_partition_fetch_bytes']}; producer "
         f"max_batch_size={producer_options['max_batch_size']}, "
-        f"linger_ms={producer_options['linger_ms']}, acks={producer_options['acks']}; "
+        f"linger_ms={producer_options['linger_ms']}, acks={producer_options['acks']}, "
+        f"compression_type={producer_options['compression_type']}; "
         "pipelined (next fetch while acks are in flight), commit per batch"
     )
     try:

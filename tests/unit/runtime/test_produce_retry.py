@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from aiokafka.errors import NotLeaderForPartitionError, RecordTooLargeError
+from aiokafka.partitioner import DefaultPartitioner
 
-from omniroute.router.runtime import BatchProducer
+from omniroute.router.runtime import BatchProducer, Produced
 
 
 class _Batch:
@@ -85,3 +86,25 @@ def test_a_retriable_error_that_keeps_coming_fails_the_batch() -> None:
     with pytest.raises(NotLeaderForPartitionError):
         asyncio.run(_deliver(broker))
     assert len(broker.sent) == 6
+
+
+def test_remembered_partitions_are_the_partitioners_every_time() -> None:
+    """Keys are placed once and remembered: a second batch of the same keys, and
+    keys mixed with unkeyed records, land exactly where Kafka's default
+    partitioner (murmur2, as every client computes it) puts them."""
+    expected = DefaultPartitioner()
+    keys = [f"cust-{n:05d}".encode() for n in range(500)]
+
+    async def group_twice() -> list[dict[tuple[str, int], list[Any]]]:
+        producer = BatchProducer(_Broker([]))
+        records: list[Produced] = [("omniroute.decisions", key, b"v", ()) for key in keys]
+        records.append(("omniroute.decisions", None, b"unkeyed", ()))
+        return [await producer.group(records), await producer.group(reversed(records))]
+
+    for grouped in asyncio.run(group_twice()):
+        for (topic, partition), items in grouped.items():
+            assert topic == "omniroute.decisions"
+            for key, _, _ in items:
+                want = 0 if key is None else expected(key, [0, 1, 2], [0, 1, 2])
+                assert partition == want
+        assert sum(map(len, grouped.values())) == 501

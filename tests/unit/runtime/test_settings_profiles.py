@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from omniroute.router.runtime import KafkaSettings, Profile, Settings, consumer_config
+from omniroute.router.runtime import (
+    KafkaSettings,
+    Profile,
+    Settings,
+    consumer_config,
+    producer_config,
+)
 
 
 @pytest.mark.parametrize(
@@ -35,3 +41,19 @@ def test_an_explicit_fetch_wait_wins_and_comes_from_the_environment(
 def test_a_fetch_wait_of_zero_is_refused_naming_the_field() -> None:
     with pytest.raises(ValueError, match="fetch_max_wait_ms"):
         KafkaSettings(fetch_max_wait_ms=0)
+
+
+@pytest.mark.parametrize(
+    ("profile", "codec"), [(Profile.EMBEDDED, None), (Profile.PRODUCTION, "lz4")]
+)
+def test_each_profile_picks_the_producers_codec_and_an_explicit_one_wins(
+    profile: Profile, codec: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One host compresses nothing (lz4 cost the router CPU and saved no network);
+    production writes lz4. Workers get it through ``as_env``."""
+    settings = Settings(profile=profile)
+    assert producer_config(settings)["compression_type"] == codec
+    monkeypatch.setenv("OMNIROUTE_KAFKA__COMPRESSION", "zstd")
+    monkeypatch.setenv("OMNIROUTE_PROFILE", profile.value)
+    assert producer_config(Settings())["compression_type"] == "zstd"
+    assert Settings().as_env()["OMNIROUTE_KAFKA__COMPRESSION"] == "zstd"

@@ -23,7 +23,10 @@ from omniroute.schemas import (
     Channel,
     ContactOutcome,
     ContactTarget,
+    CustomerContext,
     CustomerProfile,
+    Explanation,
+    ExplanationKind,
     InteractionArrived,
     InteractionEscalated,
     RecentContact,
@@ -249,3 +252,49 @@ def test_histories_written_from_the_last_bytes_are_the_models_own_json(
         raw = writer.encode("c1", history)
         assert raw == _WHOLE(RecentContacts(contacts=history)), step
         writer.written("c1", history, raw)
+
+
+tricky_text = st.text(max_size=30) | st.sampled_from(
+    [',"overflow":[]', '"customer":{}', '\\",\\"overflow\\":', "\u00e9\u2028\x00", ""]
+)
+
+
+@FAST
+@given(
+    tricky_text,
+    tricky_text,
+    st.lists(tricky_text, max_size=3).map(tuple),
+    st.lists(lines, max_size=3).map(tuple),
+    st.none() | names,
+)
+def test_the_customer_spliced_into_a_decision_lands_where_the_model_writes_it(
+    detail: str,
+    version: str,
+    path: tuple[str, ...],
+    history: tuple[RecentContact, ...],
+    closed: str | None,
+) -> None:
+    """Free text before the customer (an explanation, the policy version, the
+    automation path) that spells the next field's key cannot move the splice: the
+    bytes are the model's own."""
+    decision = RoutingDecision(
+        id="d:e1:0123456789abcdef",
+        source="/omniroute/router",
+        interaction_id="i1",
+        customer_id="c1",
+        channel=Channel.CHAT,
+        cause_id="e1",
+        cause_type="omniroute.interaction.arrived",
+        target=ContactTarget.AGENT_QUEUE,
+        queue="general",
+        pool="care",
+        automation_path=path,
+        explanation=(Explanation(kind=ExplanationKind.RULE, name="r", detail=detail),),
+        policy_version=version or "v",
+        customer=CustomerContext(customer_id="c1", known=True, recent_contacts=history),
+        closed_queue=closed,
+    )
+
+    written = DecisionWriter(LineJson())(decision)
+    assert written == RoutingDecision.__pydantic_serializer__.to_json(decision)
+    assert RoutingDecision.model_validate_json(written) == decision
