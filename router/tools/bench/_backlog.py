@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
 from omniroute.router.tools.harness import TrafficGenerator
@@ -169,10 +169,11 @@ async def count_outputs(
 
 @contextlib.asynccontextmanager
 async def latency_probe(
-    bootstrap: str, topic: str
+    bootstrap: str, topic: str, *, partition: int | None = None
 ) -> AsyncIterator[tuple[AIOKafkaConsumer, AIOKafkaProducer]]:
-    """A producer for the probes and a consumer of ``topic`` positioned at its end
-    before anything is sent, so every answer it reads is one of this run's."""
+    """A producer for the probes and a consumer of ``topic`` (or of one of its
+    partitions) positioned at its end before anything is sent, so every answer it
+    reads is one of this run's."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
@@ -183,8 +184,14 @@ async def latency_probe(
     await consumer.start()
     await producer.start()
     try:
-        consumer.subscribe([topic])
-        await consumer.getmany(timeout_ms=500)
+        if partition is None:
+            consumer.subscribe([topic])
+            await consumer.getmany(timeout_ms=500)
+        else:
+            probed = TopicPartition(topic, partition)
+            consumer.assign([probed])
+            await consumer.seek_to_end(probed)
+            await consumer.position(probed)  # the end, resolved now, before any send
         yield consumer, producer
     finally:
         await producer.stop()

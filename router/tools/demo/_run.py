@@ -38,6 +38,7 @@ from omniroute.router.tools.report import (
 )
 from omniroute.schemas import Channel, ContactTarget
 
+from ._cores import CoreMeter, print_cores
 from ._floor_plan import DEFAULT_SCENARIO, FloorPlan
 from ._floor_report import (
     FloorComparison,
@@ -50,6 +51,11 @@ from ._outputs import OutputCollector, RunOutputs
 from ._planned_floor import ScaledFloor
 
 __all__ = ["DemoOptions", "DemoResult", "run_demo"]
+
+_TRAFFIC_LINGER_MS = 25
+"""The traffic's batches: fewer, larger ones than kafka-python's few milliseconds
+(the embedded broker pays per stored batch on every fetch), and short enough that
+event -> decision latency, measured from the send, stays the router's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +168,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         )
         sent_at: dict[str, float] = {}
         sent: list[bytes] = []
-        collector = OutputCollector(settings.kafka.bootstrap_servers, run_id, sent_at).start()
+        collector = OutputCollector(settings.kafka.bootstrap_servers, run_id, sent_at, sent).start()
         # One probe contact sent at once measures start-up: worker start -> first decision.
         publish_traffic(
             settings.kafka.bootstrap_servers,
@@ -188,6 +194,17 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         else:
             print_staffing(console, plan, options.service_level)
             floor = ScaledFloor(settings.kafka.bootstrap_servers, plan, run_id).start()
+        pids = {status.name: status.pid for status in stack.status()}
+        meter = CoreMeter.for_demo(
+            {
+                "router worker": worker.pid,
+                "assigner worker": assigner.pid,
+                "insight worker": insight.pid,
+                "broker (embedded)": pids.get("kafka"),
+                "redis": pids.get("redis"),
+            },
+            floor.thread_id,
+        ).start()
         with Progress(
             TextColumn("[bold]traffic"),
             BarColumn(),
@@ -204,7 +221,9 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
                 on_progress=lambda n: progress.advance(task, n),
                 sent_at=sent_at,
                 record=sent,
+                linger_ms=_TRAFFIC_LINGER_MS,
             )
+        cores = meter.stop()
         report.routable += 1  # the probe
         complete = collector.wait_for(report.routable, report.bad, options.timeout)
         outputs = collector.stop()
@@ -217,6 +236,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
         if not complete:
             console.print(f"[yellow]timed out[/] waiting for outputs; see {worker.log_path}")
         _print_summary(console, report, outputs, first_decision)
+        print_cores(console, cores)
         _print_assignment(console, floor_report, plan, options.agents)
         figures = _insight_report(console, settings, options.state_dir / "report")
         if comparison is not None:

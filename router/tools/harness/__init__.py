@@ -3,9 +3,10 @@ started as an operator would, simulated traffic and customers (generated, seeded
 published), simulated agent desktops, and the measurements every tool reports
 with (/proc readings, percentiles), each written once here."""
 
+from ._agenda import Agenda
 from ._agent_floor import AgentFloor, FloorReport, floor_agents
 from ._lifetime import die_with_parent
-from ._proc import command_line, cpu_seconds, process_state, rss_mb
+from ._proc import command_line, cpu_seconds, process_state, rss_mb, thread_cpu_seconds
 from ._publish import PublishReport, publish_traffic
 from ._seeding import seed_customers
 from ._stack import (
@@ -21,6 +22,7 @@ from ._traffic import SimulatedEvent, TrafficGenerator, generate_customers, past
 from ._workers import WorkerProcess
 
 __all__ = [
+    "Agenda",
     "AgentFloor",
     "EmbeddedStack",
     "FloorReport",
@@ -44,4 +46,5 @@ __all__ = [
     "publish_traffic",
     "rss_mb",
     "seed_customers",
+    "thread_cpu_seconds",
 ]

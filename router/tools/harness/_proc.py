@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["command_line", "cpu_seconds", "process_state", "rss_mb"]
+__all__ = ["command_line", "cpu_seconds", "process_state", "rss_mb", "thread_cpu_seconds"]
 
 
 def rss_mb(pid: int | None) -> float:
@@ -45,6 +45,18 @@ def cpu_seconds(pid: int | None) -> float:
         return 0.0
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def thread_cpu_seconds(native_id: int | None) -> float:
+    """User + system CPU so far of one thread of this process (0 if gone)."""
+    if native_id is None:
+        return 0.0
+    try:
+        text = Path(f"/proc/self/task/{native_id}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def command_line(pid: int) -> list[str] | None:

@@ -40,13 +40,16 @@ def publish_traffic(
     sent_at: dict[str, float] | None = None,
     record: list[bytes] | None = None,
     kafka_config: Mapping[str, Any] | None = None,
+    linger_ms: int = 5,
 ) -> PublishReport:
     """Send ``count`` events at ``rate`` per second (0: as fast as possible).
-    ``kafka_config``: kafka-python options (security)."""
+    ``kafka_config``: kafka-python options (security). ``linger_ms``: how long
+    events gather into one batch per partition (the embedded broker's fetches cost
+    more with every batch stored, so a long fast run wants fewer, larger ones)."""
     producer = KafkaProducer(
         **(kafka_config or {}),
         bootstrap_servers=bootstrap_servers,
-        linger_ms=5,
+        linger_ms=linger_ms,
         batch_size=256 * 1024,
         acks=1,
         max_request_size=2 * 1024 * 1024,
