@@ -350,12 +350,14 @@ class PoolIndex(ContactMoves, IndexRestore):
     def _list(self, agent: Agent) -> None:
         if agent.presence is not _READY:
             return
+        # Room is per channel, not per queue: asked once per channel (it was asked
+        # for every queue too, ~115 times a match on the demo's 11,630-agent floor).
+        rooms = [channel for channel in agent.capacity if agent.has_room(channel)]
         for queue in agent.queues:
-            for channel in agent.capacity:
-                if agent.has_room(channel):
-                    key = (queue, channel)
-                    self._available.setdefault(key, {})[agent.agent_id] = agent
-                    agent.listed.append(key)
+            for channel in rooms:
+                key = (queue, channel)
+                self._available.setdefault(key, {})[agent.agent_id] = agent
+                agent.listed.append(key)
 
     def _unlist(self, agent: Agent) -> None:
         for key in agent.listed:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from omniroute.schemas import Channel
+
 from ._effects import OfferPlan
 from ._index import PoolIndex
 from ._model import Agent, Contact, ContactState, Presence, Signature
@@ -156,13 +158,17 @@ class Matcher:
         """One head per lane the agent qualifies for: cost grows with lanes, not contacts."""
         best: tuple[OrderKey, Contact] | None = None
         lanes = self._lanes
+        room: dict[Channel, bool] = {}  # per channel, not per queue and channel
         for queue in agent.queues:
             by_channel = lanes.get(queue)
             if not by_channel:
                 continue
             config = self._config.queue(queue)
             for channel, groups in by_channel.items():
-                if not agent.has_room(channel):
+                free = room.get(channel)
+                if free is None:
+                    free = room[channel] = agent.has_room(channel)
+                if not free:
                     continue
                 for signature, group in groups.items():
                     level = self._level(agent, group.level_key, queue, signature)
