@@ -82,7 +82,7 @@ def render_report(report: dict[str, Any]) -> Table:
             continue
         table.add_row(label, "skipped" if value is None else f"{value:,.0f}", unit)
     for key, where in (
-        ("router_latency_fresh_log", "broker's log fresh"),
+        ("router_latency_fresh_log", "fresh broker each"),
         ("router_latency", "after the drains"),
     ):
         for step in report.get(key, []):

@@ -80,7 +80,7 @@ def test_the_short_bench_reports_every_figure_as_a_positive_number(tmp_path: Pat
     assert "fetch_max_wait_ms=50" in report["naive_settings"]
     if quix_ran:
         assert "fetch.wait.max.ms=50" in report["quix_naive_settings"]
-    # The latency runs twice: after the drains, and on a broker whose log holds only them.
+    # The latency runs twice: after the drains, and each on a broker whose log holds only it.
     for runs in ("router_latency", "router_latency_fresh_log"):
         assert [step["offered_per_second"] for step in report[runs]] == [200, 1000], runs
         for step in report[runs]:
