@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -235,6 +236,20 @@ async def _offered_load(
 ) -> LatencyFigures:
     generator = TrafficGenerator(customers, seed=9, bad_share=0.0, run_id=run_id)
     events = [generator.next(utc_now()) for _ in range(max(1, int(rate * seconds)))]
+    # The harness must not pause: a full collection over what this process holds
+    # (the events, and whatever earlier parts left) stalls the sender and the reader
+    # alike, and every decision in flight would count the pause as router latency.
+    gc.collect()
+    gc.freeze()
+    try:
+        return await _measure(bootstrap, rate, run_id, events, wait=max(10.0, seconds))
+    finally:
+        gc.unfreeze()
+
+
+async def _measure(
+    bootstrap: str, rate: int, run_id: str, events: list[SimulatedEvent], *, wait: float
+) -> LatencyFigures:
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
     async with latency_probe(bootstrap, DECISIONS, partition=_PROBED) as (consumer, producer):
@@ -250,7 +265,7 @@ async def _offered_load(
         )
         elapsed = await _send_paced(producer, events, rate, sent_at, timed)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(reader), timeout=max(10.0, seconds))
+            await asyncio.wait_for(asyncio.shield(reader), timeout=wait)
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
     ordered = sorted(latencies)
