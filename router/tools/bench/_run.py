@@ -14,7 +14,8 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,24 @@ def _settings(options: BenchOptions) -> Settings:
         metrics_port=free_port(),
         log_level="WARNING",
     )
+
+
+@contextmanager
+def _own_stack(options: BenchOptions) -> Iterator[tuple[Settings, EmbeddedStack]]:
+    """A private embedded stack on free ports, down again whatever happens."""
+    settings = _settings(options)
+    stack = EmbeddedStack(settings)
+    stack.up()
+    try:
+        yield settings, stack
+    finally:
+        stack.down()
+
+
+def _finish(report: dict[str, Any], options: BenchOptions, started: float, name: str) -> None:
+    report["load_average_after"] = round(os.getloadavg()[0], 2)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    (options.state_dir / name).write_text(json.dumps(report, indent=2))
 
 
 def _flush_redis(settings: Settings) -> None:
@@ -257,14 +276,9 @@ def _latency_on_a_fresh_broker(
     broker."""
     latency: list[dict[str, Any]] = []
     for rate in options.loads:
-        settings = _settings(options)
-        stack = EmbeddedStack(settings)
-        stack.up()
-        try:
+        with _own_stack(options) as (settings, _):
             seed_customers(settings, options.customers)
             latency += _latency_runs(settings, options, progress, "fresh broker", (rate,))
-        finally:
-            stack.down()
     report["router_latency_fresh_log"] = latency
 
 
@@ -323,19 +337,12 @@ def run_assigner_bench(
     a stack of its own, with the same yardstick and report keys as ``run_bench``:
     a change to the assigner is measured in a minute, not the whole bench's three."""
     progress = progress or Progress()
-    settings = _settings(options)
     options.state_dir.mkdir(parents=True, exist_ok=True)
     report = _report_head(options)
     started = time.perf_counter()
-    stack = EmbeddedStack(settings)
-    stack.up()
-    try:
+    with _own_stack(options) as (settings, _):
         _assigner(settings, options, progress, report, assigner)
-    finally:
-        stack.down()
-    report["load_average_after"] = round(os.getloadavg()[0], 2)
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    (options.state_dir / "bench-assigner.json").write_text(json.dumps(report, indent=2))
+    _finish(report, options, started, "bench-assigner.json")
     return report
 
 
@@ -348,13 +355,10 @@ def run_bench(
     """Every part on one private stack; returns the report (also written as JSON
     to ``state_dir/bench.json``)."""
     progress = progress or Progress()
-    settings = _settings(options)
     options.state_dir.mkdir(parents=True, exist_ok=True)
     report = _report_head(options)
     started = time.perf_counter()
-    stack = EmbeddedStack(settings)
-    stack.up()
-    try:
+    with _own_stack(options) as (settings, stack):
         create_extra_topics(
             settings.kafka.bootstrap_servers,
             [CEILING_SOURCE, CEILING_SINK, NAIVE_SOURCE, NAIVE_SINK, QUIX_SOURCE, QUIX_SINK],
@@ -373,11 +377,7 @@ def run_bench(
         _assigner(settings, options, progress, report, assigner)
         broker = next((c.pid for c in stack.status() if c.name == "kafka"), None)
         _router(settings, options, progress, report, broker)
-    finally:
-        stack.down()
     _latency_on_a_fresh_broker(options, progress, report)
     _ratios(report)
-    report["load_average_after"] = round(os.getloadavg()[0], 2)
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    (options.state_dir / "bench.json").write_text(json.dumps(report, indent=2))
+    _finish(report, options, started, "bench.json")
     return report
