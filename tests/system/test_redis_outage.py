@@ -98,12 +98,8 @@ def outage_stack(tmp_path: Path) -> Iterator[tuple[Settings, EmbeddedStack]]:
         state_dir=tmp_path,
         metrics_port=free_port(),
     )
-    stack = EmbeddedStack(settings)
-    stack.up()
-    try:
+    with EmbeddedStack(settings) as stack:
         yield settings, stack
-    finally:
-        stack.down()
 
 
 def _kill_redis(stack: EmbeddedStack) -> None:

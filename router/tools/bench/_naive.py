@@ -13,6 +13,8 @@ from pathlib import Path
 
 from omniroute.router.tools.harness import die_with_parent
 
+from . import _quix_app
+
 __all__ = [
     "NAIVE_SINK",
     "NAIVE_SOURCE",
@@ -44,7 +46,7 @@ def quix_python(given: Path | None = None) -> Path | None:
 
 def start_quix(python: Path, args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    script = Path(__file__).with_name("_quix_app.py")
+    script = Path(_quix_app.__file__)  # its top imports only the standard library
     with log_path.open("ab") as log:
         return subprocess.Popen(  # noqa: S603 - the interpreter the user named, our script
             [str(python), str(script), *args],

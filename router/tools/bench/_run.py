@@ -14,8 +14,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -107,18 +106,6 @@ def _settings(options: BenchOptions) -> Settings:
         metrics_port=free_port(),
         log_level="WARNING",
     )
-
-
-@contextmanager
-def _own_stack(options: BenchOptions) -> Iterator[tuple[Settings, EmbeddedStack]]:
-    """A private embedded stack on free ports, down again whatever happens."""
-    settings = _settings(options)
-    stack = EmbeddedStack(settings)
-    stack.up()
-    try:
-        yield settings, stack
-    finally:
-        stack.down()
 
 
 def _finish(report: dict[str, Any], options: BenchOptions, started: float, name: str) -> None:
@@ -276,7 +263,8 @@ def _latency_on_a_fresh_broker(
     broker."""
     latency: list[dict[str, Any]] = []
     for rate in options.loads:
-        with _own_stack(options) as (settings, _):
+        settings = _settings(options)
+        with EmbeddedStack(settings):
             seed_customers(settings, options.customers)
             latency += _latency_runs(settings, options, progress, "fresh broker", (rate,))
     report["router_latency_fresh_log"] = latency
@@ -340,7 +328,8 @@ def run_assigner_bench(
     options.state_dir.mkdir(parents=True, exist_ok=True)
     report = _report_head(options)
     started = time.perf_counter()
-    with _own_stack(options) as (settings, _):
+    settings = _settings(options)
+    with EmbeddedStack(settings):
         _assigner(settings, options, progress, report, assigner)
     _finish(report, options, started, "bench-assigner.json")
     return report
@@ -358,7 +347,8 @@ def run_bench(
     options.state_dir.mkdir(parents=True, exist_ok=True)
     report = _report_head(options)
     started = time.perf_counter()
-    with _own_stack(options) as (settings, stack):
+    settings = _settings(options)
+    with EmbeddedStack(settings) as stack:
         create_extra_topics(
             settings.kafka.bootstrap_servers,
             [CEILING_SOURCE, CEILING_SINK, NAIVE_SOURCE, NAIVE_SINK, QUIX_SOURCE, QUIX_SINK],

@@ -127,6 +127,14 @@ class EmbeddedStack:
         # Kept so the processes this object started are reaped when it stops them.
         self._children: dict[str, subprocess.Popen[bytes]] = {}
 
+    def __enter__(self) -> EmbeddedStack:
+        """``with EmbeddedStack(settings) as stack:`` up, then down whatever happens."""
+        self.up()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.down()
+
     def _commands(self) -> dict[str, tuple[str, int, list[str]]]:
         url = f"tcp://{self.kafka_host}:{self.kafka_port}"
         return {

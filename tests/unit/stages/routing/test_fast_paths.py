@@ -34,6 +34,7 @@ from omniroute.schemas import (
     RoutingDecision,
     Tier,
 )
+from tests.support.assigner import queued_decision
 from tests.support.examples import examples
 
 FAST = settings(
@@ -277,22 +278,14 @@ def test_the_customer_spliced_into_a_decision_lands_where_the_model_writes_it(
     """Free text before the customer (an explanation, the policy version, the
     automation path) that spells the next field's key cannot move the splice: the
     bytes are the model's own."""
-    decision = RoutingDecision(
-        id="d:e1:0123456789abcdef",
-        source="/omniroute/router",
-        interaction_id="i1",
-        customer_id="c1",
-        channel=Channel.CHAT,
-        cause_id="e1",
-        cause_type="omniroute.interaction.arrived",
-        target=ContactTarget.AGENT_QUEUE,
-        queue="general",
-        pool="care",
-        automation_path=path,
-        explanation=(Explanation(kind=ExplanationKind.RULE, name="r", detail=detail),),
-        policy_version=version or "v",
-        customer=CustomerContext(customer_id="c1", known=True, recent_contacts=history),
-        closed_queue=closed,
+    decision = queued_decision("i1", "c1", queue="general", pool="care").model_copy(
+        update={
+            "automation_path": path,
+            "explanation": (Explanation(kind=ExplanationKind.RULE, name="r", detail=detail),),
+            "policy_version": version or "v",
+            "customer": CustomerContext(customer_id="c1", known=True, recent_contacts=history),
+            "closed_queue": closed,
+        }
     )
 
     written = DecisionWriter(LineJson())(decision)

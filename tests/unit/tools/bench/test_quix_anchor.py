@@ -24,7 +24,7 @@ CUSTOMERS = 2000
 
 
 def _quix_app() -> ModuleType:
-    path = Path(bench.__file__).with_name("_quix_app.py")  # run by path, as the bench does
+    path = Path(bench.__file__).with_name("_quix_app.py")  # run by path, as the bench runs it
     spec = importlib.util.spec_from_file_location("quix_app", path)
     assert spec is not None
     assert spec.loader is not None
