@@ -54,4 +54,7 @@ def test_the_demo_reads_its_own_process_its_floor_thread_and_a_gone_pid_as_idle(
     thread.join()
     assert shares["router worker"] == 0.0
     assert shares["  of which the agent floor"] > 0.0
-    assert shares["demo process"] >= shares["  of which the agent floor"]
+    # The process and the thread are read from two counters in clock ticks, and each
+    # share is (end - start) / wall in floats: equal tick counts can differ in the
+    # last bits (0.81184853610747 against 0.81184853610770 in one CI run).
+    assert shares["demo process"] >= shares["  of which the agent floor"] - 1e-9
