@@ -24,7 +24,6 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
@@ -220,6 +219,9 @@ def decode_batch(
     assigner's input, whose key decides which worker owns the pool).
     """
     result: DecodeResult[EventT] = DecodeResult([], [])
+    # Event types whose strings repeated in this batch (every assigner decision names
+    # its customer twice): their next record is compared with its written form first.
+    strings_repeat: set[type] = set()
     for record in records:
         value = record.value
         if not value:
@@ -263,8 +265,8 @@ def decode_batch(
                 dead_letter_for(record, DeadLetterReason.NOT_JSON, str(error), stage=stage, now=now)
             )
             continue
-        duplicate = duplicate_key(value, partial(_written, event))
-        if _dead_letter_duplicate(result, record, duplicate, stage, now):
+        duplicate = duplicate_key(value, event, strings_repeat)
+        if duplicate is not None and _dead_letter_duplicate(result, record, duplicate, stage, now):
             continue
         if key_of is not None and (record.key is not None or key_required):
             expected = key_of(event)
@@ -284,12 +286,6 @@ def decode_batch(
                 continue
         result.events.append((record, event))
     return result
-
-
-def _written(event: object) -> bytes:
-    """An event as pydantic writes it (every omniroute producer writes it so)."""
-    serializer = getattr(event, "__pydantic_serializer__", None)
-    return b"" if serializer is None else bytes(serializer.to_json(event))
 
 
 def _dead_letter_duplicate(
