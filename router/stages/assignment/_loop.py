@@ -296,11 +296,11 @@ class AssignerLoop(ConsumerRebalanceListener):  # type: ignore[misc]
     async def _persist(self, out: BatchResult, now: float) -> Grouped:
         """The changelog writes, sent and acked, stamped with the batch's time (see
         ``persist_then_publish``); returns the outputs, grouped, to send after them."""
-        by_partition: Grouped = {}
-        key: bytes | None
-        for name, key, value in out.publishable():
-            partition = await self._batches.partition(name, key)
-            by_partition.setdefault((name, partition), []).append((key, value, ()))
+        # ``group`` remembers each key's partition: the pure-Python murmur2 per output
+        # (wait estimates, keyed by customer, again every rotation) was 1.3% of the worker.
+        by_partition = await self._batches.group(
+            (name, key, value, ()) for name, key, value in out.publishable()
+        )
         self._metrics.record_dead_letters(out.dead_letters)
         state: Grouped = {}
         for key_text, (partition, record) in out.writes.items():
