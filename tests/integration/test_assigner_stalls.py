@@ -12,6 +12,9 @@ clock forward inside the batch (2 s against a 1.5 s threshold): the loop sees th
 stall deterministically while the broker, which saw no real one, keeps the member.
 The other side, a coordinator that did drop the member, is made real with a
 LeaveGroup for the worker's member id sent during the stalled batch.
+
+On a broker of its own: the session's assigner worker (``assigner_worker``) would
+apply the same inputs and make the same offers, and each offer is counted here.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -28,12 +31,26 @@ from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer, TopicPa
 from aiokafka.protocol.group import LeaveGroupRequest
 from prometheus_client import CollectorRegistry
 
-from omniroute.router.runtime import AssignerSettings, Settings
+from omniroute.router.runtime import AssignerSettings, KafkaSettings, RedisSettings, Settings
 from omniroute.router.stages.assignment import AssignerRuntime
+from omniroute.router.tools.harness import EmbeddedStack, free_port
 from omniroute.schemas import AgentLoggedIn, AgentPresence, Channel, topic
 from tests.support.assigner import queued_decision
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    settings = Settings(
+        kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}", partitions=3),
+        redis=RedisSettings(port=free_port()),
+        state_dir=tmp_path_factory.mktemp("stalls"),
+        metrics_port=free_port(),
+    )
+    with EmbeddedStack(settings):
+        yield settings
+
 
 INPUT = topic("omniroute.assigner-input").name
 ASSIGNMENTS = topic("omniroute.assignments").name
@@ -211,10 +228,10 @@ async def _kept_scenario(settings: Settings, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_loop_that_stalls_in_every_batch_keeps_its_batches_while_the_group_keeps_it(
-    stack_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    own_stack: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before: every batch was dropped and re-read, and the offer never came."""
-    asyncio.run(_kept_scenario(stack_settings, monkeypatch))
+    asyncio.run(_kept_scenario(own_stack, monkeypatch))
 
 
 async def _leave_group(bootstrap: str, runtime: AssignerRuntime) -> None:
@@ -267,6 +284,6 @@ async def _dropped_scenario(settings: Settings, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_batch_is_dropped_when_the_group_let_the_stalled_worker_go(
-    stack_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    own_stack: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    asyncio.run(_dropped_scenario(stack_settings, monkeypatch))
+    asyncio.run(_dropped_scenario(own_stack, monkeypatch))
