@@ -27,6 +27,7 @@ from omniroute.router.tools.harness import (
     percentile,
     publish_traffic,
     seed_customers,
+    stop_workers,
 )
 from omniroute.router.tools.ops import record_jsonl
 from omniroute.router.tools.report import (
@@ -254,9 +255,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
     finally:
         if floor is not None:
             floor.stop()
-        insight.stop()
-        assigner.stop()
-        worker.stop()
+        stop_workers([insight, assigner, worker])
         stack.down()
 
 

@@ -19,7 +19,7 @@ from ._stack import (
 )
 from ._stats import percentile
 from ._traffic import SimulatedEvent, TrafficGenerator, generate_customers, past_contacts
-from ._workers import WorkerProcess
+from ._workers import WorkerProcess, stop_workers
 
 __all__ = [
     "Agenda",
@@ -46,5 +46,6 @@ __all__ = [
     "publish_traffic",
     "rss_mb",
     "seed_customers",
+    "stop_workers",
     "thread_cpu_seconds",
 ]
