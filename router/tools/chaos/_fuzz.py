@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kafka import KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from omniroute.router.tools.harness import (
     AgentFloor,
     TrafficGenerator,
+    committed_offsets,
     floor_agents,
     seed_customers,
 )
@@ -235,18 +235,10 @@ def _committed_past(fleet: Fleet, ends: dict[TopicPartition, int]) -> bool:
     specs: dict[str, list[TopicPartition]] = {}
     for tp in ends:
         specs.setdefault(readers[tp.topic], []).append(tp)
-    admin = KafkaAdminClient(bootstrap_servers=fleet.bootstrap, request_timeout_ms=5000)
-    try:
-        for group, partitions in specs.items():  # one group a request: OffsetFetch < v8
-            committed = admin.list_group_offsets({group: partitions}).get(group, {})
-            for tp in partitions:
-                offset = committed.get(tp)
-                if offset is None or offset.offset < ends[tp]:
-                    return False
-    except KafkaError:
-        return False
-    finally:
-        admin.close()
+    for group, partitions in specs.items():
+        committed = committed_offsets(fleet.bootstrap, group, partitions)
+        if any(committed.get(tp, -1) < ends[tp] for tp in partitions):
+            return False
     return True
 
 

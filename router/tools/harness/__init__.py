@@ -5,6 +5,7 @@ with (/proc readings, percentiles), each written once here."""
 
 from ._agenda import Agenda
 from ._agent_floor import AgentFloor, FloorReport, floor_agents
+from ._groups import committed_offsets, group_caught_up
 from ._lifetime import die_with_parent
 from ._proc import command_line, cpu_seconds, process_state, rss_mb, thread_cpu_seconds
 from ._publish import PublishReport, publish_traffic
@@ -32,6 +33,7 @@ __all__ = [
     "TrafficGenerator",
     "WorkerProcess",
     "command_line",
+    "committed_offsets",
     "cpu_seconds",
     "create_extra_topics",
     "create_topics",
@@ -39,6 +41,7 @@ __all__ = [
     "floor_agents",
     "free_port",
     "generate_customers",
+    "group_caught_up",
     "past_contacts",
     "percentile",
     "port_open",
