@@ -26,12 +26,14 @@ class WorkerProcess:
         self.settings = settings
         self.log_path = log_path or settings.state_dir / f"{kind}.log"
         self._process: subprocess.Popen[bytes] | None = None
+        self._terminated = False
         self.started_at = 0.0
 
     def start(self) -> WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = os.environ | self.settings.as_env()
         self.started_at = time.time()
+        self._terminated = False
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-m", "omniroute.router.cli", "worker", self.kind],
@@ -55,17 +57,19 @@ class WorkerProcess:
         workers asked first and waited for after shut down side by side, where each
         one's shutdown otherwise waits for the last (Faust's alone holds one second)."""
         process = self._process
-        if process is not None and process.poll() is None:
+        if process is not None and process.poll() is None and not self._terminated:
             process.send_signal(signal.SIGTERM)
+            self._terminated = True
 
     def stop(self, timeout: float = 15.0) -> int | None:
-        """SIGTERM, then SIGKILL if it does not stop in time; returns the exit code.
-        A second SIGTERM after ``terminate`` is harmless: Faust schedules one shutdown."""
+        """SIGTERM (unless ``terminate`` sent it), then SIGKILL if it does not stop in
+        time; returns the exit code. Never a second SIGTERM: once Faust has closed its
+        loop the default action applies, and the worker dies of it (exit -15)."""
         process = self._process
         if process is None:
             return None
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 process.wait(timeout)
             except subprocess.TimeoutExpired:
