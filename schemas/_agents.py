@@ -8,7 +8,6 @@ and the assigner keeps one capacity ledger for the agent across them.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
@@ -17,6 +16,7 @@ from ._common import (
     AgentId,
     Channel,
     ContactReason,
+    ContractEnum,
     Envelope,
     Integer,
     InteractionId,
@@ -50,7 +50,7 @@ NotReadyReason = Annotated[
 reasons; ``missed_offers`` is the assigner's own (it paused the agent)."""
 
 
-class AgentPresence(StrEnum):
+class AgentPresence(ContractEnum):
     """What the agent said about themselves. Busy-ness is derived from their work."""
 
     READY = "ready"

@@ -12,7 +12,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     AwareDatetime,
@@ -20,9 +20,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     Strict,
     StringConstraints,
 )
+from pydantic_core import CoreSchema, core_schema
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -124,7 +126,26 @@ ContactReason = Annotated[
 ]
 
 
-class Channel(StrEnum):
+class ContractEnum(StrEnum):
+    """A closed set of names in a message: validated as the enum it is (the schema
+    lists its values and the model refuses any other), written as the string it is.
+
+    Each member *is* its value (a ``str``), so it is written by pydantic-core's string
+    serializer. Its default enum serializer calls ``member.value``, a Python property
+    on 3.11: about a third of a microsecond an enum field, ten or more of them in
+    every decision and history line the router writes.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema = dict(handler(source))
+        schema["serialization"] = core_schema.str_schema()
+        return cast(CoreSchema, schema)
+
+
+class Channel(ContractEnum):
     """Where the customer reached us. Voice covers phone calls, IVR included."""
 
     VOICE = "voice"
@@ -135,7 +156,7 @@ class Channel(StrEnum):
     SOCIAL = "social"
 
 
-class Tier(StrEnum):
+class Tier(ContractEnum):
     """The customer's service tier, as kept in the customer profile."""
 
     STANDARD = "standard"
@@ -177,7 +198,7 @@ class Envelope(BaseModel):
     schema_version: SchemaVersion = SCHEMA_VERSION
 
 
-class Compression(StrEnum):
+class Compression(ContractEnum):
     """The record-batch codecs Kafka defines. Every omniroute consumer reads all of
     them (the codec libraries are dependencies); this picks what its producers write."""
 

@@ -6,7 +6,6 @@ so that a whole batch of events is looked up with a single ``MGET``.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from ._common import (
     Channel,
     ContactReason,
+    ContractEnum,
     CustomerId,
     InteractionId,
     Number,
@@ -25,7 +25,7 @@ from ._common import (
 __all__ = ["ContactOutcome", "ContactTarget", "CustomerProfile", "RecentContact", "RecentContacts"]
 
 
-class ContactTarget(StrEnum):
+class ContactTarget(ContractEnum):
     """Where a contact was sent: the three destinations of a routing decision."""
 
     IVR = "ivr"
@@ -33,7 +33,7 @@ class ContactTarget(StrEnum):
     AGENT_QUEUE = "agent_queue"
 
 
-class ContactOutcome(StrEnum):
+class ContactOutcome(ContractEnum):
     """How far a contact got. ``ROUTED`` is the state right after the decision."""
 
     ROUTED = "routed"

@@ -9,17 +9,16 @@ all and the record would stop its partition."""
 from __future__ import annotations
 
 import base64
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._common import Envelope, Integer
+from ._common import ContractEnum, Envelope, Integer
 
 __all__ = ["DeadLetter", "DeadLetterReason", "FieldError"]
 
 
-class DeadLetterReason(StrEnum):
+class DeadLetterReason(ContractEnum):
     OVERSIZED = "oversized"
     NOT_JSON = "not_json"
     UNKNOWN_TYPE = "unknown_type"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -10,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from ._common import (
     Channel,
     ContactReason,
+    ContractEnum,
     CustomerId,
     Envelope,
     Flag,
@@ -40,7 +40,7 @@ EXPLANATION_DETAIL_MAX = 512
 """Longest explanation detail; a policy rule's description is copied into it."""
 
 
-class ExplanationKind(StrEnum):
+class ExplanationKind(ContractEnum):
     RULE = "rule"
     GUARDRAIL = "guardrail"
     DEFAULT = "default"

@@ -68,8 +68,8 @@ def demo(
         float,
         typer.Option(
             min=0,
-            help="Events per second; 0 = flat out. One router worker drains ~3.5k/s and "
-            "one assigner ~4.5k inputs/s on 2 cores (omniroute bench).",
+            help="Events per second; 0 = flat out. On 2 cores one router worker drains ~8-10k/s "
+            "and one assigner ~11-13k inputs/s (omniroute bench; docs/performance.md).",
         ),
     ] = 25,
     bad_share: Annotated[float, typer.Option(min=0, max=1)] = 0.02,
