@@ -15,7 +15,7 @@ from omniroute.schemas import Channel
 
 from ._lanes import LaneGroup
 from ._model import Agent, Contact, ContactState, PoolConfig, Presence, QueueConfig, Signature
-from ._rules import stage_at, stage_changes, sticky_until
+from ._rules import agent_level, stage_at, stage_changes, sticky_until
 
 __all__ = ["QueueIndex"]
 
@@ -168,16 +168,26 @@ class QueueIndex:
 
     def _holder(self, contact: Contact, config: QueueConfig, now: float) -> str | None:
         """The agent a contact waits for alone: its preferred agent, while that
-        agent is ready for the queue and the sticky window is open. A preferred
-        agent on break or logged out is not worth waiting for. A contact transferred
-        to a named agent waits for that agent alone, ready or not, until its hold ends."""
+        agent is ready for the queue, could take the contact once it has room (it
+        handles the channel and has the skills at the contact's widening stage), and
+        the sticky window is open. A preferred agent on break, logged out, or who can
+        never take this contact (a chat-only agent and a call) is not worth waiting
+        for: the contact goes to whoever is eligible. A contact transferred to a named
+        agent waits for that agent alone, ready or not, until its hold ends."""
         if contact.hold_for is not None and now < contact.hold_until:
             return contact.hold_for
         until = sticky_until(contact, config)
         if until is None or now >= until:
             return None
         agent = self._agents.get(contact.preferred_agent or "")
-        if agent is None or agent.presence is not _READY or contact.queue not in agent.queue_set:
+        if (
+            agent is None
+            or agent.presence is not _READY
+            or contact.queue not in agent.queue_set
+            or agent.capacity.get(contact.channel, 0) < 1
+            or agent.max_total < 1
+            or agent_level(agent.skills, contact.requirements, config) > contact.stage
+        ):
             return None
         return agent.agent_id
 

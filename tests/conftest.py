@@ -17,7 +17,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
-from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port, stop_workers
 
 # Property tests: the same examples on every CI run (a red build is the code's doing,
 # not the seed's), random ones on a developer's machine, and a long random search on
@@ -87,33 +87,44 @@ def redis_client(stack_settings: Settings) -> Iterator[redis.Redis]:
     client.close()
 
 
-def _run_worker(kind: str, settings: Settings) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess(kind, settings).start()
-    try:
-        worker.wait_ready(timeout=60)
-        yield worker
-    finally:
-        code = worker.stop()
+@pytest.fixture(scope="session")
+def _session_workers(stack_settings: Settings) -> Iterator[list[WorkerProcess]]:
+    """The session's workers, stopped together at its end (before the stack goes
+    down): each exits 0 with no traceback in its log."""
+    started: list[WorkerProcess] = []
+    yield started
+    for worker, code in zip(started, stop_workers(started), strict=True):
         log = Path(worker.log_path).read_text(errors="replace")
-        assert code == 0, f"{kind} worker exited {code}:\n{log[-3000:]}"
+        assert code == 0, f"{worker.kind} worker exited {code}:\n{log[-3000:]}"
         assert "Traceback" not in log, log[-5000:]
 
 
-@pytest.fixture(scope="session")
-def router_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
-    yield from _run_worker("router", stack_settings)
+def _run_worker(kind: str, settings: Settings, started: list[WorkerProcess]) -> WorkerProcess:
+    worker = WorkerProcess(kind, settings).start()
+    started.append(worker)
+    worker.wait_ready(timeout=60)
+    return worker
 
 
 @pytest.fixture(scope="session")
-def assigner_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
+def router_worker(stack_settings: Settings, _session_workers: list[WorkerProcess]) -> WorkerProcess:
+    return _run_worker("router", stack_settings, _session_workers)
+
+
+@pytest.fixture(scope="session")
+def assigner_worker(
+    stack_settings: Settings, _session_workers: list[WorkerProcess]
+) -> WorkerProcess:
     settings = stack_settings.model_copy(update={"metrics_port": free_port()})
-    yield from _run_worker("assigner", settings)
+    return _run_worker("assigner", settings, _session_workers)
 
 
 @pytest.fixture(scope="session")
-def insight_worker(stack_settings: Settings) -> Iterator[WorkerProcess]:
+def insight_worker(
+    stack_settings: Settings, _session_workers: list[WorkerProcess]
+) -> WorkerProcess:
     settings = stack_settings.model_copy(update={"metrics_port": free_port()})
-    yield from _run_worker("insight", settings)
+    return _run_worker("insight", settings, _session_workers)
 
 
 def _kafka_io_threads(known: set[int | None]) -> list[str]:

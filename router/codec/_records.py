@@ -72,10 +72,18 @@ class InboundRecord:
     headers: Headers = ()
 
 
-@dataclass(slots=True)
 class DecodeResult(Generic[EventT]):
-    events: list[tuple[InboundRecord, EventT]]
-    dead_letters: list[DeadLetter]
+    """A batch's decoded events, in order, and the dead letters of the records that
+    failed. A plain class, not a dataclass: mypyc cannot compile a generic dataclass
+    (mypyc/mypyc#1061), and nothing compares or prints these."""
+
+    __slots__ = ("dead_letters", "events")
+
+    def __init__(
+        self, events: list[tuple[InboundRecord, EventT]], dead_letters: list[DeadLetter]
+    ) -> None:
+        self.events = events
+        self.dead_letters = dead_letters
 
 
 def _classify(error: ValidationError) -> DeadLetterReason:

@@ -24,8 +24,10 @@ class PolicyError(ValueError):
     """A policy file cannot be used; the message names the rule and the field."""
 
 
-class ConditionError(RuntimeError):
-    """A condition could not be evaluated for one contact (e.g. a null in arithmetic)."""
+class ConditionError(Exception):
+    """A condition could not be evaluated for one contact (e.g. a null in arithmetic).
+    Caught by name only, inside the policy. An ``Exception``, not a ``RuntimeError``:
+    mypyc compiles classes derived from a few builtin exceptions only."""
 
 
 def _first_line(error: Exception) -> str:

@@ -25,7 +25,7 @@ import redis
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.sdk import AgentDesktop, FrontEndClient
-from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port, stop_workers
 from omniroute.schemas import (
     Channel,
     CustomerProfile,
@@ -98,8 +98,7 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
             worker.wait_ready(timeout=60)
         yield settings
     finally:
-        for worker in workers:
-            code = worker.stop()
+        for worker, code in zip(workers, stop_workers(workers), strict=True):
             log = Path(worker.log_path).read_text(errors="replace")
             assert code == 0, f"{worker.kind} exited {code}:\n{log[-3000:]}"
             assert "Traceback" not in log, log[-5000:]

@@ -23,7 +23,7 @@ from omniroute.router.runtime import (
     Settings,
 )
 from omniroute.router.sdk import AgentDesktop, FrontEndClient
-from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port, stop_workers
 from omniroute.schemas import Channel, ContactTarget
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
@@ -103,7 +103,7 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveFloor]:
             worker.wait_ready(timeout=60)
         yield LiveFloor(settings, router, assigner)
     finally:
-        codes = [worker.stop() for worker in workers]
+        codes = stop_workers(workers)
         stack.down()
         assert codes == [0, 0]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.support.wheel_env import make_clean_venv
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("router", "agents", "schemas")
@@ -54,13 +55,7 @@ def test_wheel_has_one_top_level_name_and_every_source_file(wheel: Path) -> None
 
 def test_wheel_imports_every_module_in_a_clean_venv(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
-        check=True,
-        capture_output=True,
-    )
+    python = make_clean_venv(env_dir, wheel)
     script = (
         "import importlib, pkgutil, omniroute.router, omniroute.agents, omniroute.schemas\n"
         "mods = [m.name for p in (omniroute.router, omniroute.agents, omniroute.schemas)\n"

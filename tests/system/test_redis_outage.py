@@ -23,7 +23,7 @@ import pytest
 
 from omniroute.router.runtime import KafkaSettings, RedisSettings, RouterSettings, Settings
 from omniroute.router.sdk import FrontEndClient
-from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port
+from omniroute.router.tools.harness import EmbeddedStack, WorkerProcess, free_port, stop_workers
 from omniroute.schemas import (
     CallbackRequested,
     Channel,
@@ -126,8 +126,10 @@ def test_after_a_redis_outage_no_ended_contact_is_left_queued(
     assigner = WorkerProcess("assigner", settings.model_copy(update={"metrics_port": free_port()}))
     run = uuid.uuid4().hex[:6]
     try:
-        router.start().wait_ready()
-        assigner.start().wait_ready()
+        router.start()  # both start side by side, each joining its own groups
+        assigner.start()
+        router.wait_ready()
+        assigner.wait_ready()
         with FrontEndClient(bootstrap, source="/tests/outage") as client:
             floor = Floor(client, run)
             before = [floor.arrive() for _ in range(4)]
@@ -200,5 +202,4 @@ def test_after_a_redis_outage_no_ended_contact_is_left_queued(
         assert router.alive()
         assert assigner.alive()
     finally:
-        assert router.stop() == 0
-        assert assigner.stop() == 0
+        assert stop_workers([router, assigner]) == [0, 0]

@@ -26,6 +26,7 @@ from omniroute.router.tools.harness import (
     free_port,
     percentile,
     rss_mb,
+    stop_workers,
 )
 from omniroute.schemas import topic, utc_now
 
@@ -93,8 +94,7 @@ def router_fleet(settings: Settings, workers: int, log_dir: Path) -> Iterator[li
             worker.wait_ready(timeout=120)
         yield fleet
     finally:
-        for worker in fleet:
-            worker.stop()
+        stop_workers(fleet)
 
 
 def drain(

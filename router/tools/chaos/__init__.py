@@ -9,7 +9,14 @@ from ._fuzz import FuzzOptions, FuzzResult, run_fuzz
 from ._held import held_contact_records, held_contacts, latest_contacts
 from ._hostile import MUTATIONS, Hostile, hostile_records, schema_documents
 from ._load import SteadyLoad
-from ._scenarios import SCENARIOS, ChaosOptions, ChaosResult, Fault, run_scenario
+from ._scenarios import (
+    SCENARIOS,
+    ChaosOptions,
+    ChaosResult,
+    Fault,
+    FleetNotSteadyError,
+    run_scenario,
+)
 from ._soak import (
     Sample,
     SoakOptions,
@@ -30,6 +37,7 @@ __all__ = [
     "ChaosResult",
     "Fault",
     "Fleet",
+    "FleetNotSteadyError",
     "FleetOptions",
     "FuzzOptions",
     "FuzzResult",

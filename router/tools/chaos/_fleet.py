@@ -36,6 +36,7 @@ from omniroute.router.tools.harness import (
     die_with_parent,
     free_port,
     port_open,
+    stop_workers,
 )
 
 __all__ = ["Fleet", "FleetOptions", "metric_sum"]
@@ -232,7 +233,7 @@ class Fleet:
             with contextlib.suppress(ProcessLookupError):
                 if worker.pid is not None:
                     os.kill(worker.pid, signal.SIGCONT)
-            worker.stop(timeout=10)
+        stop_workers(self.all_workers(), timeout=10)
         for name in ("redis", "broker", "s3"):
             self.stop_service(name)
 

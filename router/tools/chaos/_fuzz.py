@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kafka import KafkaProducer
+from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from omniroute.router.tools.harness import (
     AgentFloor,
     TrafficGenerator,
+    committed_offsets,
     floor_agents,
     seed_customers,
 )
@@ -119,7 +120,7 @@ def run_fuzz(options: FuzzOptions) -> FuzzResult:
             fleet.bootstrap, floor_agents(20, run_id), reject_share=0.0, ready_after_pause=1.0
         ).start()
         sent = _send_all(fleet.bootstrap, ledger, batches, options, run_id)
-        _wait(ledger, sent, options.timeout)
+        _wait(fleet, ledger, sent, options.timeout)
         _account(result, ledger, sent)
         result.good = closing_books(fleet, ledger)
         result.unhealthy_workers = _unhealthy(fleet)
@@ -186,17 +187,59 @@ def _send_all(
     return sent
 
 
-def _wait(ledger: Ledger, sent: list[_Sent], timeout: float) -> None:
-    """Until every good contact is settled and the dead letters stop coming."""
+def _wait(fleet: Fleet, ledger: Ledger, sent: list[_Sent], timeout: float) -> None:
+    """Until every good contact is settled and every hostile record's fate is in the
+    books: the group that reads its topic has committed past it (a worker commits a
+    batch only after its outputs and dead letters are acked) and the books' reader
+    has caught up. Failing that (a held partition, a group that never commits), until
+    the dead letters have stopped coming for 10 s."""
     deadline = time.monotonic() + timeout
+    ends = _sent_ends(sent)
     last, quiet_since = -1, time.monotonic()
     while time.monotonic() < deadline:
         now = len(ledger.dead_positions)
         if now != last:
             last, quiet_since = now, time.monotonic()
-        if ledger.settled(time.time()) and time.monotonic() - quiet_since > 10:
-            return
+        if ledger.settled(time.time()):
+            if time.monotonic() - quiet_since > 10:
+                return
+            if _committed_past(fleet, ends) and ledger.catch_up(timeout=30):
+                return
         time.sleep(0.5)
+
+
+def _sent_ends(sent: list[_Sent]) -> dict[TopicPartition, int]:
+    """The offset after the last hostile record the broker took, per partition."""
+    ends: dict[TopicPartition, int] = {}
+    for item in sent:
+        try:
+            metadata = item.future.get(timeout=0)  # type: ignore[attr-defined]
+        except (KafkaError, AttributeError):
+            continue
+        tp = TopicPartition(item.topic, metadata.partition)
+        ends[tp] = max(ends.get(tp, 0), metadata.offset + 1)
+    return ends
+
+
+def _committed_past(fleet: Fleet, ends: dict[TopicPartition, int]) -> bool:
+    """Whether the group reading each fuzzed topic has committed up to ``ends``.
+    The groups are named here because the embedded broker lists none (ListGroups
+    answers empty); the re-key group is the assigner's (stages/assignment/_app.py).
+    A wrong name only costs the 10 s fallback."""
+    app = fleet.settings.assigner.app_id
+    readers = {
+        INTERACTIONS: fleet.settings.router.group_id,
+        "omniroute.agent-events": f"{app}-rekey",
+        "omniroute.assigner-input": app,
+    }
+    specs: dict[str, list[TopicPartition]] = {}
+    for tp in ends:
+        specs.setdefault(readers[tp.topic], []).append(tp)
+    for group, partitions in specs.items():
+        committed = committed_offsets(fleet.bootstrap, group, partitions)
+        if any(committed.get(tp, -1) < ends[tp] for tp in partitions):
+            return False
+    return True
 
 
 def _account(result: FuzzResult, ledger: Ledger, sent: list[_Sent]) -> None:

@@ -22,7 +22,14 @@ from ._books import BookReport, Ledger
 from ._fleet import Fleet, FleetOptions
 from ._under_load import under_load
 
-__all__ = ["SCENARIOS", "ChaosOptions", "ChaosResult", "Fault", "run_scenario"]
+__all__ = [
+    "SCENARIOS",
+    "ChaosOptions",
+    "ChaosResult",
+    "Fault",
+    "FleetNotSteadyError",
+    "run_scenario",
+]
 
 AGENT_EVENTS = topic("omniroute.agent-events").name
 
@@ -49,6 +56,15 @@ class ChaosOptions:
     catch_up_seconds: float = 60.0
     """How long the books' reader may take to reach the outputs' end before the run
     is declared unreadable (a RuntimeError, not a verdict on the books)."""
+    steady_timeout: float = 30.0
+    """Before the first fault, everything sent so far must be decided and offered
+    within this long (what ``recover`` asks after each fault), or the run stops with
+    ``FleetNotSteadyError``: a fault injected into a fleet that never settled measures
+    nothing, and waiting out the whole schedule only to say so costs a minute."""
+
+
+class FleetNotSteadyError(RuntimeError):
+    """The fleet never settled under load before the first fault."""
 
 
 @dataclass(slots=True)
@@ -131,6 +147,20 @@ class _Run:
             f"recovered in {fault.recovery_seconds} s; {self.ledger.status()}"
         )
         return fault
+
+
+def _wait_steady(run: _Run) -> None:
+    """Until everything sent so far is settled; ``FleetNotSteadyError`` past the timeout."""
+    since = time.time()
+    deadline = time.monotonic() + run.options.steady_timeout
+    while not run.ledger.settled(since):
+        if time.monotonic() > deadline:
+            raise FleetNotSteadyError(
+                f"not settled within {run.options.steady_timeout:g} s under load, before "
+                f"the first fault: {run.ledger.status()}"
+            )
+        time.sleep(0.2)
+    run.say(f"steady {time.time() - since:.1f} s after the check began: {run.ledger.status()}")
 
 
 def _kills(run: _Run) -> None:
@@ -235,6 +265,7 @@ def run_scenario(name: str, options: ChaosOptions) -> ChaosResult:
         run = _Run(fleet, loaded.ledger, options, result)
         run.say(f"{name}: fleet up on {fleet.bootstrap}, load at {options.rate:g}/s")
         time.sleep(3)
+        _wait_steady(run)
         schedule(run)
         time.sleep(2)
         loaded.stop_load_and_drain(options.drain_seconds)

@@ -24,9 +24,11 @@ from omniroute.router.tools.harness import (
     WorkerProcess,
     floor_agents,
     free_port,
+    group_caught_up,
     percentile,
     publish_traffic,
     seed_customers,
+    stop_workers,
 )
 from omniroute.router.tools.ops import record_jsonl
 from omniroute.router.tools.report import (
@@ -36,7 +38,7 @@ from omniroute.router.tools.report import (
     write_chart,
     write_csv,
 )
-from omniroute.schemas import Channel, ContactTarget
+from omniroute.schemas import Channel, ContactTarget, topic
 
 from ._cores import CoreMeter, print_cores
 from ._floor_plan import DEFAULT_SCENARIO, FloorPlan
@@ -56,6 +58,13 @@ _TRAFFIC_LINGER_MS = 25
 """The traffic's batches: fewer, larger ones than kafka-python's few milliseconds
 (the embedded broker pays per stored batch on every fetch), and short enough that
 event -> decision latency, measured from the send, stays the router's."""
+_INTERACTIONS = topic("omniroute.interactions").name
+_INSIGHT_READS = [
+    _INTERACTIONS,
+    topic("omniroute.decisions").name,
+    topic("omniroute.feedback").name,
+]
+"""What the insight worker reads (stages/insight/_app.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,19 +98,18 @@ class DemoResult:
 
 
 def _insight_report(console: Console, settings: Settings, out: Path) -> InsightFigures:
-    """The insight stage's figures once it has caught up (two reads alike), printed
-    as ``omniroute report`` prints them, with its CSV and PNG: the demo's cost
-    figures are the report's (per contact), not a sum over decisions."""
-    topic = settings.insight.changelog_topic
+    """The insight stage's figures once it has caught up, printed as ``omniroute
+    report`` prints them, with its CSV and PNG: the demo's cost figures are the
+    report's (per contact), not a sum over decisions. Caught up: the router has read
+    every interaction (the floor's last ends too), then the insight group has
+    committed all it reads, each to the end (30 s at most). Two reads of the figures
+    1.5 s apart that agreed had stood for that, and agreed too soon whenever the
+    insight worker was slower than that between two batches."""
     bootstrap = settings.kafka.bootstrap_servers
-    figures = read_figures(bootstrap, topic)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        time.sleep(1.5)
-        again = read_figures(bootstrap, topic)
-        if again.total() == figures.total():
-            break
-        figures = again
+    while time.monotonic() < deadline and not _insight_caught_up(settings):
+        time.sleep(0.2)
+    figures = read_figures(bootstrap, settings.insight.changelog_topic)
     print_report(console, figures)
     csv_path, png_path = (
         write_csv(out / "insight.csv", figures),
@@ -109,6 +117,13 @@ def _insight_report(console: Console, settings: Settings, out: Path) -> InsightF
     )
     console.print(f"report: {csv_path}, {png_path} (on a running stack: omniroute report)")
     return figures
+
+
+def _insight_caught_up(settings: Settings) -> bool:
+    bootstrap = settings.kafka.bootstrap_servers
+    return group_caught_up(bootstrap, settings.router.group_id, [_INTERACTIONS]) and (
+        group_caught_up(bootstrap, settings.insight.group_id, _INSIGHT_READS)
+    )
 
 
 def _private_settings(options: DemoOptions) -> Settings:
@@ -254,9 +269,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:  # noqa: PLR
     finally:
         if floor is not None:
             floor.stop()
-        insight.stop()
-        assigner.stop()
-        worker.stop()
+        stop_workers([insight, assigner, worker])
         stack.down()
 
 

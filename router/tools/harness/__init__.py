@@ -5,6 +5,7 @@ with (/proc readings, percentiles), each written once here."""
 
 from ._agenda import Agenda
 from ._agent_floor import AgentFloor, FloorReport, floor_agents
+from ._groups import committed_offsets, group_caught_up
 from ._lifetime import die_with_parent
 from ._proc import command_line, cpu_seconds, process_state, rss_mb, thread_cpu_seconds
 from ._publish import PublishReport, publish_traffic
@@ -19,7 +20,7 @@ from ._stack import (
 )
 from ._stats import percentile
 from ._traffic import SimulatedEvent, TrafficGenerator, generate_customers, past_contacts
-from ._workers import WorkerProcess
+from ._workers import WorkerProcess, stop_workers
 
 __all__ = [
     "Agenda",
@@ -32,6 +33,7 @@ __all__ = [
     "TrafficGenerator",
     "WorkerProcess",
     "command_line",
+    "committed_offsets",
     "cpu_seconds",
     "create_extra_topics",
     "create_topics",
@@ -39,6 +41,7 @@ __all__ = [
     "floor_agents",
     "free_port",
     "generate_customers",
+    "group_caught_up",
     "past_contacts",
     "percentile",
     "port_open",
@@ -46,5 +49,6 @@ __all__ = [
     "publish_traffic",
     "rss_mb",
     "seed_customers",
+    "stop_workers",
     "thread_cpu_seconds",
 ]

@@ -127,6 +127,32 @@ def test_a_preferred_agent_on_break_is_not_waited_for() -> None:
     assert offers(effects) == [("sticky", "other")]
 
 
+def test_a_preferred_agent_who_can_never_take_the_contact_is_not_waited_for() -> None:
+    """Ready, in the queue, but chat-only (or without the skill): waiting the sticky
+    window for them would hold a call 30 s while an eligible agent stands idle."""
+    p = pool(sticky_seconds=30)
+    p.login(agent("voice-agent"), 0)
+    p.login(agent("chat-only", capacity={CHAT: 3}, max_total=3), 0)
+    assert offers(p.enqueue(contact("call", at=1, preferred_agent="chat-only"), 1)) == [
+        ("call", "voice-agent")
+    ]
+    p.login(agent("english-only", {"en": 9}), 2)
+    german = contact("german", at=3, preferred_agent="english-only", requirements=(("de", 7),))
+    p.login(agent("german-agent", {"de": 8}), 3)
+    assert offers(p.enqueue(german, 3)) == [("german", "german-agent")]
+
+
+def test_a_preferred_agent_busy_on_a_call_is_still_waited_for() -> None:
+    """Room comes back when their call ends: the sticky window is for exactly that."""
+    p = pool(sticky_seconds=30)
+    p.login(agent("preferred"), 0)
+    p.enqueue(contact("first"), 0)
+    p.accept("preferred", "first", "first#1", 0)
+    p.login(agent("other"), 1)
+    assert offers(p.enqueue(contact("again", at=2, preferred_agent="preferred"), 2)) == []
+    assert offers(p.end("first", 10)) == [("again", "preferred")]
+
+
 def test_the_preferred_agent_wins_over_a_longer_idle_one() -> None:
     p = pool()
     p.login(agent("other"), 0)
