@@ -72,9 +72,12 @@ class GroupMembership:
             return False
         if coordinator.generation != generation:
             return False  # the coordinator already left or rejoined: not the batch's
+        send = getattr(coordinator, "_send_req", None)
+        if send is None:  # an aiokafka without it: unconfirmed, so dropped, as before
+            return False
         request = HeartbeatRequest(coordinator.group_id, generation, coordinator.member_id)
         try:
-            response = await asyncio.wait_for(coordinator._send_req(request), self._timeout)
+            response = await asyncio.wait_for(send(request), self._timeout)
         except (KafkaError, TimeoutError) as error:
             log.warning("membership unconfirmed: %r", error, extra={"stage": "assigner"})
             return False
