@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "build" / "mypyc"
 
 MODULES = [
+    "router/codec/_duplicates.py",
     "router/codec/_records.py",
     "router/core/_construct.py",
     "router/core/_history.py",

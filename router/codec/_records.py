@@ -27,9 +27,10 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import from_json, to_json
 
 from omniroute.schemas import DeadLetter, DeadLetterReason, FieldError
+
+from ._duplicates import duplicate_key
 
 __all__ = [
     "MAX_DEAD_LETTER_ORIGINAL_BYTES",
@@ -170,92 +171,6 @@ def _capped(raw: bytes, limit: int) -> str:
     return base64.b64encode(raw[:limit]).decode("ascii")
 
 
-class _DuplicateKeyError(ValueError):
-    pass
-
-
-def _refuse_duplicates(pairs: list[tuple[str, object]]) -> None:
-    if len(pairs) != len({key for key, _ in pairs}):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKeyError(key)
-            seen.add(key)
-
-
-_JSON_SPACE = b" \t\n\r"
-
-
-def _may_repeat_a_key(value: bytes) -> bool:
-    """False only when no JSON object in ``value`` can name a field twice; True sends
-    ``value`` to the full scan, which names the field.
-
-    Without a backslash every ``"`` of a JSON text (up to its first error, the only
-    part the parser reads) delimits a string, so splitting on it gives the strings at
-    the odd places. A key can only repeat if the same bytes occur twice (UTF-8 spells
-    a string one way), which an interaction event rarely has: then nothing else is
-    done. Escapes (``\\u0061`` is ``a``) and NUL bytes (UTF-16 or UTF-32 text, which
-    ``json.loads`` accepts) get the full scan.
-
-    When strings do repeat (an assigner input names ``customer_id`` in the decision
-    and in its customer: every one of them does), the members are counted instead of
-    scanned: outside strings every colon of a JSON text separates one member's key
-    from its value, and pydantic's parser, which keeps one value per key, finds fewer
-    keys exactly when some object names a field twice. 24 us a decision against the
-    74 us of the scan, which cost the assigner a quarter of its CPU (py-spy).
-    """
-    if b"\\" in value or b"\x00" in value:
-        return True
-    parts = value.split(b'"')
-    strings = parts[1::2]
-    if len(strings) == len(set(strings)):
-        return False
-    try:
-        parsed = from_json(value, cache_strings=False)
-    except ValueError:
-        return True  # not JSON to pydantic's parser: the scan decides, as it always did
-    if to_json(parsed) == value:
-        # Written as pydantic writes JSON (every omniroute producer does): the bytes are
-        # what one value of plain dicts serialises to, and a dict names a key once, so
-        # no object in them does. 7 us a decision against the 14 of the count below.
-        return False
-    return b"".join(parts[0::2]).count(b":") != _distinct_keys(parsed)
-
-
-def _distinct_keys(node: object) -> int:
-    """Keys of every object in a parsed JSON value, at any depth (pydantic's parser
-    refuses nesting deeper than a few hundred levels, far inside Python's limit)."""
-    count = 0
-    if type(node) is dict:
-        count = len(node)
-        node = node.values()
-    elif type(node) is not list:
-        return 0
-    for child in node:
-        if type(child) is dict or type(child) is list:
-            count += _distinct_keys(child)
-    return count
-
-
-def duplicate_key(value: bytes) -> str | None:
-    """The first field named twice in one JSON object (at any depth), or None.
-
-    The standard library's C parser with a hook on every object: the one cheap
-    way to see pairs before they become a dict. Invalid JSON is None here and
-    left to the model to classify. The scan only runs when a cheaper look
-    (``_may_repeat_a_key``) cannot rule a repeat out.
-    """
-    if not _may_repeat_a_key(value):
-        return None
-    try:
-        json.loads(value, object_pairs_hook=_refuse_duplicates)
-    except _DuplicateKeyError as error:
-        return str(error)
-    except (ValueError, RecursionError):
-        return None
-    return None
-
-
 def dead_letter_for(
     record: InboundRecord,
     reason: DeadLetterReason,
@@ -312,6 +227,9 @@ def decode_batch(
     assigner's input, whose key decides which worker owns the pool).
     """
     result: DecodeResult[EventT] = DecodeResult([], [])
+    # Event types whose strings repeated in this batch (every assigner decision names
+    # its customer twice): their next record is compared with its written form first.
+    strings_repeat: set[type] = set()
     for record in records:
         value = record.value
         if not value:
@@ -332,21 +250,14 @@ def decode_batch(
                 )
             )
             continue
-        duplicate = duplicate_key(value)
-        if duplicate is not None:
-            result.dead_letters.append(
-                dead_letter_for(
-                    record,
-                    DeadLetterReason.DUPLICATE_KEY,
-                    f"field {duplicate[:100]!r} appears twice in one object",
-                    stage=stage,
-                    now=now,
-                )
-            )
-            continue
+        # Validated first, so the check for a field named twice can compare the bytes
+        # with the event written back instead of parsing them again; a record that
+        # fails both is a duplicate, as when the check came first.
         try:
             event = adapter.validate_json(envelope_bytes(value, record.headers))
         except ValidationError as error:
+            if _dead_letter_duplicate(result, record, duplicate_key(value), stage, now):
+                continue
             errors = _field_errors(error)
             summary = "; ".join(f"{e.loc}: {e.message}" for e in errors)
             result.dead_letters.append(
@@ -356,9 +267,14 @@ def decode_batch(
             )
             continue
         except ValueError as error:  # a CloudEvent binding whose data is no JSON object
+            if _dead_letter_duplicate(result, record, duplicate_key(value), stage, now):
+                continue
             result.dead_letters.append(
                 dead_letter_for(record, DeadLetterReason.NOT_JSON, str(error), stage=stage, now=now)
             )
+            continue
+        duplicate = duplicate_key(value, event, strings_repeat)
+        if duplicate is not None and _dead_letter_duplicate(result, record, duplicate, stage, now):
             continue
         if key_of is not None and (record.key is not None or key_required):
             expected = key_of(event)
@@ -378,3 +294,24 @@ def decode_batch(
                 continue
         result.events.append((record, event))
     return result
+
+
+def _dead_letter_duplicate(
+    result: DecodeResult[Any],
+    record: InboundRecord,
+    duplicate: str | None,
+    stage: str,
+    now: datetime,
+) -> bool:
+    if duplicate is None:
+        return False
+    result.dead_letters.append(
+        dead_letter_for(
+            record,
+            DeadLetterReason.DUPLICATE_KEY,
+            f"field {duplicate[:100]!r} appears twice in one object",
+            stage=stage,
+            now=now,
+        )
+    )
+    return True

@@ -24,6 +24,7 @@ from ._floor import (
 )
 from ._loop import AssignerLoop, persist_then_publish
 from ._metrics import WAIT_BUCKETS, AssignerMetrics
+from ._ownership import GroupMembership, OwnershipGuard
 from ._service_level import Outcome, ServiceLevelWindow, WindowFigures
 from ._stage import AssignerStage, PoolRecords, StageResult
 
@@ -40,7 +41,9 @@ __all__ = [
     "EstimateBacklog",
     "EstimateRotation",
     "EstimateSlice",
+    "GroupMembership",
     "Outcome",
+    "OwnershipGuard",
     "PersistedReader",
     "PoolRecords",
     "QueueBook",

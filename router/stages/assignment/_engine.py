@@ -12,6 +12,7 @@ input is dead-lettered with the reason. Memory and changelog agree again.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -124,11 +125,14 @@ class AssignerEngine:
     def pools_of(self, partition: int) -> list[str]:
         return [pool for pool, p in self.partition_of.items() if p == partition]
 
-    def adopt(
+    async def adopt(
         self, partition: int, latest: dict[str, Record], now: float, out: BatchResult
     ) -> None:
-        """Take over a partition: rebuild each of its pools from the changelog."""
+        """Take over a partition: rebuild each of its pools from the changelog,
+        yielding the loop between pools (heartbeats run on it: a takeover of many
+        big pools is otherwise one long stall)."""
         for pool, records in group_records(latest.items()).items():
+            await asyncio.sleep(0)
             self.partition_of[pool] = partition
             result = self.stage.restore(pool, records, now)
             self._add(out, partition, result)
