@@ -186,7 +186,8 @@ class QueueIndex:
             or contact.queue not in agent.queue_set
             or agent.capacity.get(contact.channel, 0) < 1
             or agent.max_total < 1
-            or agent_level(agent.skills, contact.requirements, config) > contact.stage
+            or agent_level(agent.skills, contact.requirements, config)
+            > stage_at(contact, config, now)
         ):
             return None
         return agent.agent_id

@@ -75,6 +75,11 @@ class ReferencePool:
         agent = self.agents.get(contact.preferred_agent or "")
         if agent is None or agent.presence is not Presence.READY:
             return None
+        # Worth waiting for only if they could take it once they have room.
+        if agent.capacity.get(contact.channel, 0) < 1 or agent.max_total < 1:
+            return None
+        if not self.qualifies(agent, contact, now):
+            return None
         return agent.agent_id if contact.queue in agent.queues else None
 
     def qualifies(self, agent: RefAgent, contact: Contact, now: float) -> bool:
