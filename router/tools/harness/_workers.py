@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
@@ -80,17 +81,26 @@ class WorkerProcess:
         """Seconds from start until ``/readyz`` answers 200; raises if it never does."""
         url = f"http://127.0.0.1:{self.settings.metrics_port}/readyz"
         deadline = time.monotonic() + timeout
+        last = "no answer yet"
         while time.monotonic() < deadline:
             if not self.alive():
                 raise RuntimeError(f"{self.kind} worker exited; see {self.log_path}")
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(url, timeout=1) as response,
-            ):
-                if response.status == 200:
-                    return time.time() - self.started_at
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        return time.time() - self.started_at
+                    last = f"/readyz answered {response.status}"
+            except urllib.error.HTTPError as refused:  # 503: up, but not ready
+                last = f"/readyz answered {refused.code}"
+            except OSError as error:  # the HTTP endpoint is not up (or not ours)
+                last = f"/readyz unreachable: {error}"
             time.sleep(0.1)
-        raise RuntimeError(f"{self.kind} worker not ready in {timeout:.0f} s; see {self.log_path}")
+        # Which of the two tells where to look: the endpoint never up (start-up, a
+        # port another process took) or up and not ready (group join, Redis).
+        raise RuntimeError(
+            f"{self.kind} worker (pid {self.pid}, port {self.settings.metrics_port}) not ready "
+            f"in {timeout:.0f} s, last {last}; see {self.log_path}"
+        )
 
     def kill(self) -> None:
         process = self._process
