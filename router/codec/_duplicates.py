@@ -26,9 +26,6 @@ def _refuse_duplicates(pairs: list[tuple[str, object]]) -> None:
             seen.add(key)
 
 
-_JSON_SPACE = b" \t\n\r"
-
-
 def _may_repeat_a_key(
     value: bytes, event: object = None, repeating: set[type] | None = None
 ) -> bool:

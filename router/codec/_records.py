@@ -273,8 +273,9 @@ def decode_batch(
                 dead_letter_for(record, DeadLetterReason.NOT_JSON, str(error), stage=stage, now=now)
             )
             continue
-        duplicate = duplicate_key(value, event, strings_repeat)
-        if duplicate is not None and _dead_letter_duplicate(result, record, duplicate, stage, now):
+        if _dead_letter_duplicate(
+            result, record, duplicate_key(value, event, strings_repeat), stage, now
+        ):
             continue
         if key_of is not None and (record.key is not None or key_required):
             expected = key_of(event)

@@ -3,7 +3,7 @@ their state in a compacted changelog, the pure ``omniroute.agents.Pool`` decidin
 every offer.
 """
 
-from ._app import AssignerRuntime, run_assigner_worker
+from ._app import AssignerRuntime, rekey_group, run_assigner_worker
 from ._changelog import (
     ChangelogReader,
     changelog_topic,
@@ -61,6 +61,7 @@ __all__ = [
     "persist_then_publish",
     "pool_config",
     "read_queue_settings",
+    "rekey_group",
     "run_assigner_worker",
     "table_key",
 ]

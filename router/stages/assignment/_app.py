@@ -56,11 +56,16 @@ from ._loop import AssignerLoop
 from ._metrics import AssignerMetrics
 from ._stage import AssignerStage, PoolRecords
 
-__all__ = ["AssignerRuntime", "run_assigner_worker"]
+__all__ = ["AssignerRuntime", "rekey_group", "run_assigner_worker"]
 
 log = logging.getLogger("omniroute.assigner")
 AGENT_EVENTS = topic("omniroute.agent-events").name
 ASSIGNER_INPUT = topic("omniroute.assigner-input").name
+
+
+def rekey_group(app_id: str) -> str:
+    """The group that re-keys agent events onto the assigner's input partitions."""
+    return f"{app_id}-rekey"
 
 
 def _no_records(pool: str) -> PoolRecords:
@@ -109,7 +114,7 @@ class AssignerRuntime:
         consumer = AIOKafkaConsumer(**consumer_config(settings, group))
         changelog_consumer = AIOKafkaConsumer(**consumer_config(settings, None))
         rekey_consumer = AIOKafkaConsumer(
-            AGENT_EVENTS, **consumer_config(settings, f"{group}-rekey")
+            AGENT_EVENTS, **consumer_config(settings, rekey_group(group))
         )
         self._clients = [consumer, rekey_consumer, changelog_consumer, producer]
         await producer.start()

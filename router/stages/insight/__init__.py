@@ -7,6 +7,7 @@ in a compacted changelog like the assigner's, figures as metrics and for
 from ._app import InsightRuntime, cost_table, run_insight_worker
 from ._metrics import BoundedLabel, InsightMetrics
 from ._stage import (
+    INSIGHT_INPUTS,
     WAIT_BANDS,
     InsightStage,
     PartitionState,
@@ -15,6 +16,7 @@ from ._stage import (
 )
 
 __all__ = [
+    "INSIGHT_INPUTS",
     "WAIT_BANDS",
     "BoundedLabel",
     "InsightMetrics",

@@ -31,7 +31,7 @@ from omniroute.router.runtime import (
 )
 
 from ._metrics import InsightMetrics
-from ._stage import DECISIONS, FEEDBACK, INTERACTIONS, InsightStage, PartitionState
+from ._stage import INSIGHT_INPUTS, INTERACTIONS, InsightStage, PartitionState
 
 __all__ = ["InsightRuntime", "run_insight_worker"]
 
@@ -67,9 +67,7 @@ class InsightRuntime:
         producer = AIOKafkaProducer(**producer_config(settings))
         changelog_consumer = AIOKafkaConsumer(**consumer_config(settings, None))
         consumer = self._consumer = AIOKafkaConsumer(
-            INTERACTIONS,
-            DECISIONS,
-            FEEDBACK.name,
+            *INSIGHT_INPUTS,
             partition_assignment_strategy=(RangePartitionAssignor,),
             **consumer_config(settings, settings.insight.group_id),
         )

@@ -38,6 +38,7 @@ from omniroute.schemas import (
 from ._metrics import InsightMetrics
 
 __all__ = [
+    "INSIGHT_INPUTS",
     "WAIT_BANDS",
     "InsightStage",
     "PartitionState",
@@ -49,6 +50,9 @@ log = logging.getLogger("omniroute.insight")
 INTERACTIONS = topic("omniroute.interactions").name
 DECISIONS = topic("omniroute.decisions").name
 FEEDBACK = topic("omniroute.feedback")
+INSIGHT_INPUTS = (INTERACTIONS, DECISIONS, FEEDBACK.name)
+"""What the insight worker consumes (its group's topics: a tool waiting for it to
+catch up checks these)."""
 _DECISION = TypeAdapter(RoutingDecision)
 WAIT_BANDS = ((30.0, "0-30s"), (60.0, "30-60s"), (120.0, "60-120s"), (300.0, "120-300s"))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
+from omniroute.router.stages.assignment import rekey_group
 from omniroute.router.tools.harness import (
     AgentFloor,
     TrafficGenerator,
@@ -224,12 +225,11 @@ def _sent_ends(sent: list[_Sent]) -> dict[TopicPartition, int]:
 def _committed_past(fleet: Fleet, ends: dict[TopicPartition, int]) -> bool:
     """Whether the group reading each fuzzed topic has committed up to ``ends``.
     The groups are named here because the embedded broker lists none (ListGroups
-    answers empty); the re-key group is the assigner's (stages/assignment/_app.py).
-    A wrong name only costs the 10 s fallback."""
+    answers empty)."""
     app = fleet.settings.assigner.app_id
     readers = {
         INTERACTIONS: fleet.settings.router.group_id,
-        "omniroute.agent-events": f"{app}-rekey",
+        "omniroute.agent-events": rekey_group(app),
         "omniroute.assigner-input": app,
     }
     specs: dict[str, list[TopicPartition]] = {}

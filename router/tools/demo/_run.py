@@ -14,6 +14,7 @@ from rich.table import Table
 
 from omniroute.router.policy import default_policy
 from omniroute.router.runtime import KafkaSettings, RedisSettings, Settings
+from omniroute.router.stages.insight import INSIGHT_INPUTS
 from omniroute.router.tools.harness import (
     AgentFloor,
     EmbeddedStack,
@@ -59,12 +60,6 @@ _TRAFFIC_LINGER_MS = 25
 (the embedded broker pays per stored batch on every fetch), and short enough that
 event -> decision latency, measured from the send, stays the router's."""
 _INTERACTIONS = topic("omniroute.interactions").name
-_INSIGHT_READS = [
-    _INTERACTIONS,
-    topic("omniroute.decisions").name,
-    topic("omniroute.feedback").name,
-]
-"""What the insight worker reads (stages/insight/_app.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +117,7 @@ def _insight_report(console: Console, settings: Settings, out: Path) -> InsightF
 def _insight_caught_up(settings: Settings) -> bool:
     bootstrap = settings.kafka.bootstrap_servers
     return group_caught_up(bootstrap, settings.router.group_id, [_INTERACTIONS]) and (
-        group_caught_up(bootstrap, settings.insight.group_id, _INSIGHT_READS)
+        group_caught_up(bootstrap, settings.insight.group_id, INSIGHT_INPUTS)
     )
 
 
